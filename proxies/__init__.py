@@ -1,0 +1,1 @@
+"""paychaos fault-injecting proxy (a mitmproxy addon)."""

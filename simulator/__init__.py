@@ -1,0 +1,3 @@
+"""paychaos: chaos simulator and test harness for payment integrations."""
+
+__version__ = "0.1.0"

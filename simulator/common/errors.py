@@ -1,0 +1,36 @@
+"""The one error type for bad user input: names the file, the field and the valid forms (exit 2)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class InputError(Exception):
+    """Bad input from a user file or flag. The CLI prints it and exits 2, never a traceback."""
+
+    def __init__(self, message: str, *, file: str | None = None, field: str | None = None,
+                 valid: Iterable[str] | str | None = None):
+        self.file = file
+        self.field = field
+        self.valid = valid if isinstance(valid, str) or valid is None else ", ".join(valid)
+        self.detail = message
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = ": ".join(p for p in (self.file, self.field) if p)
+        text = f"{where}: {self.detail}" if where else self.detail
+        if self.valid:
+            text += f" (valid: {self.valid})"
+        return text
+
+
+def nearest(name: str, choices: Iterable[str]) -> str | None:
+    """The closest valid name to a misspelt one, for 'did you mean' hints."""
+    found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return found[0] if found else None
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    guess = nearest(name, choices)
+    return f"; did you mean '{guess}'?" if guess else ""

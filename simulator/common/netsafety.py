@@ -1,0 +1,49 @@
+"""Faults and load only target loopback unless a host is allowed explicitly."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from simulator.common.errors import InputError
+
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_upstream(url: str, allow_hosts: tuple[str, ...] = (), *, field: str = "--upstream") -> None:
+    """Raise InputError for a non-loopback upstream that is not on the allow-list."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"'{url}' is not a URL", field=field, valid="http://HOST:PORT or https://HOST")
+    if is_loopback_host(parts.hostname) or parts.hostname in allow_hosts:
+        return
+    raise InputError(
+        f"upstream host '{parts.hostname}' is not loopback; paychaos only targets 127.0.0.1 "
+        f"unless you allow the host explicitly with --allow-host {parts.hostname}",
+        field=field,
+    )
+
+
+def carries_live_key(text: str) -> bool:
+    return any(p in text for p in LIVE_KEY_PREFIXES)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port the OS just handed out (bind port 0, read it back, close).
+
+    Only for processes whose command line needs a port up front (a merchant's `{port}`);
+    servers of our own bind port 0 themselves and announce the real port.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]

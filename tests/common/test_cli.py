@@ -1,0 +1,8 @@
+import subprocess
+import sys
+
+
+def test_cli_help_lists_commands():
+    out = subprocess.run([sys.executable, "-m", "simulator.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert "paychaos" in out.stdout

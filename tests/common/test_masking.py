@@ -1,0 +1,17 @@
+from simulator.common.masking import mask_obj, mask_pan, mask_text
+
+
+def test_mask_pan_keeps_first_six_and_last_four():
+    assert mask_pan("4242424242424242") == "424242******4242"
+    assert mask_pan("3782 822463 10005") == "378282*****0005"
+
+
+def test_mask_text_masks_numbers_inside_prose_but_not_short_ones():
+    text = "card 4000 0000 0000 0002 declined, order 12345, amount 1999"
+    assert mask_text(text) == "card 400000******0002 declined, order 12345, amount 1999"
+
+
+def test_mask_obj_walks_nested_structures():
+    data = {"card": {"number": "4242424242424242"}, "list": ["x 5555555555554444"], "n": 4}
+    masked = mask_obj(data)
+    assert masked == {"card": {"number": "424242******4242"}, "list": ["x 555555******4444"], "n": 4}
