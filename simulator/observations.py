@@ -1,0 +1,82 @@
+"""The four observations scoring reads, and nothing else:
+
+1. what the driver saw      -> `CheckoutResult` (customer-facing answers and their timing)
+2. the proxy journal        -> list of journal records (dicts, docs/ARCHITECTURE.md)
+3. the gateway ledger       -> `/_sim/ledger` of the primary (and the backup, if any)
+4. the merchant's orders    -> order-status answers, by order id
+
+and what a scoring rule returns: `Finding`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from simulator.scenario.model import Scenario
+
+
+class Dimension(StrEnum):
+    PROMPT = "prompt"        # what the customer was told, and when
+    RETRY = "retry"          # how the merchant retried the gateway
+    FALLBACK = "fallback"    # backup gateway or alternative methods
+    INTEGRITY = "integrity"  # money: nothing lost, nothing doubled, states converge
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"  # money lost or doubled, or the customer told the opposite of the truth
+    MAJOR = "major"        # the customer or the gateway is harmed: no answer, retry storm, hard decline retried
+    MINOR = "minor"        # short of good practice: vague message, no next step, no alternative offered
+    INFO = "info"          # worth knowing; costs no points
+
+
+@dataclass
+class CheckoutResult:
+    """One customer-facing request the driver made, and what came back."""
+
+    order_id: str
+    action: str                      # the scenario action this request belongs to
+    step: str = "checkout"           # checkout | checkout#2 (double submit) | cancel
+    amount: int = 0
+    currency: str = "usd"
+    payment: str = ""                # the token, or the masked card number
+    expected: str = "paid"           # what the customer should end up with: paid | declined:<code> | invalid:<code>
+    locale: str = "en_US"
+    http_status: int | None = None
+    status: str | None = None        # mapped by the target's outcome: paid | pending | failed | None (no answer)
+    raw_status: str | None = None    # as the merchant said it
+    message: str | None = None
+    alternatives: list = field(default_factory=list)
+    body: str = ""                   # the raw answer, masked and truncated
+    started_at: float = 0.0          # epoch seconds
+    elapsed_s: float | None = None
+    error: str | None = None         # transport error the driver saw: timeout | connection | ...
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Observations:
+    scenario: Scenario
+    checkouts: list[CheckoutResult]
+    journal: list[dict]
+    ledger: dict                     # primary gateway's /_sim/ledger
+    backup_ledger: dict | None       # backup gateway's, when one ran
+    orders: dict[str, dict]          # order id -> the merchant's order-status answer ({"status": ...})
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    errors: list[str] = field(default_factory=list)  # the scenario could not run properly (merchant died, ...)
+
+
+@dataclass
+class Finding:
+    rule: str
+    dimension: Dimension
+    severity: Severity
+    message: str
+    evidence: dict = field(default_factory=dict)  # journal_ids, order_ids, timings_ms, ...
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "dimension": str(self.dimension), "severity": str(self.severity),
+                "message": self.message, "evidence": self.evidence}

@@ -1,0 +1,1 @@
+"""Scenario files: the model (model.py) and its loader/validator (load.py)."""

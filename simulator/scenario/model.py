@@ -1,0 +1,94 @@
+"""What a scenario file says, once validated. Plain data; the loader builds it, the runner and the
+scoring rules read it. Field names follow the scenario file of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Cause(StrEnum):
+    """The failure causes of DESIGN.md's table; every scenario names one."""
+
+    GATEWAY_OUTAGE = "gateway_outage"
+    TIMEOUT = "timeout"
+    AMBIGUOUS_OUTCOME = "ambiguous_outcome"
+    TRANSACTION_ANOMALY = "transaction_anomaly"
+    BAD_CARD_DATA = "bad_card_data"
+    ACCOUNT_PROBLEM = "account_problem"
+    MERCHANT_ACCOUNT = "merchant_account"
+    RATE_LIMIT = "rate_limit"
+    MALFORMED_ANSWER = "malformed_answer"
+    WEBHOOK_CHAOS = "webhook_chaos"
+    HEALTHY = "healthy"  # a baseline with no faults
+
+
+class Action(StrEnum):
+    CHECKOUT = "checkout"
+    DOUBLE_SUBMIT = "double_submit"        # the customer clicks "pay" twice, concurrently
+    CANCEL_AFTER_PAY = "cancel_after_pay"  # pays, then cancels the order
+    TYPO_CARD = "typo_card"                # a Luhn-broken card number
+    EXPIRED_CARD = "expired_card"          # an expiry date in the past
+    WRONG_CVC = "wrong_cvc"                # a malformed security code
+
+
+@dataclass(frozen=True)
+class Window:
+    start_s: float = 0.0
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    upstream: str | None = None       # primary | backup | webhooks
+    method: str | None = None
+    path: str | None = None           # glob
+    fields: dict = field(default_factory=dict)   # request fields: amount, currency, payment_method, metadata.KEY, header.NAME
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    fault: str
+    params: dict = field(default_factory=dict)
+    match: Match = field(default_factory=Match)
+    probability: float = 1.0
+    window: Window | None = None
+    times: int | None = None
+    every: int | None = None          # every Nth matching exchange
+    id: str | None = None             # r1, r2, ... when not given
+
+
+@dataclass(frozen=True)
+class Customers:
+    count: int = 10
+    locale: str = "en_US"             # en_US | zh_CN
+    cards: dict[str, float] = field(default_factory=lambda: {"pm_card_visa": 1.0})  # token -> share
+    amount_min: int = 500             # minor units
+    amount_max: int = 50000
+    currency: str = "usd"
+    concurrency: int = 1              # customers checking out at once
+
+
+@dataclass(frozen=True)
+class Expect:
+    threshold: float = 80.0           # pass at this total or above
+    answer_budget_s: float = 10.0     # the customer gets an answer within this
+    max_gateway_calls_per_checkout: int = 6
+    # What a graceful merchant tells the customer, as prompt-lexicon categories (docs/ARCHITECTURE.md).
+    prompt: list[str] = field(default_factory=list)
+    outcome: str | None = None        # paid | failed | pending | None (any)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    cause: Cause
+    description: str
+    customers: Customers = field(default_factory=Customers)
+    actions: list[Action] = field(default_factory=lambda: [Action.CHECKOUT])
+    faults: list[FaultRule] = field(default_factory=list)
+    expect: Expect = field(default_factory=Expect)
+    seed: int = 1
+    settle_s: float = 0.0             # wait after the last checkout (webhooks, reconciliation)
+    path: str | None = None           # the file it came from
