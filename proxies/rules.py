@@ -1,0 +1,281 @@
+"""Fault rules: validate a scenario's `faults:` list, and decide which rules fire on an exchange.
+
+Everything around a fault lives here, not in the faults: matching (upstream, method, path glob,
+request fields, headers, webhook event type), the window relative to the scenario's start, `times`
+(only the first N matching exchanges), `every` (every Nth matching exchange), and the dice.
+
+Dice are reproducible: the draw for a rule's n-th matching exchange comes from
+`Random(f"{seed}/{rule id}/{n}")`, so the same seed and the same traffic hit the same exchanges.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxies.faults import REGISTRY, Fault, build_fault
+from simulator.common.errors import InputError, did_you_mean
+from simulator.scenario.model import FaultRule, Match, Window
+
+UPSTREAMS = ("primary", "backup", "webhooks")
+GATEWAY_UPSTREAMS = ("primary", "backup")
+RULE_KEYS = ("fault", "params", "match", "probability", "window", "times", "every", "id")
+MATCH_KEYS = ("upstream", "method", "path")
+FIELD_KEYS = ("payment_method", "amount", "currency", "customer", "capture_method", "confirm",
+              "description", "payment_intent", "charge", "event.type")
+FIELD_FORMS = ", ".join(MATCH_KEYS + FIELD_KEYS + ("metadata.KEY", "header.NAME"))
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def parse_rules(raw_list: Any, *, source: str, field: str = "faults") -> list[FaultRule]:
+    """Validate a whole `faults:` list; raise InputError naming source, `faults[i].field` and valid forms."""
+    if raw_list is None:
+        return []
+    if not isinstance(raw_list, list):
+        raise InputError(f"must be a list of fault rules, not {type(raw_list).__name__}", file=source,
+                         field=field, valid="- fault: NAME\n  params: {...}")
+    rules, seen = [], set()
+    for i, raw in enumerate(raw_list):
+        rule = parse_rule(raw, source=source, field=f"{field}[{i}]", default_id=f"r{i + 1}")
+        if rule.id in seen:
+            raise InputError(f"rule id {rule.id!r} is used twice", file=source, field=f"{field}[{i}].id",
+                             valid="a unique id per rule")
+        seen.add(rule.id)
+        rules.append(rule)
+    return rules
+
+
+def parse_rule(raw: Any, *, source: str, field: str, default_id: str) -> FaultRule:
+    if isinstance(raw, str):
+        raw = {"fault": raw}
+    if not isinstance(raw, dict):
+        raise InputError(f"a fault rule must be a mapping, not {type(raw).__name__}", file=source,
+                         field=field, valid="{fault: NAME, params: {...}, match: {...}}")
+    for key in raw:
+        if key not in RULE_KEYS:
+            raise InputError(f"unknown key {key!r}{did_you_mean(str(key), RULE_KEYS)}", file=source,
+                             field=f"{field}.{key}", valid=", ".join(RULE_KEYS))
+    if "fault" not in raw:
+        raise InputError("missing 'fault'", file=source, field=f"{field}.fault", valid=", ".join(sorted(REGISTRY)))
+    fault = build_fault(raw["fault"], raw.get("params"), source=source, field=field)
+    match = _parse_match(raw.get("match"), source=source, field=f"{field}.match")
+    probability = _number(raw.get("probability", 1.0), source=source, field=f"{field}.probability",
+                          lo=0.0, hi=1.0, valid="a number from 0 to 1")
+    times = _count(raw.get("times"), source=source, field=f"{field}.times")
+    every = _count(raw.get("every"), source=source, field=f"{field}.every")
+    window = _parse_window(raw.get("window"), source=source, field=f"{field}.window")
+    rule_id = raw.get("id", default_id)
+    if not isinstance(rule_id, str) or not rule_id:
+        raise InputError(f"{rule_id!r} is not a name", file=source, field=f"{field}.id", valid="a short string")
+    return FaultRule(fault=fault.name, params=_params_dict(fault), match=match, probability=probability,
+                     window=window, times=times, every=every, id=rule_id)
+
+
+def _params_dict(fault: Fault) -> dict:
+    return {p.name: getattr(fault, p.name) for p in fault.params()}
+
+
+def _parse_match(raw: Any, *, source: str, field: str) -> Match:
+    if raw is None:
+        return Match()
+    if not isinstance(raw, dict):
+        raise InputError("must be a mapping", file=source, field=field, valid=FIELD_FORMS)
+    upstream = raw.get("upstream")
+    if upstream is not None and upstream not in UPSTREAMS:
+        raise InputError(f"unknown upstream {upstream!r}{did_you_mean(str(upstream), UPSTREAMS)}",
+                         file=source, field=f"{field}.upstream", valid=", ".join(UPSTREAMS))
+    method = raw.get("method")
+    if method is not None:
+        if not isinstance(method, str) or method.upper() not in METHODS:
+            raise InputError(f"{method!r} is not an HTTP method", file=source, field=f"{field}.method",
+                             valid=", ".join(METHODS))
+        method = method.upper()
+    path = raw.get("path")
+    if path is not None and (not isinstance(path, str) or not path.startswith("/")):
+        raise InputError(f"{path!r} is not a path glob", file=source, field=f"{field}.path",
+                         valid='a glob starting with "/", e.g. "/v1/payment_intents*"')
+    fields = {}
+    for key, value in raw.items():
+        if key in MATCH_KEYS:
+            continue
+        if not isinstance(key, str) or not (key in FIELD_KEYS or _prefixed(key, "metadata.")
+                                            or _prefixed(key, "header.")):
+            hint = did_you_mean(str(key), MATCH_KEYS + FIELD_KEYS)
+            raise InputError(f"cannot match on {key!r}{hint}", file=source, field=f"{field}.{key}",
+                             valid=FIELD_FORMS)
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str | int | float | bool) for v in values):
+            raise InputError(f"{value!r} is not a value to compare", file=source, field=f"{field}.{key}",
+                             valid="a string (glob), a number, or a list of them (any of)")
+        fields[key] = [_text(v) for v in values]
+    return Match(upstream=upstream, method=method, path=path, fields=fields)
+
+
+def _prefixed(key: str, prefix: str) -> bool:
+    return key.startswith(prefix) and len(key) > len(prefix)
+
+
+def _parse_window(raw: Any, *, source: str, field: str) -> Window | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"start_s", "end_s"}:
+        raise InputError(f"{raw!r} is not a window", file=source, field=field,
+                         valid="{start_s: SECONDS, end_s: SECONDS} (both relative to the scenario start)")
+    start = _number(raw.get("start_s", 0.0), source=source, field=f"{field}.start_s", lo=0.0,
+                    valid="seconds >= 0")
+    end = raw.get("end_s")
+    if end is not None:
+        end = _number(end, source=source, field=f"{field}.end_s", lo=0.0, valid="seconds >= 0")
+        if end <= start:
+            raise InputError(f"end_s {end:g} is not after start_s {start:g}", file=source,
+                             field=f"{field}.end_s", valid="a number greater than start_s")
+    return Window(start_s=start, end_s=end)
+
+
+def _number(value: Any, *, source: str, field: str, lo: float | None = None, hi: float | None = None,
+            valid: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or \
+            (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise InputError(f"{value!r} is not valid", file=source, field=field, valid=valid)
+    return float(value)
+
+
+def _count(value: Any, *, source: str, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{value!r} is not a count", file=source, field=field, valid="an integer >= 1")
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def rule_to_dict(rule: FaultRule) -> dict:
+    """A rule as the scenario file (and the control API) spells it."""
+    out: dict = {"id": rule.id, "fault": rule.fault, "params": dict(rule.params)}
+    match = {k: v for k, v in (("upstream", rule.match.upstream), ("method", rule.match.method),
+                               ("path", rule.match.path)) if v is not None}
+    match.update({k: (v[0] if len(v) == 1 else v) for k, v in rule.match.fields.items()})
+    if match:
+        out["match"] = match
+    if rule.probability != 1.0:
+        out["probability"] = rule.probability
+    if rule.window:
+        out["window"] = {"start_s": rule.window.start_s, "end_s": rule.window.end_s}
+    for key in ("times", "every"):
+        if getattr(rule, key) is not None:
+            out[key] = getattr(rule, key)
+    return out
+
+
+# ---------------------------------------------------------------- at run time
+
+@dataclass
+class Candidate:
+    """What a rule needs to know about an exchange to decide whether it matches."""
+
+    upstream: str
+    method: str
+    path: str
+    fields: dict                      # journal's key request fields (metadata as a dict)
+    headers: dict                     # lower-case names
+    event_type: str | None = None
+
+    def value(self, key: str) -> str | None:
+        if key == "event.type":
+            return self.event_type
+        if key.startswith("header."):
+            return self.headers.get(key[len("header."):].lower())
+        if key.startswith("metadata."):
+            meta = self.fields.get("metadata") or {}
+            value = meta.get(key[len("metadata."):])
+        else:
+            value = self.fields.get(key)
+        return None if value is None else _text(value)
+
+
+@dataclass
+class Firing:
+    rule: FaultRule
+    fault: Fault
+    rng: random.Random
+
+
+@dataclass
+class ActiveRule:
+    rule: FaultRule
+    fault: Fault
+    matches: int = 0
+    fired: int = 0
+
+    def matches_exchange(self, c: Candidate) -> bool:
+        m = self.rule.match
+        upstreams = (m.upstream,) if m.upstream else (
+            ("webhooks",) if self.fault.leg == "webhooks" else GATEWAY_UPSTREAMS)
+        if c.upstream not in upstreams:
+            return False
+        if m.method and c.method != m.method:
+            return False
+        if m.path and not fnmatch.fnmatchcase(c.path, m.path):
+            return False
+        for key, wanted in m.fields.items():
+            actual = c.value(key)
+            if actual is None or not any(fnmatch.fnmatchcase(actual, w) for w in wanted):
+                return False
+        return True
+
+
+@dataclass
+class RuleSet:
+    """The rules in force, their counters and the scenario clock."""
+
+    rules: list[FaultRule] = field(default_factory=list)
+    seed: int = 1
+    scenario: str | None = None
+    started_at: float = field(default_factory=time.time)
+    _clock0: float = field(default_factory=time.monotonic)
+    _active: list[ActiveRule] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._active = [ActiveRule(r, build_fault(r.fault, r.params, source="<rules>", field=r.id or "rule"))
+                        for r in self.rules]
+
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self._clock0
+
+    def decide(self, c: Candidate) -> list[Firing]:
+        """The rules that fire on this exchange, in rule order. Counts every match."""
+        now = self.elapsed_s()
+        out = []
+        for active in self._active:
+            rule = active.rule
+            if not active.matches_exchange(c):
+                continue
+            if rule.window and (now < rule.window.start_s or (rule.window.end_s is not None
+                                                               and now >= rule.window.end_s)):
+                continue
+            active.matches += 1
+            n = active.matches
+            if rule.times is not None and n > rule.times:
+                continue
+            if rule.every is not None and n % rule.every != 0:
+                continue
+            rng = random.Random(f"{self.seed}/{rule.id}/{n}")
+            if rule.probability < 1.0 and rng.random() >= rule.probability:
+                continue
+            active.fired += 1
+            out.append(Firing(rule, active.fault, rng))
+        return out
+
+    def describe(self) -> dict:
+        return {"scenario": self.scenario, "seed": self.seed, "started_at": self.started_at,
+                "rules": [dict(rule_to_dict(a.rule), matched=a.matches, fired=a.fired) for a in self._active]}

@@ -1,0 +1,101 @@
+"""parse_rules: the whole `faults:` list is validated with messages naming file, field, valid forms;
+RuleSet: matching, windows, times, every and seeded dice."""
+
+from __future__ import annotations
+
+import pytest
+
+from proxies.faults import REGISTRY
+from proxies.rules import Candidate, RuleSet, parse_rules, rule_to_dict
+from simulator.common.errors import InputError
+
+
+def candidate(**kw) -> Candidate:
+    base = dict(upstream="primary", method="POST", path="/v1/payment_intents",
+                fields={"amount": 1299, "currency": "usd", "payment_method": "pm_card_visa",
+                        "metadata": {"order_id": "ord_7"}}, headers={"idempotency-key": "k1"})
+    base.update(kw)
+    return Candidate(**base)
+
+
+def error_of(raw) -> str:
+    with pytest.raises(InputError) as info:
+        parse_rules(raw, source="scenarios/x.yaml")
+    return str(info.value)
+
+
+def test_valid_rules_fill_defaults_and_ids():
+    rules = parse_rules([
+        {"fault": "http_error", "params": {"status": 503, "retry_after_s": 2},
+         "match": {"upstream": "primary", "method": "post", "path": "/v1/payment_intents*"},
+         "probability": 0.5, "window": {"start_s": 0, "end_s": 20}, "times": 3},
+        "reset",
+    ], source="s.yaml")
+    assert [r.id for r in rules] == ["r1", "r2"]
+    assert rules[0].params == {"status": 503, "retry_after_s": 2.0, "should_retry": None, "message": None}
+    assert rules[0].match.method == "POST" and rules[0].window.end_s == 20
+    assert rule_to_dict(rules[0])["match"]["path"] == "/v1/payment_intents*"
+    assert parse_rules(None, source="s.yaml") == []
+
+
+@pytest.mark.parametrize("raw, field, needle", [
+    ([{"fault": "latncy", "params": {"delay_ms": 5}}], "faults[0].fault", "did you mean 'latency'"),
+    ([{"fault": "latency"}], "faults[0].params.delay_ms", "needs parameter"),
+    ([{"fault": "latency", "params": {"delay": 5}}], "faults[0].params.delay", "did you mean 'delay_ms'"),
+    ([{"fault": "http_error", "params": {"status": "503"}}], "faults[0].params.status", "integer"),
+    ([{"fault": "http_error", "params": {"status": 200}}], "faults[0].params.status", "out of range"),
+    ([{"fault": "malformed", "params": {"mode": "trunc"}}], "faults[0].params.mode", "truncate | garbage"),
+    (["reset", {"fault": "reset", "match": {"amout": 5}}], "faults[1].match.amout", "did you mean 'amount'"),
+    ([{"fault": "reset", "match": {"upstream": "primery"}}], "faults[0].match.upstream", "'primary'"),
+    ([{"fault": "reset", "probability": 1.5}], "faults[0].probability", "0 to 1"),
+    ([{"fault": "reset", "times": 0}], "faults[0].times", "integer >= 1"),
+    ([{"fault": "reset", "window": {"start_s": 5, "end_s": 1}}], "faults[0].window.end_s", "after start_s"),
+    ([{"fault": "reset", "probabilty": 1}], "faults[0].probabilty", "did you mean 'probability'"),
+    ([{"fault": "reset", "id": "a"}, {"fault": "close", "id": "a"}], "faults[1].id", "used twice"),
+    ({"fault": "reset"}, "faults", "must be a list"),
+])
+def test_bad_rules_name_file_field_and_valid_forms(raw, field, needle):
+    text = error_of(raw)
+    assert text.startswith(f"scenarios/x.yaml: {field}: ")
+    assert needle in text
+    assert "(valid: " in text
+
+
+def test_every_fault_is_registered_with_description_and_unit_named_params():
+    assert {"latency", "hang", "slow_body", "http_error", "refused", "reset", "close", "malformed",
+            "decline", "rate_limit", "response_lost", "auth_error", "webhook_delay",
+            "webhook_duplicate", "webhook_reorder", "webhook_drop"} <= set(REGISTRY)
+    for cls in REGISTRY.values():
+        assert cls.description()
+        for p in cls.params():
+            if p.type in (float, int | None, float | None) and p.name not in ("status", "copies"):
+                assert p.name.endswith(("_ms", "_s", "_per_s")) or p.name == "sigma", (cls.name, p.name)
+
+
+def test_matching_on_fields_headers_and_default_leg():
+    rs = RuleSet(parse_rules([
+        {"fault": "reset", "match": {"metadata.order_id": "ord_*", "amount": [1299, 5000],
+                                     "header.Idempotency-Key": "k*"}},
+        {"fault": "webhook_drop"},
+        {"fault": "close", "match": {"currency": "eur"}},
+    ], source="s.yaml"))
+    assert [f.rule.id for f in rs.decide(candidate())] == ["r1"]
+    assert rs.decide(candidate(fields={"amount": 1, "metadata": {"order_id": "ord_1"}})) == []
+    assert [f.rule.id for f in rs.decide(candidate(upstream="webhooks"))] == ["r2"]
+    assert [f.rule.id for f in rs.decide(candidate(upstream="backup"))] == ["r1"]
+
+
+def test_times_every_and_window():
+    rs = RuleSet(parse_rules([{"fault": "reset", "times": 2}, {"fault": "close", "every": 3},
+                              {"fault": "hang", "window": {"start_s": 3600}}], source="s.yaml"))
+    fired = [[f.rule.id for f in rs.decide(candidate())] for _ in range(6)]
+    assert fired == [["r1"], ["r1"], ["r2"], [], [], ["r2"]]
+
+
+def test_dice_are_reproducible_from_the_seed():
+    def pattern(seed):
+        rs = RuleSet(parse_rules([{"fault": "reset", "probability": 0.3}], source="s.yaml"), seed=seed)
+        return [bool(rs.decide(candidate())) for _ in range(200)]
+    assert pattern(7) == pattern(7)
+    assert pattern(7) != pattern(8)
+    assert 30 < sum(pattern(7)) < 90
