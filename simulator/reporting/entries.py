@@ -1,0 +1,121 @@
+"""One report.json scenario entry: the score as scoring gives it (`ScenarioResult.to_dict()`),
+the verdict against the required score, and what was measured (checkouts, gateway timeline,
+money), all masked.
+
+Entry keys (DESIGN.md's plus extras):
+  name, cause, score {total, prompt, retry, fallback, integrity}, findings [...], threshold,
+  required (the score this run asked for), passed, error,
+  description, path, started_at, duration_s, checkouts [...], timeline [...], gateway_calls,
+  faults_applied, money {captured, refunded, net}, problems [...]
+"""
+
+from __future__ import annotations
+
+from simulator.common.masking import mask_obj
+
+DIMENSIONS = ("prompt", "retry", "fallback", "integrity")
+SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3}
+
+
+def required_score(threshold: float | None, min_score: float | None) -> float:
+    """The score a scenario must reach: --min-score when given, else its own threshold."""
+    if min_score is not None:
+        return float(min_score)
+    return float(threshold if threshold is not None else 80.0)
+
+
+def verdict(entry: dict) -> bool:
+    """Passed: it ran without error and its total reached the required score."""
+    total = (entry.get("score") or {}).get("total")
+    return not entry.get("error") and total is not None and total >= entry["required"]
+
+
+def scenario_entry(result: dict, obs=None, *, min_score: float | None = None) -> dict:
+    """Build the entry from a score dict and (optionally) its Observations."""
+    entry = dict(result)
+    score = dict(entry.get("score") or {})
+    for key in ("total", *DIMENSIONS):
+        score.setdefault(key, None)
+    entry["score"] = score
+    entry["findings"] = sorted(entry.get("findings") or [],
+                               key=lambda f: SEVERITY_ORDER.get(f.get("severity"), 9))
+    entry.setdefault("error", None)
+    entry["required"] = required_score(entry.get("threshold"), min_score)
+    if obs is not None:
+        entry.update(measured(obs))
+        if obs.errors and not entry["error"]:
+            entry["error"] = "; ".join(obs.errors)
+    entry["passed"] = verdict(entry)
+    return mask_obj(entry)
+
+
+def errored_entry(name: str, cause: str, error: str, *, threshold: float | None = None,
+                  min_score: float | None = None) -> dict:
+    """An entry for a scenario that could not be run or scored."""
+    return scenario_entry({"name": name, "cause": cause, "score": {}, "findings": [],
+                           "threshold": threshold, "error": error}, min_score=min_score)
+
+
+def measured(obs) -> dict:
+    scenario = obs.scenario
+    t0 = obs.started_at or min((r.get("t_start") or 0 for r in obs.journal), default=0.0)
+    timeline = [timeline_record(r, t0) for r in obs.journal]
+    return {
+        "description": scenario.description,
+        "path": scenario.path,
+        "started_at": obs.started_at,
+        "duration_s": round(max(0.0, obs.ended_at - obs.started_at), 3) if obs.ended_at else None,
+        "checkouts": [checkout_record(c.to_dict(), t0) for c in obs.checkouts],
+        "timeline": timeline,
+        "gateway_calls": sum(1 for r in timeline if r["direction"] == "to_gateway"),
+        "faults_applied": sum(1 for r in timeline if r["faults"]),
+        "money": money(obs.ledger, obs.backup_ledger),
+        "problems": list(obs.errors),
+    }
+
+
+def checkout_record(c: dict, t0: float) -> dict:
+    keep = ("order_id", "action", "step", "amount", "currency", "payment", "expected", "locale",
+            "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error")
+    out = {k: c.get(k) for k in keep}
+    out["t_s"] = _rel(c.get("started_at"), t0)
+    return out
+
+
+def timeline_record(r: dict, t0: float) -> dict:
+    """A journal record reduced to what a timeline shows, times relative to the scenario start."""
+    response = r.get("response") or {}
+    err = response.get("error") or {}
+    t_start, t_end = r.get("t_start"), r.get("t_end")
+    return {
+        "id": r.get("id"),
+        "upstream": r.get("upstream") or "primary",
+        "direction": r.get("direction") or "to_gateway",
+        "method": r.get("method"),
+        "path": r.get("path"),
+        "idempotency_key": r.get("idempotency_key"),
+        "status": r.get("status"),
+        "upstream_status": r.get("upstream_status"),
+        "outcome": response.get("status") or err.get("decline_code") or err.get("code") or err.get("type"),
+        "event": (r.get("event") or {}).get("type"),
+        "faults": [f.get("fault") for f in r.get("faults") or [] if isinstance(f, dict)],
+        "error": r.get("error"),
+        "t_s": _rel(t_start, t0),
+        "duration_ms": round((t_end - t_start) * 1000, 1) if t_start and t_end else None,
+    }
+
+
+def money(ledger: dict | None, backup: dict | None) -> dict:
+    """Money that moved, per gateway, summed over currencies (minor units)."""
+    out = {}
+    for name, led in (("primary", ledger), ("backup", backup)):
+        totals = ((led or {}).get("money") or {}).get("currency_totals") or {}
+        if led is None:
+            continue
+        out[name] = {k: sum(int(t.get(k) or 0) for t in totals.values())
+                     for k in ("captured", "refunded", "net")}
+    return out
+
+
+def _rel(t: float | None, t0: float) -> float | None:
+    return round(t - t0, 3) if t and t0 else None

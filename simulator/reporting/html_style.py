@@ -1,0 +1,96 @@
+"""The report page's stylesheet, inlined into report.html (no external assets)."""
+
+CSS = """
+:root{--bg:#f4f6fa;--card:#fff;--ink:#1c2433;--mute:#6b7687;--line:#e3e7ee;
+--good:#1f9d55;--good-bg:#e3f6ea;--warn:#c98a00;--warn-bg:#fff4d6;--bad:#d23b3b;--bad-bg:#fde6e6;
+--na:#9aa3b2;--accent:#4455dd}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",
+Roboto,"Noto Sans","Noto Sans CJK SC","Microsoft YaHei",sans-serif}
+main{max-width:1180px;margin:0 auto;padding:24px}
+h1{margin:2px 0 4px;font-size:26px}h2{margin:0 0 6px;font-size:19px}
+h3{margin:18px 0 8px;font-size:13px;text-transform:uppercase;letter-spacing:.06em;color:var(--mute)}
+code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f0f2f7;padding:1px 4px;border-radius:4px}
+.muted{color:var(--mute)}
+.hero{display:flex;gap:24px;align-items:center;justify-content:space-between;flex-wrap:wrap;
+background:linear-gradient(120deg,#1e2a4a,#2f3f72);color:#fff;border-radius:14px;padding:22px 26px;margin-bottom:18px;
+box-shadow:0 6px 20px rgba(20,30,60,.18);border-left:8px solid var(--good)}
+.hero.ko{border-left-color:var(--bad)}
+.hero .sub{color:#c9d2ea;margin:0}.hero b{color:#fff}
+.brand{font-weight:700;letter-spacing:.12em;text-transform:uppercase;font-size:12px;color:#9fb0e6}
+.verdict{text-align:center}
+.verdict .big{font-size:44px;font-weight:800;line-height:1.1;margin-top:6px}
+.verdict .cap{font-size:12px;color:#c9d2ea}
+.badge{display:inline-block;padding:4px 14px;border-radius:999px;font-weight:800;letter-spacing:.08em}
+.badge.ok{background:var(--good)}.badge.ko{background:var(--bad)}
+.stats{display:flex;gap:10px}
+.stats div{background:rgba(255,255,255,.1);border-radius:10px;padding:8px 14px;text-align:center;min-width:74px}
+.stats b{display:block;font-size:22px}.stats span{font-size:12px;color:#c9d2ea}
+.card{background:var(--card);border-radius:12px;padding:18px 22px;margin-bottom:16px;
+box-shadow:0 1px 3px rgba(20,30,60,.08);border:1px solid var(--line)}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th{text-align:left;font-weight:600;color:var(--mute);font-size:12px;border-bottom:2px solid var(--line);padding:6px 8px}
+td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top}
+tbody tr:hover{background:#fafbfe}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.good{color:var(--good);font-weight:600}td.warn{color:var(--warn);font-weight:600}
+td.bad{color:var(--bad);font-weight:600}td.na{color:var(--na)}
+a{color:var(--accent);text-decoration:none;font-weight:600}a:hover{text-decoration:underline}
+.cause{display:inline-block;background:#eef0ff;color:#3a46a8;border-radius:6px;padding:1px 7px;font-size:12px;font-weight:600}
+.pill{display:inline-block;border-radius:999px;padding:1px 9px;font-size:11px;font-weight:800;letter-spacing:.05em;vertical-align:middle}
+.pill.good{background:var(--good-bg);color:var(--good)}.pill.bad{background:var(--bad-bg);color:var(--bad)}
+.pill.na{background:#eef0f4;color:var(--mute)}
+.meter{position:relative;height:10px;background:#eef0f4;border-radius:5px;min-width:110px;overflow:hidden}
+.meter .fill{height:100%}.meter .fill.good{background:#9fdfb7}.meter .fill.warn{background:#ffe08a}
+.meter .fill.bad{background:#f7a9a9}
+.meter .mark{position:absolute;top:0;bottom:0;width:2px;background:#1c2433;opacity:.55}
+.meter-row{display:flex;align-items:center;gap:8px}.meter-row b{min-width:34px;text-align:right}
+.meter-row b.good{color:var(--good)}.meter-row b.warn{color:var(--warn)}.meter-row b.bad{color:var(--bad)}
+.meter-row .meter{flex:1}
+.sev{display:inline-block;border-radius:5px;padding:0 6px;font-size:11px;font-weight:700;text-transform:uppercase}
+.sev.critical{background:var(--bad);color:#fff}.sev.major{background:var(--bad-bg);color:var(--bad)}
+.sev.minor{background:var(--warn-bg);color:var(--warn)}.sev.info{background:#eef0f4;color:var(--mute)}
+.scen-head{display:flex;justify-content:space-between;gap:16px;align-items:flex-start}
+.scen-head .sub{margin:2px 0;color:var(--mute)}.facts{margin:4px 0 0;color:var(--mute);font-size:12px}
+.total{text-align:center;border-radius:12px;padding:8px 16px;min-width:110px}
+.total b{display:block;font-size:34px;line-height:1.1}.total span{font-size:11px;color:var(--mute)}
+.total.good{background:var(--good-bg);color:var(--good)}.total.warn{background:var(--warn-bg);color:var(--warn)}
+.total.bad{background:var(--bad-bg);color:var(--bad)}.total.na{background:#eef0f4;color:var(--na)}
+.dims{display:grid;grid-template-columns:repeat(4,1fr);gap:10px;margin-top:14px}
+.dim{border:1px solid var(--line);border-radius:10px;padding:8px 12px;border-top:4px solid var(--na)}
+.dim b{font-size:22px;display:block}.dim span{font-size:12px;color:var(--mute);text-transform:uppercase;letter-spacing:.05em}
+.dim i{display:block;font-size:11px;color:var(--na)}
+.dim.good{border-top-color:var(--good)}.dim.warn{border-top-color:var(--warn)}.dim.bad{border-top-color:var(--bad)}
+.error{background:var(--bad-bg);border-radius:8px;padding:10px 14px;margin-top:12px;color:#7a1f1f}
+.error pre{white-space:pre-wrap;margin:6px 0 0;font-size:12px}
+.findings{list-style:none;margin:0;padding:0}
+.finding{border-left:4px solid var(--na);background:#fafbfd;border-radius:6px;padding:8px 12px;margin-bottom:8px}
+.finding.critical{border-left-color:var(--bad);background:#fff6f6}.finding.major{border-left-color:#ef7b7b}
+.finding.minor{border-left-color:var(--warn)}
+.finding p{margin:4px 0}.fhead{display:flex;gap:8px;align-items:center}
+.fdim{font-size:12px;font-weight:700;color:var(--accent);text-transform:uppercase}
+.evs{display:flex;flex-wrap:wrap;gap:6px}
+.ev{font-size:12px;background:#fff;border:1px solid var(--line);border-radius:6px;padding:1px 7px;color:#3b4456}
+.ev b{color:var(--mute);font-weight:600}
+.tl-wrap{border:1px solid var(--line);border-radius:10px;padding:6px;background:#fcfdff}
+svg.timeline{width:100%;height:auto;display:block}
+.lane{fill:#f3f5f9}.lane.alt{fill:#eceff5}
+.lane-label{font-size:12px;fill:#4b5567;text-anchor:end;dominant-baseline:middle;font-weight:600}
+.tick{stroke:#d5dae3;stroke-dasharray:2 3}.tick-label{font-size:10px;fill:#8a93a3;text-anchor:middle}
+.x-ok{fill:#3fb871;background:#3fb871}.x-4xx{fill:#e7a91c;background:#e7a91c}
+.x-5xx{fill:#e05252;background:#e05252}.x-none{fill:#7a2b8f;background:#7a2b8f}
+.faulted{stroke:#111;stroke-width:1.5}
+.fault-mark{fill:#d23b3b}.fault-key{color:#d23b3b;font-size:12px}
+.c-paid{fill:#9fdfb7;background:#9fdfb7}.c-pending{fill:#bcd2ff;background:#bcd2ff}
+.c-failed{fill:#f7b0b0;background:#f7b0b0}.c-none{fill:#c3c7cf;background:#c3c7cf}
+.legend{font-size:12px;color:var(--mute);margin:6px 2px 0;display:flex;gap:6px;align-items:center;flex-wrap:wrap}
+.legend span:not(.fault-key){display:inline-block;width:14px;height:10px;border-radius:2px;margin-left:8px}
+details.block{margin-top:14px}details.block summary{cursor:pointer;font-weight:600;color:#3b4456;margin-bottom:6px}
+.st{font-weight:700}.st.paid{color:var(--good)}.st.failed,.st.no-answer{color:var(--bad)}.st.pending{color:#3a5bd0}
+.fault{display:inline-block;background:var(--bad-bg);color:var(--bad);border-radius:5px;padding:0 6px;font-size:11px;font-weight:700;margin-right:3px}
+tr.faulted-row{background:#fffafa}
+.x-ok-t{color:var(--good);font-weight:600}.x-4xx-t{color:var(--warn);font-weight:600}
+.x-5xx-t,.x-none-t{color:var(--bad);font-weight:600}
+footer{color:var(--mute);font-size:12px;text-align:center;margin:22px 0 8px}
+@media print{.card{break-inside:avoid}}
+"""

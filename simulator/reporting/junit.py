@@ -1,0 +1,91 @@
+"""junit.xml (xunit2 flavour): one testcase per scenario. A scenario short of its required score is
+a <failure> whose text lists the findings; a scenario that could not run is an <error>. Suite-level
+<properties> only (what `record_testsuite_property` writes), none per testcase."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from simulator.common.masking import mask_obj, mask_text
+from simulator.reporting.entries import DIMENSIONS
+from simulator.reporting.events import SuiteFinished
+from simulator.reporting.fanout import Reporter
+from simulator.reporting.files import write_atomic
+
+FILENAME = "junit.xml"
+
+
+def finding_line(f: dict) -> str:
+    evidence = ", ".join(f"{k}={_short(v)}" for k, v in (f.get("evidence") or {}).items())
+    line = f"[{f.get('severity')}] {f.get('dimension')} / {f.get('rule')}: {f.get('message')}"
+    return line + (f" (evidence: {evidence})" if evidence else "")
+
+
+def _short(value) -> str:
+    if isinstance(value, list):
+        shown = ",".join(str(v) for v in value[:8])
+        return shown + (f",... ({len(value)} in all)" if len(value) > 8 else "")
+    return str(value)
+
+
+def score_line(entry: dict) -> str:
+    s = entry["score"]
+    dims = " ".join(f"{d}={_fmt(s.get(d))}" for d in DIMENSIONS)
+    return f"score {_fmt(s.get('total'))} (required {entry['required']:g}): {dims}"
+
+
+def _fmt(v) -> str:
+    return "n/a" if v is None else f"{v:g}"
+
+
+def render(report: dict) -> str:
+    report = mask_obj(report)
+    scenarios = report["scenarios"]
+    counts = report["counts"]
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(suites, "testsuite", {
+        "name": "paychaos",
+        "tests": str(len(scenarios) + len(report.get("not_run") or [])),
+        "failures": str(counts["failed"]),
+        "errors": str(counts["errored"]),
+        "skipped": str(len(report.get("not_run") or [])),
+        "time": f"{report.get('duration_s') or 0:.3f}",
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(report.get("started_at") or 0)),
+    })
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("total", report.get("total")), ("passed", report["passed"]),
+                        ("min_score", report.get("min_score")), ("target", report.get("target")),
+                        ("interrupted", report.get("interrupted")),
+                        ("paychaos_version", report.get("paychaos_version"))):
+        ET.SubElement(props, "property", {"name": name, "value": "" if value is None else str(value)})
+    for entry in scenarios:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": f"paychaos.{entry.get('cause') or 'scenario'}",
+            "name": entry["name"],
+            "time": f"{entry.get('duration_s') or 0:.3f}",
+        })
+        findings = "\n".join(finding_line(f) for f in entry.get("findings") or [])
+        if entry.get("error"):
+            node = ET.SubElement(case, "error", {"message": mask_text(str(entry["error"]))[:500],
+                                                 "type": "paychaos.error"})
+            node.text = mask_text(str(entry["error"])) + ("\n" + findings if findings else "")
+        elif not entry["passed"]:
+            node = ET.SubElement(case, "failure", {"message": score_line(entry), "type": "paychaos.score"})
+            node.text = score_line(entry) + "\n" + (findings or "no findings")
+        out = ET.SubElement(case, "system-out")
+        out.text = score_line(entry) + ("\n" + findings if findings else "")
+    for name in report.get("not_run") or []:
+        case = ET.SubElement(suite, "testcase", {"classname": "paychaos.not_run", "name": name, "time": "0"})
+        ET.SubElement(case, "skipped", {"message": "not run: the suite was interrupted"})
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+class JUnitReporter(Reporter):
+    def __init__(self, report_dir: Path):
+        self.path = Path(report_dir) / FILENAME
+
+    def on_suite_finished(self, event: SuiteFinished) -> None:
+        write_atomic(self.path, render(event.report))

@@ -1,0 +1,58 @@
+import json
+import xml.etree.ElementTree as ET
+
+from simulator.reporting import SuiteFinished
+from simulator.reporting.json_report import JsonReporter
+from simulator.reporting.junit import JUnitReporter
+from tests.reporting.samples import WHOLE_PAN, sample_report
+
+
+def write_both(tmp_path, report):
+    for reporter in (JsonReporter(tmp_path), JUnitReporter(tmp_path)):
+        reporter.handle(SuiteFinished(report))
+    return json.loads((tmp_path / "report.json").read_text()), ET.parse(tmp_path / "junit.xml").getroot()
+
+
+def test_report_json_has_design_shape(tmp_path):
+    data, _ = write_both(tmp_path, sample_report())
+    assert set(data) >= {"scenarios", "total", "passed", "min_score", "counts"}
+    outage = data["scenarios"][1]
+    assert outage["name"] == "gateway-outage-full" and outage["cause"] == "gateway_outage"
+    assert set(outage["score"]) == {"total", "prompt", "retry", "fallback", "integrity"}
+    assert outage["score"]["integrity"] is None
+    assert set(outage["findings"][0]) == {"rule", "dimension", "severity", "message", "evidence"}
+    assert outage["timeline"] and outage["checkouts"]
+    assert WHOLE_PAN not in (tmp_path / "report.json").read_text()
+
+
+def test_junit_one_testcase_per_scenario_failure_and_error(tmp_path):
+    data, root = write_both(tmp_path, sample_report())
+    suite = root.find("testsuite")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert list(cases) == [s["name"] for s in data["scenarios"]]
+    assert cases["healthy-baseline"].find("failure") is None
+    failure = cases["gateway-outage-full"].find("failure")
+    assert "score 72.5 (required 80)" in failure.get("message")
+    assert "[critical] prompt / prompt.no_leak" in failure.text and "j-000001" in failure.text
+    assert cases["merchant-crash"].find("error") is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    assert all(tc.find("properties") is None for tc in cases.values())  # xunit2: suite properties only
+    assert WHOLE_PAN not in (tmp_path / "junit.xml").read_text()
+
+
+def test_json_and_junit_agree_on_the_verdict(tmp_path):
+    for report in (sample_report(), sample_report(min_score=60, with_error=False)):
+        data, root = write_both(tmp_path, report)
+        suite = root.find("testsuite")
+        bad = int(suite.get("failures")) + int(suite.get("errors")) + int(suite.get("skipped"))
+        assert data["passed"] == (bad == 0)
+        props = {p.get("name"): p.get("value") for p in suite.find("properties")}
+        assert props["passed"] == str(data["passed"])
+
+
+def test_interrupted_run_lists_unrun_scenarios_as_skipped(tmp_path):
+    report = sample_report(with_error=False, interrupted=True)
+    data, root = write_both(tmp_path, report)
+    assert data["interrupted"] is True and data["not_run"] == ["merchant-crash"]
+    skipped = [c.get("name") for c in root.iter("testcase") if c.find("skipped") is not None]
+    assert skipped == ["merchant-crash"]
