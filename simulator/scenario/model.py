@@ -44,13 +44,17 @@ class Match:
     upstream: str | None = None       # primary | backup | webhooks
     method: str | None = None
     path: str | None = None           # glob
-    fields: dict = field(default_factory=dict)   # request fields: amount, currency, payment_method, metadata.KEY, header.NAME
+    # request fields -> globs (any of): amount, currency, payment_method, metadata.KEY, header.NAME,
+    # event.type (webhooks leg). Built by proxies.rules.parse_rules, which owns the valid forms.
+    fields: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class FaultRule:
+    """One entry of a scenario's `faults:` list, validated by `proxies.rules.parse_rules`."""
+
     fault: str
-    params: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)   # every parameter of the fault, defaults filled in
     match: Match = field(default_factory=Match)
     probability: float = 1.0
     window: Window | None = None
@@ -59,15 +63,26 @@ class FaultRule:
     id: str | None = None             # r1, r2, ... when not given
 
 
+LOCALES = ("en_US", "zh_CN")
+
+# Prompt-lexicon categories (docs/ARCHITECTURE.md) a scenario may expect in the customer's message.
+PROMPT_CATEGORIES = (
+    "unavailable", "card_number", "expired", "cvc", "insufficient_funds", "account_restricted",
+    "declined", "try_again", "other_method", "contact_bank", "support", "pending", "paid",
+)
+
+
 @dataclass(frozen=True)
 class Customers:
     count: int = 10
-    locale: str = "en_US"             # en_US | zh_CN
+    locale: str = "en_US"             # the main locale: the one with the largest share in `locales`
+    locales: dict[str, float] = field(default_factory=lambda: {"en_US": 1.0})  # locale -> share
     cards: dict[str, float] = field(default_factory=lambda: {"pm_card_visa": 1.0})  # token -> share
     amount_min: int = 500             # minor units
     amount_max: int = 50000
     currency: str = "usd"
     concurrency: int = 1              # customers checking out at once
+    timeout_s: float = 30.0           # the customer's own patience: no answer by then -> error="timeout"
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,7 @@ class Scenario:
     customers: Customers = field(default_factory=Customers)
     actions: list[Action] = field(default_factory=lambda: [Action.CHECKOUT])
     faults: list[FaultRule] = field(default_factory=list)
+    fault_specs: list[dict] = field(default_factory=list)  # the `faults:` list as written (PUT to the proxy)
     expect: Expect = field(default_factory=Expect)
     seed: int = 1
     settle_s: float = 0.0             # wait after the last checkout (webhooks, reconciliation)

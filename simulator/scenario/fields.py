@@ -1,0 +1,152 @@
+"""Reading a YAML mapping field by field, with errors that name the file, the path to the field and
+the valid forms. Shared by the scenario loader and the target-file loader.
+
+    sec = Section(data, file="s.yaml", path="customers", allowed=("count", "locale"))
+    count = sec.int("count", default=10, lo=1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from simulator.common.errors import InputError, did_you_mean
+
+
+def join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def kind_of(value) -> str:
+    if value is None:
+        return "nothing"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def read_yaml(path: str | Path) -> object:
+    """Parse one YAML file; unreadable or invalid YAML is an InputError naming the file (and line)."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file", file=file) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file: {exc}", file=file) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"{where}not valid YAML: {problem}", file=file) from None
+
+
+class Section:
+    """One mapping of a user's file. Unknown keys and missing required keys fail at construction."""
+
+    def __init__(self, data, *, file: str, path: str = "", allowed: Iterable[str],
+                 required: Iterable[str] = ()):
+        self.file = file
+        self.path = path
+        self.allowed = tuple(allowed)
+        if not isinstance(data, dict):
+            raise self.error(f"expected a mapping, got {kind_of(data)}", field=path or None,
+                             valid="key: value lines")
+        self.data = data
+        for key in data:
+            if not isinstance(key, str) or key not in self.allowed:
+                raise self.error(f"unknown key '{key}'{did_you_mean(str(key), self.allowed)}",
+                                 field=join(path, str(key)), valid=", ".join(self.allowed))
+        for key in required:
+            if key not in data:
+                raise self.error("required key is missing", field=join(path, key))
+
+    def error(self, message: str, *, field: str | None, valid: Iterable[str] | str | None = None) -> InputError:
+        return InputError(message, file=self.file, field=field, valid=valid)
+
+    def field(self, key: str) -> str:
+        return join(self.path, key)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, default=None):
+        return self.data.get(key, default)
+
+    def section(self, key: str, *, allowed: Iterable[str], required: Iterable[str] = (),
+                optional: bool = True) -> Section | None:
+        if key not in self.data:
+            if optional:
+                return None
+            raise self.error("required key is missing", field=self.field(key))
+        return Section(self.data[key], file=self.file, path=self.field(key), allowed=allowed,
+                       required=required)
+
+    def str(self, key: str, default: str | None = None, *, nonempty: bool = True) -> str | None:
+        value = self.data.get(key, default)
+        if value is None and key not in self.data:
+            return None
+        if not isinstance(value, str) or (nonempty and not value.strip()):
+            raise self.error(f"expected a non-empty string, got {kind_of(value)}", field=self.field(key))
+        return value
+
+    def choice(self, key: str, choices: Iterable[str], default: str | None = None) -> str | None:
+        choices = list(choices)
+        value = self.data.get(key, default)
+        if value is None and key not in self.data:
+            return None
+        if not isinstance(value, str) or value not in choices:
+            raise self.error(f"'{value}' is not one of the valid values{did_you_mean(str(value), choices)}",
+                             field=self.field(key), valid=choices)
+        return value
+
+    def int(self, key: str, default: int | None = None, *, lo: int | None = None,
+            hi: int | None = None) -> int | None:
+        value = self.data.get(key, default)
+        if value is None and key not in self.data:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(f"expected a whole number, got {kind_of(value)} {value!r}",
+                             field=self.field(key), valid=_range(lo, hi, "whole number"))
+        self._bounds(key, value, lo, hi, "whole number")
+        return value
+
+    def number(self, key: str, default: float | None = None, *, lo: float | None = None,
+               hi: float | None = None, above: float | None = None) -> float | None:
+        value = self.data.get(key, default)
+        if value is None and key not in self.data:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"expected a number, got {kind_of(value)} {value!r}",
+                             field=self.field(key), valid=_range(lo, hi, "number"))
+        if above is not None and not value > above:
+            raise self.error(f"{value!r} is too small", field=self.field(key), valid=f"a number above {above:g}")
+        self._bounds(key, value, lo, hi, "number")
+        return float(value)
+
+    def list(self, key: str, default: list | None = None) -> list | None:
+        value = self.data.get(key, default)
+        if value is None and key not in self.data:
+            return None
+        if not isinstance(value, list):
+            raise self.error(f"expected a list, got {kind_of(value)}", field=self.field(key), valid="[a, b, ...]")
+        return value
+
+    def _bounds(self, key: str, value, lo, hi, noun: str) -> None:
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise self.error(f"{value!r} is out of range", field=self.field(key), valid=_range(lo, hi, noun))
+
+
+def _range(lo, hi, noun: str) -> str:
+    if lo is not None and hi is not None:
+        return f"a {noun} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"a {noun} of at least {lo:g}"
+    if hi is not None:
+        return f"a {noun} of at most {hi:g}"
+    return f"a {noun}"
