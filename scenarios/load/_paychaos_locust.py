@@ -1,0 +1,233 @@
+"""The Locust side of `paychaos load`: customers that check out through the merchant, a shape
+that walks a profile's phases and switches the proxy's faults at each boundary, and the recorder
+that brings every checkout to one file on the master, exactly (raw records, not summaries).
+
+Profiles import `CheckoutCustomer` and subclass `PhasedShape`. Run only by Locust, in its own
+process (`paychaos load` starts it): never import this module anywhere else.
+
+Configuration comes from `--paychaos-config JSON` (set by `paychaos load`); on the master it is
+read at start, on workers from `test_start` on (Locust sends the master's options over).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+from faker import Faker
+from locust import FastHttpUser, LoadTestShape, between, events, task
+from locust.runners import MasterRunner, WorkerRunner
+
+from simulator.common.masking import mask_text
+from simulator.load import checkout_request, schedule
+
+_pending: list[dict] = []          # a worker's checkouts not yet sent to the master
+_pending_lock = threading.Lock()
+_sink = None                       # the events file, on the master (or a lone local runner)
+_sink_lock = threading.Lock()
+_counts: dict[str, int] = {}       # checkouts received per worker (merge check)
+
+
+@events.init_command_line_parser.add_listener
+def _add_options(parser):
+    parser.add_argument("--paychaos-config", default="{}", include_in_web_ui=False,
+                        help="JSON written by `paychaos load`")
+
+
+def config(environment) -> dict:
+    return json.loads(getattr(environment.parsed_options, "paychaos_config", None) or "{}")
+
+
+def _write(record: dict) -> None:
+    if _sink is None:
+        return
+    with _sink_lock:
+        _sink.write(json.dumps(record) + "\n")
+        _sink.flush()
+
+
+@events.init.add_listener
+def _on_init(environment, **_kw):
+    global _sink
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    path = config(environment).get("events_path")
+    if path:
+        _sink = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+
+
+@events.report_to_master.add_listener
+def _report(client_id, data, **_kw):
+    with _pending_lock:
+        data["paychaos_checkouts"] = list(_pending)
+        _pending.clear()
+
+
+@events.worker_report.add_listener
+def _on_worker_report(client_id, data, **_kw):
+    batch = data.get("paychaos_checkouts") or []
+    _counts[client_id] = _counts.get(client_id, 0) + len(batch)
+    for record in batch:
+        record["worker"] = client_id
+        _write(record)
+
+
+@events.quitting.add_listener
+def _on_quitting(environment, **_kw):
+    # The master's last worker reports arrive after test_stop: totals are read here.
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    _write({"type": "totals", "t": time.time(), "by_worker": dict(_counts),
+            "distributed": isinstance(environment.runner, MasterRunner),
+            "checkouts": sum(_counts.values())})
+    if _sink is not None:
+        _sink.close()
+
+
+def _record(environment, record: dict) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        with _pending_lock:
+            _pending.append(record)
+    else:
+        _counts["local"] = _counts.get("local", 0) + 1
+        _write(record)
+
+
+class CheckoutCustomer(FastHttpUser):
+    """A faker customer who pays for one order after another through the merchant. A profile
+    subclasses it (`class Customer(CheckoutCustomer)`) and may set `cards` (token -> share)."""
+
+    abstract = True
+    cards: dict = {"pm_card_visa": 1.0}
+    wait_time = between(0.05, 0.25)
+    network_timeout = 20.0
+    connection_timeout = 5.0
+
+    _spread = itertools.count()
+
+    def __init__(self, environment):
+        # With several proxies there is one merchant behind each: spread the customers over them.
+        urls = config(environment).get("base_urls") or []
+        if urls:
+            self.host = urls[next(CheckoutCustomer._spread) % len(urls)]
+        super().__init__(environment)
+
+    def on_start(self):
+        cfg = config(self.environment)
+        self.cfg = cfg
+        self.rng = random.Random()
+        self.faker = Faker(cfg.get("locale", "en_US"))
+        self.prefix = f"ld{cfg.get('run_id', 'x')}-{uuid.uuid4().hex[:8]}"
+        self.counter = 0
+        self.client.client.network_timeout = float(cfg.get("timeout_s", self.network_timeout))
+        think = cfg.get("think_s")
+        if think is not None:
+            lo, hi = float(think[0]), float(think[1])
+            self.wait_time = lambda: self.rng.uniform(lo, hi)
+
+    def _values(self) -> dict:
+        self.counter += 1
+        cards = self.cfg.get("cards") or self.cards
+        token = checkout_request.pick_card(cards, self.rng.random())
+        return {
+            "order.id": f"{self.prefix}-{self.counter}",
+            "order.amount": self.rng.randrange(500, 20000),
+            "order.currency": self.cfg.get("currency", "usd"),
+            "payment.token": token,
+            "customer.name": self.faker.name(),
+            "customer.email": self.faker.email(),
+            "customer.locale": self.cfg.get("locale", "en_US"),
+            "customer.phone": self.faker.phone_number(),
+            **checkout_request.card_values(token),
+        }
+
+    def _once(self):
+        spec = self.cfg["checkout"]
+        values = self._values()
+        method, path, body = checkout_request.request(spec, values)
+        record = {"type": "checkout", "order_id": values["order.id"], "t": time.time(),
+                  "payment": values["payment.token"], "amount": values["order.amount"],
+                  "status": None, "http_status": None, "error": None, "message": None,
+                  "alternatives": []}
+        started = time.perf_counter()
+        with self.client.request(method, path, json=body, name="checkout",
+                                 catch_response=True) as resp:
+            record["elapsed_s"] = round(time.perf_counter() - started, 4)
+            record["http_status"] = resp.status_code or None
+            if not resp.status_code:
+                record["error"] = type(resp.error).__name__ if resp.error else "no answer"
+                resp.failure(f"no answer: {record['error']}")
+            else:
+                try:
+                    answer = resp.json()
+                except ValueError:
+                    answer = None
+                status, message, alternatives = checkout_request.outcome(answer, spec)
+                record.update(status=status, alternatives=alternatives,
+                              message=mask_text(message)[:200] if message else None)
+                if status in ("paid", "pending"):
+                    resp.success()
+                else:
+                    resp.failure(f"checkout {status or 'unreadable'} (HTTP {resp.status_code})")
+        _record(self.environment, record)
+
+    @task
+    def checkout(self):
+        self._once()
+
+
+class PhasedShape(LoadTestShape):
+    """Walks `phases` (see simulator.load.schedule) and switches the proxy's rules at each boundary."""
+
+    abstract = True
+    phases: list[dict] = []      # {name, share, users, users_end?, rules}: see schedule.plan
+
+    def _setup(self):
+        cfg = config(self.runner.environment)
+        self.cfg = cfg
+        self.plan = schedule.plan(self.phases, float(cfg.get("duration_s", 20)), int(cfg.get("users", 10)))
+        self.current = None
+        _write({"type": "run", "t": time.time(), "profile": cfg.get("profile"),
+                "phases": [p.to_dict() for p in self.plan], "users": cfg.get("users"),
+                "duration_s": cfg.get("duration_s")})
+
+    def tick(self):
+        if not hasattr(self, "plan"):
+            self._setup()
+        t = self.get_run_time()
+        phase = schedule.phase_at(self.plan, t)
+        if phase is None:
+            if self.current is not None:
+                _write({"type": "end", "t": time.time()})
+                self._switch([], "end")
+                self.current = None
+            return None
+        if phase is not self.current:
+            self.current = phase
+            status = self._switch(phase.rules, phase.name)
+            _write({"type": "phase", "t": time.time(), "name": phase.name, "rules": phase.rules,
+                    "control": status})
+        return phase.users_at(t), phase.spawn_rate
+
+    def _switch(self, rules: list, name: str) -> list:
+        """PUT the phase's rules to every proxy's control endpoint; returns what each answered."""
+        answers = []
+        for url in self.cfg.get("controls", []):
+            body = json.dumps({"rules": rules, "seed": self.cfg.get("seed", 1),
+                               "scenario": f"load:{self.cfg.get('profile')}:{name}"}).encode()
+            req = urllib.request.Request(f"{url}/rules", data=body, method="PUT",
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    answers.append({"url": url, "status": resp.status})
+            except urllib.error.HTTPError as exc:
+                answers.append({"url": url, "status": exc.code, "error": exc.read(500).decode(errors="replace")})
+            except OSError as exc:
+                answers.append({"url": url, "status": None, "error": str(exc)})
+        return answers

@@ -1,0 +1,61 @@
+"""`paychaos load [PROFILE]`: Locust load with fault phases against a merchant, and its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "load", help="load a merchant while the gateway degrades, phase by phase (Locust)",
+        description="Drive Locust customers through the merchant while the proxy switches faults at each "
+                    "phase of the profile; write report.json and report.html. Profiles: brownout (default), "
+                    "steady, flash-sale, latency-storm, decline-wave, or a path to your own locustfile.")
+    p.add_argument("profile", nargs="?", metavar="PROFILE", help="a built-in profile or a locustfile path")
+    p.add_argument("--target", metavar="FILE", help="target file (default: the built-in resilient merchant)")
+    p.add_argument("--users", type=int, default=10, help="peak concurrent customers (default 10)")
+    p.add_argument("--duration", type=float, default=60.0, metavar="S", help="run length in seconds (default 60)")
+    p.add_argument("--report-dir", default="paychaos-load", metavar="DIR",
+                   help="where report.json, report.html, journals and logs go (default ./paychaos-load)")
+    p.add_argument("--web", action="store_true", help="open Locust's own web UI instead of running headless")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="run Locust distributed: a master and N workers on loopback")
+    p.add_argument("--proxies", type=int, default=1, metavar="N",
+                   help="proxy processes (each with its own merchant instance) to spread the load (default 1)")
+    p.add_argument("--min-score", type=float, default=None, metavar="N",
+                   help="exit 1 when the total score is below N (default: the profile's threshold)")
+    p.add_argument("--locale", default="en_US", help="customers' locale (en_US, zh_CN)")
+    p.add_argument("--seed", type=int, default=1, help="seed for the proxy's fault dice")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator.load.orchestrate import LoadFailed, LoadOptions, run_load
+    opts = LoadOptions(profile=args.profile, target=args.target, users=args.users, duration_s=args.duration,
+                       report_dir=args.report_dir, web=args.web, workers=args.workers, proxies=args.proxies,
+                       min_score=args.min_score, seed=args.seed, locale=args.locale)
+    try:
+        report = run_load(opts, say=print)
+    except LoadFailed as exc:
+        print(f"paychaos load: error: {exc}", file=sys.stderr)
+        return 2
+    print(summary(report))
+    total = report["verdict"]["score"]["total"]
+    return 0 if total is None or total >= report["run"]["threshold"] else 1
+
+
+def summary(report: dict) -> str:
+    lines = [f"paychaos load {report['run']['profile']}: {report['run']['users']} users, "
+             f"{report['run']['duration_s']:g}s"]
+    for p in report["metrics"]["phases"]:
+        rate = "-" if p["success_rate"] is None else f"{p['success_rate']:.0%}"
+        p95 = p["latency_ms"]["p95"]
+        cpc = p["gateway_calls_per_checkout"]
+        lines.append(f"  {p['name']:<22} {p['checkouts']:>6} checkouts  success {rate:>4}  "
+                     f"p95 {'-' if p95 is None else f'{p95:.0f}ms':>7}  "
+                     f"calls/checkout {'-' if cpc is None else f'{cpc:.2f}'}")
+    s = report["verdict"]["score"]
+    lines.append("  score " + ", ".join(f"{k} {'-' if v is None else f'{v:g}'}" for k, v in s.items()))
+    lines.append(f"  report: {report['run']['report_dir']}/report.html")
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Locust as subprocesses: one local runner, or a master and N workers on loopback, each in its own
+process group so nothing outlives the run. Never imports locust (gevent would patch this process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.common.netsafety import free_port
+from simulator.common.procs import stop_process_group
+
+STOP_TIMEOUT_S = 15   # users finish the checkout in flight when a phase or the run ends
+
+
+@dataclass
+class LocustRun:
+    master: subprocess.Popen
+    workers: list[subprocess.Popen] = field(default_factory=list)
+    json_file: Path | None = None
+    log_file: Path | None = None
+    web_url: str | None = None
+
+    def running(self) -> bool:
+        return self.master.poll() is None
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.master.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def finish(self) -> None:
+        """Ask Locust to stop and write what it has (SIGTERM runs its quitting hooks), then make sure."""
+        if self.master.poll() is None:
+            try:
+                os.killpg(self.master.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.master.wait(STOP_TIMEOUT_S + 10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.stop()
+
+    def stop(self) -> None:
+        for proc in [self.master, *self.workers]:
+            stop_process_group(proc, timeout=5.0)
+
+    def log_tail(self, chars: int = 2000) -> str:
+        if self.log_file and self.log_file.exists():
+            return self.log_file.read_text(encoding="utf-8", errors="replace")[-chars:]
+        return ""
+
+
+def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, workers: int = 0,
+                 web: bool = False, master_bind_host: str = "127.0.0.1") -> LocustRun:
+    base = [sys.executable, "-m", "locust", "-f", str(locustfile), "--host", host,
+            "--paychaos-config", json.dumps(config), "--exit-code-on-error", "0",
+            "--stop-timeout", str(STOP_TIMEOUT_S), "--loglevel", "WARNING"]
+    json_stem = workdir / "locust-stats"
+    log_file = workdir / "locust.log"
+    main = list(base)
+    web_url = None
+    if web:
+        port = free_port()
+        main += ["--web-host", "127.0.0.1", "--web-port", str(port)]
+        web_url = f"http://127.0.0.1:{port}"
+    else:
+        main += ["--headless", "--only-summary", "--json-file", str(json_stem)]
+    master_port = None
+    if workers:
+        master_port = free_port()
+        main += ["--master", "--master-bind-host", master_bind_host, "--master-bind-port", str(master_port),
+                 "--expect-workers", str(workers), "--expect-workers-max-wait", "30"]
+    run = LocustRun(_spawn(main, log_file), json_file=json_stem.with_suffix(".json"), log_file=log_file,
+                    web_url=web_url)
+    try:
+        for i in range(workers):
+            argv = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)]
+            run.workers.append(_spawn(argv, workdir / f"locust-worker-{i}.log"))
+    except BaseException:
+        run.stop()
+        raise
+    return run
+
+
+def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen:
+    with open(log_path, "w", encoding="utf-8") as log:
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -1,0 +1,156 @@
+"""One `paychaos load` run: start the stack, run Locust with the profile, watch the merchant,
+then gather the checkouts, the journals and the ledgers into metrics, a verdict and the reports.
+
+Whatever happens (the merchant dies, Locust fails, Ctrl-C), every process started here is stopped
+and what was measured so far is still written.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from proxies.journal import read_journal
+from simulator.common.errors import InputError
+from simulator.load import events as events_mod
+from simulator.load import metrics as metrics_mod
+from simulator.load import profiles, report_html, report_json, series, verdict
+from simulator.load.checkout_request import spec_of
+from simulator.load.locust_procs import STOP_TIMEOUT_S, start_locust
+from simulator.load.stack import get_json, start_stack
+from simulator.target import load_target
+
+WORKER_WAIT_S = 30
+
+
+@dataclass
+class LoadOptions:
+    profile: str | None = None
+    target: str | None = None
+    users: int = 10
+    duration_s: float = 60.0
+    report_dir: str = "paychaos-load"
+    web: bool = False
+    workers: int = 0
+    proxies: int = 1
+    min_score: float | None = None
+    seed: int = 1
+    locale: str = "en_US"
+
+
+class LoadFailed(Exception):
+    """The run could not complete (the reports are written); the CLI exits 2."""
+
+
+def validate(opts: LoadOptions) -> None:
+    if opts.users < 1:
+        raise InputError(f"{opts.users} users", field="--users", valid="a whole number >= 1")
+    if not opts.duration_s > 0:
+        raise InputError(f"{opts.duration_s:g} seconds", field="--duration", valid="seconds > 0")
+    if opts.workers < 0:
+        raise InputError(f"{opts.workers} workers", field="--workers", valid="0 (one process) or more")
+    if opts.proxies < 1:
+        raise InputError(f"{opts.proxies} proxies", field="--proxies", valid="1 or more")
+
+
+def run_load(opts: LoadOptions, *, say=print) -> dict:
+    """Run, write report.json and report.html, return the report. Raises LoadFailed after writing
+    the reports when the run broke off."""
+    validate(opts)
+    profile = profiles.resolve(opts.profile)
+    target = load_target(opts.target)
+    out = Path(opts.report_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    events_path = out / "events.jsonl"
+    events_path.unlink(missing_ok=True)
+    for old in out.glob("journal-*.jsonl"):
+        old.unlink()
+
+    errors: list[str] = []
+    ledgers: dict[str, dict] = {}
+    journal: list[dict] = []
+    started = time.time()
+    stack = start_stack(target, out, proxies=opts.proxies)
+    try:
+        config = {"run_id": uuid.uuid4().hex[:6], "profile": profile.name, "users": opts.users,
+                  "duration_s": opts.duration_s, "seed": opts.seed, "locale": opts.locale,
+                  "checkout": spec_of(target), "base_urls": [m.base_url for m in stack.merchants],
+                  "controls": stack.controls, "events_path": str(events_path.resolve())}
+        run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
+                           workers=opts.workers, web=opts.web)
+        try:
+            if run.web_url:
+                say(f"paychaos load: Locust's UI is at {run.web_url} (Ctrl-C here ends the run and writes the report)")
+            errors += _watch(run, stack, opts)
+            run.finish()
+            if run.master.returncode not in (0, None) and not events_path.exists():
+                errors.append(f"Locust exited with status {run.master.returncode}:\n{run.log_tail()}")
+        finally:
+            run.stop()
+        for name, gw in stack.gateways.items():
+            if gw.alive():
+                ledgers[name] = get_json(gw.url + "/_sim/ledger")
+        for path in stack.journals:
+            if Path(path).exists():
+                journal.extend(read_journal(path))
+    finally:
+        stack.stop()
+
+    events = events_mod.read_events(events_path)
+    if not events.phases and not errors:
+        errors.append(f"Locust ran no phase of '{profile.name}':\n{run.log_tail()}")
+    metrics = metrics_mod.compute(events, journal, ledgers)
+    report = {
+        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "users": opts.users,
+                "duration_s": opts.duration_s, "workers": opts.workers, "proxies": len(stack.proxies),
+                "threshold": profile.threshold if opts.min_score is None else opts.min_score,
+                "started_at": started, "ended_at": time.time(), "report_dir": str(out)},
+        "metrics": metrics,
+        "verdict": verdict.judge(metrics, events.checkouts),
+        "series": series.build(events, journal),
+        "locust": _locust_stats(run.json_file),
+        "errors": errors,
+    }
+    report_json.write(out / "report.json", report)
+    report_html.write(out / "report.html", report)
+    if errors:
+        raise LoadFailed("; ".join(e.splitlines()[0] for e in errors) + f" (partial report in {out})")
+    return report
+
+
+def _watch(run, stack, opts: LoadOptions) -> list[str]:
+    deadline = time.monotonic() + opts.duration_s + STOP_TIMEOUT_S + WORKER_WAIT_S + 30
+    try:
+        while run.running():
+            dead = stack.dead_merchant()
+            if dead is not None:
+                return [f"the merchant at {dead.base_url} exited with status {dead.exit_status()} mid-run"]
+            if not opts.web and time.monotonic() > deadline:
+                return [f"Locust did not finish within {opts.duration_s:g}s plus grace; stopped it"]
+            dead_worker = next((w for w in run.workers if w.poll() is not None), None)
+            if dead_worker is not None:
+                return [f"a Locust worker exited with status {dead_worker.returncode} mid-run"]
+            run.wait(0.25)
+    except KeyboardInterrupt:
+        if not opts.web:
+            return ["interrupted"]
+        print("", file=sys.stderr)
+    return []
+
+
+def _locust_stats(path: Path | None) -> dict | None:
+    """Locust's own count for the checkout request (a cross-check of the merged records)."""
+    import json
+    if path is None or not path.exists():
+        return None
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    for e in entries:
+        if e.get("name") == "checkout":
+            return {"num_requests": e.get("num_requests"), "num_failures": e.get("num_failures")}
+    return None
