@@ -1,0 +1,121 @@
+"""`paychaos run`: run scenarios against a merchant integration, score them, write the reports.
+
+Exit status: 0 when every scenario meets the required score, 1 when one falls short or errored,
+2 for bad input (nothing is started and no earlier report is touched), 130 when interrupted
+(the reports then hold what was measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from pathlib import Path
+
+from simulator.common.errors import InputError
+from simulator.reporting.console import ConsoleReporter
+from simulator.reporting.fanout import Fanout
+from simulator.reporting.html_report import HtmlReporter
+from simulator.reporting.json_report import JsonReporter
+from simulator.reporting.junit import JUnitReporter
+from simulator.reporting.recorder import RunRecorder
+from simulator.reporting.suite import exit_code
+
+DEFAULT_REPORT_DIR = "paychaos-report"
+MAX_WORKERS = 16
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run", help="run scenarios against a merchant and score them",
+        description="Run scenarios against a merchant integration, score how gracefully it prompts, "
+                    "retries and falls back, and write report.json, junit.xml and report.html. "
+                    "Without arguments: the built-in suite against the built-in resilient merchant.")
+    p.add_argument("paths", nargs="*", metavar="SCENARIO_FILE_OR_DIR",
+                   help="scenario files or directories of them (default: the built-in suite)")
+    p.add_argument("--target", metavar="FILE", help="target file (default: the built-in resilient merchant)")
+    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR,
+                   help=f"where the reports go (default: ./{DEFAULT_REPORT_DIR})")
+    p.add_argument("--min-score", metavar="N", help="score every scenario must reach, 0-100 "
+                                                    "(default: each scenario's own threshold)")
+    p.add_argument("-n", "--workers", metavar="WORKERS", default="1", help="scenarios run at once (default 1)")
+    p.set_defaults(func=run)
+
+
+def parse_min_score(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:
+        raise InputError(f"'{text}' is not a score", field="--min-score", valid="a number from 0 to 100")
+    return value
+
+
+def parse_workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        raise InputError(f"'{text}' is not a number of workers", field="-n/--workers",
+                         valid=f"a whole number from 1 to {MAX_WORKERS}")
+    return value
+
+
+def check_report_dir(text: str) -> Path:
+    """The report directory must be a directory we can write; checked before anything runs."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a directory", file=text, field="--report-dir",
+                         valid="a directory (created when missing)")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write there ({existing} is not a writable directory)", file=text,
+                         field="--report-dir", valid="a writable directory")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator.runner import run_suite
+    from simulator.scenario.load import load_scenarios
+    from simulator.target import load_target
+
+    # Everything the user gave is checked before anything starts or is written.
+    min_score = parse_min_score(args.min_score)
+    workers = parse_workers(args.workers)
+    report_dir = check_report_dir(args.report_dir)
+    scenarios = load_scenarios(args.paths or None)
+    target = load_target(args.target)
+
+    emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
+                   HtmlReporter(report_dir)])
+    recorder = RunRecorder(scenarios, target=target.name, emit=emit, min_score=min_score, workers=workers)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        observations = run_suite(scenarios, target, workers=workers, on_event=recorder.on_event)
+        for obs in observations or []:
+            recorder.scenario_finished(obs)  # scenarios the events did not already report
+        report = recorder.finish()
+    except KeyboardInterrupt:
+        report = recorder.finish(interrupted=True)
+    except InputError:
+        raise
+    except Exception as exc:  # the runner broke: report it on every scenario it did not finish
+        reason = f"the run stopped: {type(exc).__name__}: {exc}"
+        for scenario in scenarios:
+            if scenario.name not in recorder.suite.entries:
+                recorder.scenario_errored(scenario, reason)
+        report = recorder.finish()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"reports: {report_dir / 'report.html'} (also report.json, junit.xml)")
+    return exit_code(report)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
