@@ -1,4 +1,5 @@
-"""Stripe's test PaymentMethods a scenario may hand its customers, with the card number behind each
+"""Stripe's test PaymentMethods (and paychaos's own, for frozen/restricted accounts) a scenario may hand
+its customers, with the card number behind each
 and what the customer should end up with (stripe-facts.md). Both `pm_card_X` and `pm_card_visa_X`
 spellings are accepted, as the gateway accepts them.
 
@@ -35,6 +36,14 @@ _CARDS = (
     TestCard("pm_card_radarBlock", "4100000000000019", "declined:fraudulent"),
     TestCard("pm_card_authenticationRequired", "4000002760003184", "requires_action"),
     TestCard("pm_card_authenticationRequiredOnSetup", "4000002500003155", "requires_action"),
+    # paychaos's own cards for the account problems Stripe has no card for (simulator/gateway/cards.py)
+    TestCard("pm_card_chargeDeclinedRestrictedCard", "4000008400000019", "declined:restricted_card"),
+    TestCard("pm_card_chargeDeclinedDoNotHonor", "4000008400000027", "declined:do_not_honor"),
+    TestCard("pm_card_chargeDeclinedIssuerNotAvailable", "4000008400000035", "declined:issuer_not_available"),
+    TestCard("pm_card_chargeDeclinedTryAgainLater", "4000008400000043", "declined:try_again_later"),
+    TestCard("pm_card_chargeDeclinedTransactionNotAllowed", "4000008400000050",
+             "declined:transaction_not_allowed"),
+    TestCard("pm_card_chargeDeclinedInvalidAccount", "4000008400000068", "declined:invalid_account"),
 )
 
 

@@ -1,0 +1,8 @@
+"""The runner: Sessions (gateways + proxy + merchant, one per worker) that run scenarios and collect
+the four observations, and `run_suite` that spreads scenarios over workers.
+"""
+
+from simulator.runner.session import Session, SessionError
+from simulator.runner.suite import check_runnable, run_suite
+
+__all__ = ["Session", "SessionError", "check_runnable", "run_suite"]

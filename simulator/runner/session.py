@@ -1,0 +1,221 @@
+"""One worker's services: a primary and a backup gateway, one proxy in front of both (and of the
+merchant's webhook endpoint), and the merchant under test. `Session.run(scenario)` runs one scenario
+from a clean slate and returns its four observations.
+
+    with Session(target) as session:
+        obs = session.run(scenario)
+
+Teardown always ends every process this session started (also on Ctrl-C, via the context manager).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from simulator.common.netsafety import check_upstream, free_port
+from simulator.common.procs import Service, ServiceError, paychaos_argv, start_service
+from simulator.driver import Driver, plan_customers
+from simulator.observations import CheckoutResult, Observations
+from simulator.runner.merchant import MerchantError, MerchantProcess
+from simulator.scenario.model import Scenario
+from simulator.target import FORWARD_PLACEHOLDERS, Target, render, render_strings, run_values
+
+SERVICE_TIMEOUT_S = 30.0
+HTTP_TIMEOUT_S = 10.0
+
+EventSink = Callable[..., None]
+
+
+class SessionError(RuntimeError):
+    """The session's own services (gateways, proxy) could not start."""
+
+
+class Session:
+    def __init__(self, target: Target, *, on_event: EventSink | None = None, worker: int = 0,
+                 allow_hosts: tuple[str, ...] = ()):
+        self.target = target
+        self.on_event = on_event
+        self.worker = worker
+        self.allow_hosts = allow_hosts
+        self.run_tag = uuid.uuid4().hex[:6]
+        self.webhook_secret = "whsec_" + secrets.token_hex(16)
+        self.workdir: Path | None = None
+        self.primary: Service | None = None
+        self.backup: Service | None = None
+        self.proxy: Service | None = None
+        self.merchant: MerchantProcess | None = None
+        self.values: dict = {}
+        self.base_url = ""
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> Session:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"paychaos-w{self.worker}-"))
+        port = free_port() if self.target.start else None
+        self.base_url = render_strings(self.target.base_url, run_values(
+            port=port, gateway_url="", backup_gateway_url="", webhook_secret=""),
+            file=self.target.path, where="base_url")
+        check_upstream(self.base_url, self.allow_hosts, field=f"{self.target.path}: base_url")
+        try:
+            self.primary = start_service("gateway-primary", paychaos_argv("gateway", "--port", "0"),
+                                         timeout=SERVICE_TIMEOUT_S)
+            self.backup = start_service("gateway-backup", paychaos_argv("gateway", "--port", "0"),
+                                        timeout=SERVICE_TIMEOUT_S)
+            self.proxy = start_service("proxy", self._proxy_argv(), timeout=SERVICE_TIMEOUT_S)
+        except ServiceError as exc:
+            raise SessionError(str(exc)) from None
+        listeners = self.proxy.info.get("listeners") or {"primary": self.proxy.url}
+        self.values = run_values(
+            port=port, gateway_url=listeners["primary"], backup_gateway_url=listeners.get("backup"),
+            webhook_secret=self.webhook_secret, proxy_url=self.proxy.info.get("forward"),
+            ca_cert=self.proxy.info.get("ca_cert"))
+        if self.target.webhook_path and listeners.get("webhooks"):
+            hook = {"url": listeners["webhooks"].rstrip("/") + self.target.webhook_path,
+                    "secret": self.webhook_secret}
+            for gateway in (self.primary, self.backup):
+                _post(gateway.url + "/_sim/webhooks", hook)
+
+    def _proxy_argv(self) -> list[str]:
+        argv = ["proxy", "--port", "0", "--journal", str(self.workdir / "journal.jsonl"),
+                "--upstream", f"primary={self.primary.url}", "--upstream", f"backup={self.backup.url}",
+                "--upstream", f"webhooks={self.base_url}"]
+        if self.target.uses(*FORWARD_PLACEHOLDERS):
+            argv += ["--forward", "--confdir", str(self.workdir / "mitmproxy")]
+        return paychaos_argv(*argv)
+
+    def close(self) -> None:
+        """Stop every process of this session; safe to call twice and from another thread."""
+        if self._closed:
+            return
+        self._closed = True
+        for stop in (self._stop_merchant, *(s.stop for s in (self.proxy, self.backup, self.primary) if s)):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 - keep stopping the others
+                pass
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- one scenario ----------------------------------------------------------------------------
+
+    def run(self, scenario: Scenario) -> Observations:
+        obs = Observations(scenario=scenario, checkouts=[], journal=[], ledger={}, backup_ledger=None,
+                           orders={}, started_at=time.time())
+        self._emit("scenario_started", scenario)
+        try:
+            self._run(scenario, obs)
+        except MerchantError as exc:
+            obs.errors.append(str(exc))
+        except requests.RequestException as exc:
+            obs.errors.append(f"a paychaos service stopped answering: {exc}" + self._service_tails())
+        obs.ended_at = time.time()
+        self._emit("scenario_finished", obs)
+        return obs
+
+    def _run(self, scenario: Scenario, obs: Observations) -> None:
+        self._put_rules(None)
+        self._restart_merchant()
+        for gateway in (self.primary, self.backup):
+            _post(gateway.url + "/_sim/reset", {})
+        self._put_rules(scenario)
+        driver = Driver(self.target, self.base_url, self.values,
+                        on_result=lambda r: self._checkout_done(scenario, r))
+        obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag))
+        if scenario.settle_s:
+            time.sleep(scenario.settle_s)  # the scenario's own settle time: webhooks, reconciliation
+        if self.merchant and not self.merchant.alive():
+            obs.errors.append(f"the merchant exited with status {self.merchant.exit_status()} during the "
+                              f"scenario{self.merchant.tail_text()}")
+        elif self.target.order_status:
+            for order_id in dict.fromkeys(c.order_id for c in obs.checkouts):
+                obs.orders[order_id] = driver.order_status(order_id)
+        obs.ledger = _get(self.primary.url + "/_sim/ledger")
+        obs.backup_ledger = _get(self.backup.url + "/_sim/ledger")
+        obs.journal = self._journal(scenario.name)
+
+    def _restart_merchant(self) -> None:
+        self._stop_merchant()
+        start = self.target.start
+        if start is None:
+            return
+        file = self.target.path
+        argv = [render_strings(arg, self.values, file=file, where=f"start.command[{i}]")
+                for i, arg in enumerate(start.command)]
+        env = {name: render_strings(value, self.values, file=file, where=f"start.env.{name}")
+               for name, value in start.env.items()}
+        ready_path = render(start.ready_path, self.values, file=file, where="start.ready.path")
+        self.merchant = MerchantProcess(argv, env, self.base_url, ready_path=ready_path,
+                                        ready_timeout_s=start.ready_timeout_s).start()
+
+    def _stop_merchant(self) -> None:
+        if self.merchant is not None:
+            self.merchant.stop()
+            self.merchant = None
+
+    def _put_rules(self, scenario: Scenario | None) -> None:
+        url = _rules_url(self.proxy.info)
+        if scenario is None:
+            requests.delete(url, timeout=HTTP_TIMEOUT_S).raise_for_status()
+            return
+        body = {"rules": scenario.fault_specs, "seed": scenario.seed, "scenario": scenario.name}
+        resp = requests.put(url, json=body, timeout=HTTP_TIMEOUT_S)
+        if resp.status_code != 200:
+            raise requests.HTTPError(f"the proxy refused the rules of {scenario.name}: "
+                                     f"{resp.status_code} {resp.text[:500]}")
+
+    def _journal(self, scenario: str) -> list[dict]:
+        from proxies.journal import read_journal
+
+        path = self.proxy.info.get("journal") or str(self.workdir / "journal.jsonl")
+        if not Path(path).exists():
+            return []
+        return list(read_journal(path, scenario=scenario))
+
+    def _checkout_done(self, scenario: Scenario, result: CheckoutResult) -> None:
+        self._emit("checkout_done", scenario, result)
+
+    def _emit(self, kind: str, *payload) -> None:
+        if self.on_event:
+            self.on_event(kind, *payload)
+
+    def _service_tails(self) -> str:
+        parts = [f"\n--- {s.name} ---\n{s.tail()[-2000:]}" for s in (self.proxy, self.primary, self.backup)
+                 if s is not None and not s.alive()]
+        return "".join(parts)
+
+
+def _rules_url(info: dict) -> str:
+    control = (info.get("control") or info["url"]).rstrip("/")
+    return control + ("/rules" if control.endswith("/_paychaos") else "/_paychaos/rules")
+
+
+def _post(url: str, body: dict) -> dict:
+    resp = requests.post(url, json=body, timeout=HTTP_TIMEOUT_S)
+    resp.raise_for_status()
+    return resp.json() if resp.content else {}
+
+
+def _get(url: str) -> dict:
+    resp = requests.get(url, timeout=HTTP_TIMEOUT_S)
+    resp.raise_for_status()
+    return resp.json()
