@@ -1,0 +1,62 @@
+"""`paychaos gateway`: the Stripe-compatible fake gateway (see docs/gateway.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from simulator.common.errors import InputError
+from simulator.common.netsafety import check_upstream, is_loopback_host
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "gateway", help="run the Stripe-compatible fake gateway",
+        description="Run the Stripe-compatible fake gateway. Prints a PAYCHAOS_READY line with its URL.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only; default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
+    p.add_argument("--webhook-url", help="deliver every event to this URL (loopback)")
+    p.add_argument("--webhook-secret", default=None,
+                   help="signing secret for --webhook-url (default whsec_paychaos_test)")
+    p.add_argument("--seed", type=int, default=None, help="make ids deterministic")
+    p.add_argument("--processing-delay-ms", type=int, default=0,
+                   help="hold each money-moving call this long (to test timeouts and in-flight idempotency)")
+    p.add_argument("--webhook-max-attempts", type=int, default=5, help="delivery attempts per event (default 5)")
+    p.add_argument("--webhook-retry-base-ms", type=int, default=200,
+                   help="first retry delay, doubled on each attempt (default 200)")
+    p.add_argument("--webhook-timeout-s", type=float, default=5.0, help="per-attempt timeout (default 5)")
+    p.set_defaults(func=run)
+
+
+def options_from(args: argparse.Namespace):
+    from simulator.gateway.server import DEFAULT_WEBHOOK_SECRET, Options
+
+    if not is_loopback_host(args.host):
+        raise InputError(f"'{args.host}' is not a loopback address; the gateway only binds loopback",
+                         field="--host", valid="127.0.0.1, ::1, localhost")
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"{args.port} is not a port", field="--port", valid="0..65535 (0 picks a free port)")
+    if args.webhook_url:
+        check_upstream(args.webhook_url, field="--webhook-url")
+    elif args.webhook_secret:
+        raise InputError("a secret without --webhook-url has nothing to sign for", field="--webhook-secret",
+                         valid="use it together with --webhook-url")
+    for name in ("processing_delay_ms", "webhook_retry_base_ms"):
+        if getattr(args, name) < 0:
+            raise InputError(f"{getattr(args, name)} is negative", field="--" + name.replace("_", "-"),
+                             valid="an integer >= 0")
+    if args.webhook_max_attempts < 1:
+        raise InputError(f"{args.webhook_max_attempts} is below 1", field="--webhook-max-attempts",
+                         valid="an integer >= 1")
+    if args.webhook_timeout_s <= 0:
+        raise InputError(f"{args.webhook_timeout_s} is not positive", field="--webhook-timeout-s",
+                         valid="seconds > 0")
+    return Options(host=args.host, port=args.port, webhook_url=args.webhook_url,
+                   webhook_secret=args.webhook_secret or DEFAULT_WEBHOOK_SECRET, seed=args.seed,
+                   processing_delay_ms=args.processing_delay_ms, webhook_max_attempts=args.webhook_max_attempts,
+                   webhook_retry_base_ms=args.webhook_retry_base_ms, webhook_timeout_s=args.webhook_timeout_s)
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator.gateway.server import run as serve
+
+    return serve(options_from(args))

@@ -1,0 +1,157 @@
+"""The gateway's HTTP front: auth, routing, form parsing, idempotency, Stripe-style answers.
+
+One low-level aiohttp handler (no middleware) dispatches to the resource handlers, which are plain
+synchronous functions over the Store; only the optional processing delay awaits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import traceback
+
+from aiohttp import web
+
+from simulator.common.masking import mask_text
+from simulator.gateway.errors import ParamError, StripeError
+from simulator.gateway.forms import parse_form, parse_pairs
+from simulator.gateway.idempotency import MAX_KEY_LENGTH, IdempotencyStore
+from simulator.gateway.params import check
+from simulator.gateway.resources import ROUTES, sim
+from simulator.gateway.routing import Call, Router
+from simulator.gateway.store import Store
+from simulator.gateway.webhooks import WebhookDispatcher
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
+
+
+class Gateway:
+    def __init__(self, *, seed: int | None = None, processing_delay_ms: int = 0,
+                 webhooks: WebhookDispatcher | None = None):
+        self.store = Store(seed)
+        self.idempotency = IdempotencyStore()
+        self.router = Router(ROUTES)
+        self.processing_delay_ms = processing_delay_ms
+        self.webhooks = webhooks or WebhookDispatcher()
+        self.webhooks.attach(self.store)
+        self.base_url = ""
+
+    def reset(self) -> None:
+        self.store.clear()
+        self.idempotency.clear()
+        self.webhooks.reset_counts()
+        self.webhooks.attach(self.store)
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        store = self.store
+        store.requests_total += 1
+        request_id = store.next_request_id()
+        path = request.path
+        if path.startswith("/_sim/"):
+            return await sim.handle(self, request, request_id)
+        try:
+            return await self._api(request, request_id, path)
+        except StripeError as exc:
+            return self._error(exc, request_id)
+        except Exception:  # a bug of ours: answer like Stripe's 500, log the masked traceback
+            print(mask_text(traceback.format_exc()), file=sys.stderr, flush=True)
+            exc = StripeError(500, "api_error", "An unexpected error occurred on the gateway.")
+            return self._error(exc, request_id)
+
+    async def _api(self, request: web.BaseRequest, request_id: str, path: str) -> web.Response:
+        method = request.method
+        route, args, exists = self.router.match(method, path)
+        if route is None:
+            what = "Unrecognized request URL" if not exists else "Unrecognized method for this URL"
+            raise StripeError(404, "invalid_request_error", f"{what} ({method}: {path}). Please see "
+                              f"https://stripe.com/docs or we can help at https://support.stripe.com/.")
+        self.store.requests_by_endpoint[route.name] += 1
+        _authenticate(request.headers.get("Authorization"))
+        if method == "POST":
+            body = await request.read()
+            ctype = request.headers.get("Content-Type", "")
+            if body and "json" in ctype:
+                raise ParamError("Invalid request: the API takes form-encoded bodies "
+                                 "(application/x-www-form-urlencoded), not JSON.", None)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ParamError("Invalid request body: not UTF-8 text", None) from None
+            raw = parse_form(text)
+        else:
+            text = request.query_string
+            raw = parse_form(text) if text else {}
+        params = check(route.spec, raw)
+        key = request.headers.get("Idempotency-Key") if method == "POST" else None
+        call = Call(params, args, request_id, key, self.base_url)
+        if key is None:
+            status, payload, extra = await self._run(route, call)
+            return self._respond(status, payload, request_id, extra)
+        if len(key) > MAX_KEY_LENGTH:
+            raise ParamError(f"Invalid Idempotency-Key: at most {MAX_KEY_LENGTH} characters", None)
+        fingerprint = tuple(sorted(parse_pairs(text)))
+        saved = self.idempotency.begin(key, f"{method} {path}", fingerprint)
+        if saved is not None:
+            headers = dict(saved.headers)
+            headers["Idempotent-Replayed"] = "true"
+            return web.Response(body=saved.body, status=saved.status, headers=headers)
+        try:
+            status, payload, extra = await self._run(route, call)
+        except StripeError as exc:
+            if not exc.saved:
+                self.idempotency.drop(key)
+                raise
+            status, payload, extra = exc.status, exc.body(request_id), _retry_header(exc)
+        except BaseException:
+            self.idempotency.drop(key)
+            raise
+        body = _dumps(payload).encode()
+        headers = {"Request-Id": request_id, "Content-Type": "application/json",
+                   "Idempotency-Key": key, **extra}
+        self.idempotency.finish(key, status, body, headers)
+        return web.Response(body=body, status=status, headers=headers)
+
+    async def _run(self, route, call: Call) -> tuple[int, dict, dict]:
+        if route.slow and self.processing_delay_ms > 0:
+            await asyncio.sleep(self.processing_delay_ms / 1000)
+        return 200, route.handler(self, call), {}
+
+    def _respond(self, status: int, payload: dict, request_id: str, extra: dict) -> web.Response:
+        headers = {"Request-Id": request_id, "Content-Type": "application/json"}
+        if extra:
+            headers.update(extra)
+        return web.Response(body=_dumps(payload).encode(), status=status, headers=headers)
+
+    def _error(self, exc: StripeError, request_id: str) -> web.Response:
+        return self._respond(exc.status, exc.body(request_id), request_id, _retry_header(exc))
+
+
+def _retry_header(exc: StripeError) -> dict:
+    if exc.should_retry is None:
+        return {}
+    return {"Stripe-Should-Retry": "true" if exc.should_retry else "false"}
+
+
+def _authenticate(header: str | None) -> None:
+    key = ""
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            key = value.strip()
+        elif scheme.lower() == "basic":
+            import base64
+            try:
+                key = base64.b64decode(value.strip()).decode().partition(":")[0]
+            except ValueError:
+                key = ""
+    if not key:
+        raise StripeError(401, "invalid_request_error",
+                          "You did not provide an API key. You need to provide your API key in the "
+                          "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+    if key.startswith(LIVE_PREFIXES):
+        raise StripeError(401, "invalid_request_error",
+                          "paychaos refuses live API keys: this is a test gateway; use an sk_test_ key.")

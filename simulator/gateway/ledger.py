@@ -1,0 +1,72 @@
+"""`/_sim/ledger`: the money that actually moved, in the shape docs/ARCHITECTURE.md fixes.
+
+"captured" is money that reached the merchant (a charge's amount_captured); "refunded" is the sum
+of succeeded refunds; net = captured - refunded. by_metadata groups by every metadata key of the
+intent behind each charge; every intent and metadata value appears, with zeros when no money
+moved, and "charges" counts the charges that captured money (two for one order is a double charge).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+PI_FIELDS = ("id", "amount", "currency", "status", "capture_method", "payment_method", "metadata",
+             "amount_received", "amount_capturable", "latest_charge", "created")
+CHARGE_FIELDS = ("id", "payment_intent", "amount", "amount_captured", "amount_refunded", "captured",
+                 "refunded", "paid", "status", "metadata", "created")
+REFUND_FIELDS = ("id", "charge", "payment_intent", "amount", "status", "created")
+
+
+def _pick(obj: dict, fields: tuple[str, ...]) -> dict:
+    return {f: obj.get(f) for f in fields}
+
+
+def build(gw) -> dict:
+    store = gw.store
+    refunded_by_charge: dict[str, int] = defaultdict(int)
+    for refund in store.refunds.values():
+        if refund["status"] == "succeeded":
+            refunded_by_charge[refund["charge"]] += refund["amount"]
+
+    currency_totals: dict[str, dict] = {}
+    by_intent: dict[str, dict] = {}
+    by_metadata: dict[str, dict[str, dict]] = defaultdict(dict)
+    for pi in store.payment_intents.values():  # every intent and order appears, money or not
+        by_intent[pi["id"]] = {"captured": 0, "refunded": 0, "net": 0, "currency": pi["currency"]}
+        for key, value in pi["metadata"].items():
+            by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
+    for charge in store.charges.values():
+        captured = charge["amount_captured"]
+        refunded = refunded_by_charge.get(charge["id"], 0)
+        if not captured and not refunded:
+            continue
+        cur = charge["currency"]
+        tot = currency_totals.setdefault(cur, {"captured": 0, "refunded": 0, "net": 0})
+        tot["captured"] += captured
+        tot["refunded"] += refunded
+        tot["net"] += captured - refunded
+        pi_id = charge["payment_intent"]
+        row = by_intent.setdefault(pi_id, {"captured": 0, "refunded": 0, "net": 0, "currency": cur})
+        row["captured"] += captured
+        row["refunded"] += refunded
+        row["net"] += captured - refunded
+        pi = store.payment_intents.get(pi_id)
+        for key, value in (pi["metadata"] if pi else charge["metadata"]).items():
+            cell = by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
+            cell["captured"] += captured
+            cell["refunded"] += refunded
+            cell["net"] += captured - refunded
+            cell["charges"] += 1
+
+    records = gw.idempotency.records.values()
+    return {
+        "payment_intents": [_pick(pi, PI_FIELDS) for pi in store.payment_intents.values()],
+        "charges": [_pick(c, CHARGE_FIELDS) for c in store.charges.values()],
+        "refunds": [_pick(r, REFUND_FIELDS) for r in store.refunds.values()],
+        "money": {"currency_totals": currency_totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},
+        "idempotency": {"count": len(gw.idempotency.records),
+                        "records": [{"key": r.key, "endpoint": r.endpoint, "status": r.status, "created": r.created}
+                                    for r in records]},
+        "requests": {"total": store.requests_total, "by_endpoint": dict(store.requests_by_endpoint)},
+        "webhooks": gw.webhooks.stats(),
+    }

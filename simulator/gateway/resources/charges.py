@@ -1,0 +1,89 @@
+"""Charges: made by confirming a PaymentIntent (one per attempt); retrieve and list them."""
+
+from __future__ import annotations
+
+import time
+
+from simulator.gateway.cards import Outcome
+from simulator.gateway.errors import missing
+from simulator.gateway.listing import LIST_PARAMS, page
+from simulator.gateway.params import EXPAND, Metadata, Str
+from simulator.gateway.routing import Call, Route
+
+
+def make(gw, pi: dict, pm: dict, outcome: Outcome | None, captured: bool) -> dict:
+    """Record one payment attempt: a succeeded (possibly uncaptured) or failed charge."""
+    store = gw.store
+    failed = outcome is not None and outcome.declines
+    amount = pi["amount"]
+    details = {"type": pm["type"], pm["type"]: dict(pm.get(pm["type"]) or {})}
+    charge = {
+        "id": store.new_id("ch"), "object": "charge", "amount": amount,
+        "amount_captured": amount if captured and not failed else 0, "amount_refunded": 0,
+        "balance_transaction": None if failed else store.new_id("txn"),
+        "captured": captured and not failed, "created": int(time.time()), "currency": pi["currency"],
+        "customer": pi["customer"], "description": pi["description"], "disputed": False,
+        "failure_code": outcome.code if failed else None,
+        "failure_message": outcome.message if failed else None,
+        "livemode": False, "metadata": pi["metadata"],
+        "outcome": _outcome(outcome), "paid": not failed, "payment_intent": pi["id"],
+        "payment_method": pm["id"], "payment_method_details": details,
+        "receipt_email": pi.get("receipt_email"), "refunded": False,
+        "status": "failed" if failed else "succeeded",
+    }
+    store.charges.add(charge)
+    store.charges_by_pi[pi["id"]].append(charge["id"])
+    return charge
+
+
+def _outcome(outcome: Outcome | None) -> dict:
+    if outcome is None or not outcome.declines:
+        return {"network_status": "approved_by_network", "reason": None, "risk_level": "normal",
+                "seller_message": "Payment complete.", "type": "authorized", "advice_code": None}
+    blocked = outcome.decline_code == "fraudulent"
+    return {"network_status": "not_sent_to_network" if blocked else "declined_by_network",
+            "reason": outcome.decline_code or outcome.code, "risk_level": "highest" if blocked else "normal",
+            "seller_message": "The bank did not return any further details with this decline.",
+            "type": "blocked" if blocked else "issuer_declined", "advice_code": outcome.advice_code}
+
+
+def get(gw, ident: str, param: str = "id") -> dict:
+    charge = gw.store.charges.get(ident)
+    if charge is None:
+        raise missing("charge", ident, param)
+    return charge
+
+
+def retrieve(gw, call: Call) -> dict:
+    return get(gw, call.args[0])
+
+
+def update(gw, call: Call) -> dict:
+    charge = get(gw, call.args[0])
+    for field in ("description", "receipt_email"):
+        if field in call.params:
+            charge[field] = call.params[field]
+    if "metadata" in call.params:
+        merged = {**charge["metadata"], **call.params["metadata"]} if call.params["metadata"] else {}
+        charge["metadata"] = {k: v for k, v in merged.items() if v != ""}
+    return charge
+
+
+def list_(gw, call: Call) -> dict:
+    p = call.params
+    store = gw.store
+    if "payment_intent" in p:
+        return page(store.charges.by_id, store.charges_by_pi.get(p["payment_intent"], []), p, "/v1/charges")
+    result = page(store.charges.by_id, store.charges.order, p, "/v1/charges", store.charges.pos)
+    if "customer" in p:
+        result["data"] = [c for c in result["data"] if c["customer"] == p["customer"]]
+    return result
+
+
+ROUTES = [
+    Route("GET", "/v1/charges/{id}", {"expand": EXPAND}, retrieve),
+    Route("POST", "/v1/charges/{id}", {"description": Str(), "receipt_email": Str(800), "metadata": Metadata(),
+                                       "expand": EXPAND}, update),
+    Route("GET", "/v1/charges", {**LIST_PARAMS, "payment_intent": Str(255), "customer": Str(255),
+                                 "transfer_group": Str(255)}, list_),
+]

@@ -1,0 +1,97 @@
+"""Customers: create, retrieve, update, delete, list (optionally by email)."""
+
+from __future__ import annotations
+
+import time
+
+from simulator.gateway.errors import missing
+from simulator.gateway.listing import LIST_PARAMS, page
+from simulator.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
+from simulator.gateway.resources import payment_methods
+from simulator.gateway.routing import Call, Route
+
+_FIELDS = ("name", "email", "description", "phone", "address", "shipping", "invoice_settings",
+           "preferred_locales", "balance")
+
+
+def _get(gw, ident: str) -> dict:
+    customer = gw.store.customers.get(ident)
+    if customer is None:
+        raise missing("customer", ident)
+    return customer
+
+
+def create(gw, call: Call) -> dict:
+    p = call.params
+    store = gw.store
+    customer = {
+        "id": store.new_id("cus"), "object": "customer", "address": None, "balance": 0,
+        "created": int(time.time()), "currency": None, "default_source": None, "delinquent": False,
+        "description": None, "email": None, "invoice_prefix": None,
+        "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None},
+        "livemode": False, "metadata": p.get("metadata", {}), "name": None, "phone": None,
+        "preferred_locales": [], "shipping": None, "tax_exempt": "none",
+    }
+    for field in _FIELDS:
+        if field in p:
+            customer[field] = p[field]
+    store.customers.add(customer)
+    if "payment_method" in p:
+        pm = payment_methods.resolve(gw, p["payment_method"])
+        pm["customer"] = customer["id"]
+        store.pm_by_customer[customer["id"]].append(pm["id"])
+    store.emit("customer.created", customer, call.request_id, call.idempotency_key)
+    return customer
+
+
+def retrieve(gw, call: Call) -> dict:
+    ident = call.args[0]
+    customer = gw.store.customers.get(ident)
+    if customer is None:
+        if ident in gw.store.customers.pos:
+            return {"id": ident, "object": "customer", "deleted": True}
+        raise missing("customer", ident)
+    return customer
+
+
+def update(gw, call: Call) -> dict:
+    customer = _get(gw, call.args[0])
+    p = call.params
+    for field in _FIELDS:
+        if field in p:
+            customer[field] = p[field]
+    if "metadata" in p:
+        merged = {**customer["metadata"], **p["metadata"]} if p["metadata"] else {}
+        customer["metadata"] = {k: v for k, v in merged.items() if v != ""}
+    gw.store.emit("customer.updated", customer, call.request_id, call.idempotency_key)
+    return customer
+
+
+def delete(gw, call: Call) -> dict:
+    customer = _get(gw, call.args[0])
+    gw.store.customers.remove(customer["id"])
+    gw.store.emit("customer.deleted", customer, call.request_id, None)
+    return {"id": customer["id"], "object": "customer", "deleted": True}
+
+
+def list_(gw, call: Call) -> dict:
+    p = call.params
+    store = gw.store
+    result = page(store.customers.by_id, store.customers.order, p, "/v1/customers", store.customers.pos)
+    if "email" in p:
+        result["data"] = [c for c in result["data"] if c["email"] == p["email"]]
+    return result
+
+
+_COMMON = {"name": Str(256), "email": Str(512), "description": Str(), "phone": Str(20),
+           "address": AnyHash(), "shipping": AnyHash(), "invoice_settings": AnyHash(),
+           "preferred_locales": ListOf(Str(20)), "balance": Int(), "metadata": Metadata(),
+           "tax_exempt": Str(20), "expand": EXPAND}
+ROUTES = [
+    Route("POST", "/v1/customers", {**_COMMON, "payment_method": Str(255), "tax_id_data": AnyHash(),
+                                    "cash_balance": AnyHash()}, create),
+    Route("GET", "/v1/customers/{id}", {"expand": EXPAND}, retrieve),
+    Route("POST", "/v1/customers/{id}", {**_COMMON, "default_source": Str(255)}, update),
+    Route("DELETE", "/v1/customers/{id}", {}, delete),
+    Route("GET", "/v1/customers", {**LIST_PARAMS, "email": Str(512), "test_clock": Str(255)}, list_),
+]

@@ -1,0 +1,69 @@
+"""Run the gateway: bind (port 0 by default), announce the ready line, serve until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from simulator.common.procs import announce_ready
+from simulator.gateway.app import Gateway
+from simulator.gateway.resources.events import new_endpoint
+from simulator.gateway.webhooks import WebhookDispatcher
+
+DEFAULT_WEBHOOK_SECRET = "whsec_paychaos_test"
+
+
+@dataclass
+class Options:
+    host: str = "127.0.0.1"
+    port: int = 0
+    webhook_url: str | None = None
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+    seed: int | None = None
+    processing_delay_ms: int = 0
+    webhook_max_attempts: int = 5
+    webhook_retry_base_ms: int = 200
+    webhook_timeout_s: float = 5.0
+
+
+async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
+    hooks = WebhookDispatcher(max_attempts=opts.webhook_max_attempts, retry_base_ms=opts.webhook_retry_base_ms,
+                              timeout_s=opts.webhook_timeout_s)
+    gw = Gateway(seed=opts.seed, processing_delay_ms=opts.processing_delay_ms, webhooks=hooks)
+    if opts.webhook_url:
+        new_endpoint(gw, opts.webhook_url, ["*"], opts.webhook_secret)
+    sock = socket.socket(socket.AF_INET6 if ":" in opts.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((opts.host, opts.port))
+    port = sock.getsockname()[1]
+    host = f"[{opts.host}]" if ":" in opts.host else opts.host
+    gw.base_url = f"http://{host}:{port}"
+
+    server = web.Server(gw.handle, access_log=None, handler_cancellation=False)
+    runner = web.ServerRunner(server, handle_signals=False)
+    await runner.setup()
+    site = web.SockSite(runner, sock, backlog=1024)
+    await site.start()
+    await hooks.start()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    announce_ready("gateway", url=gw.base_url)
+    try:
+        await stop.wait()
+    finally:
+        await hooks.stop()
+        await runner.cleanup()
+
+
+def run(opts: Options) -> int:
+    asyncio.run(serve(opts))
+    return 0

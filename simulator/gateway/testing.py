@@ -1,0 +1,78 @@
+"""Helpers for tests that need a gateway: start a real `paychaos gateway` process, read its ledger.
+
+    with running_gateway(seed=1, webhook_url=hook_url) as gw:
+        stripe_client = stripe.StripeClient("sk_test_x", base_addresses={"api": gw.url})
+        ...
+        assert get_ledger(gw.url)["money"]["currency_totals"]["usd"]["captured"] == 1000
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import urllib.request
+from collections.abc import Iterator
+
+from simulator.common.procs import Service, paychaos_argv, start_service
+
+
+def gateway_argv(**options) -> list[str]:
+    """`paychaos gateway` argv from keyword options: webhook_url="..." -> --webhook-url ..."""
+    args = ["gateway"]
+    options.setdefault("port", 0)
+    for name, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        args += [flag] if value is True else [flag, str(value)]
+    return paychaos_argv(*args)
+
+
+@contextlib.contextmanager
+def running_gateway(*, timeout: float = 20.0, **options) -> Iterator[Service]:
+    """A gateway subprocess for the duration of the block; yields the Service (`.url`)."""
+    svc = start_service("gateway", gateway_argv(**options), timeout=timeout)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+def _call(url: str, method: str = "GET", payload: dict | None = None, timeout: float = 10.0) -> dict:
+    data = json.dumps(payload).encode() if payload is not None else (b"" if method == "POST" else None)
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read())
+
+
+def get_ledger(url: str) -> dict:
+    """The gateway's /_sim/ledger (see docs/ARCHITECTURE.md for its shape)."""
+    return _call(url.rstrip("/") + "/_sim/ledger")
+
+
+def reset(url: str) -> None:
+    """Forget all payments, idempotency keys, events and counters (webhook endpoints stay)."""
+    _call(url.rstrip("/") + "/_sim/reset", "POST")
+
+
+def set_webhook(url: str, hook_url: str, secret: str) -> dict:
+    """Add (or replace) the endpoint the gateway delivers every event to."""
+    return _call(url.rstrip("/") + "/_sim/webhooks", "POST", {"url": hook_url, "secret": secret})
+
+
+def webhook_log(url: str) -> dict:
+    """Endpoints, delivery counters and the recent delivery attempts."""
+    return _call(url.rstrip("/") + "/_sim/webhooks")
+
+
+def complete_payment(url: str, intent_id: str) -> dict:
+    """Play the customer finishing an Alipay / WeChat Pay / bank transfer / 3DS payment."""
+    return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/complete", "POST")
+
+
+def fail_payment(url: str, intent_id: str) -> dict:
+    return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/fail", "POST")
+
+
+def set_processing_delay(url: str, delay_ms: int) -> None:
+    _call(url.rstrip("/") + "/_sim/config", "POST", {"processing_delay_ms": delay_ms})

@@ -1,0 +1,171 @@
+"""Webhook endpoints and delivery: events signed exactly as Stripe signs them, sent from a
+background queue by a few worker tasks, retried with exponential backoff on non-2xx or timeout.
+
+The API never waits for a delivery; `/_sim/ledger` shows delivered / failed_attempts / pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+from simulator.gateway.store import Collection
+
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
+    """The `Stripe-Signature` header value: t=<unix>,v1=HMAC-SHA256(secret, f"{t}.{payload}")."""
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode("utf-8"), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+@dataclass
+class Delivery:
+    endpoint_id: str
+    event: dict
+    attempt: int = 1
+
+
+class WebhookDispatcher:
+    def __init__(self, *, max_attempts: int = 5, retry_base_ms: int = 200, timeout_s: float = 5.0,
+                 workers: int = 4):
+        self.max_attempts = max_attempts
+        self.retry_base_ms = retry_base_ms
+        self.timeout_s = timeout_s
+        self.workers = workers
+        self.endpoints = Collection()  # survives /_sim/reset, as the webhook config should
+        self.secrets: dict[str, str] = {}
+        self.log: collections.deque = collections.deque(maxlen=2000)
+        self._queue: asyncio.Queue | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._generation = 0  # bumped by reset: retries of older deliveries are dropped
+        self.reset_counts()
+
+    def reset_counts(self) -> None:
+        self._generation += 1
+        self.delivered = 0
+        self.failed_attempts = 0
+        self.gave_up = 0
+        self.pending = 0
+        self.log.clear()
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        if self._queue is not None:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+
+    def attach(self, store) -> None:
+        store.on_event = self._on_event
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    def add_endpoint(self, endpoint: dict, secret: str) -> dict:
+        self.endpoints.add(endpoint)
+        self.secrets[endpoint["id"]] = secret
+        return endpoint
+
+    def remove_endpoint(self, ident: str) -> None:
+        self.endpoints.remove(ident)
+        self.secrets.pop(ident, None)
+
+    def _targets(self, event_type: str):
+        for ep in self.endpoints.values():
+            if ep["status"] == "enabled" and ("*" in ep["enabled_events"] or event_type in ep["enabled_events"]):
+                yield ep
+
+    # -- delivery --------------------------------------------------------------------------
+
+    def _on_event(self, event: dict) -> None:
+        if not self.endpoints.by_id or self._queue is None:
+            return
+        for ep in self._targets(event["type"]):
+            event["pending_webhooks"] += 1
+            self.pending += 1
+            self._queue.put_nowait((self._generation, Delivery(ep["id"], event)))
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
+        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for timer in self._timers:
+            timer.cancel()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _worker(self) -> None:
+        assert self._queue is not None
+        while True:
+            generation, delivery = await self._queue.get()
+            if generation == self._generation:
+                await self._deliver(delivery)
+
+    async def _deliver(self, d: Delivery) -> None:
+        ep = self.endpoints.get(d.endpoint_id)
+        if ep is None:
+            self.pending -= 1
+            return
+        payload = json.dumps(d.event, separators=(",", ":"))
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
+                   "Stripe-Signature": sign(payload, self.secrets[ep["id"]])}
+        status, error = None, None
+        started = time.time()
+        try:
+            async with self._session.post(ep["url"], data=payload.encode(), headers=headers) as resp:
+                status = resp.status
+                await resp.read()
+        except TimeoutError:
+            error = "timeout"
+        except aiohttp.ClientError as exc:
+            error = type(exc).__name__
+        ok = status is not None and 200 <= status < 300
+        self.log.append({"event": d.event["id"], "type": d.event["type"], "endpoint": ep["id"], "url": ep["url"],
+                         "attempt": d.attempt, "status": status, "error": error, "ok": ok,
+                         "t_start": started, "t_end": time.time()})
+        if ok:
+            self.delivered += 1
+            self._settle(d)
+            return
+        self.failed_attempts += 1
+        if d.attempt >= self.max_attempts:
+            self.gave_up += 1
+            self._settle(d)
+            return
+        delay = self.retry_base_ms / 1000 * 2 ** (d.attempt - 1)
+        self._schedule(delay, Delivery(d.endpoint_id, d.event, d.attempt + 1))
+
+    def _schedule(self, delay_s: float, d: Delivery) -> None:
+        generation = self._generation
+        handle: list[asyncio.TimerHandle] = []
+
+        def fire() -> None:
+            self._timers.discard(handle[0])
+            if generation == self._generation and self._queue is not None:
+                self._queue.put_nowait((generation, d))
+
+        handle.append(asyncio.get_running_loop().call_later(delay_s, fire))
+        self._timers.add(handle[0])
+
+    def _settle(self, d: Delivery) -> None:
+        self.pending -= 1
+        d.event["pending_webhooks"] = max(0, d.event["pending_webhooks"] - 1)
+
+    def stats(self) -> dict:
+        return {"delivered": self.delivered, "failed_attempts": self.failed_attempts,
+                "pending": self.pending, "gave_up": self.gave_up}

@@ -1,0 +1,28 @@
+"""One real `paychaos gateway` process per test session (per xdist worker), reset before each test."""
+
+from __future__ import annotations
+
+import pytest
+import stripe
+
+from simulator.gateway.testing import reset, running_gateway
+
+API_KEY = "sk_test_paychaos"
+
+
+@pytest.fixture(scope="session")
+def gateway_service():
+    with running_gateway(seed=7) as svc:
+        yield svc
+
+
+@pytest.fixture
+def gateway(gateway_service):
+    reset(gateway_service.url)
+    return gateway_service
+
+
+@pytest.fixture
+def client(gateway) -> stripe.StripeClient:
+    """The real stripe SDK (StripeClient style) pointed at the gateway."""
+    return stripe.StripeClient(API_KEY, base_addresses={"api": gateway.url}, max_network_retries=0)
