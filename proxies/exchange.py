@@ -1,0 +1,148 @@
+"""The adapter a fault acts on: one mitmproxy flow plus what the addon knows about it.
+
+`ExchangeState` is what the journal record is built from; `FlowExchange` is the `Exchange` protocol
+of proxies.faults.base, implemented with mitmproxy's flow and the addon's helpers (reset, refusing
+port, trickle server, webhook re-delivery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mitmproxy import http
+
+from proxies.journal import request_fields
+
+if TYPE_CHECKING:
+    from proxies.addon import PaychaosAddon
+    from proxies.rules import Firing
+
+
+@dataclass
+class ExchangeState:
+    journal_id: str
+    seq: int
+    scenario: str | None
+    upstream: str
+    direction: str
+    method: str
+    path: str
+    query: str
+    idempotency_key: str | None
+    request: dict
+    event: dict | None
+    t_start: float
+    firings: list[Firing] = field(default_factory=list)
+    t_first_byte: float | None = None
+    error: str | None = None
+    upstream_status: int | None = None
+    trickle: bool = False
+    hung: bool = False
+    killed: bool = False
+    journaled: bool = False
+    replay_of: str | None = None
+    extra_faults: list[dict] = field(default_factory=list)
+
+    def faults(self) -> list[dict]:
+        return self.extra_faults + [{"fault": f.rule.fault, "rule": f.rule.id} for f in self.firings]
+
+
+class FlowExchange:
+    """One firing rule's view of the flow (its own seeded dice in `rng`)."""
+
+    def __init__(self, flow: http.HTTPFlow, state: ExchangeState, addon: PaychaosAddon, firing: Firing):
+        self.flow, self.state, self.addon = flow, state, addon
+        self.rng = firing.rng
+        self.rule = firing.rule
+        self.upstream, self.method, self.path = state.upstream, state.method, state.path
+        self.fields = state.request
+
+    # -- answers
+    def respond(self, status: int, body: dict | bytes, headers: dict | None = None) -> None:
+        content = json.dumps(body).encode() if isinstance(body, dict) else body
+        self.flow.response = http.Response.make(status, content, headers or {"Content-Type": "application/json"})
+        self.state.t_first_byte = time.time()
+
+    def response_status(self) -> int | None:
+        return self.flow.response.status_code if self.flow.response else None
+
+    def response_body(self) -> bytes:
+        return (self.flow.response.get_content(strict=False) or b"") if self.flow.response else b""
+
+    def response_json(self) -> dict | None:
+        try:
+            data = json.loads(self.response_body())
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def replace_response(self, status: int | None = None, body: dict | bytes | None = None,
+                         headers: dict | None = None) -> None:
+        resp = self.flow.response
+        if resp is None:
+            return
+        if status is not None:
+            resp.status_code = status
+            resp.reason = ""
+        if headers:
+            for k, v in headers.items():
+                resp.headers[k] = v
+        if body is not None:
+            resp.headers.pop("content-encoding", None)
+            resp.content = json.dumps(body).encode() if isinstance(body, dict) else body
+
+    def set_request_field(self, name: str, value: str) -> None:
+        req = self.flow.request
+        if "json" in req.headers.get("content-type", ""):
+            data = json.loads(req.get_text() or "{}")
+            data[name] = value
+            req.text = json.dumps(data)
+        else:
+            form = req.urlencoded_form
+            form[name] = value
+
+    # -- connections
+    def kill(self, *, reset: bool) -> None:
+        self.state.error = "reset" if reset else "close"
+        self.state.killed = True
+        if reset:
+            self.addon.set_rst(self.flow)
+        self.flow.kill()
+
+    def hang(self) -> None:
+        self.state.hung = True
+        self.flow.intercept()
+
+    def refuse(self) -> None:
+        self.addon.send_to_refusing_port(self.flow)
+
+    def trickle(self, bytes_per_s: float) -> None:
+        self.addon.send_through_trickle(self.flow, self.state, bytes_per_s)
+
+    # -- webhook leg
+    def deliver_again(self, delay_s: float = 0.0) -> None:
+        self.addon.redeliver(self.flow, self.state, self.rule, delay_s=delay_s)
+
+    def deliver_after_next(self, hold_s: float) -> None:
+        self.addon.hold_until_next(self.flow, self.state, self.rule, hold_s)
+        self.respond(200, {"received": True, "paychaos": "webhook_reorder"})
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def new_state(flow: http.HTTPFlow, *, journal_id: str, seq: int, scenario: str | None, upstream: str,
+              event: dict | None) -> ExchangeState:
+    req = flow.request
+    return ExchangeState(
+        journal_id=journal_id, seq=seq, scenario=scenario, upstream=upstream,
+        direction="to_merchant" if upstream == "webhooks" else "to_gateway",
+        method=req.method, path=req.path.split("?", 1)[0], query=req.path.partition("?")[2],
+        idempotency_key=req.headers.get("idempotency-key"),
+        request=request_fields(req.headers.get("content-type", ""), req.get_content(strict=False) or b"",
+                               req.path.partition("?")[2]),
+        event=event, t_start=req.timestamp_start or time.time())

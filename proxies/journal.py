@@ -1,0 +1,140 @@
+"""The journal: one JSON line per exchange, appended and flushed as each exchange ends, so memory
+stays flat however long a run is. The record shape is fixed in docs/ARCHITECTURE.md.
+
+Also the helpers that turn a request or response body into the record's key fields, with card
+numbers masked (`simulator.common.masking`), and the reader the scorer uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import IO
+from urllib.parse import parse_qsl
+
+from simulator.common.errors import InputError
+from simulator.common.masking import mask_obj, mask_text
+
+KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
+              "payment_intent", "charge", "description", "return_url")
+ERROR_KINDS = ("reset", "close", "timeout", "refused", "live_key", "upstream")
+
+
+class JournalWriter:
+    """Appends records to a JSON Lines file (or counts them only, without a path)."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self.seq = 0
+        self._fh: IO[str] | None = None
+        if path:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+
+    def next_id(self) -> tuple[str, int]:
+        self.seq += 1
+        return f"j-{self.seq:06d}", self.seq
+
+    def write(self, record: dict) -> None:
+        if self._fh is None:
+            return
+        self._fh.write(json.dumps(mask_obj(record), ensure_ascii=False, default=str) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def read_journal(path: str, scenario: str | None = None) -> Iterator[dict]:
+    """The records of a journal file, in order; only one scenario's when `scenario` is given."""
+    try:
+        fh = open(path, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"cannot read the journal: {exc.strerror}", file=path) from None
+    with fh:
+        for n, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                # The last line may be half-written while the proxy is still running.
+                if fh.read(1) == "":
+                    return
+                raise InputError("not a JSON line", file=path, field=f"line {n}",
+                                 valid="one JSON object per line (a paychaos journal)") from None
+            if scenario is None or record.get("scenario") == scenario:
+                yield record
+
+
+def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
+    """The key fields of a request (form-encoded as Stripe clients send, or JSON), cards masked."""
+    pairs: list[tuple[str, str]] = []
+    text = body.decode("utf-8", "replace") if body else ""
+    data: dict = {}
+    if "json" in content_type and text:
+        try:
+            loaded = json.loads(text)
+            data = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            data = {}
+    else:
+        pairs = parse_qsl(text, keep_blank_values=True) + parse_qsl(query, keep_blank_values=True)
+        for key, value in pairs:
+            if key.startswith("metadata[") and key.endswith("]"):
+                data.setdefault("metadata", {})[key[9:-1]] = value
+            elif key == "payment_method_data[card][number]" or key == "card[number]":
+                data["card"] = value
+            else:
+                data.setdefault(key, value)
+    out = {k: data[k] for k in KEY_FIELDS if k in data}
+    if "amount" in out:
+        try:
+            out["amount"] = int(out["amount"])
+        except (TypeError, ValueError):
+            pass
+    if isinstance(data.get("metadata"), dict):
+        out["metadata"] = data["metadata"]
+    card = data.get("card")
+    if isinstance(card, dict):
+        card = card.get("number")
+    if isinstance(card, str):
+        out["card"] = mask_text(card)
+    return mask_obj(out)
+
+
+def webhook_event(body: bytes) -> dict | None:
+    """{"id", "type", "object_id"} of a Stripe event delivery, or None."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(event, dict) or event.get("object") != "event":
+        return None
+    obj = (event.get("data") or {}).get("object") or {}
+    return {"id": event.get("id"), "type": event.get("type"), "object_id": obj.get("id")}
+
+
+def response_summary(body: bytes, headers) -> dict | None:
+    """{"object", "id", "status", "error", "retry_after", "should_retry"} of a gateway answer."""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    out = {"object": None, "id": None, "status": None, "error": None,
+           "retry_after": headers.get("retry-after"), "should_retry": headers.get("stripe-should-retry")}
+    if isinstance(data, dict):
+        out.update(object=data.get("object"), id=data.get("id"), status=data.get("status"))
+        err = data.get("error")
+        if isinstance(err, dict):
+            out["error"] = {k: err.get(k) for k in ("type", "code", "decline_code")}
+            intent = err.get("payment_intent")
+            if isinstance(intent, dict):
+                out.update(object="payment_intent", id=intent.get("id"), status=intent.get("status"))
+    elif body:
+        out["malformed"] = True
+    return out

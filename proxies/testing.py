@@ -1,0 +1,69 @@
+"""Test helpers that ship with the package: a real proxy process and its control API.
+
+    with running_proxy({"primary": gateway.url}, journal=tmp_path / "j.jsonl") as proxy:
+        set_rules(proxy.info["control"], [{"fault": "http_error", "params": {"status": 503}}])
+        ...  # talk to proxy.url
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from urllib import request as urlrequest
+
+from simulator.common.procs import Service, paychaos_argv, start_service
+
+
+@contextlib.contextmanager
+def running_proxy(upstreams: dict[str, str], *, scenario: str | os.PathLike | None = None,
+                  journal: str | os.PathLike | None = None, seed: int | None = None, forward: bool = False,
+                  confdir: str | os.PathLike | None = None, allow_hosts: tuple[str, ...] = (),
+                  env: dict | None = None, timeout: float = 30.0) -> Iterator[Service]:
+    """`paychaos proxy` as a subprocess (own process group), stopped on exit. Yields the Service;
+    `.url` is the primary listener, `.info` the whole ready line (listeners, control, journal, ...)."""
+    argv = paychaos_argv("proxy")
+    for name, url in upstreams.items():
+        argv += ["--upstream", f"{name}={url}"]
+    if scenario:
+        argv += ["--scenario", str(scenario)]
+    if journal:
+        argv += ["--journal", str(journal)]
+    if seed is not None:
+        argv += ["--seed", str(seed)]
+    if forward:
+        argv += ["--forward"]
+    if confdir:
+        argv += ["--confdir", str(confdir)]
+    for host in allow_hosts:
+        argv += ["--allow-host", host]
+    svc = start_service("proxy", argv, env=env, timeout=timeout)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+def _call(method: str, url: str, body: dict | None = None, timeout: float = 10.0) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urlrequest.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urlrequest.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except urlrequest.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")
+        raise RuntimeError(f"{method} {url} -> {exc.code}: {detail}") from None
+
+
+def set_rules(control_url: str, rules: list, scenario: str | None = None, seed: int = 1) -> dict:
+    """Replace the proxy's rules (restarts the window clock). Raises RuntimeError with the 400 text."""
+    return _call("PUT", control_url.rstrip("/") + "/rules", {"rules": rules, "seed": seed, "scenario": scenario})
+
+
+def clear_rules(control_url: str) -> dict:
+    return _call("DELETE", control_url.rstrip("/") + "/rules")
+
+
+def get_rules(control_url: str) -> dict:
+    return _call("GET", control_url.rstrip("/") + "/rules")
