@@ -213,6 +213,9 @@ class PhasedShape(LoadTestShape):
             status = self._switch(phase.rules, phase.name)
             _write({"type": "phase", "t": time.time(), "name": phase.name, "rules": phase.rules,
                     "control": status})
+            if any(a.get("status") != 200 for a in status):
+                _write({"type": "end", "t": time.time(), "reason": "the proxy refused the phase's rules"})
+                return None   # a phase whose faults are not in place would measure the wrong thing
         return phase.users_at(t), phase.spawn_rate
 
     def _switch(self, rules: list, name: str) -> list:

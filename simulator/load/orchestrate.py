@@ -102,6 +102,11 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     events = events_mod.read_events(events_path)
     if not events.phases and not errors:
         errors.append(f"Locust ran no phase of '{profile.name}':\n{run.log_tail()}")
+    for phase in events.phases:
+        for answer in phase.control:
+            if answer.get("status") != 200:
+                errors.append(f"the proxy at {answer['url']} refused the rules of phase '{phase.name}': "
+                              f"{answer.get('error') or answer.get('status')}")
     metrics = metrics_mod.compute(events, journal, ledgers)
     report = {
         "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "users": opts.users,

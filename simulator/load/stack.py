@@ -67,6 +67,8 @@ class Stack:
 
 def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
     """Start everything; on any failure stop what was started and raise InputError (exit 2)."""
+    if not target.start:
+        _check_reachable(target)   # before anything starts
     stack = Stack()
     try:
         for name in ("primary", "backup"):
@@ -88,7 +90,6 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
             if target.start:
                 stack.merchants.append(_start_merchant(target, port, proxy, workdir / f"merchant-{i}.log"))
             else:
-                _check_reachable(target)
                 stack.merchants.append(Merchant(target.base_url))
     except ServiceError as exc:
         stack.stop()
