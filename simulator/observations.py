@@ -51,6 +51,7 @@ class CheckoutResult:
     started_at: float = 0.0          # epoch seconds
     elapsed_s: float | None = None
     error: str | None = None         # transport error the driver saw: timeout | connection | ...
+    pan_leaks: int = 0               # whole card numbers the driver found in the answer before masking it
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,132 @@
+"""Reading proxy journal records (docs/ARCHITECTURE.md): which exchange tried to move money, how it
+ended for the client, what the gateway asked for (Retry-After), and which order it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Decline codes whose documented next step is "try again" (stripe-facts.md); every other card error
+# is a hard decline that must not be reattempted.
+SOFT_DECLINES = frozenset({"approve_with_id", "issuer_not_available", "processing_error",
+                           "reenter_transaction", "try_again_later"})
+
+_OBJECT_ID = re.compile(r"/(pi|ch|re|pm|cus|evt|in|py)_[A-Za-z0-9_]+")
+_INTENT_IN_PATH = re.compile(r"/v1/payment_intents/(pi_[A-Za-z0-9_]+)")
+_CONFIRM = re.compile(r"^/v1/payment_intents/[^/]+/confirm$")
+
+
+def to_gateway(rec: dict) -> bool:
+    return rec.get("direction", "to_gateway") == "to_gateway"
+
+
+def started(rec: dict) -> float:
+    return float(rec.get("t_start") or 0.0)
+
+
+def ended(rec: dict) -> float:
+    """When the client had its answer (or gave up): t_end, else the first byte, else the start."""
+    for key in ("t_end", "t_first_byte", "t_start"):
+        if rec.get(key) is not None:
+            return float(rec[key])
+    return 0.0
+
+
+def endpoint(rec: dict) -> str:
+    """'POST /v1/payment_intents/{id}/confirm': the method and path with object ids folded."""
+    return f"{rec.get('method', '')} {_OBJECT_ID.sub('/{id}', rec.get('path') or '')}"
+
+
+def request(rec: dict) -> dict:
+    return rec.get("request") or {}
+
+
+def response(rec: dict) -> dict:
+    return rec.get("response") or {}
+
+
+def _truthy(value) -> bool:
+    return str(value).lower() in ("true", "1", "yes")
+
+
+def is_charge_attempt(rec: dict) -> bool:
+    """A POST that asks the gateway to take money: a confirming create, a confirm, a charge."""
+    if not to_gateway(rec) or rec.get("method") != "POST":
+        return False
+    path = (rec.get("path") or "").rstrip("/")
+    if path == "/v1/payment_intents":
+        return _truthy(request(rec).get("confirm"))
+    return bool(_CONFIRM.match(path)) or path == "/v1/charges"
+
+
+def fault_names(rec: dict) -> set[str]:
+    return {f.get("fault") for f in rec.get("faults") or [] if isinstance(f, dict)}
+
+
+def outcome(rec: dict) -> str:
+    """ok | card_error | transient | unknown | auth | rejected, as the client experienced it.
+
+    transient: no answer (reset, close, timeout, refused), 409, 429 or 5xx: worth another try.
+    unknown: a 2xx whose body could not be read (malformed): the outcome must be looked up.
+    """
+    status = rec.get("status")
+    if status is None or rec.get("error"):
+        return "transient"
+    status = int(status)
+    if 200 <= status < 300:
+        if response(rec).get("malformed") or "malformed" in fault_names(rec):
+            return "unknown"
+        return "ok"
+    if status == 402 or (response(rec).get("error") or {}).get("type") == "card_error":
+        return "card_error"
+    if status in (409, 429) or status >= 500:
+        return "transient"
+    if status in (401, 403):
+        return "auth"
+    return "rejected"
+
+
+def needs_follow_up(rec: dict) -> bool:
+    return outcome(rec) in ("transient", "unknown")
+
+
+def decline_code(rec: dict) -> str | None:
+    err = response(rec).get("error") or {}
+    return err.get("decline_code") or err.get("code")
+
+
+def is_hard_decline(rec: dict) -> bool:
+    return outcome(rec) == "card_error" and decline_code(rec) not in SOFT_DECLINES
+
+
+def retry_after_s(rec: dict) -> float | None:
+    value = response(rec).get("retry_after")
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def order_hint(rec: dict) -> str | None:
+    """metadata.order_id of the request, as the journal records it."""
+    req = request(rec)
+    meta = req.get("metadata")
+    if isinstance(meta, dict) and meta.get("order_id"):
+        return str(meta["order_id"])
+    value = req.get("metadata[order_id]")
+    return str(value) if value else None
+
+
+def intent_ids(rec: dict) -> set[str]:
+    """PaymentIntent ids the exchange names: in its path, its request, its answer or its event."""
+    ids = set(_INTENT_IN_PATH.findall(rec.get("path") or ""))
+    pi = request(rec).get("payment_intent")
+    if isinstance(pi, str) and pi:
+        ids.add(pi)
+    resp = response(rec)
+    if resp.get("object") == "payment_intent" and resp.get("id"):
+        ids.add(resp["id"])
+    event = rec.get("event") or {}
+    if str(event.get("object_id") or "").startswith("pi_"):
+        ids.add(event["object_id"])
+    return ids

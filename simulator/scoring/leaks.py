@@ -1,0 +1,73 @@
+"""What must never reach a customer: internals (stack traces, raw gateway JSON, Stripe ids and error
+types) and secrets (API keys, whole card numbers). Each leak kind is one pattern."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PAN = re.compile(r"(?<![\d])(?:\d[ -]?){11,18}\d(?![\d])")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def whole_card_numbers(text: str) -> list[str]:
+    """Card-number-like runs of digits that pass the Luhn check (masked ones never do: '*')."""
+    found = []
+    for m in _PAN.finditer(text or ""):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 12 <= len(digits) <= 19 and luhn_ok(digits):
+            found.append(m.group(0))
+    return found
+
+
+@dataclass(frozen=True)
+class Leak:
+    kind: str
+    pattern: re.Pattern
+    in_body: bool       # also looked for in the whole answer, not only the message
+    why: str
+
+
+LEAKS = (
+    Leak("stack trace",
+         re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|"
+                    r"\b(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b(?=:|\(|$)|\bat [\w$.]+\([\w$]+\.\w+:\d+\)"),
+         True, "shows the merchant's code to the customer and to attackers"),
+    Leak("raw gateway JSON", re.compile(r"\{\s*\"error\"\s*:|\"(?:decline_code|doc_url|request_log_url)\"\s*:"),
+         True, "passes the gateway's answer through instead of a human message"),
+    Leak("Stripe error type",
+         re.compile(r"\b(?:card_error|api_error|invalid_request_error|idempotency_error|rate_limit_error|"
+                    r"authentication_error|api_connection_error|resource_missing|idempotency_key_in_use)\b"),
+         False, "is gateway jargon the customer cannot act on"),
+    Leak("Stripe object id", re.compile(r"\b(?:pi|ch|re|cus|evt|req|py|seti|src)_[A-Za-z0-9]{6,}\b"),
+         False, "exposes gateway internals"),
+    Leak("API key", re.compile(r"\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+"),
+         True, "is a secret that lets anyone use the merchant's gateway account"),
+)
+
+
+def leaks_in(message: str | None, body: str | None) -> dict[str, str]:
+    """Leak kind -> the text it was found in ('message' or 'answer'), for one customer answer."""
+    found: dict[str, str] = {}
+    for leak in LEAKS:
+        if message and leak.pattern.search(message):
+            found[leak.kind] = message
+        elif leak.in_body and body and leak.pattern.search(body):
+            found[leak.kind] = body
+    for text in (message, body):
+        if text and whole_card_numbers(text):
+            found.setdefault("whole card number", text)
+    return found
+
+
+WHY = {leak.kind: leak.why for leak in LEAKS} | {
+    "whole card number": "breaks PCI DSS: a card number is never shown whole (first six and last four at most)"}

@@ -1,0 +1,74 @@
+"""fallback: when the primary gateway fails or a card is declined, the customer still has a way to
+pay: the backup gateway, or alternative methods offered in the answer."""
+
+from __future__ import annotations
+
+from simulator.observations import Dimension, Observations, Severity
+from simulator.scoring import exchanges as ex
+from simulator.scoring import facts, orders
+from simulator.scoring.evidence import capped, redact
+from simulator.scoring.lexicon import active
+from simulator.scoring.registry import RuleSpec, rule
+
+ALTERNATIVES = RuleSpec("fallback.alternatives", Dimension.FALLBACK)
+BACKUP = RuleSpec("fallback.backup_used", Dimension.FALLBACK)
+
+
+def primary_failed(order: orders.Order) -> bool:
+    return any((r.get("upstream") or "primary") == "primary" and ex.outcome(r) in ("transient", "unknown", "auth")
+               for r in order.exchanges)
+
+
+def used_backup(order: orders.Order) -> bool:
+    return any(r.get("upstream") == "backup" for r in order.exchanges)
+
+
+@rule(ALTERNATIVES)
+def alternatives(obs: Observations):
+    """A customer whose payment failed (gateway down or card declined) is offered another way to pay."""
+    if not (facts.primary_fails(obs) or facts.expects_declines(obs)):
+        return None
+    lexicon = active()
+    stranded, failed = [], 0
+    for order in orders.build(obs).orders.values():
+        answer = order.last_answer
+        if answer is None or answer.status != "failed" or order.expects_invalid:
+            continue
+        declined = order.expects_decline or any(ex.outcome(r) == "card_error" for r in order.exchanges)
+        if not (declined or primary_failed(order)):
+            continue
+        failed += 1
+        offered = bool(answer.alternatives) or "other_method" in lexicon.find(answer.message)
+        if not offered and (declined or not used_backup(order)):
+            stranded.append({"order_id": order.order_id, "expected": order.expected,
+                             "message": redact(answer.message), "alternatives": answer.alternatives})
+    if not stranded:
+        return []
+    systematic = len(stranded) == failed
+    return [ALTERNATIVES.finding(
+        Severity.MAJOR if systematic else Severity.MINOR,
+        f"{len(stranded)} of {failed} failed customer(s) were offered no other way to pay (another card, "
+        "Alipay, WeChat Pay, bank transfer)" + (": never, in this scenario" if systematic else ""),
+        order_ids=capped([s["order_id"] for s in stranded]), examples=capped(stranded, 5))]
+
+
+@rule(BACKUP)
+def backup_used(obs: Observations):
+    """With a backup gateway running, a payment the primary cannot take is tried on the backup."""
+    if obs.backup_ledger is None or not facts.primary_fails(obs):
+        return None
+    missed, failed = [], 0
+    for order in orders.build(obs).orders.values():
+        if order.told != "failed" or order.expects_decline or order.expects_invalid or not primary_failed(order):
+            continue
+        failed += 1
+        if not used_backup(order):
+            missed.append({"order_id": order.order_id,
+                           "primary_journal_ids": capped(order.journal_ids(), 10)})
+    if not missed:
+        return []
+    systematic = len(missed) == failed
+    return [BACKUP.finding(
+        Severity.MAJOR if systematic else Severity.MINOR,
+        f"{len(missed)} of {failed} order(s) failed on the primary gateway without trying the backup one",
+        order_ids=capped([m["order_id"] for m in missed]), examples=capped(missed, 5))]

@@ -1,0 +1,177 @@
+"""integrity: money. Nothing doubled, nothing kept without an order, no success without money,
+refunds after cancel, order states that agree with the ledgers, no double fulfilment."""
+
+from __future__ import annotations
+
+from simulator.observations import Dimension, Observations, Severity
+from simulator.scenario.model import Action
+from simulator.scoring import exchanges as ex
+from simulator.scoring import facts, orders
+from simulator.scoring.evidence import capped
+from simulator.scoring.registry import RuleSpec, rule
+
+DOUBLE = RuleSpec("integrity.no_double_charge", Dimension.INTEGRITY)
+ORPHAN = RuleSpec("integrity.no_orphan_charge", Dimension.INTEGRITY)
+FALSE_SUCCESS = RuleSpec("integrity.no_false_success", Dimension.INTEGRITY)
+REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY)
+CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY)
+FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY)
+
+NOT_SOLD = ("failed", "canceled", "new", None)
+
+
+def _money(order: orders.Order) -> dict:
+    return {"order_id": order.order_id, "amount": order.amount, "captured": order.captured,
+            "refunded": order.refunded, "charges": [c.to_dict() for c in order.charges if c.captured]}
+
+
+def _ids(items: list[dict]) -> list:
+    return capped(sorted({i["order_id"] for i in items}))
+
+
+@rule(DOUBLE)
+def no_double_charge(obs: Observations):
+    """An order is charged once, across the primary and the backup gateway."""
+    doubled, undone = [], []
+    for order in orders.build(obs).orders.values():
+        charged = order.captured_charges
+        if len(charged) < 2 and (not order.amount or order.captured <= order.amount):
+            continue
+        item = _money(order) | {"journal_ids": capped(order.journal_ids(order.charge_attempts))}
+        one = order.amount or max(c.captured for c in charged)
+        (doubled if order.net > one else undone).append(item)
+    found = []
+    if doubled:
+        found.append(DOUBLE.finding(
+            Severity.CRITICAL, f"{len(doubled)} order(s) were charged more than once and kept the money",
+            order_ids=_ids(doubled), examples=capped(doubled, 5)))
+    if undone:
+        found.append(DOUBLE.finding(
+            Severity.MINOR, f"{len(undone)} order(s) were charged twice, then refunded down to one charge: "
+            "the customer saw the double charge on the statement", order_ids=_ids(undone),
+            examples=capped(undone, 5)))
+    return found
+
+
+@rule(ORPHAN)
+def no_orphan_charge(obs: Observations):
+    """No money is kept for an order the merchant failed or dropped, and none that no order accounts for."""
+    book = orders.build(obs)
+    orphans = []
+    for order in book.orders.values():
+        if order.cancels or order.net <= 0 or order.status not in NOT_SOLD:
+            continue
+        orphans.append(_money(order) | {"order_status": order.status, "told": order.told})
+    found = []
+    if orphans:
+        found.append(ORPHAN.finding(
+            Severity.CRITICAL, f"{len(orphans)} order(s) hold captured money although the order is "
+            "failed or unknown to the merchant: the customer paid for nothing", order_ids=_ids(orphans),
+            examples=capped(orphans, 5)))
+    if book.stray_charges:
+        found.append(ORPHAN.finding(
+            Severity.MAJOR, f"{len(book.stray_charges)} captured charge(s) belong to no order (no "
+            "metadata.order_id, no matching amount)", charges=capped([c.to_dict() for c in book.stray_charges])))
+    return found
+
+
+@rule(FALSE_SUCCESS)
+def no_false_success(obs: Observations):
+    """The merchant never records an order as paid without money captured or held for it."""
+    if not obs.orders:
+        return None
+    false = []
+    for order in orders.build(obs).orders.values():
+        if order.state and order.state.get("status") == "paid" and order.captured == 0 and order.held == 0:
+            false.append({"order_id": order.order_id, "order_status": "paid",
+                          "journal_ids": capped(order.journal_ids(), 10)})
+    if not false:
+        return []
+    return [FALSE_SUCCESS.finding(
+        Severity.CRITICAL, f"{len(false)} order(s) are recorded as paid but no gateway holds their money: "
+        "goods ship unpaid", order_ids=_ids(false), examples=capped(false, 5))]
+
+
+@rule(REFUND)
+def refund_after_cancel(obs: Observations):
+    """An order canceled after payment is refunded in full, and says so."""
+    book = orders.build(obs)
+    canceled = [o for o in book.orders.values() if o.cancels]
+    if not canceled and not facts.has_action(obs, Action.CANCEL_AFTER_PAY):
+        return None
+    kept, stale = [], []
+    for order in canceled:
+        if order.net > 0:
+            kept.append(_money(order) | {"order_status": order.status})
+        elif order.state and order.state.get("status") not in ("canceled", "refunded"):
+            stale.append({"order_id": order.order_id, "order_status": order.state.get("status")})
+    found = []
+    if kept:
+        found.append(REFUND.finding(
+            Severity.CRITICAL, f"{len(kept)} canceled order(s) were not refunded: the customer paid for "
+            "an order they canceled", order_ids=_ids(kept), examples=capped(kept, 5)))
+    if stale:
+        found.append(REFUND.finding(
+            Severity.MINOR, f"{len(stale)} canceled order(s) do not show as canceled or refunded",
+            order_ids=_ids(stale), examples=capped(stale, 5)))
+    return found
+
+
+def _webhook_trail(order: orders.Order) -> list[dict]:
+    return capped([{"journal_id": r.get("id"), "event": (r.get("event") or {}).get("type"),
+                    "status": r.get("status"), "faults": sorted(ex.fault_names(r))} for r in order.webhooks], 10)
+
+
+@rule(CONVERGE)
+def state_converges(obs: Observations):
+    """After the run settles, each order's status agrees with the money the ledgers hold."""
+    if not obs.orders:
+        return None
+    stuck = []
+    for order in orders.build(obs).orders.values():
+        status = (order.state or {}).get("status")
+        if status is None or order.cancels:
+            continue
+        problem = None
+        if status == "pending" and order.net > 0:
+            problem = "charged, still pending"
+        elif status == "pending" and not order.in_flight and order.held == 0 and order.expected != "requires_action":
+            problem = "pending with no payment in flight"
+        elif status == "paid" and order.captured > 0 and order.net <= 0:
+            problem = "paid, but the money was refunded"
+        if problem:
+            stuck.append(_money(order) | {"order_status": status, "problem": problem,
+                                          "webhooks": _webhook_trail(order)})
+    if not stuck:
+        return []
+    return [CONVERGE.finding(
+        Severity.MAJOR, f"{len(stuck)} order(s) ended in a state the ledger contradicts "
+        f"({', '.join(sorted({s['problem'] for s in stuck}))})", order_ids=_ids(stuck), examples=capped(stuck, 5))]
+
+
+@rule(FULFIL)
+def no_double_fulfilment(obs: Observations):
+    """An order that exposes a `fulfilled` count is fulfilled at most once, and only when paid."""
+    exposed = {oid: s for oid, s in (obs.orders or {}).items() if isinstance(s, dict) and "fulfilled" in s}
+    if not exposed:
+        return None
+    book = orders.build(obs)
+    twice, unpaid = [], []
+    for oid, state in exposed.items():
+        count = int(state.get("fulfilled") or 0)
+        order = book.orders.get(oid)
+        if count > 1:
+            twice.append({"order_id": oid, "fulfilled": count,
+                          "webhooks": _webhook_trail(order) if order else []})
+        elif count == 1 and order is not None and order.net <= 0 and not order.cancels:
+            unpaid.append({"order_id": oid, "fulfilled": count, "captured": order.captured})
+    found = []
+    if twice:
+        found.append(FULFIL.finding(
+            Severity.CRITICAL, f"{len(twice)} order(s) were fulfilled more than once (duplicate or replayed "
+            "webhooks not deduplicated)", order_ids=_ids(twice), examples=capped(twice, 5)))
+    if unpaid:
+        found.append(FULFIL.finding(
+            Severity.CRITICAL, f"{len(unpaid)} order(s) were fulfilled without money captured",
+            order_ids=_ids(unpaid), examples=capped(unpaid, 5)))
+    return found
