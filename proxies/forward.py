@@ -1,0 +1,37 @@
+"""Forward mode for apps that cannot change their gateway URL: the environment to give them.
+
+The app keeps talking to https://api.stripe.com; HTTPS_PROXY sends it to paychaos, which answers
+that host from the local gateway (through the faults) and never forwards to the internet. The app
+must trust paychaos's CA (a fresh one per run, in the proxy's confdir):
+
+- Python `requests`/`httpx`: REQUESTS_CA_BUNDLE / SSL_CERT_FILE
+- Python stripe SDK: it ignores those; PYTHONPATH gets SITECUSTOMIZE_DIR and PAYCHAOS_CA_BUNDLE is set
+- Node: NODE_EXTRA_CA_CERTS
+- curl: CURL_CA_BUNDLE (or --cacert)
+- Java: import the CA into a truststore (see docs/proxy.md), `-Djavax.net.ssl.trustStore=...` plus
+  `-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=PORT`
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+SITECUSTOMIZE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "forward_env")
+
+
+def forward_env(proxy_url: str, ca_cert: str, *, pythonpath: str | None = None) -> dict[str, str]:
+    """Environment variables that route an unmodified app through paychaos's forward listener."""
+    path = SITECUSTOMIZE_DIR if not pythonpath else os.pathsep.join([SITECUSTOMIZE_DIR, pythonpath])
+    return {
+        "HTTPS_PROXY": proxy_url, "https_proxy": proxy_url,
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+        "REQUESTS_CA_BUNDLE": ca_cert, "SSL_CERT_FILE": ca_cert, "CURL_CA_BUNDLE": ca_cert,
+        "NODE_EXTRA_CA_CERTS": ca_cert, "PAYCHAOS_CA_BUNDLE": ca_cert, "PYTHONPATH": path,
+    }
+
+
+def java_flags(proxy_url: str, truststore: str = "paychaos-truststore.jks") -> str:
+    parts = urlsplit(proxy_url)
+    return (f"-Dhttps.proxyHost={parts.hostname} -Dhttps.proxyPort={parts.port} "
+            f"-Djavax.net.ssl.trustStore={truststore} -Djavax.net.ssl.trustStorePassword=changeit")

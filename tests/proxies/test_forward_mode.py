@@ -1,0 +1,71 @@
+"""Forward mode: an unmodified stripe-SDK script, changed only by its environment, pays and is
+declined through paychaos while addressing https://api.stripe.com (answered locally, never the internet)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from proxies.forward import forward_env
+from proxies.testing import running_proxy, set_rules
+from tests.proxies.conftest import journal_of
+
+APP = textwrap.dedent("""
+    import os, stripe
+    stripe.api_key = os.environ["STRIPE_API_KEY"]          # the default api_base: https://api.stripe.com
+    try:
+        pi = stripe.PaymentIntent.create(amount=1299, currency="usd", payment_method="pm_card_visa",
+                                         confirm=True, metadata={"order_id": "ord_9"})
+        print("paid", pi.status)
+    except stripe.CardError as e:
+        print("declined", e.code, e.error.decline_code, e.error.payment_intent["status"])
+""")
+
+
+@pytest.fixture(scope="module")
+def forward_proxy(upstream, tmp_path_factory):
+    base = tmp_path_factory.mktemp("fwd")
+    with running_proxy({"primary": upstream.url}, journal=base / "j.jsonl", forward=True,
+                       confdir=base / "conf") as svc:
+        yield svc
+
+
+def run_app(tmp_path, proxy) -> str:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCHAOS")}
+    env.update(forward_env(proxy.info["forward"], proxy.info["ca_cert"]), STRIPE_API_KEY="sk_test_fwd")
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_ready_line_offers_forward_url_and_ca(forward_proxy):
+    assert forward_proxy.info["forward"].startswith("http://127.0.0.1:")
+    assert os.path.exists(forward_proxy.info["ca_cert"])
+
+
+def test_unmodified_stripe_app_pays_then_is_declined(forward_proxy, upstream, tmp_path):
+    control = forward_proxy.info["control"]
+    set_rules(control, [], scenario="fwd-pay")
+    assert run_app(tmp_path, forward_proxy) == "paid succeeded"
+    assert upstream.paths()[-1] == "/v1/payment_intents"
+    rec = journal_of(forward_proxy, "fwd-pay")[0]
+    assert rec["upstream"] == "primary" and rec["request"]["metadata"] == {"order_id": "ord_9"}
+
+    set_rules(control, [{"fault": "decline", "params": {"decline_code": "insufficient_funds"}}],
+              scenario="fwd-decline")
+    assert run_app(tmp_path, forward_proxy) == "declined card_declined insufficient_funds requires_payment_method"
+    rec = journal_of(forward_proxy, "fwd-decline")[0]
+    assert rec["status"] == 402 and rec["response"]["error"]["decline_code"] == "insufficient_funds"
+
+
+def test_other_hosts_are_never_forwarded(forward_proxy):
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+                          "-x", forward_proxy.info["forward"], "--cacert", forward_proxy.info["ca_cert"],
+                          "https://example.com/"], capture_output=True, text=True, timeout=30)
+    assert out.stdout == "403"
