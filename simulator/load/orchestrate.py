@@ -7,6 +7,7 @@ and what was measured so far is still written.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
@@ -132,7 +133,7 @@ def _watch(run, stack, opts: LoadOptions) -> list[str]:
         while run.running():
             dead = stack.dead_merchant()
             if dead is not None:
-                return [f"the merchant at {dead.base_url} exited with status {dead.exit_status()} mid-run"]
+                return [dead.describe_death()]
             if not opts.web and time.monotonic() > deadline:
                 return [f"Locust did not finish within {opts.duration_s:g}s plus grace; stopped it"]
             dead_worker = next((w for w in run.workers if w.poll() is not None), None)
@@ -148,7 +149,6 @@ def _watch(run, stack, opts: LoadOptions) -> list[str]:
 
 def _locust_stats(path: Path | None) -> dict | None:
     """Locust's own count for the checkout request (a cross-check of the merged records)."""
-    import json
     if path is None or not path.exists():
         return None
     try:

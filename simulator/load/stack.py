@@ -8,17 +8,16 @@ running at `base_url` (then only one proxy makes sense, and the user points the 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
+import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.common.errors import InputError
-from simulator.common.netsafety import free_port
-from simulator.common.procs import Service, ServiceError, paychaos_argv, start_service, stop_process_group
+from simulator.common.netsafety import check_upstream, free_port
+from simulator.common.procs import Service, ServiceError, paychaos_argv, start_service
+from simulator.runner.merchant import MerchantError, MerchantProcess
 from simulator.target import Target, render, render_strings, run_values
 
 WEBHOOK_SECRET = "whsec_paychaos_load"
@@ -27,18 +26,21 @@ WEBHOOK_SECRET = "whsec_paychaos_load"
 @dataclass
 class Merchant:
     base_url: str
-    proc: subprocess.Popen | None = None   # None: the user's own, already running
-    log_path: str | None = None
+    process: MerchantProcess | None = None   # None: the user's own, already running
 
     def alive(self) -> bool:
-        return self.proc is None or self.proc.poll() is None
+        return self.process is None or self.process.alive()
 
     def exit_status(self) -> int | None:
-        return None if self.proc is None else self.proc.poll()
+        return None if self.process is None else self.process.exit_status()
+
+    def describe_death(self) -> str:
+        tail = self.process.tail_text() if self.process else ""
+        return f"the merchant at {self.base_url} exited with status {self.exit_status()} mid-run{tail}"
 
     def stop(self) -> None:
-        if self.proc is not None:
-            stop_process_group(self.proc, timeout=3.0)
+        if self.process is not None:
+            self.process.stop()
 
 
 @dataclass
@@ -75,7 +77,10 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
             stack.gateways[name] = start_service(f"gateway-{name}", paychaos_argv("gateway", "--port", "0"))
         for i in range(proxies if target.start else 1):
             port = free_port() if target.start else None
-            merchant_url = (render(target.base_url, {"port": port}) if target.start else target.base_url)
+            merchant_url = render_strings(target.base_url, run_values(
+                port=port, gateway_url="", backup_gateway_url="", webhook_secret=""),
+                file=target.path, where="base_url")
+            check_upstream(merchant_url, field=f"{target.path}: base_url")
             argv = paychaos_argv(
                 "proxy", "--port", "0", "--journal", str(workdir / f"journal-{i}.jsonl"),
                 "--upstream", f"primary={stack.gateways['primary'].url}",
@@ -88,7 +93,7 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
                 for gw in stack.gateways.values():
                     _post_json(gw.url + "/_sim/webhooks", {"url": hook, "secret": WEBHOOK_SECRET})
             if target.start:
-                stack.merchants.append(_start_merchant(target, port, proxy, workdir / f"merchant-{i}.log"))
+                stack.merchants.append(_start_merchant(target, port, proxy))
             else:
                 stack.merchants.append(Merchant(target.base_url))
     except ServiceError as exc:
@@ -100,39 +105,23 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
     return stack
 
 
-def _start_merchant(target: Target, port: int, proxy: Service, log_path: Path) -> Merchant:
+def _start_merchant(target: Target, port: int, proxy: Service) -> Merchant:
     listeners = proxy.info["listeners"]
     values = run_values(port=port, gateway_url=listeners["primary"], backup_gateway_url=listeners.get("backup"),
                         webhook_secret=WEBHOOK_SECRET, proxy_url=proxy.info.get("forward"),
                         ca_cert=proxy.info.get("ca_cert"))
-    argv = [render_strings(a, values, file=target.path, where=f"start.command[{i}]")
+    file = target.path
+    argv = [render_strings(a, values, file=file, where=f"start.command[{i}]")
             for i, a in enumerate(target.start.command)]
-    env = dict(os.environ)
-    env.update({k: render_strings(v, values, file=target.path, where=f"start.env.{k}")
-                for k, v in target.start.env.items()})
-    base_url = render(target.base_url, values)
-    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - the child writes it for the whole run
+    env = {k: render_strings(v, values, file=file, where=f"start.env.{k}") for k, v in target.start.env.items()}
+    base_url = render_strings(target.base_url, values, file=file, where="base_url")
+    ready_path = render(target.start.ready_path, values, file=file, where="start.ready.path")
     try:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True)
-    except OSError as exc:
-        raise InputError(f"cannot start the merchant: {exc}", file=target.path, field="start.command") from None
-    finally:
-        log.close()
-    merchant = Merchant(base_url, proc, str(log_path))
-    deadline = time.monotonic() + target.start.ready_timeout_s
-    probe = base_url + (target.start.ready_path or "/")
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        if _answers(probe, want_2xx=bool(target.start.ready_path)):
-            return merchant
-        time.sleep(0.1)
-    merchant.stop()
-    tail = Path(log_path).read_text(encoding="utf-8", errors="replace")[-1500:]
-    why = (f"exited with status {proc.returncode}" if proc.poll() is not None
-           else f"did not answer {probe} within {target.start.ready_timeout_s:g}s")
-    raise InputError(f"the merchant {why}\n--- merchant output ---\n{tail}", file=target.path, field="start")
+        process = MerchantProcess(argv, env, base_url, ready_path=ready_path,
+                                  ready_timeout_s=target.start.ready_timeout_s).start()
+    except MerchantError as exc:
+        raise InputError(str(exc), file=file, field="start") from None
+    return Merchant(base_url, process)
 
 
 def _check_reachable(target: Target) -> None:
@@ -152,7 +141,6 @@ def _answers(url: str, *, want_2xx: bool) -> bool:
 
 
 def _post_json(url: str, body: dict) -> None:
-    import json
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=5):
@@ -160,6 +148,5 @@ def _post_json(url: str, body: dict) -> None:
 
 
 def get_json(url: str, timeout: float = 10.0) -> dict:
-    import json
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         return json.loads(resp.read())
