@@ -1,0 +1,59 @@
+"""`paychaos list`: the built-in scenarios (name, cause, one line) and every fault with its parameters."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+
+import yaml
+
+from proxies.faults import REGISTRY
+
+SCENARIO_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("list", help="list the built-in scenarios and the faults")
+    p.add_argument("what", nargs="?", choices=("all", "faults", "scenarios"), default="all")
+    p.add_argument("--scenario-dir", default=os.path.normpath(SCENARIO_DIR), help="where to look for *.yaml")
+    p.set_defaults(func=main)
+
+
+def fault_lines() -> list[str]:
+    lines = []
+    for name in sorted(REGISTRY):
+        cls = REGISTRY[name]
+        leg = " [webhook leg]" if cls.leg == "webhooks" else ""
+        lines.append(f"  {name:<18} {cls.description()}{leg}")
+        params = cls.params()
+        lines.append("      params: " + (", ".join(p.summary() for p in params) if params else "none"))
+    return lines
+
+
+def scenario_lines(directory: str) -> list[str]:
+    lines = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = yaml.safe_load(fh) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            lines.append(f"  {os.path.basename(path)}: unreadable ({type(exc).__name__})")
+            continue
+        if not isinstance(doc, dict):
+            continue
+        desc = " ".join(str(doc.get("description", "")).split())
+        lines.append(f"  {doc.get('name', os.path.basename(path)):<32} {doc.get('cause', '?'):<20} {desc}")
+    return lines
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.what in ("all", "scenarios"):
+        print(f"Scenarios ({args.scenario_dir}):")
+        print("\n".join(scenario_lines(args.scenario_dir)) or "  (none)")
+    if args.what in ("all", "faults"):
+        if args.what == "all":
+            print()
+        print("Faults (use in a scenario's `faults:` list):")
+        print("\n".join(fault_lines()))
+    return 0

@@ -1,0 +1,132 @@
+"""`paychaos up SCENARIO_FILE`: gateway(s) + proxy with the scenario's faults, for poking by hand.
+
+Prints the environment to give the app (reverse and forward variants), then shows the journal live
+as a table until Ctrl-C, which stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import tempfile
+import time
+from urllib import request as urlrequest
+from urllib.parse import urlsplit
+
+from proxies.addon import load_scenario_rules
+from proxies.forward import forward_env, java_flags
+from proxies.journal_table import COLUMNS, row
+from proxies.testing import running_proxy
+from simulator.common.netsafety import check_upstream
+from simulator.common.procs import paychaos_argv, start_service
+
+WEBHOOK_SECRET = "whsec_paychaos_up"
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("up", help="start gateway + proxy with a scenario's faults, for poking by hand")
+    p.add_argument("scenario", metavar="SCENARIO_FILE")
+    p.add_argument("--webhook-url", help="your app's webhook endpoint; deliveries go through the proxy")
+    p.add_argument("--backup", action="store_true", help="also start a backup gateway (implied when a "
+                   "rule matches upstream: backup)")
+    p.add_argument("--journal", help="journal file (default: a new file in the temp dir)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="do not show the journal live")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    ruleset = load_scenario_rules(args.scenario, args.seed)   # bad file: exit 2 before anything starts
+    if args.webhook_url:
+        check_upstream(args.webhook_url, field="--webhook-url")
+    want_backup = args.backup or any(r.match.upstream == "backup" for r in ruleset.rules)
+    journal = args.journal or os.path.join(tempfile.mkdtemp(prefix="paychaos-up-"), "journal.jsonl")
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    services = []
+    try:
+        primary = _gateway("gateway")
+        services.append(primary)
+        upstreams = {"primary": primary.url}
+        if want_backup:
+            backup = _gateway("gateway-backup")
+            services.append(backup)
+            upstreams["backup"] = backup.url
+        hook_path = ""
+        if args.webhook_url:
+            parts = urlsplit(args.webhook_url)
+            upstreams["webhooks"] = f"{parts.scheme}://{parts.netloc}"
+            hook_path = parts.path or "/"
+        with running_proxy(upstreams, scenario=args.scenario, journal=journal, seed=args.seed or None,
+                           forward=True) as proxy:
+            info = proxy.info
+            if args.webhook_url:
+                _post_json(primary.url + "/_sim/webhooks",
+                           {"url": info["listeners"]["webhooks"] + hook_path, "secret": WEBHOOK_SECRET})
+            _print_env(ruleset, info, upstreams, journal, args.webhook_url)
+            _follow(journal, stopping, quiet=args.quiet)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for svc in services:
+            svc.stop()
+        print("paychaos up: stopped", flush=True)
+    return 0
+
+
+def _gateway(name: str):
+    return start_service(name, paychaos_argv("gateway", "--port", "0"))
+
+
+def _post_json(url: str, body: dict) -> None:
+    req = urlrequest.Request(url, data=json.dumps(body).encode(), method="POST",
+                             headers={"Content-Type": "application/json"})
+    with urlrequest.urlopen(req, timeout=10):
+        pass
+
+
+def _print_env(ruleset, info: dict, upstreams: dict, journal: str, webhook_url: str | None) -> None:
+    print(f"paychaos up: scenario {ruleset.scenario!r}, {len(ruleset.rules)} fault rule(s), seed {ruleset.seed}")
+    for r in ruleset.rules:
+        print(f"  {r.id}: {r.fault} {r.params}")
+    print(f"\nGateways: {', '.join(f'{k}={v}' for k, v in upstreams.items() if k != 'webhooks')}")
+    print(f"Control API: {info['control']}   Journal: {journal}")
+    print("\nReverse mode (your app's gateway base URL points at paychaos):")
+    print(f"  export STRIPE_API_BASE={info['url']}")
+    if "backup" in info["listeners"]:
+        print(f"  export STRIPE_BACKUP_API_BASE={info['listeners']['backup']}")
+    if webhook_url:
+        print(f"  export STRIPE_WEBHOOK_SECRET={WEBHOOK_SECRET}")
+    print("  export STRIPE_API_KEY=sk_test_paychaos")
+    print("\nForward mode (your app keeps https://api.stripe.com):")
+    for key, value in forward_env(info["forward"], info["ca_cert"]).items():
+        if key.islower():
+            continue
+        print(f"  export {key}={value}")
+    print(f"  # Java: {java_flags(info['forward'])} (import {info['ca_cert']} with keytool first)")
+    print("\nCtrl-C stops everything.\n", flush=True)
+
+
+def _follow(journal: str, stopping: list, *, quiet: bool) -> None:
+    if not quiet:
+        print(COLUMNS, flush=True)
+    pos = 0
+    while not stopping:
+        if os.path.exists(journal) and not quiet:
+            with open(journal, encoding="utf-8") as fh:
+                fh.seek(pos)
+                while True:
+                    line = fh.readline()
+                    if not line.endswith("\n"):
+                        break
+                    pos = fh.tell()
+                    try:
+                        print(row(json.loads(line)), flush=True)
+                    except ValueError:
+                        continue
+        time.sleep(0.2)
+    raise KeyboardInterrupt
+
+

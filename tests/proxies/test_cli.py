@@ -1,0 +1,128 @@
+"""The proxy's CLI surface: bad input exits 2 with a clear message, plain `mitmdump -s` loads the addon,
+`paychaos list`, `paychaos journal` filters, and `paychaos up` starts and stops a whole stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from proxies.testing import running_proxy
+from simulator.common.procs import paychaos_argv, start_service
+from tests.proxies.conftest import journal_of
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def cli(*args, timeout=60):
+    return subprocess.run(paychaos_argv(*args), capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
+def test_non_loopback_upstream_is_refused_without_allow_host():
+    out = cli("proxy", "--upstream", "http://10.20.30.40:80")
+    assert out.returncode == 2
+    assert "not loopback" in out.stderr and "--allow-host 10.20.30.40" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_bad_scenario_faults_exit_2_naming_file_and_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nfaults:\n  - fault: http_eror\n    params: {status: 503}\n")
+    out = cli("proxy", "--upstream", "http://127.0.0.1:9", "--scenario", str(bad))
+    assert out.returncode == 2
+    assert f"{bad}: faults[0].fault: unknown fault 'http_eror'; did you mean 'http_error'?" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_plain_mitmdump_loads_the_addon(upstream, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: via-mitmdump\nfaults:\n  - fault: http_error\n    params: {status: 502}\n")
+    journal = tmp_path / "j.jsonl"
+    mitmdump = os.path.join(os.path.dirname(sys.executable), "mitmdump")
+    argv = [mitmdump, "-q", "-s", os.path.join(REPO, "proxies", "addon.py"),
+            "--mode", f"reverse:{upstream.url}@127.0.0.1:0", "--set", "connection_strategy=lazy",
+            "--set", f"paychaos_scenario={scenario}", "--set", f"paychaos_journal={journal}",
+            "--set", "paychaos_announce=true"]
+    with start_service("mitmdump", argv) as svc:
+        resp = requests.post(svc.url + "/v1/payment_intents", data={"amount": 1}, timeout=5)
+        assert resp.status_code == 502 and resp.json()["error"]["type"] == "api_error"
+        recs = journal_of(svc, "via-mitmdump")
+        assert recs[0]["faults"] == [{"fault": "http_error", "rule": "r1"}]
+
+
+def test_list_shows_faults_with_units_and_scenarios():
+    out = cli("list")
+    assert out.returncode == 0
+    assert "latency" in out.stdout and "delay_ms: number" in out.stdout
+    assert "webhook_duplicate" in out.stdout and "[webhook leg]" in out.stdout
+    assert "Scenarios" in out.stdout
+
+
+def test_journal_command_filters(upstream, tmp_path):
+    journal = tmp_path / "j.jsonl"
+    with running_proxy({"primary": upstream.url}, journal=journal) as proxy:
+        from proxies.testing import set_rules
+        set_rules(proxy.info["control"], [{"fault": "http_error", "params": {"status": 503}, "times": 1}],
+                  scenario="cli")
+        for key in ("k-1", "k-2"):
+            requests.post(proxy.url + "/v1/payment_intents", headers={"Idempotency-Key": key}, timeout=5)
+        journal_of(proxy, "cli", n=2)
+    out = cli("journal", str(journal), "--status", "5xx")
+    assert out.returncode == 0 and "k-1" in out.stdout and "k-2" not in out.stdout and "(1 exchange)" in out.stdout
+    out = cli("journal", str(journal), "--key", "k-2", "--json")
+    assert [json.loads(line)["status"] for line in out.stdout.splitlines()] == [200]
+    assert cli("journal", str(journal), "--fault", "reset").stdout.strip().endswith("(0 exchanges)")
+    bad = cli("journal", str(journal), "--status", "abc")
+    assert bad.returncode == 2 and "--status" in bad.stderr
+
+
+def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
+    scenario = tmp_path / "up.yaml"
+    scenario.write_text("name: up-demo\ncause: rate_limit\nfaults:\n  - fault: rate_limit\n"
+                        "    params: {retry_after_s: 2}\n    times: 1\n")
+    journal = tmp_path / "j.jsonl"
+    proc = subprocess.Popen(paychaos_argv("up", str(scenario), "--journal", str(journal)), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        env, lines = {}, []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.strip().startswith("export "):
+                k, _, v = line.strip()[7:].partition("=")
+                env[k] = v
+            if "Ctrl-C stops everything" in line:
+                break
+        assert "STRIPE_API_BASE" in env and "HTTPS_PROXY" in env and "PYTHONPATH" in env, "".join(lines)
+        base = env["STRIPE_API_BASE"]
+        auth = {"Authorization": "Bearer sk_test_up"}
+        data = {"amount": 900, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}
+        first = requests.post(base + "/v1/payment_intents", data=data, headers=auth, timeout=10)
+        second = requests.post(base + "/v1/payment_intents", data=data, headers=auth, timeout=10)
+        assert (first.status_code, second.status_code) == (429, 200)
+        assert second.json()["status"] == "succeeded"
+        seen = ""
+        while "succeeded" not in seen and time.monotonic() < deadline:  # the live table shows both
+            line = proc.stdout.readline()
+            seen += line
+            if " 200 " in line:
+                break
+        assert "/v1/payment_intents" in seen
+        os.killpg(proc.pid, signal.SIGINT)
+        rest = proc.communicate(timeout=30)[0]
+        assert proc.returncode == 0 and "stopped" in rest
+        try:
+            requests.get(base + "/_paychaos/health", timeout=2)
+            raise AssertionError("the proxy still answers after Ctrl-C")
+        except requests.ConnectionError:
+            pass
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
