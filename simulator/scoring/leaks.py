@@ -40,9 +40,13 @@ class Leak:
 LEAKS = (
     Leak("stack trace",
          re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|"
-                    r"\b(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b(?=:|\(|$)|\bat [\w$.]+\([\w$]+\.\w+:\d+\)"),
+                    r"\bat [\w$.]+\([\w$]+\.\w+:\d+\)"),
          True, "shows the merchant's code to the customer and to attackers"),
-    Leak("raw gateway JSON", re.compile(r"\{\s*\"error\"\s*:|\"(?:decline_code|doc_url|request_log_url)\"\s*:"),
+    Leak("exception text",
+         re.compile(r"\b(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b(?=:|\(|$)|HTTPS?ConnectionPool\(|"
+                    r"object at 0x[0-9a-f]+|\[Errno -?\d+\]|Max retries exceeded"),
+         True, "shows the merchant's internals instead of a human message"),
+    Leak("raw gateway JSON", re.compile(r"\{\s*\"error\"\s*:\s*\{|\"(?:decline_code|doc_url|request_log_url)\"\s*:"),
          True, "passes the gateway's answer through instead of a human message"),
     Leak("Stripe error type",
          re.compile(r"\b(?:card_error|api_error|invalid_request_error|idempotency_error|rate_limit_error|"

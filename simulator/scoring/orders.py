@@ -8,8 +8,10 @@ sets it; else through the PaymentIntent id; else by the order's amount when no o
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import unquote_plus
 
 from simulator.observations import CheckoutResult, Observations
 from simulator.scoring import exchanges as ex
@@ -131,6 +133,15 @@ def _metadata_order(obj: dict | None) -> str | None:
     return str(value) if value else None
 
 
+def _named_in(text: str, orders: dict[str, Order]) -> str | None:
+    """The order whose id the text names (a search query: metadata['order_id']:'ord_1')."""
+    text = unquote_plus(text)
+    for oid in orders:
+        if re.search(rf"(?<![\w-]){re.escape(oid)}(?![\w-])", text):
+            return oid
+    return None
+
+
 def _captured(charge: dict) -> int:
     if charge.get("amount_captured") is not None:
         return int(charge["amount_captured"])
@@ -197,6 +208,8 @@ def build(obs: Observations) -> Book:
     for rec in sorted(obs.journal, key=ex.started):
         oid = known(ex.order_hint(rec)) or next(
             (intent_order[pi] for pi in sorted(ex.intent_ids(rec)) if pi in intent_order), None)
+        if oid is None and rec.get("query"):
+            oid = _named_in(rec["query"], orders)
         if oid is None and isinstance(ex.request(rec).get("amount"), int):
             oid = by_amount.get(ex.request(rec)["amount"])
         if not ex.to_gateway(rec):

@@ -17,7 +17,7 @@ REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY)
 CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY)
 FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY)
 
-NOT_SOLD = ("failed", "canceled", "new", None)
+NOT_SOLD = ("failed", "canceled", "new", "unknown", None)
 
 
 def _money(order: orders.Order) -> dict:

@@ -242,3 +242,52 @@ def no_storm(obs: Observations):
             Severity.MAJOR, f"{mean:.1f} gateway calls per checkout on average (limit {limit})", limit=limit,
             calls=book.gateway_calls, checkouts=checkouts))
     return found
+
+
+OWN_TIMEOUT = RuleSpec("retry.own_timeout", Dimension.RETRY)
+SHOULD_RETRY = RuleSpec("retry.should_retry", Dimension.RETRY)
+SLOW_FAULTS = frozenset({"hang", "latency", "slow_body"})
+
+
+@rule(OWN_TIMEOUT)
+def own_timeout(obs: Observations):
+    """The merchant times out its own gateway calls, well inside the customer's answer budget."""
+    if not (any(f.fault in SLOW_FAULTS for f in facts.gateway_faults(obs)) or obs.scenario.cause == Cause.TIMEOUT):
+        return None
+    budget = obs.scenario.expect.answer_budget_s
+    waited = []
+    for order in orders.build(obs).orders.values():
+        long = [r for r in order.exchanges if ex.ended(r) - ex.started(r) > budget]
+        silent = [a for a in order.requests if a.status is None and a.http_status is None]
+        if long or silent:
+            waited.append({"order_id": order.order_id, "customer_got_no_answer": bool(silent),
+                           "exchanges_ms": {r.get("id"): ms(ex.ended(r) - ex.started(r)) for r in long}})
+    if not waited:
+        return []
+    return [OWN_TIMEOUT.finding(
+        Severity.MAJOR, f"{len(waited)} order(s) waited on a slow gateway past the customer's {budget:g} s "
+        "budget: the merchant sets no timeout of its own (or a longer one)", budget_s=budget,
+        order_ids=capped([w["order_id"] for w in waited]), examples=capped(waited, 5))]
+
+
+@rule(SHOULD_RETRY)
+def should_retry(obs: Observations):
+    """A failed call answered with `Stripe-Should-Retry: false` is not sent again."""
+    if not any(str(ex.response(r).get("should_retry")).lower() == "false" for r in obs.journal):
+        return None
+    ignored = []
+    for order in orders.build(obs).orders.values():
+        attempts = order.charge_attempts
+        for i, rec in enumerate(attempts):
+            if str(ex.response(rec).get("should_retry")).lower() != "false" or ex.outcome(rec) == "ok":
+                continue
+            again = [r for r in attempts[i + 1:] if r.get("upstream") == rec.get("upstream")
+                     and ex.endpoint(r) == ex.endpoint(rec)]
+            if again:
+                ignored.append({"order_id": order.order_id, "journal_ids": order.journal_ids([rec, *again])})
+                break
+    if not ignored:
+        return []
+    return [SHOULD_RETRY.finding(
+        Severity.MINOR, f"{len(ignored)} order(s) retried a call the gateway marked Stripe-Should-Retry: false",
+        order_ids=capped([x["order_id"] for x in ignored]), examples=capped(ignored, 5))]
