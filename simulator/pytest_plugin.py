@@ -3,8 +3,8 @@
 - Scenario files are collected as tests, one test per scenario, passing at its threshold (or at
   `--paychaos-min-score`); the failure text lists the findings. Collected: `*.yaml`/`*.yml` under a
   directory named by the ini option `paychaos_scenarios`, and elsewhere only files whose top level
-  holds `name`, `cause` and `faults` (other YAML is never touched; `paychaos_autodetect = false`
-  turns that off).
+  holds `name`, `cause` and `faults`, or `name` and a paychaos cause (other YAML is never touched;
+  `paychaos_autodetect = false` turns that off).
 - Fixtures for hand-written tests: `paychaos_gateway`, `paychaos_proxy`, `paychaos_merchant`
   (one runner Session per pytest process, so per xdist worker: every service on port 0, its own
   work and mitmproxy conf directory; gateways and rules reset before each test, the merchant
@@ -52,19 +52,23 @@ def pytest_collect_file(file_path: Path, parent):
 
 
 def looks_like_scenario(path: Path) -> bool:
-    """A mapping whose top level has name, cause and faults. Anything unreadable is not ours."""
+    """A mapping whose top level has name, cause and faults (or name and a paychaos cause, as a
+    fault-free baseline has). Anything unreadable is not ours."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    if "cause" not in text or "faults" not in text:
+    if "cause" not in text:
         return False  # cheap test first: most YAML in a repo is not a scenario
     import yaml
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:
         return False
-    return isinstance(data, dict) and {"name", "cause", "faults"} <= set(data)
+    if not isinstance(data, dict) or not {"name", "cause"} <= set(data):
+        return False
+    from simulator.scenario.model import Cause
+    return "faults" in data or data["cause"] in {c.value for c in Cause}
 
 
 class ScenarioFile(pytest.File):

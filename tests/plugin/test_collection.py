@@ -1,0 +1,66 @@
+"""Which YAML files the plugin collects as scenario tests, and which it leaves alone."""
+
+import sys
+
+SCENARIO = """\
+name: {name}
+cause: healthy
+description: no faults at all
+customers: {{count: 1}}
+faults: []
+"""
+
+
+def test_scenario_shaped_yaml_is_one_test_and_other_yaml_is_left_alone(pytester):
+    pytester.makefile(".yaml", baseline=SCENARIO.format(name="healthy-one"))
+    pytester.makefile(".yaml", config="name: app\nsettings: {debug: true}\n")     # no cause/faults
+    pytester.makefile(".yml", compose="services: {web: {image: nginx}}\ncause: x\n")  # has 'cause' only
+    pytester.makefile(".yaml", broken="name: [unclosed\ncause: faults:\n")       # not even YAML
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["baseline.yaml::healthy-one", "*1 test collected*"])
+    assert "config.yaml" not in result.stdout.str() and "broken" not in result.stdout.str()
+    assert result.ret == 0
+
+
+def test_directory_named_in_ini_is_collected_without_autodetect(pytester):
+    pytester.makeini("[pytest]\npaychaos_scenarios = chaos\npaychaos_autodetect = false\n")
+    pytester.mkdir("chaos")
+    pytester.path.joinpath("chaos", "one.yaml").write_text(SCENARIO.format(name="in-dir"))
+    pytester.path.joinpath("elsewhere.yaml").write_text(SCENARIO.format(name="not-named"))
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["chaos/one.yaml::in-dir", "*1 test collected*"])
+    assert "not-named" not in result.stdout.str()
+
+
+def test_invalid_scenario_fails_with_file_field_and_valid_forms(pytester):
+    pytester.makefile(".yaml", typo=SCENARIO.format(name="typo").replace("cause: healthy", "cause: gateway_outrage"))
+    result = pytester.runpytest("-q")
+    assert result.ret == 1
+    text = result.stdout.str()
+    assert "invalid scenario file:" in text and "typo.yaml: cause:" in text and "gateway_outage" in text
+    assert "Traceback" not in text
+
+
+def test_plugin_adds_no_host_option_and_lists_its_fixtures(pytester):
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest("--fixtures")
+    text = result.stdout.str()
+    for name in ("paychaos_gateway", "paychaos_proxy", "paychaos_merchant", "chaos"):
+        assert name in text
+    assert result.ret == 0
+    help_text = pytester.runpytest("--help").stdout.str()
+    assert "--paychaos-target" in help_text and "paychaos_scenarios" in help_text
+
+
+def test_fault_free_baseline_with_a_paychaos_cause_is_collected(pytester):
+    pytester.makefile(".yaml", base="name: base-one\ncause: healthy\ncustomers: {count: 1}\n")
+    pytester.makefile(".yaml", other="name: deploy\ncause: upgrade\n")  # not a paychaos cause, no faults
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["base.yaml::base-one", "*1 test collected*"])
+
+
+def test_plugin_never_imports_locust(pytester):
+    code = ("import sys, simulator.pytest_plugin; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')]; print(bad)")
+    result = pytester.run(sys.executable, "-c", code)
+    assert result.ret == 0 and result.outlines[-1] == "[]"
