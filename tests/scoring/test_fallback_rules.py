@@ -1,0 +1,72 @@
+"""fallback rules: the customer still has a way to pay when the primary fails or the card is declined."""
+
+from simulator.observations import Dimension, Severity
+from simulator.scoring import score
+from simulator.scoring.testing import Run, fault
+from tests.scoring.conftest import by_rule
+
+OUTAGE = [fault("http_error", status=503)]
+UNAVAILABLE = "Card payments are temporarily unavailable. Please try again later."
+
+
+def test_backup_gateway_used_scores_100():
+    run = Run(cause="gateway_outage", faults=OUTAGE, backup=True)
+    run.exchange("ord_1", 503)
+    run.exchange("ord_1", 200, at=0.3, upstream="backup")
+    run.charge("ord_1", gateway="backup")
+    run.checkout("ord_1", "paid")
+    run.state("ord_1", "paid")
+    result = score(run.observations())
+    assert result.fallback == 100 and result.findings == []
+
+
+def test_no_fallback_at_all_is_major_in_both_rules():
+    run = Run(cause="gateway_outage", faults=OUTAGE, backup=True)
+    for oid in ("ord_1", "ord_2"):
+        run.exchange(oid, 503)
+        run.checkout(oid, "failed", message=UNAVAILABLE, alternatives=[])
+        run.state(oid, "failed")
+    result = score(run.observations())
+    alt = by_rule(result, "fallback.alternatives")
+    backup = by_rule(result, "fallback.backup_used")
+    assert [f.severity for f in alt] == [Severity.MAJOR] and "never" in alt[0].message
+    assert [f.severity for f in backup] == [Severity.MAJOR]
+    assert alt[0].dimension == Dimension.FALLBACK and backup[0].evidence["order_ids"] == ["ord_1", "ord_2"]
+    assert result.fallback == 40
+
+
+def test_alternatives_offered_but_backup_ignored_on_some_orders_is_minor():
+    run = Run(cause="gateway_outage", faults=OUTAGE, backup=True)
+    run.exchange("ord_1", 503)
+    run.checkout("ord_1", "failed", message=UNAVAILABLE + " Or pay with Alipay.", alternatives=["alipay"])
+    run.exchange("ord_2", 503)
+    run.exchange("ord_2", 503, at=0.3, upstream="backup")
+    run.checkout("ord_2", "failed", message=UNAVAILABLE, alternatives=["alipay"])
+    result = score(run.observations())
+    assert by_rule(result, "fallback.alternatives") == []
+    [found] = by_rule(result, "fallback.backup_used")
+    assert found.severity == Severity.MINOR and found.evidence["order_ids"] == ["ord_1"]
+
+
+def test_declined_card_needs_alternatives_in_the_answer_or_the_message():
+    run = Run(cause="account_problem")
+    run.exchange("ord_1", card_error="insufficient_funds")
+    run.checkout("ord_1", "failed", expected="declined:insufficient_funds", alternatives=[],
+                 message="Declined: insufficient funds. Please use another payment method.")
+    run.exchange("ord_2", card_error="insufficient_funds")
+    run.checkout("ord_2", "failed", expected="declined:insufficient_funds", alternatives=[],
+                 message="Declined: insufficient funds.")
+    [found] = by_rule(score(run.observations()), "fallback.alternatives")
+    assert found.severity == Severity.MINOR and found.evidence["order_ids"] == ["ord_2"]
+    assert "1 of 2" in found.message
+
+
+def test_fallback_does_not_apply_without_failures_to_fall_back_from():
+    run = Run(cause="bad_card_data")
+    run.checkout("ord_1", "failed", expected="invalid:incorrect_number",
+                 message="Please check the card number and try again.", alternatives=[])
+    result = score(run.observations())
+    assert result.fallback is None
+    healthy = Run()
+    healthy.paid("ord_1")
+    assert score(healthy.observations()).fallback is None

@@ -1,0 +1,131 @@
+"""integrity rules: money never doubled, kept or invented; order states agree with the ledgers."""
+
+from simulator.observations import Dimension, Severity
+from simulator.scoring import score
+from simulator.scoring.testing import Run, fault
+from tests.scoring.conftest import by_rule
+
+
+def test_double_charge_across_primary_and_backup_is_critical():
+    run = Run(cause="gateway_outage", faults=[fault("response_lost")], backup=True)
+    run.exchange("ord_1", None, error="reset", key=None)
+    run.exchange("ord_1", 200, at=0.4, upstream="backup", key=None)
+    run.charge("ord_1")
+    run.charge("ord_1", gateway="backup")
+    run.checkout("ord_1", "paid")
+    run.state("ord_1", "paid")
+    result = score(run.observations())
+    [found] = by_rule(result, "integrity.no_double_charge")
+    assert found.severity == Severity.CRITICAL and found.dimension == Dimension.INTEGRITY
+    example = found.evidence["examples"][0]
+    assert {c["gateway"] for c in example["charges"]} == {"primary", "backup"}
+    assert example["journal_ids"] == ["j-000001", "j-000002"]
+    assert result.integrity == 40 and result.total <= 50
+
+
+def test_double_charge_refunded_back_to_one_is_minor():
+    run = Run(actions=["double_submit"])
+    run.paid("ord_1")
+    run.charge("ord_1", refunded=run.amount("ord_1"))
+    [found] = by_rule(score(run.observations()), "integrity.no_double_charge")
+    assert found.severity == Severity.MINOR
+
+
+def test_charges_tied_to_orders_by_unique_amount_without_metadata():
+    run = Run()
+    run.exchange("ord_1", 200, metadata=False)
+    run.charge("ord_1", metadata=False)
+    run.charge("ord_1", metadata=False)
+    run.checkout("ord_1", "paid")
+    run.paid("ord_2")
+    [found] = by_rule(score(run.observations()), "integrity.no_double_charge")
+    assert found.evidence["order_ids"] == ["ord_1"]
+
+
+def test_orphan_charge_for_a_failed_order_and_stray_money():
+    run = Run(cause="ambiguous_outcome", faults=[fault("response_lost")])
+    run.exchange("ord_1", None, error="reset")
+    run.charge("ord_1")
+    run.checkout("ord_1", "failed")
+    run.state("ord_1", "failed")
+    run.paid("ord_2")
+    run.charge(None, amount=77777, metadata=False)
+    found = by_rule(score(run.observations()), "integrity.no_orphan_charge")
+    crit = [f for f in found if f.severity == Severity.CRITICAL]
+    stray = [f for f in found if f.severity == Severity.MAJOR]
+    assert crit[0].evidence["order_ids"] == ["ord_1"]
+    assert stray[0].evidence["charges"][0]["amount"] == 77777
+
+
+def test_order_recorded_paid_without_money_is_a_false_success():
+    run = Run(cause="malformed_answer", faults=[fault("malformed")])
+    run.exchange("ord_1", 200, faults=["malformed"])
+    run.checkout("ord_1", "pending")
+    run.state("ord_1", "paid")
+    [found] = by_rule(score(run.observations()), "integrity.no_false_success")
+    assert found.severity == Severity.CRITICAL and found.evidence["order_ids"] == ["ord_1"]
+
+
+def test_refund_after_cancel():
+    run = Run(actions=["cancel_after_pay"])
+    run.paid("ord_kept")
+    run.checkout("ord_kept", "failed", step="cancel", at=1, message="Order canceled.")
+    run.state("ord_kept", "canceled")
+    run.exchange("ord_ok", 200)
+    run.charge("ord_ok", refunded=run.amount("ord_ok"))
+    run.checkout("ord_ok", "paid")
+    run.checkout("ord_ok", "failed", step="cancel", at=1, message="Refunded.")
+    run.state("ord_ok", "refunded")
+    result = score(run.observations())
+    [found] = by_rule(result, "integrity.refund_after_cancel")
+    assert found.severity == Severity.CRITICAL and found.evidence["order_ids"] == ["ord_kept"]
+    assert by_rule(result, "integrity.no_orphan_charge") == []   # judged once, by the cancel rule
+
+
+def test_refund_after_cancel_does_not_apply_without_cancels():
+    run = Run()
+    run.paid("ord_1")
+    assert "integrity.refund_after_cancel" not in {f.rule for f in score(run.observations()).findings}
+
+
+def test_state_converges_after_webhook_chaos_with_the_webhook_trail_as_evidence():
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_drop", upstream="webhooks")])
+    run.exchange("ord_1", None, error="timeout")
+    run.charge("ord_1")
+    run.exchange(None, 200, direction="to_merchant", upstream="webhooks", method="POST", path="/webhooks/stripe",
+                 event={"id": "evt_1", "type": "payment_intent.succeeded", "object_id": "pi_p0001ord_1"},
+                 faults=["webhook_drop"])
+    run.checkout("ord_1", "pending")
+    run.state("ord_1", "pending")
+    run.exchange("ord_2", 503)
+    run.checkout("ord_2", "pending")
+    run.state("ord_2", "pending")
+    [found] = by_rule(score(run.observations()), "integrity.state_converges")
+    assert found.severity == Severity.MAJOR
+    problems = {e["order_id"]: e for e in found.evidence["examples"]}
+    assert problems["ord_1"]["problem"] == "charged, still pending"
+    assert problems["ord_1"]["webhooks"][0]["faults"] == ["webhook_drop"]
+    assert problems["ord_2"]["problem"] == "pending with no payment in flight"
+
+
+def test_double_fulfilment_and_fulfilment_without_money():
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_duplicate", upstream="webhooks", copies=2)])
+    run.paid("ord_1")
+    run.state("ord_1", "paid", fulfilled=2)
+    run.checkout("ord_2", "failed", message="Temporarily unavailable, try again later.")
+    run.state("ord_2", "failed", fulfilled=1)
+    run.paid("ord_3")
+    run.state("ord_3", "paid", fulfilled=1)
+    found = by_rule(score(run.observations()), "integrity.no_double_fulfilment")
+    assert [(f.severity, f.evidence["order_ids"]) for f in found] == [
+        (Severity.CRITICAL, ["ord_1"]), (Severity.CRITICAL, ["ord_2"])]
+
+
+def test_graceful_webhook_run_scores_100():
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_duplicate", upstream="webhooks", copies=3)])
+    for i in range(3):
+        run.paid(f"ord_{i}", at=i)
+        run.state(f"ord_{i}", "paid", fulfilled=1)
+    result = score(run.observations())
+    assert result.findings == [] and result.total == 100
+    assert result.retry is None and result.fallback is None
