@@ -65,7 +65,7 @@ def test_generic_message_for_a_specific_decline_is_a_minor_finding():
     declined(run, "ord_1", "insufficient_funds", "Payment failed. Please use another payment method.")
     [found] = by_rule(score(run.observations()), "prompt.message_fits")
     assert found.severity == Severity.MINOR
-    assert "do not say what went wrong" in found.message and "insufficient_funds" in found.message
+    assert "do not say what happened" in found.message and "insufficient_funds" in found.message
 
 
 def test_english_message_for_a_chinese_customer_is_wrong_language():
@@ -94,6 +94,26 @@ def test_scenario_expect_prompt_categories_decide_what_fits():
     run.checkout("ord_1", "failed", message="Temporarily unavailable, try again later.")
     [found] = by_rule(score(run.observations()), "prompt.message_fits")
     assert "expected: support" in found.message
+
+
+def test_paid_answers_are_judged_only_when_expect_prompt_lists_paid():
+    run = Run(prompt=["paid"])
+    run.paid("ord_1", locale="zh_CN")
+    run.exchange("ord_2", 200)
+    run.charge("ord_2")
+    run.checkout("ord_2", "paid", message="OK")
+    run.state("ord_2", "paid")
+    [found] = by_rule(score(run.observations()), "prompt.message_fits")
+    assert found.evidence["order_ids"] == ["ord_2"] and "expected: paid" in found.message
+    run.scenario = Run(prompt=[]).scenario
+    assert by_rule(score(run.observations()), "prompt.message_fits") == []
+
+
+def test_a_paid_only_expect_prompt_does_not_demand_paid_words_in_failures():
+    run = Run(cause="gateway_outage", faults=OUTAGE, prompt=["paid"])
+    run.exchange("ord_1", 503)
+    run.checkout("ord_1", "failed", message="Card payments are temporarily unavailable, try again later.")
+    assert by_rule(score(run.observations()), "prompt.message_fits") == []
 
 
 def test_revealing_a_stolen_card_decline_is_flagged():

@@ -90,20 +90,23 @@ def wanted_categories(obs: Observations, order: orders.Order, status: str | None
         return {"pending"}
     if order.expects_decline or order.expects_invalid:
         return CODE_CATEGORIES.get(order.expected_code or "", {"declined"})
-    if obs.scenario.expect.prompt:
-        return set(obs.scenario.expect.prompt)
-    return CAUSE_CATEGORIES.get(obs.scenario.cause, OUTAGE_CATEGORIES)
+    if status == "paid":
+        return {"paid"}
+    failure_words = set(obs.scenario.expect.prompt) - {"paid", "pending"}
+    return failure_words or CAUSE_CATEGORIES.get(obs.scenario.cause, OUTAGE_CATEGORIES)
 
 
 @rule(MESSAGE)
 def message_fits(obs: Observations):
-    """A failed or pending answer carries a human message, in the customer's language, naming the problem."""
+    """A failed or pending answer carries a human message, in the customer's language, naming the problem
+    (and a paid one says so, when the scenario's expect.prompt lists "paid")."""
     lexicon = active()
     book = orders.build(obs)
     problems: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for order in book.orders.values():
         for answer in order.answers:
-            if answer.status not in ("failed", "pending"):
+            paid_worded = answer.status == "paid" and "paid" in obs.scenario.expect.prompt
+            if answer.status not in ("failed", "pending") and not paid_worded:
                 continue
             wanted = wanted_categories(obs, order, answer.status)
             text = answer.message or ""
@@ -119,14 +122,14 @@ def message_fits(obs: Observations):
     found = []
     for (kind, wanted), examples in problems.items():
         if kind == "no message":
-            text = f"{len(examples)} failed or pending answer(s) came without any message"
+            text = f"{len(examples)} answer(s) came without any message"
         elif kind == "wrong language":
             text = f"{len(examples)} message(s) name the problem ({wanted}) but not in the customer's language"
         elif kind == "reveals a concealed decline":
             text = (f"{len(examples)} message(s) reveal a {wanted} decline; show it only as a generic decline "
                     "so the customer is not accused and a fraudster learns nothing")
         else:
-            text = f"{len(examples)} message(s) do not say what went wrong (expected: {wanted})"
+            text = f"{len(examples)} message(s) do not say what happened (expected: {wanted})"
         found.append(MESSAGE.finding(Severity.MINOR, text, order_ids=capped(sorted({e["order_id"] for e in examples})),
                                      examples=capped(examples, 5)))
     return found
