@@ -38,16 +38,23 @@ class MerchantProcess:
         self.proc: subprocess.Popen | None = None
         self._tail: collections.deque[str] = collections.deque(maxlen=60)
         self._drainer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> MerchantProcess:
         """Start and wait until ready; MerchantError (with the output tail) otherwise."""
         try:
+            self._lock.acquire()
+            if self._stopped:
+                raise MerchantError("the merchant was stopped before it started")
             self.proc = subprocess.Popen(
                 self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env}, text=True, bufsize=1,
                 errors="replace", start_new_session=True)
         except OSError as exc:
             raise MerchantError(f"cannot start the merchant ({' '.join(self.argv)}): {exc.strerror or exc}") from None
+        finally:
+            self._lock.release()
         self._drainer = threading.Thread(target=self._drain, daemon=True, name="merchant-output")
         self._drainer.start()
         deadline = time.monotonic() + self.ready_timeout_s
@@ -71,6 +78,9 @@ class MerchantProcess:
         return None if self.proc is None else self.proc.poll()
 
     def stop(self) -> None:
+        """Stop the process group; safe from another thread, also while start() is waiting."""
+        with self._lock:
+            self._stopped = True
         if self.proc is not None:
             stop_process_group(self.proc, timeout=3.0)
             self._wait_output()

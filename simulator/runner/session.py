@@ -13,9 +13,11 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -55,6 +57,7 @@ class Session:
         self.values: dict = {}
         self.base_url = ""
         self._closed = False
+        self._lock = threading.Lock()  # close() may come from another thread (Ctrl-C with workers)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -77,11 +80,15 @@ class Session:
             file=self.target.path, where="base_url")
         check_upstream(self.base_url, self.allow_hosts, field=f"{self.target.path}: base_url")
         try:
-            self.primary = start_service("gateway-primary", paychaos_argv("gateway", "--port", "0"),
-                                         timeout=SERVICE_TIMEOUT_S)
-            self.backup = start_service("gateway-backup", paychaos_argv("gateway", "--port", "0"),
-                                        timeout=SERVICE_TIMEOUT_S)
-            self.proxy = start_service("proxy", self._proxy_argv(), timeout=SERVICE_TIMEOUT_S)
+            with ThreadPoolExecutor(2, thread_name_prefix="gateway-start") as pool:
+                starting = {name: pool.submit(start_service, f"gateway-{name}", paychaos_argv(
+                    "gateway", "--port", "0"), timeout=SERVICE_TIMEOUT_S) for name in ("primary", "backup")}
+                # Keep whichever started, so close() stops it even when the other failed.
+                self.primary = self._adopt(_result_or_none(starting["primary"]))
+                self.backup = self._adopt(_result_or_none(starting["backup"]))
+                for future in starting.values():
+                    future.result()
+            self.proxy = self._adopt(start_service("proxy", self._proxy_argv(), timeout=SERVICE_TIMEOUT_S))
         except ServiceError as exc:
             raise SessionError(str(exc)) from None
         listeners = self.proxy.info.get("listeners") or {"primary": self.proxy.url}
@@ -95,6 +102,15 @@ class Session:
             for gateway in (self.primary, self.backup):
                 _post(gateway.url + "/_sim/webhooks", hook)
 
+    def _adopt(self, service: Service | None) -> Service | None:
+        """Keep a service that just started, unless the session was closed meanwhile."""
+        with self._lock:
+            if not self._closed:
+                return service
+        if service is not None:
+            service.stop()
+        raise SessionError("the session was closed while it started")
+
     def _proxy_argv(self) -> list[str]:
         argv = ["proxy", "--port", "0", "--journal", str(self.workdir / "journal.jsonl"),
                 "--upstream", f"primary={self.primary.url}", "--upstream", f"backup={self.backup.url}",
@@ -105,14 +121,17 @@ class Session:
 
     def close(self) -> None:
         """Stop every process of this session; safe to call twice and from another thread."""
-        if self._closed:
-            return
-        self._closed = True
-        for stop in (self._stop_merchant, *(s.stop for s in (self.proxy, self.backup, self.primary) if s)):
-            try:
-                stop()
-            except Exception:  # noqa: BLE001 - keep stopping the others
-                pass
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        stops = [self._stop_merchant, *(s.stop for s in (self.proxy, self.backup, self.primary) if s)]
+        with ThreadPoolExecutor(len(stops), thread_name_prefix="session-stop") as pool:
+            for future in [pool.submit(stop) for stop in stops]:
+                try:
+                    future.result()
+                except Exception:  # noqa: BLE001 - keep stopping the others
+                    pass
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -143,9 +162,10 @@ class Session:
         obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag))
         if scenario.settle_s:
             time.sleep(scenario.settle_s)  # the scenario's own settle time: webhooks, reconciliation
-        if self.merchant and not self.merchant.alive():
-            obs.errors.append(f"the merchant exited with status {self.merchant.exit_status()} during the "
-                              f"scenario{self.merchant.tail_text()}")
+        merchant = self.merchant
+        if merchant and not merchant.alive():
+            obs.errors.append(f"the merchant exited with status {merchant.exit_status()} during the "
+                              f"scenario{merchant.tail_text()}")
         elif self.target.order_status:
             for order_id in dict.fromkeys(c.order_id for c in obs.checkouts):
                 obs.orders[order_id] = driver.order_status(order_id)
@@ -164,13 +184,19 @@ class Session:
         env = {name: render_strings(value, self.values, file=file, where=f"start.env.{name}")
                for name, value in start.env.items()}
         ready_path = render(start.ready_path, self.values, file=file, where="start.ready.path")
-        self.merchant = MerchantProcess(argv, env, self.base_url, ready_path=ready_path,
-                                        ready_timeout_s=start.ready_timeout_s).start()
+        merchant = MerchantProcess(argv, env, self.base_url, ready_path=ready_path,
+                                   ready_timeout_s=start.ready_timeout_s)
+        with self._lock:
+            if self._closed:
+                raise MerchantError("the session was closed before the merchant started")
+            self.merchant = merchant
+        merchant.start()
 
     def _stop_merchant(self) -> None:
-        if self.merchant is not None:
-            self.merchant.stop()
-            self.merchant = None
+        with self._lock:
+            merchant, self.merchant = self.merchant, None
+        if merchant is not None:
+            merchant.stop()
 
     def _put_rules(self, scenario: Scenario | None) -> None:
         url = _rules_url(self.proxy.info)
@@ -202,6 +228,13 @@ class Session:
         parts = [f"\n--- {s.name} ---\n{s.tail()[-2000:]}" for s in (self.proxy, self.primary, self.backup)
                  if s is not None and not s.alive()]
         return "".join(parts)
+
+
+def _result_or_none(future: Future):
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - the caller re-raises it
+        return None
 
 
 def _rules_url(info: dict) -> str:
