@@ -136,7 +136,7 @@ def _watch(run, stack, opts: LoadOptions) -> list[str]:
                 return [dead.describe_death()]
             if not opts.web and time.monotonic() > deadline:
                 return [f"Locust did not finish within {opts.duration_s:g}s plus grace; stopped it"]
-            dead_worker = next((w for w in run.workers if w.poll() is not None), None)
+            dead_worker = next((w for w in run.workers if w.poll() not in (None, 0)), None)
             if dead_worker is not None:
                 return [f"a Locust worker exited with status {dead_worker.returncode} mid-run"]
             run.wait(0.25)

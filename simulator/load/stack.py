@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,41 +62,48 @@ class Stack:
         return next((m for m in self.merchants if not m.alive()), None)
 
     def stop(self) -> None:
-        for m in self.merchants:
-            m.stop()
-        for svc in [*self.proxies, *self.gateways.values()]:
-            svc.stop(timeout=3.0)
+        _each([m.stop for m in self.merchants])
+        _each([lambda s=s: s.stop(timeout=3.0) for s in [*self.proxies, *self.gateways.values()]])
+
+
+def _each(calls: list) -> list:
+    """Run calls side by side (services start and stop in seconds each); re-raise the first failure."""
+    if not calls:
+        return []
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(c) for c in calls]
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
+    return [f.result() for f in futures]
 
 
 def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
     """Start everything; on any failure stop what was started and raise InputError (exit 2)."""
     if not target.start:
         _check_reachable(target)   # before anything starts
+    count = proxies if target.start else 1
+    ports = [free_port() if target.start else None for _ in range(count)]
+    urls = [render_strings(target.base_url, run_values(port=port, gateway_url="", backup_gateway_url="",
+                                                       webhook_secret=""), file=target.path, where="base_url")
+            for port in ports]
+    for url in urls:
+        check_upstream(url, field=f"{target.path}: base_url")
     stack = Stack()
     try:
-        for name in ("primary", "backup"):
-            stack.gateways[name] = start_service(f"gateway-{name}", paychaos_argv("gateway", "--port", "0"))
-        for i in range(proxies if target.start else 1):
-            port = free_port() if target.start else None
-            merchant_url = render_strings(target.base_url, run_values(
-                port=port, gateway_url="", backup_gateway_url="", webhook_secret=""),
-                file=target.path, where="base_url")
-            check_upstream(merchant_url, field=f"{target.path}: base_url")
-            argv = paychaos_argv(
-                "proxy", "--port", "0", "--journal", str(workdir / f"journal-{i}.jsonl"),
-                "--upstream", f"primary={stack.gateways['primary'].url}",
-                "--upstream", f"backup={stack.gateways['backup'].url}",
-                "--upstream", f"webhooks={merchant_url}")
-            proxy = start_service(f"proxy-{i}", argv)
-            stack.proxies.append(proxy)
-            if i == 0 and target.webhook_path:
-                hook = proxy.info["listeners"]["webhooks"].rstrip("/") + target.webhook_path
-                for gw in stack.gateways.values():
-                    _post_json(gw.url + "/_sim/webhooks", {"url": hook, "secret": WEBHOOK_SECRET})
-            if target.start:
-                stack.merchants.append(_start_merchant(target, port, proxy))
-            else:
-                stack.merchants.append(Merchant(target.base_url))
+        primary, backup = _each([lambda n=n: start_service(f"gateway-{n}", paychaos_argv("gateway", "--port", "0"))
+                                 for n in ("primary", "backup")])
+        stack.gateways = {"primary": primary, "backup": backup}
+        stack.proxies = _each([lambda i=i: _start_proxy(stack, workdir, i, urls[i]) for i in range(count)])
+        if target.webhook_path:
+            hook = stack.proxies[0].info["listeners"]["webhooks"].rstrip("/") + target.webhook_path
+            for gw in stack.gateways.values():
+                _post_json(gw.url + "/_sim/webhooks", {"url": hook, "secret": WEBHOOK_SECRET})
+        if target.start:
+            stack.merchants = _each([lambda i=i: _start_merchant(target, ports[i], stack.proxies[i])
+                                     for i in range(count)])
+        else:
+            stack.merchants = [Merchant(target.base_url)]
     except ServiceError as exc:
         stack.stop()
         raise InputError(f"could not start the load stack: {exc}") from None
@@ -103,6 +111,14 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
         stack.stop()
         raise
     return stack
+
+
+def _start_proxy(stack: Stack, workdir: Path, i: int, merchant_url: str) -> Service:
+    return start_service(f"proxy-{i}", paychaos_argv(
+        "proxy", "--port", "0", "--journal", str(workdir / f"journal-{i}.jsonl"),
+        "--upstream", f"primary={stack.gateways['primary'].url}",
+        "--upstream", f"backup={stack.gateways['backup'].url}",
+        "--upstream", f"webhooks={merchant_url}"))
 
 
 def _start_merchant(target: Target, port: int, proxy: Service) -> Merchant:
