@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from proxies.server import ProxyConfig, parse_upstreams, run
-
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -28,6 +26,8 @@ def add_parser(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from proxies.server import ProxyConfig, parse_upstreams, run  # mitmproxy: only when needed
+
     allow = tuple(args.allow_host)
     cfg = ProxyConfig(upstreams=parse_upstreams(args.upstream, allow), port=args.port, scenario=args.scenario,
                       journal=args.journal, seed=args.seed, allow_hosts=allow, forward=args.forward,

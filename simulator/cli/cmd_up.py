@@ -15,7 +15,6 @@ import time
 from urllib import request as urlrequest
 from urllib.parse import urlsplit
 
-from proxies.addon import load_scenario_rules
 from proxies.forward import forward_env, java_flags
 from proxies.journal_table import COLUMNS, row
 from proxies.testing import running_proxy
@@ -38,6 +37,8 @@ def add_parser(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from proxies.addon import load_scenario_rules  # mitmproxy: only when needed
+
     ruleset = load_scenario_rules(args.scenario, args.seed)   # bad file: exit 2 before anything starts
     if args.webhook_url:
         check_upstream(args.webhook_url, field="--webhook-url")

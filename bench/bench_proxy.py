@@ -1,0 +1,158 @@
+"""Proxy benchmark: throughput direct vs bare mitmdump vs the paychaos addon (realistic rules loaded,
+none firing), injected-latency accuracy with 100 concurrent flows, and scaling over proxy processes.
+
+    .venv/bin/python bench/bench_proxy.py [--duration 5] [--connections 20]
+
+Needs `wrk` (apt-get install -y wrk). Everything binds 127.0.0.1 port 0; all processes are stopped
+at the end. Figures go to docs/proxy.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from proxies.testing import running_proxy, set_rules
+from simulator.common.procs import start_service
+
+UPSTREAM = textwrap.dedent("""
+    from aiohttp import web
+    from simulator.common.procs import announce_ready
+    BODY = b'{"object": "payment_intent", "id": "pi_1", "status": "succeeded"}'
+    async def handle(request):
+        await request.read()
+        return web.Response(body=BODY, content_type="application/json")
+    async def ready(app):
+        port = app["site"]._server.sockets[0].getsockname()[1]
+        announce_ready("upstream", url=f"http://127.0.0.1:{port}")
+    async def main():
+        app = web.Application(); app.router.add_route("*", "/{t:.*}", handle)
+        runner = web.AppRunner(app, access_log=None); await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0); await site.start(); app["site"] = site
+        await ready(app)
+        import asyncio; await asyncio.Event().wait()
+    import asyncio; asyncio.run(main())
+""")
+
+READY_ADDON = textwrap.dedent("""
+    from mitmproxy import ctx
+    from simulator.common.procs import announce_ready
+    class Ready:
+        def running(self):
+            host, port = ctx.master.addons.get("proxyserver").listen_addrs()[0][:2]
+            announce_ready("mitmdump", url=f"http://127.0.0.1:{port}")
+    addons = [Ready()]
+""")
+
+# A realistic rule set: what a scenario suite loads, matching nothing in this traffic.
+IDLE_RULES = [
+    {"fault": "http_error", "params": {"status": 503, "retry_after_s": 2}, "match": {"upstream": "backup"}},
+    {"fault": "decline", "params": {"decline_code": "insufficient_funds"},
+     "match": {"path": "/v1/payment_intents*", "metadata.order_id": "never-*"}},
+    {"fault": "latency", "params": {"delay_ms": 2000}, "window": {"start_s": 3600}},
+    {"fault": "reset", "match": {"method": "DELETE"}},
+    {"fault": "rate_limit", "params": {"retry_after_s": 1}, "match": {"header.X-Never": "1"}},
+    {"fault": "response_lost", "match": {"path": "/v1/refunds*"}},
+    {"fault": "malformed", "params": {"mode": "garbage"}, "probability": 0.5, "match": {"currency": "jpy"}},
+    {"fault": "webhook_duplicate", "params": {"copies": 2}},
+]
+
+
+def wrk(url: str, connections: int, duration: int) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         capture_output=True, text=True, timeout=duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def line(label: str, r: dict) -> str:
+    return f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=20)
+    ap.add_argument("--delay-ms", type=float, default=200.0)
+    ap.add_argument("--processes", type=int, default=2, help="most proxy processes in the scaling run")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench_proxy: needs wrk (apt-get install -y wrk)")
+    tmp = tempfile.mkdtemp(prefix="paychaos-bench-")
+    with open(os.path.join(tmp, "ready.py"), "w") as fh:
+        fh.write(READY_ADDON)
+    mitmdump = os.path.join(os.path.dirname(sys.executable), "mitmdump")
+    rows = []
+    with start_service("upstream", [sys.executable, "-c", UPSTREAM]) as up:
+        path = "/v1/payment_intents/pi_1"
+        rows.append(line("direct", wrk(up.url + path, args.connections, args.duration)))
+        with start_service("mitmdump", [mitmdump, "-q", "-s", os.path.join(tmp, "ready.py"),
+                                        "--mode", f"reverse:{up.url}@127.0.0.1:0",
+                                        "--set", "connection_strategy=lazy"]) as md:
+            bare = wrk(md.url + path, args.connections, args.duration)
+        rows.append(line("bare mitmdump 11.0.2", bare))
+        with running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
+            set_rules(px.info["control"], IDLE_RULES, scenario="bench-idle")
+            addon = wrk(px.url + path, args.connections, args.duration)
+            rows.append(line(f"paychaos addon, {len(IDLE_RULES)} idle rules, journal on", addon))
+            set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.delay_ms,
+                                                                           "distribution": "fixed"}}])
+            lat = wrk(px.url + path, 100, args.duration)
+            rows.append(line(f"paychaos latency {args.delay_ms:g} ms, 100 connections", lat))
+        scaling = []
+        for n in range(1, args.processes + 1):
+            with ExitStackProxies(up.url, n, tmp) as urls:
+                per = args.connections // n
+                with ThreadPoolExecutor(n) as pool:
+                    results = list(pool.map(wrk, [u + path for u in urls], [per] * n, [args.duration] * n))
+            scaling.append((n, sum(r["rps"] for r in results)))
+    print(f"Throughput and latency ({args.connections} connections, {args.duration} s each, wrk -t2, "
+          "proxy and upstream on the same machine):\n")
+    print("| setup | req/s | p50 ms | p99 ms |\n|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\naddon / bare mitmdump throughput: {addon['rps'] / bare['rps'] * 100:.0f}%")
+    print(f"injected {args.delay_ms:g} ms at 100 concurrent flows: p50 {lat['p50_ms']:.1f} ms, "
+          f"p99 {lat['p99_ms']:.1f} ms (p99 - delay = {lat['p99_ms'] - args.delay_ms:+.1f} ms)")
+    print("\nScaling over proxy processes (load split evenly):")
+    for n, rps in scaling:
+        print(f"  {n} process(es): {rps:.0f} req/s")
+    return 0
+
+
+class ExitStackProxies:
+    """n paychaos proxy processes in front of the same upstream."""
+
+    def __init__(self, upstream: str, n: int, tmp: str):
+        self.upstream, self.n, self.tmp = upstream, n, tmp
+        self._cms = []
+
+    def __enter__(self) -> list[str]:
+        urls = []
+        for i in range(self.n):
+            cm = running_proxy({"primary": self.upstream}, journal=os.path.join(self.tmp, f"s{i}-{time.time()}.jsonl"))
+            urls.append(cm.__enter__().url)
+            self._cms.append(cm)
+        return urls
+
+    def __exit__(self, *exc) -> None:
+        for cm in reversed(self._cms):
+            cm.__exit__(None, None, None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
