@@ -175,3 +175,13 @@ def test_should_retry_false_ignored():
     run.checkout("ord_1", "failed")
     [found] = by_rule(score(run.observations()), "retry.should_retry")
     assert found.severity == Severity.MINOR and found.evidence["order_ids"] == ["ord_1"]
+
+
+def test_should_retry_false_on_an_unreadable_success_does_not_forbid_recovering_it():
+    run = Run(cause="malformed_answer", faults=[fault("malformed")])
+    run.exchange("ord_1", 200, faults=["malformed"], should_retry="false")
+    run.exchange("ord_1", 200, at=0.3)
+    run.charge("ord_1")
+    run.checkout("ord_1", "paid")
+    run.state("ord_1", "paid")
+    assert by_rule(score(run.observations()), "retry.should_retry") == []

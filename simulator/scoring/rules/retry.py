@@ -279,7 +279,8 @@ def should_retry(obs: Observations):
     for order in orders.build(obs).orders.values():
         attempts = order.charge_attempts
         for i, rec in enumerate(attempts):
-            if str(ex.response(rec).get("should_retry")).lower() != "false" or ex.outcome(rec) == "ok":
+            status = rec.get("status")
+            if str(ex.response(rec).get("should_retry")).lower() != "false" or (status and int(status) < 400):
                 continue
             again = [r for r in attempts[i + 1:] if r.get("upstream") == rec.get("upstream")
                      and ex.endpoint(r) == ex.endpoint(rec)]
