@@ -1,0 +1,31 @@
+"""The built-in suite: loads cleanly, covers every cause of DESIGN.md's table, stays small."""
+
+from __future__ import annotations
+
+from simulator.scenario.load import load_scenarios
+from simulator.scenario.model import Cause
+
+
+def test_the_built_in_suite_covers_every_cause_with_small_mixed_scenarios():
+    suite = load_scenarios()
+    assert len(suite) >= 15
+    assert {s.cause for s in suite} == set(Cause)
+    for sc in suite:
+        assert sc.description and sc.expect.prompt, sc.name
+        assert set(sc.customers.locales) == {"en_US", "zh_CN"}, sc.name
+        assert 3 <= sc.customers.count <= 8, sc.name
+        windows = [f.window.end_s for f in sc.faults if f.window and f.window.end_s]
+        assert all(end <= 10 for end in windows), sc.name
+
+
+def test_every_row_of_the_cause_table_has_its_faults_or_actions():
+    suite = load_scenarios()
+    faults = {f.fault for s in suite for f in s.faults}
+    assert {"http_error", "refused", "reset", "latency", "hang", "slow_body", "response_lost", "decline",
+            "auth_error", "rate_limit", "malformed", "webhook_delay", "webhook_duplicate",
+            "webhook_reorder", "webhook_drop"} <= faults
+    actions = {str(a) for s in suite for a in s.actions}
+    assert {"double_submit", "cancel_after_pay", "typo_card", "expired_card", "wrong_cvc"} <= actions
+    cards = {t for s in suite for t in s.customers.cards}
+    assert {"pm_card_visa_chargeDeclinedInsufficientFunds", "pm_card_chargeDeclinedRestrictedCard",
+            "pm_card_chargeDeclinedExpiredCard", "pm_card_chargeDeclinedIncorrectCvc"} <= cards
