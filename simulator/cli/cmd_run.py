@@ -39,6 +39,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--min-score", metavar="N", help="score every scenario must reach, 0-100 "
                                                     "(default: each scenario's own threshold)")
     p.add_argument("-n", "--workers", metavar="WORKERS", default="1", help="scenarios run at once (default 1)")
+    p.add_argument("--shard", metavar="K/N", help="run only part K of N (deterministic split for a CI "
+                   "matrix; combine the parts' reports with `paychaos merge`)")
     p.set_defaults(func=run)
 
 
@@ -83,6 +85,7 @@ def check_report_dir(text: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from simulator.runner import run_suite
     from simulator.scenario.load import load_scenarios
+    from simulator.scenario.shard import select_shard
     from simulator.target import load_target
 
     # Everything the user gave is checked before anything starts or is written.
@@ -90,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     workers = parse_workers(args.workers)
     report_dir = check_report_dir(args.report_dir)
     scenarios = load_scenarios(args.paths or None)
+    if args.shard:
+        scenarios = select_shard(scenarios, args.shard)
     target = load_target(args.target)
 
     emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
