@@ -5,7 +5,8 @@ money), all masked.
 Entry keys (DESIGN.md's plus extras):
   name, cause, score {total, prompt, retry, fallback, integrity}, findings [...], threshold,
   required (the score this run asked for), passed, error,
-  description, path, started_at, duration_s, checkouts [...], timeline [...], gateway_calls,
+  description, path, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
+  seconds from the first checkout or exchange), gateway_calls,
   faults_applied, money {captured, refunded, net}, problems [...]
 """
 
@@ -58,7 +59,7 @@ def errored_entry(name: str, cause: str, error: str, *, threshold: float | None 
 
 def measured(obs) -> dict:
     scenario = obs.scenario
-    t0 = obs.started_at or min((r.get("t_start") or 0 for r in obs.journal), default=0.0)
+    t0 = timeline_origin(obs)
     timeline = [timeline_record(r, t0) for r in obs.journal]
     return {
         "description": scenario.description,
@@ -72,6 +73,14 @@ def measured(obs) -> dict:
         "money": money(obs.ledger, obs.backup_ledger),
         "problems": list(obs.errors),
     }
+
+
+def timeline_origin(obs) -> float:
+    """Time zero of a scenario's timeline: its first checkout or gateway exchange (the merchant's
+    restart before it is not part of the story), else the scenario's start."""
+    firsts = [c.started_at for c in obs.checkouts if c.started_at]
+    firsts += [r["t_start"] for r in obs.journal if r.get("t_start")]
+    return min(firsts) if firsts else obs.started_at
 
 
 def checkout_record(c: dict, t0: float) -> dict:

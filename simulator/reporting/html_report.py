@@ -155,10 +155,10 @@ def _scenario(e: dict) -> str:
         f"<div class=\"total {score_class(s.get('total'), e['required'])}\"><b>{num(s.get('total'))}</b>"
         f"<span>of 100 · needs {num(e['required'])}</span></div></div>"
         f"<div class=\"dims\">{dims}</div>{error}"
-        + ("" if e.get("error") and not e.get("findings") else _findings(e.get("findings") or []))
+        + ("" if e.get("error") and not e.get("findings") else _findings(e.get("findings") or [], e["name"]))
         + _timeline(e)
         + _checkouts(e.get("checkouts") or [])
-        + _exchanges(e.get("timeline") or [])
+        + _exchanges(e.get("timeline") or [], e["name"])
         + "</section>"
     )
 
@@ -167,28 +167,63 @@ def _money(v) -> str:
     return "–" if v is None else f"{v / 100:,.2f}"
 
 
-def _findings(findings: list[dict]) -> str:
+def _findings(findings: list[dict], scenario: str) -> str:
     if not findings:
         return "<h3>Findings</h3><p class=\"muted\">No findings: nothing to improve in this scenario.</p>"
     items = []
     for f in findings:
-        ev = "".join(f"<span class=\"ev\"><b>{esc(k)}</b> {esc(_ev_value(v))}</span>"
-                     for k, v in (f.get("evidence") or {}).items())
+        chips, tables = [], []
+        for key, value in (f.get("evidence") or {}).items():
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                tables.append(_ev_table(key, value, scenario))
+            else:
+                chips.append(f"<span class=\"ev\"><b>{esc(key)}</b> {_ev_value(value, scenario)}</span>")
         items.append(
             f"<li class=\"finding {esc(f.get('severity'))}\"><div class=\"fhead\">"
             f"<span class=\"sev {esc(f.get('severity'))}\">{esc(f.get('severity'))}</span>"
             f"<span class=\"fdim\">{esc(f.get('dimension'))}</span><code>{esc(f.get('rule'))}</code></div>"
-            f"<p>{esc(f.get('message'))}</p>" + (f"<div class=\"evs\">{ev}</div>" if ev else "") + "</li>")
+            f"<p>{esc(f.get('message'))}</p>" + (f"<div class=\"evs\">{''.join(chips)}</div>" if chips else "")
+            + "".join(tables) + "</li>")
     return f"<h3>Findings</h3><ul class=\"findings\">{''.join(items)}</ul>"
 
 
-def _ev_value(v) -> str:
+EV_ITEMS, EV_ROWS, EV_CELL = 12, 5, 160
+
+
+def _ev_value(v, scenario: str) -> str:
     if isinstance(v, list):
-        shown = ", ".join(str(x) for x in v[:12])
-        return shown + (f" … ({len(v)} in all)" if len(v) > 12 else "")
+        shown = ", ".join(_ev_scalar(x, scenario) for x in v[:EV_ITEMS])
+        return shown + (f" … ({len(v)} in all)" if len(v) > EV_ITEMS else "")
     if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False)[:300]
-    return str(v)
+        return esc(_clip(json.dumps(v, ensure_ascii=False), EV_CELL * 2))
+    return _ev_scalar(v, scenario)
+
+
+def _ev_scalar(v, scenario: str) -> str:
+    text = str(v)
+    if text.startswith("j-") and text[2:].isdigit():  # a journal id: link to its exchange
+        return f"<a href=\"#{anchor(scenario)}-{esc(text)}\">{esc(text)}</a>"
+    return esc(_clip(text, EV_CELL))
+
+
+def _ev_table(key: str, rows: list[dict], scenario: str) -> str:
+    cols = list(dict.fromkeys(k for row in rows for k in row))
+    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_ev_value(row.get(c), scenario) if c in row else ''}</td>"
+                                    for c in cols) + "</tr>" for row in rows[:EV_ROWS])
+    more = f"<p class=\"muted\">… {len(rows) - EV_ROWS} more in report.json</p>" if len(rows) > EV_ROWS else ""
+    return (f"<details class=\"evt\"><summary>{esc(key)} ({len(rows)})</summary><div class=\"scroll\">"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}</details>")
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def secs(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
 
 
 def _exchange_class(r: dict) -> str:
@@ -203,59 +238,83 @@ def _exchange_class(r: dict) -> str:
 
 
 def _timeline(e: dict) -> str:
+    """An SVG: one lane per upstream (and one for the customers' checkouts), one bar per exchange
+    from its start to its end, coloured by what the client saw, faulted exchanges outlined and
+    marked with a red triangle. Bars that overlap in time are stacked in sub-rows."""
     records = [r for r in e.get("timeline") or [] if r.get("t_s") is not None]
     checkouts = [c for c in e.get("checkouts") or [] if c.get("t_s") is not None]
     if not records and not checkouts:
         return "<h3>Timeline</h3><p class=\"muted\">No gateway exchanges were recorded.</p>"
-    ends = [r["t_s"] + (r.get("duration_ms") or 0) / 1000 for r in records]
-    ends += [c["t_s"] + (c.get("elapsed_s") or 0) for c in checkouts]
-    span = max(max(ends), 0.001) * 1.04
-    lanes = [lane for lane in LANES
-             if (lane == "customer" and checkouts) or any(r["upstream"] == lane for r in records)]
-    lanes += sorted({r["upstream"] for r in records} - set(lanes))
-    left, width, lane_h = 92, 1000, 30
-    height = 24 + lane_h * len(lanes) + 22
-    x = lambda t: left + (width - left - 10) * (t / span)  # noqa: E731
-    parts = [f"<svg class=\"timeline\" viewBox=\"0 0 {width} {height}\" role=\"img\" "
-             f"aria-label=\"timeline of gateway exchanges\">"]
-    for i, lane in enumerate(lanes):
-        y = 18 + i * lane_h
-        parts.append(f"<rect x=\"{left}\" y=\"{y}\" width=\"{width - left - 10}\" height=\"{lane_h - 6}\" "
-                     f"class=\"lane{' alt' if i % 2 else ''}\"/>"
-                     f"<text x=\"{left - 8}\" y=\"{y + lane_h / 2}\" class=\"lane-label\">{esc(lane)}</text>")
-    for tick in _ticks(span):
-        tx = x(tick)
-        parts.append(f"<line x1=\"{tx:.1f}\" x2=\"{tx:.1f}\" y1=\"14\" y2=\"{height - 18}\" class=\"tick\"/>"
-                     f"<text x=\"{tx:.1f}\" y=\"{height - 5}\" class=\"tick-label\">{tick:g}s</text>")
+    bars: dict[str, list[dict]] = {}
     for c in checkouts:
-        y = 18 + lanes.index("customer") * lane_h + 4
-        x0, x1 = x(c["t_s"]), x(c["t_s"] + (c.get("elapsed_s") or 0))
         cls = {"paid": "c-paid", "pending": "c-pending", "failed": "c-failed"}.get(c.get("status") or "", "c-none")
         tip = (f"{c.get('order_id')} {c.get('step')}: {c.get('status') or c.get('error') or 'no answer'}"
-               f" after {num(c.get('elapsed_s'))} s — {c.get('message') or ''}")
-        parts.append(f"<rect x=\"{x0:.1f}\" y=\"{y}\" width=\"{max(2.0, x1 - x0):.1f}\" height=\"{lane_h - 14}\" "
-                     f"rx=\"3\" class=\"{cls}\"><title>{esc(tip)}</title></rect>")
+               f" after {secs(c.get('elapsed_s'))} s — {c.get('message') or ''}")
+        bars.setdefault("customer", []).append(
+            {"t0": c["t_s"], "t1": c["t_s"] + (c.get("elapsed_s") or 0), "cls": cls, "tip": tip, "fault": False})
     for r in records:
-        y = 18 + lanes.index(r["upstream"]) * lane_h + 4
-        x0 = x(r["t_s"])
-        x1 = x(r["t_s"] + (r.get("duration_ms") or 0) / 1000)
         faulted = bool(r.get("faults"))
         tip = (f"{r.get('id')} {r.get('method')} {r.get('path')} → {r.get('status') or r.get('error') or 'no response'}"
                + (f" · fault: {', '.join(r['faults'])}" if faulted else "")
                + (f" · key {r['idempotency_key']}" if r.get("idempotency_key") else "")
                + f" · {num(r.get('duration_ms'))} ms")
-        parts.append(f"<rect x=\"{x0:.1f}\" y=\"{y}\" width=\"{max(3.0, x1 - x0):.1f}\" height=\"{lane_h - 14}\" "
-                     f"rx=\"2\" class=\"{_exchange_class(r)}{' faulted' if faulted else ''}\">"
-                     f"<title>{esc(tip)}</title></rect>")
-        if faulted:
-            parts.append(f"<path d=\"M{x0:.1f} {y - 1} l-4 -6 h8 z\" class=\"fault-mark\"><title>{esc(tip)}</title></path>")
+        bars.setdefault(r["upstream"], []).append(
+            {"t0": r["t_s"], "t1": r["t_s"] + (r.get("duration_ms") or 0) / 1000,
+             "cls": _exchange_class(r) + (" faulted" if faulted else ""), "tip": tip, "fault": faulted})
+    lanes = [lane for lane in LANES if lane in bars] + sorted(set(bars) - set(LANES))
+    span = max(b["t1"] for lane in bars.values() for b in lane) * 1.04 or 0.001
+    left, width, bar_h, gap = 92, 1000, 12, 3
+    x = lambda t: left + (width - left - 10) * (t / span)  # noqa: E731
+    rows = {lane: _pack(bars[lane], span / 300) for lane in lanes}
+    tops, y = {}, 18
+    for lane in lanes:
+        tops[lane] = y
+        y += 10 + rows[lane] * (bar_h + gap)
+    height = y + 22
+    parts = [f"<svg class=\"timeline\" viewBox=\"0 0 {width} {height}\" role=\"img\" "
+             f"aria-label=\"timeline of gateway exchanges\">"]
+    for i, lane in enumerate(lanes):
+        lane_h = 4 + rows[lane] * (bar_h + gap) + 3
+        parts.append(f"<rect x=\"{left}\" y=\"{tops[lane]}\" width=\"{width - left - 10}\" height=\"{lane_h}\" "
+                     f"class=\"lane{' alt' if i % 2 else ''}\"/>"
+                     f"<text x=\"{left - 8}\" y=\"{tops[lane] + lane_h / 2}\" class=\"lane-label\">{esc(lane)}</text>")
+    for tick in _ticks(span):
+        tx = x(tick)
+        parts.append(f"<line x1=\"{tx:.1f}\" x2=\"{tx:.1f}\" y1=\"14\" y2=\"{height - 18}\" class=\"tick\"/>"
+                     f"<text x=\"{tx:.1f}\" y=\"{height - 5}\" class=\"tick-label\">{tick:g}s</text>")
+    for lane in lanes:
+        for b in bars[lane]:
+            by = tops[lane] + 4 + b["row"] * (bar_h + gap)
+            x0, x1 = x(b["t0"]), x(b["t1"])
+            parts.append(f"<rect x=\"{x0:.1f}\" y=\"{by}\" width=\"{max(3.0, x1 - x0):.1f}\" height=\"{bar_h}\" "
+                         f"rx=\"2\" class=\"{b['cls']}\"><title>{esc(b['tip'])}</title></rect>")
+            if b["fault"]:
+                parts.append(f"<path d=\"M{x0 + 1.5:.1f} {by + 1} l-4 -6 h8 z\" class=\"fault-mark\">"
+                             f"<title>{esc(b['tip'])}</title></path>")
     parts.append("</svg>")
     legend = ("<div class=\"legend\"><span class=\"x-ok\"></span>2xx <span class=\"x-4xx\"></span>4xx "
               "<span class=\"x-5xx\"></span>5xx <span class=\"x-none\"></span>no response "
               "<span class=\"fault-key\">▼</span>fault applied "
               "<span class=\"c-paid\"></span>customer: paid <span class=\"c-pending\"></span>pending "
-              "<span class=\"c-failed\"></span>failed</div>")
+              "<span class=\"c-failed\"></span>failed <span class=\"c-none\"></span>no answer</div>")
     return f"<h3>Timeline</h3><div class=\"tl-wrap\">{''.join(parts)}</div>{legend}"
+
+
+MAX_ROWS = 8
+
+
+def _pack(bars: list[dict], min_gap: float) -> int:
+    """Give each bar the first sub-row free at its start (bars sorted by start); the row count."""
+    ends: list[float] = []
+    for b in sorted(bars, key=lambda b: b["t0"]):
+        row = next((i for i, end in enumerate(ends) if end + min_gap <= b["t0"]), None)
+        if row is None:
+            row = len(ends) if len(ends) < MAX_ROWS else min(range(len(ends)), key=ends.__getitem__)
+            if row == len(ends):
+                ends.append(0.0)
+        ends[row] = max(ends[row], b["t1"])
+        b["row"] = row
+    return max(1, len(ends))
 
 
 def _ticks(span: float) -> list[float]:
@@ -278,31 +337,32 @@ def _checkouts(checkouts: list[dict]) -> str:
             f"<td>{esc(c.get('payment'))}</td><td>{esc(c.get('expected'))}</td>"
             f"<td><span class=\"st {esc(status.replace(' ', '-'))}\">{esc(status)}</span></td>"
             f"<td>{esc(c.get('message') or c.get('error') or '')}</td><td>{esc(alts)}</td>"
-            f"<td class=\"num\">{num(c.get('elapsed_s'))}</td></tr>")
+            f"<td class=\"num\">{secs(c.get('elapsed_s'))}</td></tr>")
     return ("<details class=\"block\" open><summary>What the customers saw "
-            f"({len(checkouts)})</summary><table><thead><tr><th>order</th><th>step</th><th>payment</th>"
+            f"({len(checkouts)})</summary><div class=\"scroll\"><table><thead><tr><th>order</th><th>step</th><th>payment</th>"
             "<th>expected</th><th>status</th><th>message</th><th>alternatives</th><th>s</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></details>")
+            f"<tbody>{''.join(rows)}</tbody></table></div></details>")
 
 
-def _exchanges(records: list[dict]) -> str:
+def _exchanges(records: list[dict], scenario: str) -> str:
     if not records:
         return ""
     rows = []
     for r in records:
         faults = "".join(f"<span class=\"fault\">{esc(f)}</span>" for f in r.get("faults") or [])
         rows.append(
-            f"<tr class=\"{'faulted-row' if r.get('faults') else ''}\"><td><code>{esc(r.get('id'))}</code></td>"
-            f"<td class=\"num\">{num(r.get('t_s'))}</td><td>{esc(r.get('upstream'))}</td>"
+            f"<tr id=\"{anchor(scenario)}-{esc(r.get('id'))}\" class=\"{'faulted-row' if r.get('faults') else ''}\">"
+            f"<td><code>{esc(r.get('id'))}</code></td>"
+            f"<td class=\"num\">{secs(r.get('t_s'))}</td><td>{esc(r.get('upstream'))}</td>"
             f"<td><code>{esc(r.get('method'))} {esc(r.get('path'))}</code></td>"
             f"<td><code>{esc(r.get('idempotency_key') or '')}</code></td>"
             f"<td class=\"{_exchange_class(r)}-t\">{esc(r.get('status') if r.get('status') is not None else r.get('error') or 'none')}</td>"
             f"<td>{esc(r.get('outcome') or r.get('event') or '')}</td><td>{faults}</td>"
             f"<td class=\"num\">{num(r.get('duration_ms'))}</td></tr>")
-    return (f"<details class=\"block\"><summary>Gateway exchanges ({len(records)})</summary><table>"
+    return (f"<details class=\"block\"><summary>Gateway exchanges ({len(records)})</summary><div class=\"scroll\"><table>"
             "<thead><tr><th>journal id</th><th>t (s)</th><th>upstream</th><th>request</th>"
             "<th>idempotency key</th><th>status</th><th>outcome</th><th>faults</th><th>ms</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></details>")
+            f"<tbody>{''.join(rows)}</tbody></table></div></details>")
 
 
 class HtmlReporter(Reporter):

@@ -15,7 +15,7 @@ def test_entry_carries_measurements_masked_and_findings_worst_first():
     assert [f["severity"] for f in entry["findings"]] == ["critical", "minor"]
     assert entry["gateway_calls"] == 5 and entry["faults_applied"] == 3
     assert entry["money"]["backup"]["captured"] == 1299
-    assert entry["timeline"][0]["faults"] == ["http_error"] and entry["timeline"][0]["t_s"] == 0.02
+    assert entry["timeline"][0]["faults"] == ["http_error"] and entry["timeline"][0]["t_s"] == 0.01  # time zero: the first checkout
     assert WHOLE_PAN not in repr(entry)
     assert "400000******9995" in entry["checkouts"][1]["payment"]
 

@@ -29,11 +29,22 @@ def test_html_is_one_self_contained_file(tmp_path):
 def test_html_shows_verdict_findings_evidence_and_faulted_timeline(tmp_path):
     page = write(tmp_path, sample_report()).read_text()
     assert "FAILED" in page and 'href="#s-gateway-outage-full"' in page
-    assert "prompt.no_leak" in page and "j-000001, j-000002" in page
+    assert "prompt.no_leak" in page
+    # a journal id in the evidence links to its exchange's row
+    assert 'href="#s-gateway-outage-full-j-000001"' in page and 'id="s-gateway-outage-full-j-000001"' in page
     assert page.count('class="fault-mark"') == 3      # three exchanges were faulted
     assert "j-000003 POST /v1/payment_intents → reset · fault: reset" in page
     assert "merchant exited with status 1" in page     # the errored scenario says why
     assert "does not apply" in page                    # a null dimension is not shown as 100
+
+
+def test_html_evidence_examples_become_a_small_table(tmp_path):
+    report = sample_report()
+    examples = [{"order_id": f"ord_{i}", "excerpt": "x" * 400} for i in range(8)]
+    report["scenarios"][1]["findings"][0]["evidence"]["examples"] = examples
+    page = write(tmp_path, report).read_text()
+    assert "<summary>examples (8)</summary>" in page and "… 3 more in report.json" in page
+    assert "x" * 400 not in page
 
 
 def test_html_escapes_what_merchants_said(tmp_path):
