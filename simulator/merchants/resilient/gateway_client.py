@@ -142,6 +142,9 @@ def classify_error(exc: Exception) -> CallResult:
     body = exc.json_body if isinstance(exc.json_body, dict) else {}
     err = body.get("error") if isinstance(body.get("error"), dict) else {}
     headers = exc.headers
+    if not headers and hasattr(exc.json_body, "items") and not isinstance(exc.json_body, dict):
+        # stripe 16.1 passes the headers of an unreadable body as json_body (positional slip).
+        headers = exc.json_body
     should = _header(headers, "Stripe-Should-Retry")
     retry_after = _header(headers, "Retry-After")
     try:
