@@ -151,7 +151,7 @@ class CheckoutCustomer(FastHttpUser):
         spec = self.cfg["checkout"]
         values = self._values()
         method, path, body = checkout_request.request(spec, values)
-        record = {"type": "checkout", "order_id": values["order.id"], "t": time.time(),
+        record = {"type": "checkout", "order_id": values["order.id"], "t": time.time(), "merchant": self.host,
                   "payment": values["payment.token"], "amount": values["order.amount"],
                   "status": None, "http_status": None, "error": None, "message": None,
                   "alternatives": []}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 W, H = 860, 230
@@ -13,7 +14,7 @@ def line_chart(title: str, lines: list[tuple[str, str, list[tuple[float, float |
                y_unit: str = "") -> str:
     """lines: (label, colour, [(x seconds, y or None)]); phases: (start_s, end_s, name, faulted)."""
     ys = [y for _, _, pts in lines for _, y in pts if y is not None]
-    top = y_max if y_max is not None else (max(ys) * 1.1 if ys and max(ys) > 0 else 1.0)
+    top = y_max if y_max is not None else nice_ceiling(max(ys) if ys and max(ys) > 0 else 1.0)
     x_max = max(x_max, 1e-6)
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
 
@@ -36,9 +37,10 @@ def line_chart(title: str, lines: list[tuple[str, str, list[tuple[float, float |
         parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(y):.1f}" y2="{py(y):.1f}" class="grid"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{py(y) + 4:.1f}" class="axis" text-anchor="end">'
                      f'{_fmt(y)}{escape(y_unit)}</text>')
-    for k in range(6):
-        x = x_max * k / 5
-        parts.append(f'<text x="{px(x):.1f}" y="{TOP + ph + 14}" class="axis" text-anchor="middle">{x:.0f}s</text>')
+    step = nice_ceiling(x_max / 8)
+    for k in range(int(x_max / step) + 1):
+        x = k * step
+        parts.append(f'<text x="{px(x):.1f}" y="{TOP + ph + 14}" class="axis" text-anchor="middle">{x:g}s</text>')
     for n, (label, colour, pts) in enumerate(lines):
         for seg in _segments(pts):
             d = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in seg)
@@ -51,6 +53,12 @@ def line_chart(title: str, lines: list[tuple[str, str, list[tuple[float, float |
                      f'<text x="{lx + 14}" y="{H - 7}" class="legend">{escape(label)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above value (round axis labels)."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value)
 
 
 def _segments(pts):

@@ -18,7 +18,7 @@ from proxies.journal import read_journal
 from simulator.common.errors import InputError
 from simulator.load import events as events_mod
 from simulator.load import metrics as metrics_mod
-from simulator.load import profiles, report_html, report_json, series, verdict
+from simulator.load import profiles, report_html, report_json, series, suite_scoring, verdict
 from simulator.load.checkout_request import spec_of
 from simulator.load.locust_procs import STOP_TIMEOUT_S, start_locust
 from simulator.load.stack import get_json, start_stack
@@ -91,6 +91,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                 errors.append(f"Locust exited with status {run.master.returncode}:\n{run.log_tail()}")
         finally:
             run.stop()
+        events = events_mod.read_events(events_path)
+        states = suite_scoring.order_states(target, events.checkouts) if stack.dead_merchant() is None else {}
         for name, gw in stack.gateways.items():
             if gw.alive():
                 ledgers[name] = get_json(gw.url + "/_sim/ledger")
@@ -100,7 +102,6 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     finally:
         stack.stop()
 
-    events = events_mod.read_events(events_path)
     if not events.phases and not errors:
         errors.append(f"Locust ran no phase of '{profile.name}':\n{run.log_tail()}")
     for phase in events.phases:
@@ -115,7 +116,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                 "threshold": profile.threshold if opts.min_score is None else opts.min_score,
                 "started_at": started, "ended_at": time.time(), "report_dir": str(out)},
         "metrics": metrics,
-        "verdict": verdict.judge(metrics, events.checkouts),
+        "verdict": verdict.judge(metrics, events.checkouts, suite_scoring.score_phases(
+            profile.name, profile.threshold, events, journal, ledgers, states, opts.locale)),
         "series": series.build(events, journal),
         "locust": _locust_stats(run.json_file),
         "errors": errors,

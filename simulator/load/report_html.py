@@ -10,10 +10,11 @@ from simulator.common.masking import mask_text
 from simulator.load.charts import line_chart
 
 CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:900px;color:#1d2733}
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#1d2733}
+.scroll{overflow-x:auto}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:26px 0 8px}
 .sub{color:#5b6875} .err{background:#fdecea;border:1px solid #e0a19a;padding:8px 12px;border-radius:4px}
-table{border-collapse:collapse;width:100%;font-size:13px} th,td{padding:4px 6px;border-bottom:1px solid #e3e8ee;
+table{border-collapse:collapse;width:100%;font-size:12px} th,td{padding:4px 6px;border-bottom:1px solid #e3e8ee;
 text-align:right} th:first-child,td:first-child{text-align:left} tr.faulted td:first-child{color:#a3352b}
 .dims{display:flex;gap:10px;margin:12px 0} .dim{border:1px solid #d5dde5;border-radius:6px;padding:8px 12px;
 min-width:90px} .dim b{display:block;font-size:20px} .sev-critical{color:#a3352b;font-weight:600}
@@ -57,6 +58,7 @@ def render(report: dict) -> str:
     score = verdict["score"]
     dims = "".join(f'<div class="dim">{escape(k)}<b>{_num(score.get(k))}</b></div>'
                    for k in ("total", "prompt", "retry", "fallback", "integrity"))
+    suite = {r["phase"]: r["score"]["total"] for r in verdict.get("phases", [])}
     rows = []
     for p in phases:
         lat = p["latency_ms"]
@@ -70,7 +72,8 @@ def render(report: dict) -> str:
             f'<td>{p["gateway_calls"]["primary"]}/{p["gateway_calls"]["backup"]}</td>'
             f'<td>{p["double_charges"]}/{p["orphan_charges"]}</td>'
             f'<td>{"-" if not rec else (_num(rec["time_to_recover_s"], 1) + "s" if rec["recovered"] else "never")}</td>'
-            f'<td>{"-" if not fall else ("yes" if fall["fell_off"] else "no")}</td></tr>')
+            f'<td>{"-" if not fall else ("yes" if fall["fell_off"] else "no")}</td>'
+            f'<td>{_num(suite.get(p["name"]))}</td></tr>')
     findings = "".join(
         f'<li class="sev-{escape(f["severity"])}">[{escape(f["dimension"])}, {escape(f["severity"])}] '
         f'{escape(mask_text(f["message"]))}</li>' for f in verdict["findings"]) or "<li>No findings.</li>"
@@ -87,10 +90,10 @@ def render(report: dict) -> str:
 gateway calls; the ledger shows {totals["ledger_charged_orders"]} charged orders;
 {totals["double_charges"]} double and {totals["orphan_charges"]} orphan charges.</p>
 <h2>Phases</h2>
-<table><tr><th>phase</th><th>length</th><th>checkouts</th><th>success</th><th>p50 ms</th><th>p95 ms</th>
+<div class="scroll"><table><tr><th>phase</th><th>length</th><th>checkouts</th><th>success</th><th>p50 ms</th><th>p95 ms</th>
 <th>p99 ms</th><th>calls/checkout</th><th>primary/backup</th><th>double/orphan</th><th>recovered in</th>
-<th>dead primary falls off</th></tr>
-{"".join(rows)}</table>
+<th>dead primary falls off</th><th>suite score</th></tr>
+{"".join(rows)}</table></div>
 <h2>Over time</h2>
 {"".join(charts)}
 <h2>Findings</h2><ul>{findings}</ul>

@@ -1,6 +1,7 @@
 """The graceful-degradation verdict of a load run, in the suite's four dimensions (prompt, retry,
-fallback, integrity): small rules over the per-phase metrics and the customers' answers that return
-`Finding`s, then a 0-100 score per dimension (None where no rule applied) and a total.
+fallback, integrity): the suite's own rules per phase (simulator.load.suite_scoring) plus the rules
+only a load run can check, over the per-phase metrics: retry amplification against the healthy phase,
+a dead primary falling off (circuit breaking), recovery after a fault, money nobody accounts for.
 """
 
 from __future__ import annotations
@@ -8,19 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from simulator.observations import Dimension, Finding, Severity
+from simulator.scoring.scorer import dimension_score, total_score
 
-ANSWER_BUDGET_S = 10.0
-MAX_CALLS_PER_CHECKOUT = 6
 STORM_FACTOR = 3.0            # a faulted phase may cost this many times the healthy calls per checkout
-PENALTY = {Severity.CRITICAL: 50, Severity.MAJOR: 25, Severity.MINOR: 10, Severity.INFO: 0}
-
-# The prompt lexicon of docs/ARCHITECTURE.md: a failure answer should name why and what next.
-LEXICON = (
-    "temporarily unavailable", "暂时不可用", "check the card number", "请检查卡号", "card has expired", "卡已过期",
-    "security code", "安全码", "insufficient funds", "余额不足", "restricted", "frozen", "受限", "冻结",
-    "declined", "被拒绝", "try again", "重试", "another payment method", "其他支付方式", "contact your bank",
-    "联系您的银行", "contact support", "联系客服", "being confirmed", "正在确认",
-)
+MAX_CALLS_PER_CHECKOUT = 6
 
 Rule = Callable[[dict, list[dict]], tuple[list[Dimension], list[Finding]]]
 RULES: list[Rule] = []
@@ -33,44 +25,6 @@ def rule(fn: Rule) -> Rule:
 
 def _finding(name, dim, sev, message, **evidence) -> Finding:
     return Finding(name, dim, sev, message, evidence)
-
-
-@rule
-def answers_within_budget(metrics, checkouts):
-    out = []
-    for p in metrics["phases"]:
-        p99 = p["latency_ms"]["p99"]
-        if p["no_answer"]:
-            out.append(_finding("answers_within_budget", Dimension.PROMPT, Severity.MAJOR,
-                                f"{p['no_answer']} of {p['checkouts']} customers got no answer in phase "
-                                f"'{p['name']}'", phase=p["name"]))
-        elif p99 is not None and p99 > ANSWER_BUDGET_S * 1000:
-            out.append(_finding("answers_within_budget", Dimension.PROMPT, Severity.MAJOR,
-                                f"p99 answer time {p99 / 1000:.1f}s in phase '{p['name']}' exceeds the "
-                                f"{ANSWER_BUDGET_S:g}s budget", phase=p["name"], timings_ms={"p99": p99}))
-    return [Dimension.PROMPT], out
-
-
-@rule
-def failures_explained(metrics, checkouts):
-    failed = [c for c in checkouts if c.get("status") == "failed"]
-    if not failed:
-        return [], []
-    vague = [c for c in failed if not any(w in (c.get("message") or "").lower() for w in LEXICON)]
-    no_next = [c for c in failed if not c.get("alternatives")]
-    out = []
-    if vague:
-        sev = Severity.MAJOR if len(vague) > 0.5 * len(failed) else Severity.MINOR
-        out.append(_finding("failures_explained", Dimension.PROMPT, sev,
-                            f"{len(vague)} of {len(failed)} failure answers do not say why or what next",
-                            order_ids=[c["order_id"] for c in vague[:5]],
-                            examples=[c.get("message") for c in vague[:3]]))
-    if no_next:
-        sev = Severity.MAJOR if len(no_next) > 0.5 * len(failed) else Severity.MINOR
-        out.append(_finding("alternatives_offered", Dimension.FALLBACK, sev,
-                            f"{len(no_next)} of {len(failed)} failure answers offer no other payment method",
-                            order_ids=[c["order_id"] for c in no_next[:5]]))
-    return [Dimension.PROMPT, Dimension.FALLBACK], out
 
 
 @rule
@@ -130,38 +84,36 @@ def recovers_after_fault(metrics, checkouts):
 
 
 @rule
-def money_is_right(metrics, checkouts):
-    out = []
-    for p in metrics["phases"]:
-        ex = p["integrity_examples"]
-        for key, what in (("double_charges", "charged twice"), ("orphan_charges", "charged but told it failed"),
-                          ("paid_without_charge", "told paid but no money moved")):
-            if p[key]:
-                sample = ex[{"double_charges": "double", "orphan_charges": "orphan"}.get(key, key)]
-                out.append(_finding("money_is_right", Dimension.INTEGRITY, Severity.CRITICAL,
-                                    f"{p[key]} orders {what} in phase '{p['name']}'", phase=p["name"],
-                                    order_ids=sample))
+def money_accounted_for(metrics, checkouts):
     unknown = metrics["totals"].get("ledger_unknown_orders")
+    out = []
     if unknown:
-        out.append(_finding("money_is_right", Dimension.INTEGRITY, Severity.MAJOR,
+        out.append(_finding("money_accounted_for", Dimension.INTEGRITY, Severity.MAJOR,
                             f"{unknown} orders were charged that no customer's checkout accounts for"))
     return [Dimension.INTEGRITY], out
 
 
-def judge(metrics: dict, checkouts: list[dict]) -> dict:
+def judge(metrics: dict, checkouts: list[dict], suite: list[dict] | None = None) -> dict:
+    """Load rules plus the suite's per-phase results: each dimension is the weakest of the load
+    rules' score and every phase's suite score; the total follows the suite's formula."""
     applied: set[Dimension] = set()
     findings: list[Finding] = []
     for fn in RULES:
         dims, found = fn(metrics, checkouts)
         applied.update(dims)
         findings.extend(found)
-    score: dict[str, float | None] = {}
+    suite = suite or []
+    scores: dict[Dimension, float | None] = {}
     for dim in Dimension:
-        if dim not in applied:
-            score[str(dim)] = None
-            continue
-        lost = sum(PENALTY[f.severity] for f in findings if f.dimension == dim)
-        score[str(dim)] = float(max(0, 100 - lost))
-    present = [v for v in score.values() if v is not None]
-    score["total"] = round(sum(present) / len(present), 1) if present else None
-    return {"score": score, "findings": [f.to_dict() for f in findings]}
+        values = [dimension_score([f for f in findings if f.dimension == dim])] if dim in applied else []
+        values += [r["score"][str(dim)] for r in suite if r["score"].get(str(dim)) is not None]
+        scores[dim] = min(values) if values else None
+    suite_findings = [Finding(f["rule"], Dimension(f["dimension"]), Severity(f["severity"]),
+                              f"phase '{r['phase']}': {f['message']}", {"phase": r["phase"], **f["evidence"]})
+                      for r in suite for f in r["findings"]]
+    every = findings + suite_findings
+    score = {str(d): v for d, v in scores.items()}
+    score["total"] = total_score(scores, every) if any(v is not None for v in scores.values()) else None
+    return {"score": score, "findings": [f.to_dict() for f in every],
+            "phases": [{"phase": r["phase"], "cause": r["cause"], "score": r["score"], "error": r.get("error")}
+                       for r in suite]}

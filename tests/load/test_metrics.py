@@ -98,17 +98,25 @@ def test_percentiles_are_exact_nearest_rank():
     assert metrics.percentile([7.0], 99) == 7.0 and metrics.percentile([], 50) is None
 
 
-def test_verdict_flags_money_problems_as_critical_and_scores_each_dimension(tmp_path):
+def test_verdict_takes_the_weakest_of_load_rules_and_each_phases_suite_score(tmp_path):
     events, journal, ledgers = _scenario(tmp_path)
     m = metrics.compute(events, journal, ledgers)
-    v = verdict.judge(m, events.checkouts)
-    integrity = [f for f in v["findings"] if f["dimension"] == "integrity"]
-    assert {f["severity"] for f in integrity} == {"critical"}
-    assert v["score"]["integrity"] == 0.0   # two critical findings
-    assert v["score"]["retry"] == 100.0     # the primary fell off, no storm
-    # the recovery phase's failures carry no message: vague answers and no alternatives
-    assert any(f["rule"] == "failures_explained" for f in v["findings"])
-    assert v["score"]["total"] == round(sum(v["score"][d] for d in ("prompt", "retry", "fallback", "integrity")) / 4, 1)
+    m["phases"][1]["gateway_calls"]["backup"] = 0          # as if the backup had never been tried
+    suite = [{"phase": "healthy", "cause": "healthy", "findings": [],
+              "score": {"total": 100.0, "prompt": 100.0, "retry": None, "fallback": None, "integrity": 100.0}},
+             {"phase": "outage", "cause": "gateway_outage",
+              "score": {"total": 85.0, "prompt": 90.0, "retry": 100.0, "fallback": 100.0, "integrity": 100.0},
+              "findings": [{"rule": "prompt.next_step", "dimension": "prompt", "severity": "minor",
+                            "message": "2 failed answers leave the customer without a next step",
+                            "evidence": {"order_ids": ["o101"]}}]}]
+    v = verdict.judge(m, events.checkouts, suite)
+    assert v["score"]["prompt"] == 90.0                     # the outage phase's suite score
+    assert v["score"]["fallback"] == 70.0                   # load rule: dead primary, backup never tried (major)
+    assert v["score"]["retry"] == 100.0                     # the primary fell off, no storm
+    assert v["score"]["total"] == round((sum([90.0, 100.0, 70.0, 100.0]) / 4 + 70.0) / 2, 1)
+    rules = {f["rule"] for f in v["findings"]}
+    assert {"backup_gateway_used", "prompt.next_step"} <= rules
+    assert any(f["message"].startswith("phase 'outage': ") for f in v["findings"])
 
 
 def test_series_buckets_success_and_call_rates_over_time(tmp_path):
