@@ -70,3 +70,12 @@ def test_fallback_does_not_apply_without_failures_to_fall_back_from():
     healthy = Run()
     healthy.paid("ord_1")
     assert score(healthy.observations()).fallback is None
+
+
+def test_a_customer_left_hanging_on_a_hung_primary_got_no_fallback_either():
+    run = Run(cause="timeout", faults=[fault("hang")], backup=True)
+    run.exchange("ord_1", None, error="timeout", duration=30)
+    run.checkout("ord_1", None, elapsed_s=None, error="timeout")
+    result = score(run.observations())
+    assert {(f.rule, f.severity) for f in result.findings if f.dimension == Dimension.FALLBACK} == {
+        ("fallback.alternatives", Severity.MAJOR), ("fallback.backup_used", Severity.MAJOR)}

@@ -25,14 +25,16 @@ def used_backup(order: orders.Order) -> bool:
 
 @rule(ALTERNATIVES)
 def alternatives(obs: Observations):
-    """A customer whose payment failed (gateway down or card declined) is offered another way to pay."""
+    """A customer whose payment failed (gateway down or card declined) is offered another way to pay.
+
+    A customer left without any answer was offered nothing either."""
     if not (facts.primary_fails(obs) or facts.expects_declines(obs)):
         return None
     lexicon = active()
     stranded, failed = [], 0
     for order in orders.build(obs).orders.values():
         answer = order.last_answer
-        if answer is None or answer.status != "failed" or order.expects_invalid:
+        if answer is None or answer.status not in ("failed", None) or order.expects_invalid:
             continue
         declined = order.expects_decline or any(ex.outcome(r) == "card_error" for r in order.exchanges)
         if not (declined or primary_failed(order)):
@@ -54,12 +56,14 @@ def alternatives(obs: Observations):
 
 @rule(BACKUP)
 def backup_used(obs: Observations):
-    """With a backup gateway running, a payment the primary cannot take is tried on the backup."""
+    """With a backup gateway running, a payment the primary cannot take is tried on the backup
+    before the customer is told "failed" (or left without an answer)."""
     if obs.backup_ledger is None or not facts.primary_fails(obs):
         return None
     missed, failed = [], 0
     for order in orders.build(obs).orders.values():
-        if order.told != "failed" or order.expects_decline or order.expects_invalid or not primary_failed(order):
+        if (order.last_answer is None or order.told not in ("failed", None) or order.expects_decline
+                or order.expects_invalid or not primary_failed(order)):
             continue
         failed += 1
         if not used_backup(order):
