@@ -1,0 +1,62 @@
+"""`paychaos gateway` as a user starts it: ready line, flags, bad flags, seeds, two side by side."""
+
+from __future__ import annotations
+
+import subprocess
+
+import httpx
+
+from simulator.common.procs import paychaos_argv
+from simulator.gateway.testing import get_ledger, running_gateway
+
+AUTH = {"Authorization": "Bearer sk_test_cli"}
+PAY = {"amount": "100", "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}
+
+
+def test_two_instances_side_by_side_keep_separate_ledgers():
+    with running_gateway() as primary, running_gateway() as backup:
+        assert primary.url != backup.url and primary.url.startswith("http://127.0.0.1:")
+        assert httpx.get(primary.url + "/_sim/health").json() == {"ok": True}
+        httpx.post(primary.url + "/v1/payment_intents", data=PAY, headers=AUTH)
+        assert len(get_ledger(primary.url)["payment_intents"]) == 1
+        assert get_ledger(backup.url)["payment_intents"] == []
+
+
+def test_seed_makes_ids_deterministic():
+    ids = []
+    for _ in range(2):
+        with running_gateway(seed=42) as gw:
+            ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
+            httpx.post(gw.url + "/_sim/reset")
+            ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
+    assert ids[0] == ids[1] == ids[2] == ids[3]
+    with running_gateway(seed=43) as gw:
+        assert httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"] != ids[0]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(paychaos_argv("gateway", *args), capture_output=True, text=True, timeout=30)
+
+
+def test_bad_flags_exit_2_naming_the_flag():
+    remote = _run("--host", "0.0.0.0")
+    assert remote.returncode == 2 and "--host" in remote.stderr and "Traceback" not in remote.stderr
+    hook = _run("--webhook-url", "http://example.com/hook")
+    assert hook.returncode == 2 and "--webhook-url" in hook.stderr and "loopback" in hook.stderr
+    delay = _run("--processing-delay-ms", "-3")
+    assert delay.returncode == 2 and "--processing-delay-ms" in delay.stderr
+    secret_alone = _run("--webhook-secret", "whsec_x")
+    assert secret_alone.returncode == 2 and "--webhook-secret" in secret_alone.stderr
+
+
+def test_processing_delay_flag_slows_money_calls_only():
+    import time
+
+    with running_gateway(processing_delay_ms=300) as gw, httpx.Client(headers=AUTH) as http:
+        http.get(gw.url + "/v1/payment_intents")
+        started = time.monotonic()
+        http.post(gw.url + "/v1/payment_intents", data=PAY)
+        assert time.monotonic() - started >= 0.29
+        started = time.monotonic()
+        http.get(gw.url + "/v1/payment_intents")
+        assert time.monotonic() - started < 0.29
