@@ -25,7 +25,7 @@ def finding_line(f: dict) -> str:
 
 def _short(value) -> str:
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return f"{len(value)} example(s), in report.json"
+        return f"{len(value)} example(s)"
     if isinstance(value, list):
         shown = ",".join(str(v) for v in value[:8])
         return shown + (f",... ({len(value)} in all)" if len(value) > 8 else "")
