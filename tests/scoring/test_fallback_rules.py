@@ -79,3 +79,10 @@ def test_a_customer_left_hanging_on_a_hung_primary_got_no_fallback_either():
     result = score(run.observations())
     assert {(f.rule, f.severity) for f in result.findings if f.dimension == Dimension.FALLBACK} == {
         ("fallback.alternatives", Severity.MAJOR), ("fallback.backup_used", Severity.MAJOR)}
+
+
+def test_no_answer_while_the_hung_exchange_never_reached_the_journal_still_counts():
+    run = Run(cause="timeout", faults=[fault("hang")])
+    run.checkout("ord_1", None, elapsed_s=None, error="timeout")
+    [found] = by_rule(score(run.observations()), "fallback.alternatives")
+    assert found.severity == Severity.MAJOR and found.evidence["order_ids"] == ["ord_1"]

@@ -37,7 +37,8 @@ def alternatives(obs: Observations):
         if answer is None or answer.status not in ("failed", None) or order.expects_invalid:
             continue
         declined = order.expects_decline or any(ex.outcome(r) == "card_error" for r in order.exchanges)
-        if not (declined or primary_failed(order)):
+        silent = answer.status is None   # a hung exchange is journaled only once it ends, if ever
+        if not (declined or silent or primary_failed(order)):
             continue
         failed += 1
         offered = bool(answer.alternatives) or "other_method" in lexicon.find(answer.message)
@@ -63,7 +64,7 @@ def backup_used(obs: Observations):
     missed, failed = [], 0
     for order in orders.build(obs).orders.values():
         if (order.last_answer is None or order.told not in ("failed", None) or order.expects_decline
-                or order.expects_invalid or not primary_failed(order)):
+                or order.expects_invalid or not (order.told is None or primary_failed(order))):
             continue
         failed += 1
         if not used_backup(order):
