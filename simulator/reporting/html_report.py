@@ -333,8 +333,8 @@ def _checkouts(checkouts: list[dict]) -> str:
         status = c.get("status") or ("no answer" if c.get("error") else "–")
         alts = ", ".join(str(a) for a in c.get("alternatives") or [])
         rows.append(
-            f"<tr><td><code>{esc(c.get('order_id'))}</code></td><td>{esc(c.get('step'))}</td>"
-            f"<td>{esc(c.get('payment'))}</td><td>{esc(c.get('expected'))}</td>"
+            f"<tr><td class=\"nowrap\"><code>{esc(c.get('order_id'))}</code></td><td>{esc(c.get('step'))}</td>"
+            f"<td class=\"narrow\">{esc(c.get('payment'))}</td><td class=\"narrow\">{esc(c.get('expected'))}</td>"
             f"<td><span class=\"st {esc(status.replace(' ', '-'))}\">{esc(status)}</span></td>"
             f"<td>{esc(c.get('message') or c.get('error') or '')}</td><td>{esc(alts)}</td>"
             f"<td class=\"num\">{secs(c.get('elapsed_s'))}</td></tr>")

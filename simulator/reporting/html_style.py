@@ -93,6 +93,7 @@ tr.faulted-row{background:#fffafa}
 .x-5xx-t,.x-none-t{color:var(--bad);font-weight:600}
 .scroll{overflow-x:auto}td{overflow-wrap:break-word}th{white-space:nowrap}
 .ev,details.evt td{overflow-wrap:anywhere}
+td.nowrap{white-space:nowrap}td.narrow{max-width:190px;overflow-wrap:anywhere;font-size:12px}
 details.evt{margin:6px 0 2px}details.evt summary{cursor:pointer;font-size:12px;color:var(--mute);font-weight:600}
 details.evt table{font-size:12px;background:#fff}details.evt td,details.evt th{padding:3px 6px}
 footer{color:var(--mute);font-size:12px;text-align:center;margin:22px 0 8px}

@@ -56,3 +56,9 @@ def test_interrupted_run_lists_unrun_scenarios_as_skipped(tmp_path):
     assert data["interrupted"] is True and data["not_run"] == ["merchant-crash"]
     skipped = [c.get("name") for c in root.iter("testcase") if c.find("skipped") is not None]
     assert skipped == ["merchant-crash"]
+
+
+def test_reports_are_readable_by_others_like_any_file(tmp_path):
+    write_both(tmp_path, sample_report())
+    for name in ("report.json", "junit.xml"):
+        assert (tmp_path / name).stat().st_mode & 0o044 == 0o044
