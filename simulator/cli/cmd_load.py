@@ -25,6 +25,8 @@ def add_parser(subparsers) -> None:
                    help="proxy processes (each with its own merchant instance) to spread the load (default 1)")
     p.add_argument("--min-score", type=float, default=None, metavar="N",
                    help="exit 1 when the total score is below N (default: the profile's threshold)")
+    p.add_argument("--think", type=float, default=None, metavar="S",
+                   help="seconds each customer waits between checkouts (default: the profile's; 0 = flat out)")
     p.add_argument("--locale", default="en_US", help="customers' locale (en_US, zh_CN)")
     p.add_argument("--seed", type=int, default=1, help="seed for the proxy's fault dice")
     p.set_defaults(func=run)
@@ -34,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from simulator.load.orchestrate import LoadFailed, LoadOptions, run_load
     opts = LoadOptions(profile=args.profile, target=args.target, users=args.users, duration_s=args.duration,
                        report_dir=args.report_dir, web=args.web, workers=args.workers, proxies=args.proxies,
-                       min_score=args.min_score, seed=args.seed, locale=args.locale)
+                       min_score=args.min_score, seed=args.seed, locale=args.locale,
+                       think_s=args.think)
     try:
         report = run_load(opts, say=print)
     except LoadFailed as exc:

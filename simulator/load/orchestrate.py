@@ -40,6 +40,7 @@ class LoadOptions:
     min_score: float | None = None
     seed: int = 1
     locale: str = "en_US"
+    think_s: float | None = None      # seconds between a customer's checkouts (default: the profile's)
 
 
 class LoadFailed(Exception):
@@ -53,6 +54,8 @@ def validate(opts: LoadOptions) -> None:
         raise InputError(f"{opts.duration_s:g} seconds", field="--duration", valid="seconds > 0")
     if opts.workers < 0:
         raise InputError(f"{opts.workers} workers", field="--workers", valid="0 (one process) or more")
+    if opts.think_s is not None and opts.think_s < 0:
+        raise InputError(f"{opts.think_s:g} seconds", field="--think", valid="seconds >= 0")
     if opts.proxies < 1:
         raise InputError(f"{opts.proxies} proxies", field="--proxies", valid="1 or more")
 
@@ -79,7 +82,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
         config = {"run_id": uuid.uuid4().hex[:6], "profile": profile.name, "users": opts.users,
                   "duration_s": opts.duration_s, "seed": opts.seed, "locale": opts.locale,
                   "checkout": spec_of(target), "base_urls": [m.base_url for m in stack.merchants],
-                  "controls": stack.controls, "events_path": str(events_path.resolve())}
+                  "controls": stack.controls, "events_path": str(events_path.resolve()),
+                  "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s]}
         run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
                            workers=opts.workers, web=opts.web)
         try:
