@@ -1,0 +1,154 @@
+"""The CI templates users copy (ci/templates/): their YAML parses into the jobs a user expects, and
+the very shell lines they run install paychaos, start the merchant through the target file, score
+the scenarios with --min-score and publish junit.xml + report.html, sharded and merged too.
+
+The "user's repository" is what `paychaos init` writes for the reference merchants plus the built-in
+healthy baseline: two small scenarios, so two shards hold one each.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ci.pipelines import GitHub, GitLab, load, user_env
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "ci" / "templates"
+GITHUB_SINGLE = TEMPLATES / "github" / "paychaos.yml"
+GITHUB_SHARDED = TEMPLATES / "github" / "paychaos-sharded.yml"
+GITLAB_SINGLE = TEMPLATES / "gitlab" / "paychaos.gitlab-ci.yml"
+GITLAB_SHARDED = TEMPLATES / "gitlab" / "paychaos-sharded.gitlab-ci.yml"
+SCENARIOS = {"healthy-baseline", "starter-gateway-blip"}
+
+pytestmark = pytest.mark.slow
+
+
+def make_repo(path: Path, merchant: str) -> Path:
+    path.mkdir(parents=True)
+    start = f"{{python}} -m simulator.cli merchant {merchant} --port {{port}}"
+    out = subprocess.run([sys.executable, "-m", "simulator.cli", "init", "--name", f"{merchant}-shop",
+                          "--start", start], cwd=path, stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    shutil.copy(ROOT / "scenarios" / "healthy-baseline.yaml", path / "paychaos" / "scenarios")
+    return path
+
+
+@pytest.fixture(scope="module")
+def env():
+    return user_env(str(Path(sys.executable).parent))
+
+
+@pytest.fixture(scope="module")
+def resilient_repo(tmp_path_factory):
+    return make_repo(tmp_path_factory.mktemp("user") / "repo", "resilient")
+
+
+@pytest.fixture(scope="module")
+def naive_repo(tmp_path_factory):
+    return make_repo(tmp_path_factory.mktemp("user") / "repo", "naive")
+
+
+def report(workspace_artifact: Path) -> dict:
+    return json.loads((workspace_artifact / "report.json").read_text())
+
+
+def cases_of(junit) -> dict:
+    return {c.get("name"): c for c in junit.iter("testcase")}
+
+
+# -- what the files say ---------------------------------------------------------------------------
+@pytest.mark.parametrize("path", [GITHUB_SINGLE, GITHUB_SHARDED])
+def test_github_workflows_install_run_with_min_score_and_publish(path):
+    wf = load(path)
+    assert "pull_request" in (wf.get("on") or wf.get(True))   # PyYAML reads the key `on` as True
+    assert wf["permissions"]["checks"] == "write"
+    steps = [s for job in wf["jobs"].values() for s in job["steps"]]
+    runs = " ".join(s.get("run", "") for s in steps)
+    assert 'pip install "$PAYCHAOS_PIP_SPEC"' in runs and '--min-score "$PAYCHAOS_MIN_SCORE"' in runs
+    uses = [s["uses"].split("@")[0] for s in steps if "uses" in s]
+    assert "actions/upload-artifact" in uses and "mikepenz/action-junit-report" in uses
+    for s in steps:
+        if "uses" in s and s["uses"].startswith(("actions/upload", "mikepenz/")):
+            assert s["if"] == "${{ always() }}", "a failing suite must still publish its reports"
+
+
+def test_github_sharded_matrix_and_merge():
+    wf = load(GITHUB_SHARDED)
+    shard, merge = wf["jobs"]["shard"], wf["jobs"]["merge"]
+    assert shard["strategy"]["matrix"]["shard"] == [1, 2] and shard["strategy"]["fail-fast"] is False
+    assert merge["needs"] == "shard" and merge["if"] == "${{ !cancelled() }}"
+    assert any("paychaos merge" in s.get("run", "") for s in merge["steps"])
+
+
+def test_gitlab_templates_publish_junit_and_html_even_on_failure():
+    single = GitLab(GITLAB_SINGLE, Path("."), Path("."), {}).jobs()
+    sharded = GitLab(GITLAB_SHARDED, Path("."), Path("."), {}).jobs()
+    assert set(single) == {"paychaos"} and set(sharded) == {"paychaos-shard", "paychaos-merge"}
+    for job in (single["paychaos"], sharded["paychaos-merge"]):
+        assert job["artifacts"]["when"] == "always"
+        assert job["artifacts"]["reports"]["junit"] == "paychaos-report/junit.xml"
+        assert "paychaos-report/" in job["artifacts"]["paths"]
+    assert "--min-score" in single["paychaos"]["script"][0]
+    assert sharded["paychaos-shard"]["parallel"] == 2
+    assert '--shard "$CI_NODE_INDEX/$CI_NODE_TOTAL"' in sharded["paychaos-shard"]["script"][0]
+    assert sharded["paychaos-merge"]["when"] == "always" and sharded["paychaos-merge"]["stage"] == ".post"
+
+
+# -- what the commands do -------------------------------------------------------------------------
+def test_github_workflow_scores_the_resilient_merchant(resilient_repo, env, tmp_path):
+    gh = GitHub(GITHUB_SINGLE, resilient_repo, tmp_path, env)
+    run = gh.run_job("paychaos")
+    assert run.returncode == 0, run.text
+    assert "PASSED: 2 passed, 0 failed" in run.text
+    assert set(cases_of(run.junit[0])) == SCENARIOS
+    published = tmp_path / "artifacts" / "paychaos-report"
+    assert {p.name for p in published.iterdir()} >= {"report.html", "junit.xml", "report.json"}
+    assert report(published)["min_score"] == 80 and report(published)["target"] == "resilient-shop"
+
+
+def test_github_sharded_workflow_still_publishes_and_merges_failing_shards(naive_repo, env, tmp_path):
+    """Against the naive merchant (no idempotency, no webhook dedup) both shards fail; each still
+    uploads its reports, and the merge job turns them into one failing verdict with JUnit failures."""
+    gh = GitHub(GITHUB_SHARDED, naive_repo, tmp_path, env)
+    shards = [gh.run_job("shard", cell) for cell in gh.matrix_cells("shard")]
+    assert [s.returncode for s in shards] == [1, 1], [s.text for s in shards]
+    one, two = (report(tmp_path / "artifacts" / f"paychaos-shard-{k}") for k in (1, 2))
+    assert [s["name"] for s in one["scenarios"]] == ["healthy-baseline"]
+    assert [s["name"] for s in two["scenarios"]] == ["starter-gateway-blip"]
+    assert gh.condition(gh.workflow["jobs"]["merge"]["if"], failed=True)
+    merge = gh.run_job("merge")
+    assert merge.returncode == 1, merge.text
+    assert "FAILED: 0 passed, 2 failed" in merge.text
+    merged = report(tmp_path / "artifacts" / "paychaos-report")
+    assert merged["passed"] is False and merged["target"] == "naive-shop"
+    assert {c.find("failure") is not None for c in cases_of(merge.junit[0]).values()} == {True}
+    assert "no_double_fulfilment" in (tmp_path / "artifacts" / "paychaos-report" / "report.html").read_text()
+
+
+def test_gitlab_job_scores_the_resilient_merchant(resilient_repo, env, tmp_path):
+    gl = GitLab(GITLAB_SINGLE, resilient_repo, tmp_path, env)
+    run = gl.run_job("paychaos")
+    assert run.returncode == 0, run.text
+    assert "Requirement already satisfied: paychaos" in run.text   # the install line ran (offline here)
+    assert set(cases_of(run.junit[0])) == SCENARIOS
+    stored = tmp_path / "artifacts" / "paychaos-only" / "paychaos-report"
+    assert (stored / "report.html").read_text().count("PASSED") >= 1
+
+
+def test_gitlab_parallel_shards_then_merge(resilient_repo, env, tmp_path):
+    gl = GitLab(GITLAB_SHARDED, resilient_repo, tmp_path, env)
+    total = gl.jobs()["paychaos-shard"]["parallel"]
+    shards = [gl.run_job("paychaos-shard", node) for node in range(1, total + 1)]
+    assert [s.returncode for s in shards] == [0, 0], [s.text for s in shards]
+    assert all("1 passed, 0 failed" in s.text for s in shards)
+    merge = gl.run_job("paychaos-merge")
+    assert merge.returncode == 0, merge.text
+    assert "merged 2 report(s)" in merge.text
+    assert set(cases_of(merge.junit[0])) == SCENARIOS
+    merged = report(tmp_path / "artifacts" / "paychaos-merge-only" / "paychaos-report")
+    assert merged["passed"] is True and merged["counts"]["scenarios"] == 2
