@@ -99,11 +99,22 @@ async def drive(url: str, payments: int, concurrency: int) -> dict:
     }
 
 
-def run_client(url: str, payments: int, concurrency: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to report server CPU per payment."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_client(url: str, payments: int, concurrency: int, server_pid: int) -> dict:
     """The load client runs in its own process so it does not share the server's event loop."""
+    cpu_before = cpu_seconds(server_pid)
     out = subprocess.run([sys.executable, __file__, "--client", url, "--payments", str(payments),
                           "--concurrency", str(concurrency)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["server_cpu_us"] = (cpu_seconds(server_pid) - cpu_before) / payments * 1e6
+    return result
 
 
 def bare_server() -> None:
@@ -133,7 +144,8 @@ def bare_server() -> None:
 def show(label: str, r: dict) -> None:
     print(f"{label:<22} {r['rate']:>8,.0f}/s over {r['payments']:,} in {r['seconds']:.1f}s; "
           f"first tenth {r['first_tenth_rate']:,.0f}/s, last tenth {r['last_tenth_rate']:,.0f}/s "
-          f"({r['last_tenth_rate'] / r['first_tenth_rate']:.0%}); failures {r['failures']}")
+          f"({r['last_tenth_rate'] / r['first_tenth_rate']:.0%}); server CPU {r['server_cpu_us']:.0f} us/payment; "
+          f"failures {r['failures']}")
 
 
 def main() -> int:
@@ -153,15 +165,16 @@ def main() -> int:
     if args.payments < 100:
         ap.error("--payments must be at least 100")
     with start_service("gateway", paychaos_argv("gateway", "--port", "0", "--seed", "1")) as gw:
-        ours = run_client(gw.url, args.payments, args.concurrency)
+        ours = run_client(gw.url, args.payments, args.concurrency, gw.proc.pid)
         ledger_rows = _count_intents(gw.url)
     with start_service("bare", [sys.executable, __file__, "--bare-server"]) as bare:
-        base = run_client(bare.url, args.bare_payments or args.payments, args.concurrency)
+        base = run_client(bare.url, args.bare_payments or args.payments, args.concurrency, bare.proc.pid)
     print(f"confirmed PaymentIntents, {args.concurrency} concurrent clients, loopback "
           f"(client in its own process); gateway ledger holds {ledger_rows:,} intents")
     show("paychaos gateway", ours)
     show("bare aiohttp handler", base)
-    print(f"ratio gateway / bare: {ours['rate'] / base['rate']:.0%}")
+    print(f"ratio gateway / bare: {ours['rate'] / base['rate']:.0%} by rate, "
+          f"{base['server_cpu_us'] / ours['server_cpu_us']:.0%} by server CPU per payment")
     return 0 if ours["failures"] == 0 else 1
 
 

@@ -8,6 +8,7 @@ never its whole number.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -134,8 +135,11 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
+@functools.lru_cache(maxsize=4096)
 def card_details(number: str, exp_month: int, exp_year: int) -> dict:
-    """The `card` hash of a PaymentMethod: brand, last4, expiry, fingerprint; never the number."""
+    """The `card` hash of a PaymentMethod: brand, last4, expiry, fingerprint; never the number.
+
+    Cached and shared between PaymentMethods: treat it as read-only."""
     return {
         "brand": brand(number), "last4": number[-4:], "exp_month": exp_month, "exp_year": exp_year,
         "country": "US", "funding": "debit" if number == "4000056655665556" else "credit",

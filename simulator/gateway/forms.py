@@ -6,16 +6,29 @@ for anything that cannot be read (broken brackets, a key used both as a value an
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from simulator.gateway.errors import ParamError
 
 
-def parse_pairs(text: str) -> list[tuple[str, str]]:
+def _unquote(text: str) -> str:
+    if "%" not in text and "+" not in text:
+        return text
     try:
-        return parse_qsl(text, keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ParamError(f"Invalid request body: {exc}", None) from None
+        return unquote_plus(text, errors="strict")
+    except UnicodeDecodeError:
+        raise ParamError(f"Invalid request body: {text[:40]!r} is not percent-encoded UTF-8", None) from None
+
+
+def parse_pairs(text: str) -> list[tuple[str, str]]:
+    """(key, value) pairs of a form body or query string, keeping blank values (like parse_qsl)."""
+    pairs = []
+    for field in text.split("&"):
+        if not field:
+            continue
+        key, _, value = field.partition("=")
+        pairs.append((_unquote(key), _unquote(value)))
+    return pairs
 
 
 def _split_key(key: str) -> list[str]:
@@ -45,6 +58,7 @@ def _is_index(part: str) -> bool:
 def parse_form(text: str) -> dict:
     """Nested params from a form body or query string. Lists come out as lists of values in order."""
     out: dict = {}
+    nested = False
     for key, value in parse_pairs(text):
         if "[" not in key:
             if key in out:
@@ -54,8 +68,9 @@ def parse_form(text: str) -> dict:
                 raise ParamError("Invalid parameter name: ''", key)
             out[key] = value
             continue
+        nested = True
         _put(out, _split_key(key), value, key)
-    return _finish(out)
+    return _finish(out) if nested else out
 
 
 class _List(dict):

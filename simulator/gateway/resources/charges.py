@@ -16,7 +16,7 @@ def make(gw, pi: dict, pm: dict, outcome: Outcome | None, captured: bool) -> dic
     store = gw.store
     failed = outcome is not None and outcome.declines
     amount = pi["amount"]
-    details = {"type": pm["type"], pm["type"]: dict(pm.get(pm["type"]) or {})}
+    details = {"type": pm["type"], pm["type"]: pm.get(pm["type"]) or {}}  # shared, read-only
     charge = {
         "id": store.new_id("ch"), "object": "charge", "amount": amount,
         "amount_captured": amount if captured and not failed else 0, "amount_refunded": 0,
