@@ -114,8 +114,11 @@ class ScenarioItem(pytest.Item):
         if isinstance(excinfo.value, ScenarioFailed):
             return str(excinfo.value)
         from simulator.common.errors import InputError
+        from simulator.runner import SessionError
         if isinstance(excinfo.value, InputError):
             return f"paychaos: {excinfo.value}"
+        if isinstance(excinfo.value, SessionError):
+            return f"paychaos could not start its services: {excinfo.value}"
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
