@@ -15,6 +15,7 @@ from aiohttp import web
 
 from simulator.common.masking import mask_text
 from simulator.gateway.errors import ParamError, StripeError
+from simulator.gateway.expand import expand
 from simulator.gateway.forms import parse_form, parse_pairs
 from simulator.gateway.idempotency import MAX_KEY_LENGTH, IdempotencyStore
 from simulator.gateway.params import check
@@ -118,7 +119,10 @@ class Gateway:
     async def _run(self, route, call: Call) -> tuple[int, dict, dict]:
         if route.slow and self.processing_delay_ms > 0:
             await asyncio.sleep(self.processing_delay_ms / 1000)
-        return 200, route.handler(self, call), {}
+        payload = route.handler(self, call)
+        if "expand" in call.params:
+            payload = expand(self.store, payload, call.params["expand"])
+        return 200, payload, {}
 
     def _respond(self, status: int, payload: dict, request_id: str, extra: dict) -> web.Response:
         headers = {"Request-Id": request_id, "Content-Type": "application/json"}

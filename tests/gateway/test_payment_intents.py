@@ -130,3 +130,14 @@ def test_ledger_shape_matches_the_contract(client, gateway):
     assert ledger["money"]["by_metadata"]["cart"]["c"] == {"captured": 1299, "refunded": 299, "net": 1000,
                                                            "charges": 1}
     assert set(ledger["webhooks"]) >= {"delivered", "failed_attempts", "pending"}
+
+
+def test_expand_latest_charge_and_payment_method(client):
+    pi = create(client, payment_method="pm_card_visa", confirm=True,
+                expand=["latest_charge", "latest_charge.payment_method"])
+    assert pi.latest_charge.object == "charge" and pi.latest_charge.payment_method.card.last4 == "4242"
+    listed = client.v1.payment_intents.list(params={"expand": ["data.latest_charge"]})
+    assert listed.data[0].latest_charge.amount_captured == 1299
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.payment_intents.retrieve(pi.id, params={"expand": ["nothing_here"]})
+    assert err.value.param == "expand"
