@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 
@@ -21,6 +22,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("--web", action="store_true", help="open Locust's own web UI instead of running headless")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="run Locust distributed: a master and N workers on loopback")
+    p.add_argument("--expect-remote-workers", type=int, default=0, metavar="N",
+                   help="also wait for N Locust workers from other machines (prints their command)")
+    p.add_argument("--master-bind-host", default="127.0.0.1", metavar="HOST",
+                   help="interface the Locust master listens on for workers (0.0.0.0 for other machines)")
+    p.add_argument("--master-port", type=int, default=None, metavar="PORT",
+                   help="port the Locust master listens on (default: any free one, printed)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                   help="allow a non-loopback merchant host in the target's base_url (repeatable)")
     p.add_argument("--proxies", type=int, default=1, metavar="N",
                    help="proxy processes (each with its own merchant instance) to spread the load (default 1)")
     p.add_argument("--min-score", type=float, default=None, metavar="N",
@@ -32,12 +41,19 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM ends the run like Ctrl-C: everything stopped, the report written
+
+
 def run(args: argparse.Namespace) -> int:
     from simulator.load.orchestrate import LoadFailed, LoadOptions, run_load
+    signal.signal(signal.SIGTERM, _terminated)
     opts = LoadOptions(profile=args.profile, target=args.target, users=args.users, duration_s=args.duration,
                        report_dir=args.report_dir, web=args.web, workers=args.workers, proxies=args.proxies,
                        min_score=args.min_score, seed=args.seed, locale=args.locale,
-                       think_s=args.think)
+                       think_s=args.think, remote_workers=args.expect_remote_workers,
+                       master_bind_host=args.master_bind_host, master_port=args.master_port,
+                       allow_hosts=tuple(args.allow_host))
     try:
         report = run_load(opts, say=print)
     except LoadFailed as exc:

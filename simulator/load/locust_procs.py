@@ -16,6 +16,7 @@ from simulator.common.netsafety import free_port
 from simulator.common.procs import stop_process_group
 
 STOP_TIMEOUT_S = 15   # users finish the checkout in flight when a phase or the run ends
+WORKER_WAIT_S = 30    # how long the master waits for its workers to connect
 
 
 @dataclass
@@ -25,6 +26,7 @@ class LocustRun:
     json_file: Path | None = None
     log_file: Path | None = None
     web_url: str | None = None
+    master_port: int | None = None
 
     def running(self) -> bool:
         return self.master.poll() is None
@@ -59,7 +61,10 @@ class LocustRun:
 
 
 def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, workers: int = 0,
-                 web: bool = False, master_bind_host: str = "127.0.0.1") -> LocustRun:
+                 web: bool = False, remote_workers: int = 0, master_bind_host: str = "127.0.0.1",
+                 master_port: int | None = None) -> LocustRun:
+    """Local workers connect over loopback; `remote_workers` more are expected from other machines
+    (`locust -f PROFILE --worker --master-host THIS_HOST --master-port PORT`)."""
     base = [sys.executable, "-m", "locust", "-f", str(locustfile), "--host", host,
             "--paychaos-config", json.dumps(config), "--exit-code-on-error", "0",
             "--stop-timeout", str(STOP_TIMEOUT_S), "--loglevel", "WARNING"]
@@ -73,13 +78,13 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
         web_url = f"http://127.0.0.1:{port}"
     else:
         main += ["--headless", "--only-summary", "--json-file", str(json_stem)]
-    master_port = None
-    if workers:
-        master_port = free_port()
+    if workers or remote_workers:
+        master_port = master_port or free_port()
         main += ["--master", "--master-bind-host", master_bind_host, "--master-bind-port", str(master_port),
-                 "--expect-workers", str(workers), "--expect-workers-max-wait", "30"]
+                 "--expect-workers", str(workers + remote_workers),
+                 "--expect-workers-max-wait", str(WORKER_WAIT_S * (10 if remote_workers else 1))]
     run = LocustRun(_spawn(main, log_file), json_file=json_stem.with_suffix(".json"), log_file=log_file,
-                    web_url=web_url)
+                    web_url=web_url, master_port=master_port)
     try:
         for i in range(workers):
             argv = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)]

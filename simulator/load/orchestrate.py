@@ -20,11 +20,9 @@ from simulator.load import events as events_mod
 from simulator.load import metrics as metrics_mod
 from simulator.load import profiles, report_html, report_json, series, suite_scoring, verdict
 from simulator.load.checkout_request import spec_of
-from simulator.load.locust_procs import STOP_TIMEOUT_S, start_locust
+from simulator.load.locust_procs import STOP_TIMEOUT_S, WORKER_WAIT_S, start_locust
 from simulator.load.stack import get_json, start_stack
 from simulator.target import load_target
-
-WORKER_WAIT_S = 30
 
 
 @dataclass
@@ -41,6 +39,10 @@ class LoadOptions:
     seed: int = 1
     locale: str = "en_US"
     think_s: float | None = None      # seconds between a customer's checkouts (default: the profile's)
+    remote_workers: int = 0           # workers expected from other machines
+    master_bind_host: str = "127.0.0.1"
+    master_port: int | None = None
+    allow_hosts: tuple[str, ...] = ()  # non-loopback merchant hosts the user allows explicitly
 
 
 class LoadFailed(Exception):
@@ -56,6 +58,8 @@ def validate(opts: LoadOptions) -> None:
         raise InputError(f"{opts.workers} workers", field="--workers", valid="0 (one process) or more")
     if opts.think_s is not None and opts.think_s < 0:
         raise InputError(f"{opts.think_s:g} seconds", field="--think", valid="seconds >= 0")
+    if opts.remote_workers < 0:
+        raise InputError(f"{opts.remote_workers} workers", field="--expect-remote-workers", valid="0 or more")
     if opts.proxies < 1:
         raise InputError(f"{opts.proxies} proxies", field="--proxies", valid="1 or more")
 
@@ -77,7 +81,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     ledgers: dict[str, dict] = {}
     journal: list[dict] = []
     started = time.time()
-    stack = start_stack(target, out, proxies=opts.proxies)
+    stack = start_stack(target, out, proxies=opts.proxies, allow_hosts=opts.allow_hosts)
     try:
         config = {"run_id": uuid.uuid4().hex[:6], "profile": profile.name, "users": opts.users,
                   "duration_s": opts.duration_s, "seed": opts.seed, "locale": opts.locale,
@@ -85,8 +89,12 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                   "controls": stack.controls, "events_path": str(events_path.resolve()),
                   "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s]}
         run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
-                           workers=opts.workers, web=opts.web)
+                           workers=opts.workers, web=opts.web, remote_workers=opts.remote_workers,
+                           master_bind_host=opts.master_bind_host, master_port=opts.master_port)
         try:
+            if opts.remote_workers:
+                say(f"paychaos load: waiting for {opts.remote_workers} remote worker(s); on each worker machine run:\n"
+                    f"  locust -f {profile.path} --worker --master-host <this host> --master-port {run.master_port}")
             if run.web_url:
                 say(f"paychaos load: Locust's UI is at {run.web_url} (Ctrl-C here ends the run and writes the report)")
             errors += _watch(run, stack, opts)
@@ -134,7 +142,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
 
 
 def _watch(run, stack, opts: LoadOptions) -> list[str]:
-    deadline = time.monotonic() + opts.duration_s + STOP_TIMEOUT_S + WORKER_WAIT_S + 30
+    deadline = (time.monotonic() + opts.duration_s + STOP_TIMEOUT_S + 30
+                + WORKER_WAIT_S * (10 if opts.remote_workers else 1))
     try:
         while run.running():
             dead = stack.dead_merchant()

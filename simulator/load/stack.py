@@ -78,17 +78,17 @@ def _each(calls: list) -> list:
     return [f.result() for f in futures]
 
 
-def start_stack(target: Target, workdir: Path, *, proxies: int = 1) -> Stack:
+def start_stack(target: Target, workdir: Path, *, proxies: int = 1, allow_hosts: tuple[str, ...] = ()) -> Stack:
     """Start everything; on any failure stop what was started and raise InputError (exit 2)."""
-    if not target.start:
-        _check_reachable(target)   # before anything starts
     count = proxies if target.start else 1
     ports = [free_port() if target.start else None for _ in range(count)]
     urls = [render_strings(target.base_url, run_values(port=port, gateway_url="", backup_gateway_url="",
                                                        webhook_secret=""), file=target.path, where="base_url")
             for port in ports]
     for url in urls:
-        check_upstream(url, field=f"{target.path}: base_url")
+        check_upstream(url, allow_hosts, field=f"{target.path}: base_url")
+    if not target.start:
+        _check_reachable(target)   # before anything starts
     stack = Stack()
     try:
         primary, backup = _each([lambda n=n: start_service(f"gateway-{n}", paychaos_argv("gateway", "--port", "0"))
