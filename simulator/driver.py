@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import requests
 from faker import Faker
 
-from simulator.common.masking import mask_pan, mask_text
+from simulator.common.masking import count_pans, mask_pan, mask_text
 from simulator.observations import CheckoutResult
 from simulator.scenario.cards import TEST_CARDS, break_luhn
 from simulator.scenario.model import Action, Scenario
@@ -235,6 +235,7 @@ class Driver:
             return None
         result.elapsed_s = time.perf_counter() - t0
         result.http_status = resp.status_code
+        result.pan_leaks = count_pans(resp.text)
         result.body = mask_text(resp.text)[:BODY_LIMIT]
         try:
             return resp.json()

@@ -20,6 +20,11 @@ def mask_text(text: str) -> str:
     return _PAN.sub(lambda m: mask_pan(m.group(0)), text)
 
 
+def count_pans(text: str) -> int:
+    """How many card-number-like runs of digits the text holds (before masking it)."""
+    return len(_PAN.findall(text))
+
+
 def mask_obj(value):
     """Mask card numbers in strings anywhere inside a JSON-like structure."""
     if isinstance(value, str):

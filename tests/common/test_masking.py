@@ -1,4 +1,4 @@
-from simulator.common.masking import mask_obj, mask_pan, mask_text
+from simulator.common.masking import count_pans, mask_obj, mask_pan, mask_text
 
 
 def test_mask_pan_keeps_first_six_and_last_four():
@@ -15,3 +15,8 @@ def test_mask_obj_walks_nested_structures():
     data = {"card": {"number": "4242424242424242"}, "list": ["x 5555555555554444"], "n": 4}
     masked = mask_obj(data)
     assert masked == {"card": {"number": "424242******4242"}, "list": ["x 555555******4444"], "n": 4}
+
+
+def test_count_pans_counts_whole_card_numbers_only():
+    assert count_pans("card 4242424242424242 and 5555 5555 5555 4444, order 12345") == 2
+    assert count_pans("424242******4242") == 0
