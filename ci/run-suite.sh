@@ -3,5 +3,5 @@
 # Extra arguments go to `paychaos run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PAYCHAOS_NO_CHROMIUM=${PAYCHAOS_NO_CHROMIUM:-1} bash ci/setup.sh
+PAYCHAOS_NO_APT=${PAYCHAOS_NO_APT:-1} bash ci/setup.sh
 exec .venv/bin/paychaos run "$@"

@@ -17,8 +17,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -c "import locust" 2>/dev/null
   echo "$want" > "$stamp"
 fi
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ "${PAYCHAOS_NO_CHROMIUM:-}" = "" ]; then
-  echo "setup: installing Debian's chromium for the report screenshot test" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2 \
-    || echo "setup: chromium could not be installed; the screenshot test will be skipped" >&2
+# Debian packages for the report screenshot test (chromium, a CJK font for Chinese prompts) and the
+# benchmarks (wrk). Only as root and only what is missing; the tests skip what cannot be installed.
+want_pkgs=()
+command -v chromium >/dev/null 2>&1 || want_pkgs+=(chromium)
+fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || want_pkgs+=(fonts-wqy-microhei)
+command -v wrk >/dev/null 2>&1 || want_pkgs+=(wrk)
+if [ ${#want_pkgs[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && [ "${PAYCHAOS_NO_APT:-}" = "" ]; then
+  echo "setup: installing Debian packages: ${want_pkgs[*]}" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want_pkgs[@]}" >/dev/null) >&2 \
+    || echo "setup: could not install ${want_pkgs[*]}; the tests that need them will be skipped" >&2
 fi
