@@ -52,12 +52,15 @@ class Gateway:
         store.requests_total += 1
         request_id = store.next_request_id()
         path = request.path
-        if path.startswith("/_sim/"):
-            return await sim.handle(self, request, request_id)
         try:
+            if path.startswith("/_sim/"):
+                return await sim.handle(self, request, request_id)
             return await self._api(request, request_id, path)
         except StripeError as exc:
             return self._error(exc, request_id)
+        except web.HTTPException as exc:  # aiohttp's own refusals, e.g. a body over 1 MiB
+            return self._error(StripeError(exc.status, "invalid_request_error",
+                                           f"Invalid request: {exc.reason}"), request_id)
         except Exception:  # a bug of ours: answer like Stripe's 500, log the masked traceback
             print(mask_text(traceback.format_exc()), file=sys.stderr, flush=True)
             exc = StripeError(500, "api_error", "An unexpected error occurred on the gateway.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from simulator.common.masking import mask_text
+
 DOC_BASE = "https://stripe.com/docs/error-codes/"
 
 
@@ -29,7 +31,7 @@ class StripeError(Exception):
         self.should_retry = should_retry
 
     def body(self, request_id: str) -> dict:
-        err: dict = {"type": self.type, "message": self.message}
+        err: dict = {"type": self.type, "message": mask_text(self.message)}  # messages may echo input
         if self.code:
             err["code"] = self.code
             err["doc_url"] = DOC_BASE + self.code

@@ -120,3 +120,24 @@ def test_fuzz_raw_bytes(gateway):
             _check(http.post(path, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}))
 
         fuzz()
+
+
+def test_oversized_body_is_413_not_500(http):
+    answer = http.post("/v1/customers", content=b"name=" + b"x" * 2_000_000,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413 and answer.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_sim_rejects_bad_bodies_with_400(gateway):
+    assert httpx.post(gateway.url + "/_sim/webhooks", content=b"[1]",
+                      headers={"Content-Type": "application/json"}).status_code == 400
+    assert httpx.post(gateway.url + "/_sim/webhooks", json={"url": "ftp://x"}).status_code == 400
+    bad_delay = httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": "soon"})
+    assert bad_delay.status_code == 400 and bad_delay.json()["error"]["param"] == "processing_delay_ms"
+    assert httpx.get(gateway.url + "/_sim/nothing").status_code == 404
+
+
+def test_error_messages_never_echo_a_whole_card_number(http):
+    answer = http.post("/v1/webhook_endpoints", data={"url": "4242424242424242", "enabled_events[0]": "*"})
+    assert answer.status_code == 400 and answer.json()["error"]["param"] == "url"
+    assert "4242424242424242" not in answer.text and "424242******4242" in answer.text
