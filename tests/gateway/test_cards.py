@@ -143,3 +143,17 @@ def test_3ds_card_off_session_is_declined(client):
             "amount": 700, "currency": "usd", "payment_method": "pm_card_authenticationRequired",
             "confirm": True, "off_session": True})
     assert err.value.code == "authentication_required"
+
+
+def test_a_raw_card_number_is_never_kept_whole(client, gateway):
+    import httpx
+
+    number = "4000000000009995"
+    pm = client.v1.payment_methods.create(params=_raw(number))
+    with pytest.raises(stripe.CardError):
+        client.v1.payment_intents.create(params={"amount": 100, "currency": "usd", "payment_method": pm.id,
+                                                 "confirm": True})
+    seen = [httpx.get(gateway.url + path, headers={"Authorization": "Bearer sk_test_x"}).text
+            for path in ("/v1/events?limit=100", "/v1/charges", f"/v1/payment_methods/{pm.id}", "/_sim/ledger")]
+    assert all(number not in text for text in seen) and gateway.tail().count(number) == 0
+    assert pm.card.last4 == "9995" and pm.card.fingerprint

@@ -1,0 +1,84 @@
+"""The gateway's pure parts alone: form parsing, parameter checks, ids, cards, signing, search."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import stripe
+
+from simulator.gateway import cards
+from simulator.gateway.errors import ParamError, StripeError
+from simulator.gateway.forms import parse_form
+from simulator.gateway.ids import IdMaker
+from simulator.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
+from simulator.gateway.resources.search import parse_query
+from simulator.gateway.webhooks import sign
+
+
+def test_parse_form_nests_brackets_and_lists():
+    assert parse_form("a=1&m[k]=v+w&l[0]=x&l[1]=y&e[]=p&e[]=q&d[c][n]=%34") == {
+        "a": "1", "m": {"k": "v w"}, "l": ["x", "y"], "e": ["p", "q"], "d": {"c": {"n": "4"}}}
+
+
+@pytest.mark.parametrize("body", ["a=1&a[b]=2", "a[b]=1&a=2", "a[b=1", "[x]=1", "a[b]c=1", "a[0]=1&a[b]=2",
+                                  "x=%ff", "a[x][]=1&a[x][y]=2"])
+def test_parse_form_refuses_unreadable_keys(body):
+    with pytest.raises(ParamError):
+        parse_form(body)
+
+
+def test_check_converts_and_names_the_param():
+    spec = {"n": Int(1, 10).req(), "b": Bool(), "m": Metadata(), "l": ListOf(Str(5)), "h": Hash({"x": Int()})}
+    assert check(spec, {"n": "3", "b": "true", "m": {"k": "v"}, "l": ["ab"], "h": {"x": "-2"}}) == {
+        "n": 3, "b": True, "m": {"k": "v"}, "l": ["ab"], "h": {"x": -2}}
+    for params, param in [({"n": "11"}, "n"), ({"n": "1", "h": {"y": "1"}}, "h[y]"), ({}, "n"),
+                          ({"n": "1", "l": ["toolong"]}, "l[0]"), ({"n": "1", "zz": "1"}, "zz"),
+                          ({"n": {"x": "1"}}, "n")]:
+        with pytest.raises(ParamError) as err:
+            check(spec, params)
+        assert err.value.param == param
+
+
+def test_ids_are_deterministic_with_a_seed_and_distinct():
+    a, b = IdMaker(5), IdMaker(5)
+    first = [a.new("pi") for _ in range(1000)]
+    assert first == [b.new("pi") for _ in range(1000)] and len(set(first)) == 1000
+    assert all(len(i) == 27 and i[3:].isalnum() for i in first)
+    a.reset()
+    assert a.new("pi") == first[0]
+    assert IdMaker(None).new("pi") != IdMaker(None).new("pi")
+
+
+def test_every_own_card_is_luhn_valid_and_test_ids_resolve():
+    assert all(cards.luhn_ok(n) for n in cards.OUTCOMES)
+    assert cards.test_method_number("pm_card_visa_chargeDeclinedInsufficientFunds") == "4000000000009995"
+    assert cards.test_method_number("pm_card_chargeDeclinedInsufficientFunds") == "4000000000009995"
+    assert cards.test_method_number("tok_visa") == "4242424242424242"
+    assert cards.test_method_number("pm_card_nonsense") is None
+
+
+def test_raw_card_validation_order_and_two_digit_years():
+    today = datetime.date(2026, 6, 15)
+    assert cards.validate_raw_card({"number": "4242 4242 4242 4242", "exp_month": "6", "exp_year": "26",
+                                    "cvc": "123"}, today=today) == ("4242424242424242", 6, 2026)
+    with pytest.raises(StripeError) as err:
+        cards.validate_raw_card({"number": "4242424242424242", "exp_month": "5", "exp_year": "2026"}, today=today)
+    assert err.value.code == "invalid_expiry_month"
+
+
+def test_signature_is_what_the_stripe_sdk_verifies():
+    payload = '{"id":"evt_1","object":"event","type":"x"}'
+    header = sign(payload, "whsec_abc")
+    assert stripe.Webhook.construct_event(payload, header, "whsec_abc").id == "evt_1"
+    assert sign(payload, "whsec_abc", 1700000000).startswith("t=1700000000,v1=")
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(payload, sign(payload, "whsec_abc", 1), "whsec_abc")  # too old
+
+
+def test_search_query_parsing():
+    assert parse_query("metadata['order_id']:'A' AND status:'succeeded' AND amount>=100") == [
+        ("metadata.order_id", ":", "A"), ("status", ":", "succeeded"), ("amount", ">=", "100")]
+    for bad in ["order_id:'A'", "metadata['a']:A", "status>'x'", ""]:
+        with pytest.raises(ParamError):
+            parse_query(bad)
