@@ -46,11 +46,12 @@ def build(gw) -> dict:
         tot["refunded"] += refunded
         tot["net"] += captured - refunded
         pi_id = charge["payment_intent"]
-        row = by_intent.setdefault(pi_id, {"captured": 0, "refunded": 0, "net": 0, "currency": cur})
-        row["captured"] += captured
-        row["refunded"] += refunded
-        row["net"] += captured - refunded
-        pi = store.payment_intents.get(pi_id)
+        if pi_id is not None:  # legacy charges (POST /v1/charges) have no intent
+            row = by_intent.setdefault(pi_id, {"captured": 0, "refunded": 0, "net": 0, "currency": cur})
+            row["captured"] += captured
+            row["refunded"] += refunded
+            row["net"] += captured - refunded
+        pi = store.payment_intents.get(pi_id) if pi_id else None
         for key, value in (pi["metadata"] if pi else charge["metadata"]).items():
             cell = by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
             cell["captured"] += captured

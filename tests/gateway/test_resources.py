@@ -82,3 +82,21 @@ def test_charges_list_by_intent_keeps_every_attempt(client):
                                            params={"payment_method": "pm_card_visa"})
     attempts = client.v1.charges.list(params={"payment_intent": pi.id}).data
     assert [c.status for c in attempts] == ["succeeded", "failed"]
+
+
+def test_legacy_charges_api_with_tokens(client, gateway):
+    charge = client.v1.charges.create(params={"amount": 2100, "currency": "usd", "source": "tok_visa",
+                                              "metadata": {"order_id": "legacy-1"}})
+    assert charge.paid and charge.captured and charge.payment_intent is None
+    with pytest.raises(stripe.CardError) as err:
+        client.v1.charges.create(params={"amount": 2100, "currency": "usd", "source": "tok_chargeDeclinedLostCard"})
+    assert err.value.error.decline_code == "lost_card" and err.value.error.charge
+    held = client.v1.charges.create(params={"amount": 900, "currency": "usd", "source": "tok_mastercard",
+                                            "capture": False})
+    assert not held.captured
+    assert client.v1.charges.capture(held.id, params={"amount": 500}).amount_captured == 500
+    refund = client.v1.refunds.create(params={"charge": charge.id, "amount": 100})
+    assert refund.payment_intent is None
+    money = get_ledger(gateway.url)["money"]
+    assert money["currency_totals"]["usd"] == {"captured": 2600, "refunded": 100, "net": 2500}
+    assert money["by_metadata"]["order_id"]["legacy-1"]["net"] == 2000

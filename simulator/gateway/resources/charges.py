@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from simulator.gateway.cards import Outcome
-from simulator.gateway.errors import missing
+from simulator.gateway.errors import StripeError, missing
 from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, Metadata, Str
+from simulator.gateway.params import EXPAND, AnyHash, Bool, Currency, Int, Metadata, Str
 from simulator.gateway.routing import Call, Route
 
 
@@ -32,7 +32,54 @@ def make(gw, pi: dict, pm: dict, outcome: Outcome | None, captured: bool) -> dic
         "status": "failed" if failed else "succeeded",
     }
     store.charges.add(charge)
-    store.charges_by_pi[pi["id"]].append(charge["id"])
+    if pi["id"] is not None:
+        store.charges_by_pi[pi["id"]].append(charge["id"])
+    return charge
+
+
+def create(gw, call: Call) -> dict:
+    """The legacy Charges API (`source=tok_visa` or a PaymentMethod id): no PaymentIntent behind it."""
+    from simulator.gateway.resources import payment_methods
+
+    p = call.params
+    source = p.get("source") or p.get("payment_method")
+    if not source:
+        raise StripeError(400, "invalid_request_error", "Must provide source or customer.", param="source",
+                          code="parameter_missing")
+    pm = payment_methods.resolve(gw, source, "source")
+    outcome = gw.store.outcomes.get(pm["id"])
+    if outcome is not None and outcome.requires_action:
+        outcome = Outcome("authentication_required", "authentication_required",
+                          "Your card was declined. This transaction requires authentication.", "try_again_later")
+    capture = p.get("capture", True)
+    intent_like = {"id": None, "amount": p["amount"], "currency": p["currency"], "customer": p.get("customer"),
+                   "description": p.get("description"), "metadata": p.get("metadata", {}),
+                   "receipt_email": p.get("receipt_email")}
+    charge = make(gw, intent_like, pm, outcome, captured=capture)
+    rid, key = call.request_id, call.idempotency_key
+    if outcome is not None and outcome.declines:
+        gw.store.emit("charge.failed", charge, rid, key)
+        raise StripeError(402, "card_error", outcome.message, code=outcome.code, decline_code=outcome.decline_code,
+                          advice_code=outcome.advice_code, charge=charge["id"], should_retry=False)
+    gw.store.emit("charge.succeeded", charge, rid, key)
+    return charge
+
+
+def capture(gw, call: Call) -> dict:
+    charge = get(gw, call.args[0])
+    if charge["captured"] or not charge["paid"] or charge["refunded"]:
+        raise StripeError(400, "invalid_request_error", f"Charge {charge['id']} has already been captured "
+                          f"or cannot be captured.", code="charge_already_captured")
+    if charge["payment_intent"]:
+        raise StripeError(400, "invalid_request_error", "This charge belongs to a PaymentIntent: capture the "
+                          f"PaymentIntent {charge['payment_intent']} instead.", code="charge_not_capturable")
+    amount = call.params.get("amount", charge["amount"])
+    if amount > charge["amount"]:
+        raise StripeError(400, "invalid_request_error", f"Amount to capture ({amount}) is greater than the "
+                          f"authorized amount ({charge['amount']}).", code="amount_too_large", param="amount")
+    charge["captured"] = True
+    charge["amount_captured"] = amount
+    gw.store.emit("charge.captured", charge, call.request_id, call.idempotency_key)
     return charge
 
 
@@ -81,6 +128,15 @@ def list_(gw, call: Call) -> dict:
 
 
 ROUTES = [
+    Route("POST", "/v1/charges", {
+        "amount": Int(1, 99_999_999).req(), "currency": Currency().req(), "source": Str(255),
+        "payment_method": Str(255), "customer": Str(255), "capture": Bool(), "description": Str(),
+        "metadata": Metadata(), "receipt_email": Str(800), "statement_descriptor": Str(22),
+        "statement_descriptor_suffix": Str(22), "shipping": AnyHash(), "transfer_group": Str(255),
+        "expand": EXPAND,
+    }, create, slow=True),
+    Route("POST", "/v1/charges/{id}/capture", {"amount": Int(1, 99_999_999), "receipt_email": Str(800),
+                                               "statement_descriptor": Str(22), "expand": EXPAND}, capture, slow=True),
     Route("GET", "/v1/charges/{id}", {"expand": EXPAND}, retrieve),
     Route("POST", "/v1/charges/{id}", {"description": Str(), "receipt_email": Str(800), "metadata": Metadata(),
                                        "expand": EXPAND}, update),
