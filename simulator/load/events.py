@@ -75,10 +75,12 @@ def read_events(path: Path) -> RunEvents:
         elif kind == "totals":
             out.totals = rec
     last_seen = max([c["t"] + (c.get("elapsed_s") or 0) for c in out.checkouts], default=0.0)
+    last_start = max([c["t"] for c in out.checkouts], default=0.0)
     planned = {p["name"]: p for p in out.run.get("phases", [])}
     for i, rec in enumerate(raw_phases):
+        # The last phase also holds a checkout a user began while the run was being stopped.
         end = (raw_phases[i + 1]["t"] if i + 1 < len(raw_phases)
-               else out.ended_at or max(last_seen, rec["t"]) + 1e-6)
+               else max(out.ended_at or last_seen, last_start + 1e-6, rec["t"] + 1e-6))
         out.phases.append(PhaseWindow(rec["name"], rec["t"], end, rec.get("rules", []),
                                       rec.get("control", []), planned.get(rec["name"], {})))
     return out
