@@ -4,7 +4,9 @@ and 3-D Secure. The intent waits in requires_action with its next_action until
 
 from __future__ import annotations
 
+from simulator.gateway.cards import Outcome
 from simulator.gateway.errors import ParamError, StripeError
+from simulator.gateway.resources import charges
 from simulator.gateway.routing import Call
 
 
@@ -60,7 +62,7 @@ def require_3ds(gw, pi: dict, p: dict, call: Call) -> dict:
 
 def complete(gw, pi: dict, call: Call) -> dict:
     """The customer paid (scanned the QR code, approved in Alipay, wired the money, passed 3DS)."""
-    from simulator.gateway.resources.payment_intents import succeed
+    from simulator.gateway.resources.payment_intents import succeed  # payment_intents imports this module
 
     _expect_action(pi)
     pm = gw.store.payment_methods.get(pi["payment_method"])
@@ -69,8 +71,6 @@ def complete(gw, pi: dict, call: Call) -> dict:
 
 def fail(gw, pi: dict, call: Call) -> dict:
     """The customer abandoned or failed the step: back to requires_payment_method with an error."""
-    from simulator.gateway.resources import charges
-
     _expect_action(pi)
     pm = gw.store.payment_methods.get(pi["payment_method"])
     three_ds = pm["type"] == "card"
@@ -78,7 +78,6 @@ def fail(gw, pi: dict, call: Call) -> dict:
     message = ("The provided PaymentMethod has failed authentication." if three_ds
                else f"The customer did not complete the {pm['type']} payment.")
     if three_ds:
-        from simulator.gateway.cards import Outcome
         charges.make(gw, pi, pm, Outcome(code, None, message, "try_again_later"), False)
     pi["status"] = "requires_payment_method"
     pi["next_action"] = None

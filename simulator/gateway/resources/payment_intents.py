@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from simulator.gateway.cards import Outcome
 from simulator.gateway.errors import ParamError, StripeError, missing, unexpected_state
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Bool, Currency, Enum, Int, ListOf, Metadata, Str
@@ -181,8 +182,6 @@ def succeed(gw, pi: dict, pm: dict, call: Call) -> dict:
 def decline(gw, pi: dict, pm: dict, call: Call, code: str, decline_code: str | None, message: str,
             advice_code: str | None, outcome=None) -> dict:
     """The issuer said no: a failed charge, last_payment_error, and a 402 card_error."""
-    from simulator.gateway.cards import Outcome
-
     store = gw.store
     charge = charges.make(gw, pi, pm, outcome or Outcome(code, decline_code, message, advice_code), False)
     error = {"type": "card_error", "code": code, "message": message, "charge": charge["id"],
