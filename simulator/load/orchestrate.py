@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +98,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                 say(f"paychaos load: waiting for {opts.remote_workers} remote worker(s); on each worker machine run:\n"
                     f"  locust -f {profile.path} --worker --master-host <this host> --master-port {run.master_port}")
             if run.web_url:
+                _wait_for_ui(run)
                 say(f"paychaos load: Locust's UI is at {run.web_url} (Ctrl-C here ends the run and writes the report)")
             errors += _watch(run, stack, opts)
             run.finish()
@@ -160,6 +163,19 @@ def _watch(run, stack, opts: LoadOptions) -> list[str]:
             return ["interrupted"]
         print("", file=sys.stderr)
     return []
+
+
+def _wait_for_ui(run, timeout_s: float = 30.0) -> None:
+    """Announce the UI's URL only once it answers (or Locust has given up)."""
+    deadline = time.monotonic() + timeout_s
+    while run.running() and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(run.web_url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
 
 
 def _locust_stats(path: Path | None) -> dict | None:
