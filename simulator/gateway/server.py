@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from simulator.common.errors import InputError
 from simulator.common.procs import announce_ready
 from simulator.gateway.app import Gateway
 from simulator.gateway.resources.events import new_endpoint
@@ -39,7 +40,12 @@ async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
         new_endpoint(gw, opts.webhook_url, ["*"], opts.webhook_secret)
     sock = socket.socket(socket.AF_INET6 if ":" in opts.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((opts.host, opts.port))
+    try:
+        sock.bind((opts.host, opts.port))
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot bind {opts.host}:{opts.port}: {exc.strerror}", field="--port",
+                         valid="a free port, or 0 to let the OS pick one") from None
     port = sock.getsockname()[1]
     host = f"[{opts.host}]" if ":" in opts.host else opts.host
     gw.base_url = f"http://{host}:{port}"

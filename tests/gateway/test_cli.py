@@ -60,3 +60,13 @@ def test_processing_delay_flag_slows_money_calls_only():
         started = time.monotonic()
         http.get(gw.url + "/v1/payment_intents")
         assert time.monotonic() - started < 0.29
+
+
+def test_port_in_use_exits_2():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        answer = _run("--port", str(taken.getsockname()[1]))
+    assert answer.returncode == 2 and "--port" in answer.stderr and "Traceback" not in answer.stderr
