@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"paychaos {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `paychaos list | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"paychaos {args.command}: interrupted", file=sys.stderr)
         return 130

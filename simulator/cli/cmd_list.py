@@ -9,13 +9,14 @@ import os
 import yaml
 
 from proxies.faults import REGISTRY
+from simulator.common.paths import builtin_scenarios_dir
 
-SCENARIO_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios")
+SCENARIO_DIR = str(builtin_scenarios_dir())
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("list", help="list the built-in scenarios and the faults")
-    p.add_argument("what", nargs="?", choices=("all", "faults", "scenarios"), default="all")
+    p = subparsers.add_parser("list", help="list the built-in scenarios, the faults and the load profiles")
+    p.add_argument("what", nargs="?", choices=("all", "faults", "scenarios", "profiles"), default="all")
     p.add_argument("--scenario-dir", default=os.path.normpath(SCENARIO_DIR), help="where to look for *.yaml")
     p.set_defaults(func=main)
 
@@ -47,6 +48,12 @@ def scenario_lines(directory: str) -> list[str]:
     return lines
 
 
+def profile_lines() -> list[str]:
+    from simulator.load.profiles import available  # reads the locustfiles as text; never imports locust
+
+    return [f"  {p.name:<18} {p.summary}" for p in available().values()]
+
+
 def main(args: argparse.Namespace) -> int:
     if args.what in ("all", "scenarios"):
         print(f"Scenarios ({args.scenario_dir}):")
@@ -56,4 +63,9 @@ def main(args: argparse.Namespace) -> int:
             print()
         print("Faults (use in a scenario's `faults:` list):")
         print("\n".join(fault_lines()))
+    if args.what in ("all", "profiles"):
+        if args.what == "all":
+            print()
+        print("Load profiles (paychaos load PROFILE):")
+        print("\n".join(profile_lines()) or "  (none)")
     return 0

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.common.errors import InputError, did_you_mean
+from simulator.common.paths import builtin_load_profiles_dir
 
-PROFILE_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "load"
+PROFILE_DIR = builtin_load_profiles_dir()
 DEFAULT_PROFILE = "brownout"
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from simulator.common.errors import InputError, did_you_mean
+from simulator.common.paths import builtin_scenarios_dir
 from simulator.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 from simulator.scenario.model import (
@@ -23,7 +24,7 @@ from simulator.scenario.model import (
     Scenario,
 )
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+BUILTIN_DIR = builtin_scenarios_dir()
 
 TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "faults", "expect")
 CUSTOMER_KEYS = ("count", "locale", "cards", "amount_min", "amount_max", "currency", "concurrency", "timeout_s")
