@@ -26,7 +26,7 @@ from proxies.rules import Candidate, RuleSet, parse_rules
 from proxies.trickle import HEADER as TRICKLE_HEADER
 from proxies.trickle import Job, TrickleServer
 from simulator.common.errors import InputError
-from simulator.common.netsafety import carries_live_key, is_loopback_host
+from simulator.common.netsafety import authorization_text, carries_live_key, is_loopback_host
 from simulator.common.procs import announce_ready
 
 DEFAULT_NAMES = "primary,backup,webhooks"
@@ -272,7 +272,7 @@ class PaychaosAddon:
 
     def _carries_live_key(self, flow: http.HTTPFlow) -> bool:
         req = flow.request
-        text = " ".join([req.headers.get("authorization", ""), req.path,
+        text = " ".join([authorization_text(req.headers.get("authorization", "")), req.path,
                          (req.get_content(strict=False) or b"")[:65536].decode("utf-8", "replace")])
         return carries_live_key(text)
 

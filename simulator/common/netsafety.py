@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -36,6 +38,18 @@ def check_upstream(url: str, allow_hosts: tuple[str, ...] = (), *, field: str = 
 
 def carries_live_key(text: str) -> bool:
     return any(p in text for p in LIVE_KEY_PREFIXES)
+
+
+def authorization_text(header: str) -> str:
+    """The Authorization header as text to search for keys: Basic credentials (Stripe accepts the key
+    as the Basic user name, as `curl -u sk_...:` sends it) are decoded, anything else is kept as is."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return header
+    try:
+        return header + " " + base64.b64decode(value.strip(), validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return header
 
 
 def free_port(host: str = "127.0.0.1") -> int:

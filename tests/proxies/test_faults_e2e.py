@@ -168,13 +168,16 @@ def test_match_on_metadata_and_every_nth(proxy, control):
     assert other.status_code == 200
 
 
-def test_live_keys_are_refused_and_journaled(proxy, control, upstream):
-    set_rules(control, [], scenario="live")
-    resp = requests.post(proxy.url + "/v1/payment_intents", data=FORM, timeout=5,
-                         headers={"Authorization": "Bearer sk_live_abcdef"})
+@pytest.mark.parametrize("auth", [{"headers": {"Authorization": "Bearer sk_live_abcdef"}},
+                                  {"auth": ("sk_live_abcdef", "")}],  # Basic, as `curl -u sk_live_...:`
+                         ids=["bearer", "basic"])
+def test_live_keys_are_refused_and_journaled(proxy, control, upstream, auth):
+    scenario = "live-" + ("basic" if "auth" in auth else "bearer")
+    set_rules(control, [], scenario=scenario)
+    resp = requests.post(proxy.url + "/v1/payment_intents", data=FORM, timeout=5, **auth)
     assert resp.status_code == 403 and "live Stripe key" in as_json(resp)["error"]["message"]
     assert upstream.received == []
-    rec = only(journal_of(proxy, "live"))
+    rec = only(journal_of(proxy, scenario))
     assert rec["error"] == "live_key" and rec["status"] == 403
     assert "sk_live" not in open(proxy.info["journal"]).read()
 
