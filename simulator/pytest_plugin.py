@@ -291,7 +291,7 @@ def paychaos_proxy(_paychaos_proxy_service, paychaos_gateway):
 def paychaos_merchant(request, paychaos_proxy) -> Merchant:
     """The target's merchant, restarted for each test (so no circuit breaker or order carries over)."""
     session = _runner_session(request.config)
-    session._restart_merchant()  # the runner has no public name for this yet
+    session.restart_merchant()
     return Merchant(session.base_url, session.target.name)
 
 

@@ -153,7 +153,7 @@ class Session:
 
     def _run(self, scenario: Scenario, obs: Observations) -> None:
         self._put_rules(None)
-        self._restart_merchant()
+        self.restart_merchant()
         for gateway in (self.primary, self.backup):
             _post(gateway.url + "/_sim/reset", {})
         self._put_rules(scenario)
@@ -173,7 +173,7 @@ class Session:
         obs.backup_ledger = _get(self.backup.url + "/_sim/ledger")
         obs.journal = self._journal(scenario.name)
 
-    def _restart_merchant(self) -> None:
+    def restart_merchant(self) -> None:
         self._stop_merchant()
         start = self.target.start
         if start is None:
