@@ -248,6 +248,16 @@ class PaychaosAddon:
 
     # ------------------------------------------------------------- internals
     def _install(self, ruleset: RuleSet) -> None:
+        """New rules (or none): exchanges still held by `hang` end now, journaled as timeouts, so a
+        scenario's journal is complete when its rules are cleared."""
+        for flow in list(self._hung.values()):
+            state = self._states.get(flow.id)
+            if state is not None:
+                state.ended_by = "rules_replaced"
+            self._finish(flow, error="timeout")
+            if flow.killable:
+                flow.resume()  # wakes the held flow; kill() alone would leave it waiting forever
+                flow.kill()
         self.rules = ruleset
 
     def _route_forward(self, flow: http.HTTPFlow) -> str | None:
@@ -305,6 +315,8 @@ class PaychaosAddon:
         }
         if state.replay_of:
             record["replay_of"] = state.replay_of
+        if state.ended_by:
+            record["ended_by"] = state.ended_by
         self.journal.write(record)
 
     def _copy_for_delivery(self, flow: http.HTTPFlow, state: ExchangeState, rule) -> http.HTTPFlow:

@@ -45,6 +45,7 @@ class ExchangeState:
     killed: bool = False
     journaled: bool = False
     replay_of: str | None = None
+    ended_by: str | None = None       # "rules_replaced": a held exchange ended by a change of rules
     extra_faults: list[dict] = field(default_factory=list)
 
     def faults(self) -> list[dict]:

@@ -169,6 +169,7 @@ class Session:
         elif self.target.order_status:
             for order_id in dict.fromkeys(c.order_id for c in obs.checkouts):
                 obs.orders[order_id] = driver.order_status(order_id)
+        self._put_rules(None)  # ends exchanges a `hang` still holds, so the journal below is complete
         obs.ledger = _get(self.primary.url + "/_sim/ledger")
         obs.backup_ledger = _get(self.backup.url + "/_sim/ledger")
         obs.journal = self._journal(scenario.name)

@@ -4,12 +4,13 @@ client saw (RST vs empty reply vs status and body, timing) and what the journal 
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
 import requests
 
-from proxies.testing import set_rules
+from proxies.testing import clear_rules, set_rules
 from tests.proxies.conftest import as_json, journal_of
 
 FORM = {"amount": "1299", "currency": "usd", "payment_method": "pm_card_visa", "metadata[order_id]": "ord_1"}
@@ -66,6 +67,28 @@ def test_hang_holds_until_the_client_gives_up(proxy, control, upstream):
     assert 0.6 <= time.monotonic() - t0 < 1.5
     rec = only(journal_of(proxy, "hang"))
     assert rec["status"] is None and rec["error"] == "timeout"
+    assert upstream.received == []
+
+
+def test_clearing_the_rules_ends_a_hang_the_client_never_gave_up_on(proxy, control, upstream):
+    set_rules(control, [{"fault": "hang"}], scenario="hang-patient")
+    errors = []
+
+    def patient_client():
+        try:
+            post(proxy, timeout=30)
+        except requests.RequestException as exc:
+            errors.append(exc)
+
+    client = threading.Thread(target=patient_client)
+    client.start()
+    time.sleep(0.5)  # the request reaches the proxy and is held (nothing observable marks that moment)
+    assert client.is_alive()
+    clear_rules(control)
+    client.join(10)
+    assert not client.is_alive() and len(errors) == 1  # the client got an empty reply, not a hang
+    rec = only(journal_of(proxy, "hang-patient"))
+    assert rec["error"] == "timeout" and rec["status"] is None and rec["ended_by"] == "rules_replaced"
     assert upstream.received == []
 
 
