@@ -106,13 +106,26 @@ def money_for(gateway_url: str, order_id: str) -> dict:
     return by_order.get(order_id, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
 
 
-def exchanges_for(journal_path, order_id: str, path_prefix: str = "/v1/payment_intents") -> list[dict]:
-    """Journal records of POSTs carrying this order id (flushed as each exchange ends)."""
-    if not journal_path.exists():
-        return []
-    return [r for r in read_journal(journal_path)
-            if r.get("method") == "POST" and r.get("path", "").startswith(path_prefix)
-            and ((r.get("request") or {}).get("metadata") or {}).get("order_id") == order_id]
+def exchanges_for(journal_path, order_id: str, path_prefix: str = "/v1/payment_intents",
+                  settle_s: float = 0.3) -> list[dict]:
+    """Journal records of POSTs carrying this order id. The proxy writes a record as its exchange
+    ends, which can be a moment after the merchant has answered: read until the list has not
+    changed for settle_s."""
+
+    def read() -> list[dict]:
+        if not journal_path.exists():
+            return []
+        return [r for r in read_journal(journal_path)
+                if r.get("method") == "POST" and r.get("path", "").startswith(path_prefix)
+                and ((r.get("request") or {}).get("metadata") or {}).get("order_id") == order_id]
+
+    records, stable_since, deadline = read(), time.monotonic(), time.monotonic() + 10
+    while time.monotonic() - stable_since < settle_s and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = read()
+        if len(now) != len(records):
+            records, stable_since = now, time.monotonic()
+    return records
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
