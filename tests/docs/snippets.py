@@ -8,6 +8,11 @@
     ```yaml            parsed; a scenario (has `cause`) or a target file (has `checkout`) is also
                        validated by paychaos's own loaders
     ```yaml fragment   parsed only (a piece of a larger file)
+    ```python          compiled (a sketch may use names it does not define)
+    ```toml            parsed
+    ```ini             parsed as pytest parses it: no comment after a value (pytest keeps it)
+    ```json            parsed
+    ```json sketch     the shape of a document, not parsed
     ```console / ```text   output shown to the reader, not checked
 """
 
