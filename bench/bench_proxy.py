@@ -75,27 +75,37 @@ def wrk(url: str, connections: int, duration: int) -> dict:
     return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": int(errors.group(1)) if errors else 0}
 
 
-def burst_latencies(url: str, flows: int = 100, rounds: int = 5) -> list[float]:
-    """`rounds` bursts of `flows` concurrent requests (one per connection), latencies in ms. Bursts
-    keep 100 flows in the proxy at once without asking more throughput than it has."""
+def flow_latencies(url: str, *, flows: int = 100, seconds: float = 8.0, pause_s: float = 0.0) -> list[float]:
+    """`flows` concurrent flows, each on its own keep-alive connection, starts staggered over the
+    first second, each sending requests one after another (with `pause_s` between them) for
+    `seconds`. Latencies in ms. With the fault, 100 flows held for the delay are 100 flows in the
+    proxy at once; the baseline paces the same flows to the same request rate without the fault."""
     import asyncio
+    import random
 
     import aiohttp
 
     async def run() -> list[float]:
         out: list[float] = []
-        conn = aiohttp.TCPConnector(limit=flows, force_close=True)
+        stop = time.perf_counter() + seconds
+        conn = aiohttp.TCPConnector(limit=flows)
         async with aiohttp.ClientSession(connector=conn) as session:
-            async def one() -> float:
-                t0 = time.perf_counter()
-                async with session.get(url) as resp:
-                    await resp.read()
-                return (time.perf_counter() - t0) * 1000
-            for _ in range(rounds):
-                out += await asyncio.gather(*(one() for _ in range(flows)))
-                await asyncio.sleep(0.5)
-        return out
+            async def flow(i: int) -> None:
+                await asyncio.sleep(random.Random(i).random())
+                while time.perf_counter() < stop:
+                    t0 = time.perf_counter()
+                    async with session.get(url) as resp:
+                        await resp.read()
+                    out.append((time.perf_counter() - t0) * 1000)
+                    if pause_s:
+                        await asyncio.sleep(pause_s)
+            await asyncio.gather(*(flow(i) for i in range(flows)))
+        return out[flows:]  # drop each flow's first request (connection set-up)
     return asyncio.run(run())
+
+
+def median_run(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -117,6 +127,9 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--connections", type=int, default=20)
     ap.add_argument("--delay-ms", type=float, default=200.0)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating bare/addon rounds")
+    ap.add_argument("--accuracy-delay-ms", type=float, default=1000.0,
+                    help="delay injected for the accuracy run (100 flows held at once)")
     ap.add_argument("--processes", type=int, default=2, help="most proxy processes in the scaling run")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -129,23 +142,28 @@ def main() -> int:
     with start_service("upstream", [sys.executable, "-c", UPSTREAM]) as up:
         path = "/v1/payment_intents/pi_1"
         rows.append(line("direct", wrk(up.url + path, args.connections, args.duration)))
+        # Bare mitmdump and the addon run side by side, alternating, so both see the same machine.
         with start_service("mitmdump", [mitmdump, "-q", "-s", os.path.join(tmp, "ready.py"),
                                         "--mode", f"reverse:{up.url}@127.0.0.1:0",
-                                        "--set", "connection_strategy=lazy"]) as md:
-            bare = wrk(md.url + path, args.connections, args.duration)
-        rows.append(line("bare mitmdump 11.0.2", bare))
-        with running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
+                                        "--set", "connection_strategy=lazy"]) as md, \
+                running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
             set_rules(px.info["control"], IDLE_RULES, scenario="bench-idle")
-            addon = wrk(px.url + path, args.connections, args.duration)
-            rows.append(line(f"paychaos addon, {len(IDLE_RULES)} idle rules, journal on", addon))
+            pairs = [(wrk(md.url + path, args.connections, args.duration),
+                      wrk(px.url + path, args.connections, args.duration)) for _ in range(args.rounds)]
+            bare = median_run([b for b, _ in pairs])
+            addon = median_run([a for _, a in pairs])
+            rows.append(line(f"bare mitmdump 11.0.2 (median of {args.rounds})", bare))
+            rows.append(line(f"paychaos addon, {len(IDLE_RULES)} idle rules, journal on (median of {args.rounds})",
+                             addon))
             set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.delay_ms,
                                                                            "distribution": "fixed"}}])
             lat = wrk(px.url + path, 100, args.duration)
             rows.append(line(f"paychaos latency {args.delay_ms:g} ms, 100 connections (saturating)", lat))
-            with_delay = burst_latencies(px.url + path)
-            clear = {"rules": []}
-            set_rules(px.info["control"], clear["rules"])
-            baseline = burst_latencies(px.url + path)
+            set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.accuracy_delay_ms,
+                                                                           "distribution": "fixed"}}])
+            with_delay = flow_latencies(px.url + path)
+            set_rules(px.info["control"], [])
+            baseline = flow_latencies(px.url + path, pause_s=args.accuracy_delay_ms / 1000)
         scaling = []
         for n in range(1, args.processes + 1):
             with ExitStackProxies(up.url, n, tmp) as urls:
@@ -157,11 +175,16 @@ def main() -> int:
           "proxy and upstream on the same machine):\n")
     print("| setup | req/s | p50 ms | p99 ms |\n|---|---|---|---|")
     print("\n".join(rows))
-    print(f"\naddon / bare mitmdump throughput: {addon['rps'] / bare['rps'] * 100:.0f}%")
-    print(f"injected {args.delay_ms:g} ms, bursts of 100 concurrent flows: p50 {pct(with_delay, 50):.1f} ms, "
-          f"p99 {pct(with_delay, 99):.1f} ms; same bursts without the fault: p50 {pct(baseline, 50):.1f} ms, "
-          f"p99 {pct(baseline, 99):.1f} ms; p99 excess over delay + baseline p99: "
-          f"{pct(with_delay, 99) - args.delay_ms - pct(baseline, 99):+.1f} ms")
+    ratios = sorted(a["rps"] / b["rps"] for b, a in pairs)
+    print(f"\naddon / bare mitmdump throughput: {addon['rps'] / bare['rps'] * 100:.0f}% (medians); "
+          f"per round: {', '.join(f'{r * 100:.0f}%' for r in ratios)}")
+    over = [v - args.accuracy_delay_ms for v in with_delay]
+    print(f"latency accuracy, {args.accuracy_delay_ms:g} ms injected into 100 concurrent flows "
+          f"({len(over)} requests): observed minus requested p50 {pct(over, 50):+.1f} ms, "
+          f"p99 {pct(over, 99):+.1f} ms, max {max(over):+.1f} ms; the same flows at the same rate without "
+          f"the fault (the proxy's own cost): p50 {pct(baseline, 50):.1f} ms, p99 {pct(baseline, 99):.1f} ms; "
+          f"injected delay beyond that cost: p50 {pct(over, 50) - pct(baseline, 50):+.1f} ms, "
+          f"p99 {pct(over, 99) - pct(baseline, 99):+.1f} ms")
     print("\nScaling over proxy processes (load split evenly):")
     for n, rps in scaling:
         print(f"  {n} process(es): {rps:.0f} req/s")

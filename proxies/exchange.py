@@ -133,7 +133,10 @@ class FlowExchange:
         self.respond(200, {"received": True, "paychaos": "webhook_reorder"})
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        """Hold the exchange until `seconds` after the request arrived: time the proxy already spent
+        on it (queueing behind other flows on a busy event loop) counts toward the delay."""
+        arrived = self.flow.request.timestamp_end or self.flow.request.timestamp_start or time.time()
+        await asyncio.sleep(max(0.0, arrived + seconds - time.time()))
 
 
 def new_state(flow: http.HTTPFlow, *, journal_id: str, seq: int, scenario: str | None, upstream: str,
