@@ -1,0 +1,70 @@
+"""The import rules of docs/ARCHITECTURE.md ("Layers: who may import whom"), checked on the source."""
+
+from __future__ import annotations
+
+import ast
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# package (glob) -> what it may import of paychaos (globs); anything of paychaos not listed is a violation
+ALLOWED = {
+    "simulator.common*": [],
+    "simulator.gateway*": ["simulator.common*"],
+    "simulator.merchants*": ["simulator.common*"],
+    "proxies*": ["proxies*", "simulator.common*", "simulator.scenario.model"],
+    "simulator.scenario*": ["simulator.common*", "simulator.scenario*", "proxies.rules", "proxies.faults*"],
+    "simulator.observations": ["simulator.scenario.model"],
+    "simulator.target": ["simulator.common*", "simulator.scenario*"],
+    "simulator.driver": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.observations"],
+    "simulator.scoring*": ["simulator.common*", "simulator.scenario*", "simulator.observations",
+                           "simulator.scoring*"],
+    "simulator.reporting*": ["simulator", "simulator.common*", "simulator.scoring*", "simulator.reporting*",
+                             "simulator.observations"],
+    "simulator.runner*": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.driver",
+                          "simulator.observations", "simulator.runner*", "proxies.journal"],
+}
+
+
+def modules():
+    for path in sorted([*ROOT.glob("simulator/**/*.py"), *ROOT.glob("proxies/**/*.py")]):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        yield name, path
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def rule_for(module: str) -> list[str] | None:
+    """What the module's layer may import: the list above plus the layer's own modules."""
+    matches = [pattern for pattern in ALLOWED if fnmatch(module, pattern)]
+    if not matches:
+        return None
+    own = max(matches, key=len)
+    return [*ALLOWED[own], own]
+
+
+@pytest.mark.parametrize("module,path", list(modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_module_imports_only_what_its_layer_may(module, path):
+    allowed = rule_for(module)
+    if allowed is None:
+        return  # the top layers (cli, pytest plugin, load) may import any part
+    ours = {m for m in imports_of(path) if m.split(".")[0] in ("simulator", "proxies")}
+    bad = sorted(m for m in ours if not any(fnmatch(m, a) for a in allowed))
+    assert not bad, f"{module} imports {bad}; its layer may import {allowed}"
+
+
+@pytest.mark.parametrize("module,path", list(modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_nothing_imported_in_process_imports_locust(module, path):
+    """Locust monkey-patches the process with gevent: it runs only as a subprocess (scenarios/load)."""
+    assert not any(m == "locust" or m.startswith("locust.") for m in imports_of(path)), module
