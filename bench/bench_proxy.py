@@ -66,13 +66,41 @@ IDLE_RULES = [
 ]
 
 
-def wrk(url: str, connections: int, duration: int) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+# A payment as the stripe SDK sends it: form body with brackets, a key, an idempotency key per request.
+POST_LUA = textwrap.dedent("""
+    wrk.method = "POST"
+    wrk.body = "amount=1299&currency=usd&payment_method=pm_card_visa&confirm=true&metadata[order_id]=ord_1"
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    wrk.headers["Authorization"] = "Bearer sk_test_bench"
+    counter = 0
+    request = function()
+      counter = counter + 1
+      wrk.headers["Idempotency-Key"] = "bench-" .. counter
+      return wrk.format(nil, nil, nil, nil)
+    end
+""")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, connections: int, duration: int, script: str | None = None, pid: int | None = None) -> dict:
+    """One wrk run; with `pid`, also the CPU that process spent per request (steadier than req/s on a
+    shared machine: it does not depend on how much of a core the process was given)."""
+    extra = ["-s", script] if script else []
+    cpu0 = cpu_seconds(pid) if pid else 0.0
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
                          capture_output=True, text=True, timeout=duration + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": int(errors.group(1)) if errors else 0}
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu_us = (cpu_seconds(pid) - cpu0) / max(requests_done, 1) * 1e6 if pid else None
+    return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": int(errors.group(1)) if errors else 0,
+            "cpu_us": cpu_us}
 
 
 def flow_latencies(url: str, *, flows: int = 100, seconds: float = 8.0, pause_s: float = 0.0) -> list[float]:
@@ -137,6 +165,9 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="paychaos-bench-")
     with open(os.path.join(tmp, "ready.py"), "w") as fh:
         fh.write(READY_ADDON)
+    post_lua = os.path.join(tmp, "post.lua")
+    with open(post_lua, "w") as fh:
+        fh.write(POST_LUA)
     mitmdump = os.path.join(os.path.dirname(sys.executable), "mitmdump")
     rows = []
     with start_service("upstream", [sys.executable, "-c", UPSTREAM]) as up:
@@ -148,13 +179,20 @@ def main() -> int:
                                         "--set", "connection_strategy=lazy"]) as md, \
                 running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
             set_rules(px.info["control"], IDLE_RULES, scenario="bench-idle")
-            pairs = [(wrk(md.url + path, args.connections, args.duration),
-                      wrk(px.url + path, args.connections, args.duration)) for _ in range(args.rounds)]
-            bare = median_run([b for b, _ in pairs])
-            addon = median_run([a for _, a in pairs])
-            rows.append(line(f"bare mitmdump 11.0.2 (median of {args.rounds})", bare))
-            rows.append(line(f"paychaos addon, {len(IDLE_RULES)} idle rules, journal on (median of {args.rounds})",
-                             addon))
+            md_pid, px_pid = md.proc.pid, px.proc.pid
+            pairs = [(wrk(md.url + path, args.connections, args.duration, pid=md_pid),
+                      wrk(px.url + path, args.connections, args.duration, pid=px_pid)) for _ in range(args.rounds)]
+            post = "/v1/payment_intents"
+            post_pairs = [(wrk(md.url + post, args.connections, args.duration, post_lua, pid=md_pid),
+                           wrk(px.url + post, args.connections, args.duration, post_lua, pid=px_pid))
+                          for _ in range(args.rounds)]
+            bare, addon = median_run([b for b, _ in pairs]), median_run([a for _, a in pairs])
+            bare_post, addon_post = median_run([b for b, _ in post_pairs]), median_run([a for _, a in post_pairs])
+            idle = f"{len(IDLE_RULES)} idle rules, journal on"
+            rows.append(line(f"bare mitmdump 11.0.2, GET (median of {args.rounds})", bare))
+            rows.append(line(f"paychaos addon, {idle}, GET (median of {args.rounds})", addon))
+            rows.append(line(f"bare mitmdump 11.0.2, payment POST (median of {args.rounds})", bare_post))
+            rows.append(line(f"paychaos addon, {idle}, payment POST (median of {args.rounds})", addon_post))
             set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.delay_ms,
                                                                            "distribution": "fixed"}}])
             lat = wrk(px.url + path, 100, args.duration)
@@ -174,10 +212,15 @@ def main() -> int:
     print(f"Throughput and latency ({args.connections} connections, {args.duration} s each, wrk -t2, "
           "proxy and upstream on the same machine):\n")
     print("| setup | req/s | p50 ms | p99 ms |\n|---|---|---|---|")
-    print("\n".join(rows))
-    ratios = sorted(a["rps"] / b["rps"] for b, a in pairs)
-    print(f"\naddon / bare mitmdump throughput: {addon['rps'] / bare['rps'] * 100:.0f}% (medians); "
-          f"per round: {', '.join(f'{r * 100:.0f}%' for r in ratios)}")
+    print("\n".join(rows) + "\n")
+    for kind, runs, b, a in (("GET", pairs, bare, addon), ("payment POST", post_pairs, bare_post, addon_post)):
+        ratios = sorted(x["rps"] / y["rps"] for y, x in runs)
+        cpu_b = sorted(y["cpu_us"] for y, _ in runs)[len(runs) // 2]
+        cpu_a = sorted(x["cpu_us"] for _, x in runs)[len(runs) // 2]
+        print(f"addon / bare mitmdump throughput, {kind}: {a['rps'] / b['rps'] * 100:.0f}% (medians); "
+              f"per round: {', '.join(f'{r * 100:.0f}%' for r in ratios)}; proxy CPU per request: bare "
+              f"{cpu_b:.0f} us, addon {cpu_a:.0f} us, so the addon keeps {cpu_b / cpu_a * 100:.0f}% of bare "
+              f"mitmdump's capacity")
     over = [v - args.accuracy_delay_ms for v in with_delay]
     print(f"latency accuracy, {args.accuracy_delay_ms:g} ms injected into 100 concurrent flows "
           f"({len(over)} requests): observed minus requested p50 {pct(over, 50):+.1f} ms, "
