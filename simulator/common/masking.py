@@ -1,4 +1,5 @@
-"""Card numbers never appear whole: keep the first six and last four digits at most."""
+"""Card numbers: never shown whole (keep the first six and last four digits at most), found in free
+text, and checked with the Luhn algorithm. The one place for these rules."""
 
 from __future__ import annotations
 
@@ -6,6 +7,30 @@ import re
 
 # 12 to 19 digits, optionally grouped by spaces or dashes, not part of a longer number.
 _PAN = re.compile(r"(?<![\d])(?:\d[ -]?){11,18}\d(?![\d])")
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check over a string of digits (anything else in it is ignored); false when empty."""
+    total, seen = 0, 0
+    for ch in reversed(digits):
+        if not ch.isdigit():
+            continue
+        d = ord(ch) - 48
+        if seen % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+        seen += 1
+    return seen > 0 and total % 10 == 0
+
+
+def whole_card_numbers(text: str) -> list[str]:
+    """Card-number-like runs of 12 to 19 digits that pass the Luhn check (masked ones never do)."""
+    found = []
+    for m in _PAN.finditer(text or ""):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 12 <= len(digits) <= 19 and luhn_ok(digits):
+            found.append(m.group(0))
+    return found
 
 
 def mask_pan(number: str) -> str:
@@ -21,8 +46,8 @@ def mask_text(text: str) -> str:
 
 
 def count_pans(text: str) -> int:
-    """How many card-number-like runs of digits the text holds (before masking it)."""
-    return len(_PAN.findall(text))
+    """How many whole card numbers the text holds (before masking it)."""
+    return len(whole_card_numbers(text))
 
 
 def mask_obj(value):

@@ -12,6 +12,7 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
+from simulator.common.masking import luhn_ok
 from simulator.gateway.errors import StripeError
 
 TRY_AGAIN = "try_again_later"
@@ -121,18 +122,6 @@ def brand(number: str) -> str:
     if number.startswith("6"):
         return "discover"
     return "unknown"
-
-
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
 
 
 @functools.lru_cache(maxsize=4096)

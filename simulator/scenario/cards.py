@@ -63,18 +63,6 @@ TEST_CARDS: dict[str, TestCard] = {name: card for card in _CARDS for name in _sp
 CANONICAL_TOKENS: tuple[str, ...] = tuple(card.token for card in _CARDS)
 
 
-def luhn_ok(number: str) -> bool:
-    digits = [int(d) for d in number if d.isdigit()]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return bool(digits) and total % 10 == 0
-
-
 def break_luhn(number: str) -> str:
     """The same number with its last digit changed, so the Luhn check fails (a typo).
 

@@ -6,27 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_PAN = re.compile(r"(?<![\d])(?:\d[ -]?){11,18}\d(?![\d])")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def whole_card_numbers(text: str) -> list[str]:
-    """Card-number-like runs of digits that pass the Luhn check (masked ones never do: '*')."""
-    found = []
-    for m in _PAN.finditer(text or ""):
-        digits = re.sub(r"\D", "", m.group(0))
-        if 12 <= len(digits) <= 19 and luhn_ok(digits):
-            found.append(m.group(0))
-    return found
+from simulator.common.masking import whole_card_numbers
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-from simulator.common.masking import count_pans, mask_obj, mask_pan, mask_text
+from simulator.common.masking import count_pans, luhn_ok, mask_obj, mask_pan, mask_text, whole_card_numbers
 
 
 def test_mask_pan_keeps_first_six_and_last_four():
@@ -20,3 +20,10 @@ def test_mask_obj_walks_nested_structures():
 def test_count_pans_counts_whole_card_numbers_only():
     assert count_pans("card 4242424242424242 and 5555 5555 5555 4444, order 12345") == 2
     assert count_pans("424242******4242") == 0
+
+
+def test_luhn_and_whole_card_numbers():
+    assert luhn_ok("4242424242424242") and luhn_ok("4000 0000 0000 0002")
+    assert not luhn_ok("4242424242424241") and not luhn_ok("")
+    assert whole_card_numbers("pay 4242 4242 4242 4242 or 4242424242424241, ref 1234567890123") == [
+        "4242 4242 4242 4242"]

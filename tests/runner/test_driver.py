@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
+from simulator.common.masking import luhn_ok
 from simulator.driver import Driver, allocate, payment_for, plan_customers
-from simulator.scenario.cards import luhn_ok
 from simulator.scenario.model import Action, Cause, Customers, Scenario
 from simulator.target import Call, Outcome, Target
 

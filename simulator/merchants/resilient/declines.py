@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from simulator.common.masking import luhn_ok
 from simulator.merchants.checkout_input import RawCard
 
 _BY_CODE = {
@@ -35,16 +36,6 @@ def decline_reason(code: str | None, decline_code: str | None) -> str:
 
 def is_hard(reason: str) -> bool:
     return reason not in SOFT
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def check_card(card: RawCard, today: dt.date | None = None) -> str | None:
