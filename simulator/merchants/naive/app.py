@@ -8,11 +8,12 @@ import logging
 import requests
 
 from simulator.common.masking import mask_text
-from simulator.merchants.checkout_input import CheckoutInput, CheckoutInputError, parse_checkout
+from simulator.merchants.checkout_input import CheckoutInput
 from simulator.merchants.config import MerchantConfig
 from simulator.merchants.lexicon import message
 from simulator.merchants.orders import OrderStore
-from simulator.merchants.server import Request, Route, bad_request
+from simulator.merchants.routes import order_routes
+from simulator.merchants.server import Request, Route
 
 log = logging.getLogger("paychaos.merchant.naive")
 
@@ -113,31 +114,8 @@ class NaiveMerchant:
 
 def build_routes(config: MerchantConfig) -> tuple[list[Route], NaiveMerchant]:
     merchant = NaiveMerchant(config)
-
-    def checkout(req: Request):
-        try:
-            inp = parse_checkout(req.json())
-        except (CheckoutInputError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return bad_request(f"bad checkout request: {exc}")
-        return 200, merchant.checkout(inp)
-
-    def order_status(req: Request):
-        order = merchant.store.get(req.params["order_id"])
-        if order is None:
-            return 404, {"order_id": req.params["order_id"], "status": "unknown", "error": "unknown order"}
-        with merchant.store.lock:
-            return 200, order.public()
-
-    def cancel(req: Request):
-        answer = merchant.cancel(req.params["order_id"])
-        if answer is None:
-            return 404, {"order_id": req.params["order_id"], "status": "unknown", "error": "unknown order"}
-        return 200, answer
-
     return [
-        Route("POST", "/checkout", checkout),
-        Route("GET", "/orders/{order_id}", order_status),
-        Route("POST", "/orders/{order_id}/cancel", cancel),
+        *order_routes(merchant),
         Route("POST", "/webhooks/stripe", merchant.webhook),
         Route("GET", "/health", lambda req: (200, {"ok": True, "merchant": "naive"})),
     ], merchant
