@@ -23,7 +23,7 @@ from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, ReverseMode
 from proxies import control
 from proxies.exchange import ExchangeState, FlowExchange, new_state
 from proxies.journal import JournalWriter, response_summary, webhook_event
-from proxies.rules import Candidate, RuleSet, parse_rules
+from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
 from proxies.trickle import HEADER as TRICKLE_HEADER
 from proxies.trickle import Job, TrickleServer
 from simulator.common.errors import InputError
@@ -376,7 +376,7 @@ def load_scenario_rules(path: str, seed: int = 0) -> RuleSet:
         raise InputError(f"not valid YAML: {exc}", file=path) from None
     if not isinstance(doc, dict):
         raise InputError("a scenario must be a mapping", file=path, valid="name:, cause:, faults: [...]")
-    rules = parse_rules(doc.get("faults"), source=path)
+    rules = parse_rules(apply_phases(doc.get("faults"), doc.get("phases"), source=path), source=path)
     scenario_seed = doc.get("seed", 1) if isinstance(doc.get("seed", 1), int) else 1
     name = doc.get("name") if isinstance(doc.get("name"), str) else os.path.splitext(os.path.basename(path))[0]
     return RuleSet(rules, seed=seed or scenario_seed, scenario=name)

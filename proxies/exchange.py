@@ -49,7 +49,9 @@ class ExchangeState:
     extra_faults: list[dict] = field(default_factory=list)
 
     def faults(self) -> list[dict]:
-        return self.extra_faults + [{"fault": f.rule.fault, "rule": f.rule.id} for f in self.firings]
+        return self.extra_faults + [{"fault": f.rule.fault, "rule": f.rule.id,
+                                     **({"phase": f.rule.phase} if f.rule.phase else {})}
+                                    for f in self.firings]
 
 
 class FlowExchange:

@@ -22,7 +22,8 @@ from simulator.scenario.model import FaultRule, Match, Window
 
 UPSTREAMS = ("primary", "backup", "webhooks")
 GATEWAY_UPSTREAMS = ("primary", "backup")
-RULE_KEYS = ("fault", "params", "match", "probability", "window", "times", "every", "id")
+RULE_KEYS = ("fault", "params", "match", "probability", "window", "phase", "times", "every", "id")
+PHASE_KEYS = ("name", "duration_s")
 MATCH_KEYS = ("upstream", "method", "path")
 FIELD_KEYS = ("payment_method", "amount", "currency", "customer", "capture_method", "confirm",
               "description", "payment_intent", "charge", "event.type")
@@ -48,6 +49,54 @@ def parse_rules(raw_list: Any, *, source: str, field: str = "faults") -> list[Fa
     return rules
 
 
+def apply_phases(raw_faults: Any, raw_phases: Any, *, source: str) -> Any:
+    """A scenario's `phases:` are consecutive named spans from its start (the last may be open-ended);
+    a rule's `phase: NAME` takes that span as its window. Returns the `faults:` list with the windows
+    filled in, for `parse_rules` (and the proxy's control API) to read as usual."""
+    if raw_phases is None:
+        return raw_faults
+    form = "[{name: NAME, duration_s: SECONDS}, ...] (the last may leave out duration_s)"
+    if not isinstance(raw_phases, list) or not raw_phases:
+        raise InputError("must be a non-empty list of phases", file=source, field="phases", valid=form)
+    windows: dict[str, dict] = {}
+    start = 0.0
+    for i, phase in enumerate(raw_phases):
+        where = f"phases[{i}]"
+        if not isinstance(phase, dict) or set(phase) - set(PHASE_KEYS):
+            raise InputError(f"{phase!r} is not a phase", file=source, field=where, valid=form)
+        name = phase.get("name")
+        if not isinstance(name, str) or not name or name in windows:
+            raise InputError(f"{name!r} is not a new phase name", file=source, field=f"{where}.name",
+                             valid="a name used once")
+        last = i == len(raw_phases) - 1
+        if "duration_s" not in phase and last:
+            windows[name] = {"start_s": start}
+            break
+        duration = _number(phase.get("duration_s"), source=source, field=f"{where}.duration_s", lo=0.0,
+                           valid="seconds > 0 (only the last phase may leave it out)")
+        if duration <= 0:
+            raise InputError(f"{duration:g} is not a duration", file=source, field=f"{where}.duration_s",
+                             valid="seconds > 0")
+        windows[name] = {"start_s": start, "end_s": start + duration}
+        start += duration
+    if not isinstance(raw_faults, list):
+        return raw_faults
+    out = []
+    for i, raw in enumerate(raw_faults):
+        if isinstance(raw, dict) and "phase" in raw:
+            where = f"faults[{i}]"
+            if "window" in raw:
+                raise InputError("give a phase or a window, not both", file=source, field=f"{where}.phase",
+                                 valid="phase: NAME or window: {start_s, end_s}")
+            name = raw["phase"]
+            if name not in windows:
+                raise InputError(f"unknown phase {name!r}{did_you_mean(str(name), windows)}", file=source,
+                                 field=f"{where}.phase", valid=", ".join(windows))
+            raw = {**raw, "window": windows[name]}
+        out.append(raw)
+    return out
+
+
 def parse_rule(raw: Any, *, source: str, field: str, default_id: str) -> FaultRule:
     if isinstance(raw, str):
         raw = {"fault": raw}
@@ -67,11 +116,15 @@ def parse_rule(raw: Any, *, source: str, field: str, default_id: str) -> FaultRu
     times = _count(raw.get("times"), source=source, field=f"{field}.times")
     every = _count(raw.get("every"), source=source, field=f"{field}.every")
     window = _parse_window(raw.get("window"), source=source, field=f"{field}.window")
+    phase = raw.get("phase")
+    if phase is not None and (window is None or not isinstance(phase, str)):
+        raise InputError(f"phase {phase!r} is not one of the scenario's phases", file=source,
+                         field=f"{field}.phase", valid="a name from the scenario's `phases:` list")
     rule_id = raw.get("id", default_id)
     if not isinstance(rule_id, str) or not rule_id:
         raise InputError(f"{rule_id!r} is not a name", file=source, field=f"{field}.id", valid="a short string")
     return FaultRule(fault=fault.name, params=_params_dict(fault), match=match, probability=probability,
-                     window=window, times=times, every=every, id=rule_id)
+                     window=window, times=times, every=every, id=rule_id, phase=phase)
 
 
 def _params_dict(fault: Fault) -> dict:
@@ -171,6 +224,8 @@ def rule_to_dict(rule: FaultRule) -> dict:
         out["probability"] = rule.probability
     if rule.window:
         out["window"] = {"start_s": rule.window.start_s, "end_s": rule.window.end_s}
+    if rule.phase:
+        out["phase"] = rule.phase
     for key in ("times", "every"):
         if getattr(rule, key) is not None:
             out[key] = getattr(rule, key)

@@ -26,7 +26,8 @@ from simulator.scenario.model import (
 
 BUILTIN_DIR = builtin_scenarios_dir()
 
-TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "faults", "expect")
+TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "phases", "faults",
+            "expect")
 CUSTOMER_KEYS = ("count", "locale", "cards", "amount_min", "amount_max", "currency", "concurrency", "timeout_s")
 EXPECT_KEYS = ("threshold", "answer_budget_s", "max_gateway_calls_per_checkout", "prompt", "outcome")
 OUTCOMES = ("paid", "failed", "pending")
@@ -77,7 +78,7 @@ def parse_scenario(data, *, file: str) -> Scenario:
                         valid="lower-case letters, digits, '-' and '_', e.g. gateway-outage-full")
     cause = Cause(top.choice("cause", [c.value for c in Cause]))
     customers = _customers(top)
-    fault_specs = top.list("faults", [])
+    fault_specs = _with_phases(top.list("faults", []), data.get("phases"), file)
     return Scenario(
         name=name,
         cause=cause,
@@ -164,6 +165,13 @@ def _actions(top: Section) -> list[Action]:
                             field=join("actions", i), valid=valid)
         actions.append(Action(name))
     return actions
+
+
+def _with_phases(specs: list, phases, file: str) -> list:
+    """The `faults:` list with each `phase: NAME` given its phase's window (what the proxy is sent)."""
+    from proxies.rules import apply_phases
+
+    return apply_phases(specs, phases, source=file)
 
 
 def _faults(specs: list, file: str) -> list:

@@ -61,6 +61,7 @@ class FaultRule:
     times: int | None = None
     every: int | None = None          # every Nth matching exchange
     id: str | None = None             # r1, r2, ... when not given
+    phase: str | None = None          # the scenario phase whose span became `window` (a label)
 
 
 LOCALES = ("en_US", "zh_CN")

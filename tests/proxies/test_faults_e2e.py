@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from proxies.rules import apply_phases
 from proxies.testing import clear_rules, set_rules
 from tests.proxies.conftest import as_json, journal_of
 
@@ -212,3 +213,17 @@ def test_card_numbers_are_masked_in_the_journal(proxy, control):
     rec = only(journal_of(proxy, "pan"))
     assert rec["request"]["card"] == "400000******9995"
     assert "4000000000009995" not in open(proxy.info["journal"]).read()
+
+
+def test_phases_switch_a_fault_on_and_off_and_label_the_journal(proxy, control):
+    phases = [{"name": "healthy", "duration_s": 1}, {"name": "outage", "duration_s": 1}, {"name": "recovery"}]
+    faults = apply_phases([{"fault": "http_error", "params": {"status": 503}, "phase": "outage"}], phases,
+                          source="phased.yaml")
+    set_rules(control, faults, scenario="phased")
+    t0, statuses = time.monotonic(), []
+    for at_s in (0.0, 1.4, 2.4):  # in the middle of each phase, well clear of the boundaries
+        time.sleep(max(0.0, t0 + at_s - time.monotonic()))
+        statuses.append(post(proxy).status_code)
+    assert statuses == [200, 503, 200]
+    records = journal_of(proxy, "phased", n=3)
+    assert [r["faults"] for r in records] == [[], [{"fault": "http_error", "rule": "r1", "phase": "outage"}], []]

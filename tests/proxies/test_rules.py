@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from proxies.faults import REGISTRY
-from proxies.rules import Candidate, RuleSet, parse_rules, rule_to_dict
+from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
 from simulator.common.errors import InputError
 
 
@@ -99,3 +99,37 @@ def test_dice_are_reproducible_from_the_seed():
     assert pattern(7) == pattern(7)
     assert pattern(7) != pattern(8)
     assert 30 < sum(pattern(7)) < 90
+
+
+PHASES = [{"name": "healthy", "duration_s": 5}, {"name": "outage", "duration_s": 10}, {"name": "recovery"}]
+
+
+def test_a_phase_gives_its_rule_the_phase_window():
+    raw = apply_phases([{"fault": "reset", "phase": "outage"}, {"fault": "close", "phase": "recovery"},
+                        {"fault": "hang"}], PHASES, source="s.yaml")
+    rules = parse_rules(raw, source="s.yaml")
+    assert [(r.phase, r.window.start_s, r.window.end_s) for r in rules[:2]] == [("outage", 5, 15),
+                                                                              ("recovery", 15, None)]
+    assert rules[2].window is None and rule_to_dict(rules[0])["phase"] == "outage"
+    rs = RuleSet(rules)
+    rs._clock0 -= 6  # six seconds into the scenario: the outage phase
+    assert [f.rule.id for f in rs.decide(candidate())] == ["r1", "r3"]
+
+
+@pytest.mark.parametrize("faults, phases, field, needle", [
+    ([{"fault": "reset", "phase": "outgae"}], PHASES, "faults[0].phase", "did you mean 'outage'"),
+    ([{"fault": "reset", "phase": "outage", "window": {"start_s": 1}}], PHASES, "faults[0].phase", "not both"),
+    ([{"fault": "reset"}], [{"name": "a"}, {"name": "b"}], "phases[0].duration_s", "only the last"),
+    ([{"fault": "reset"}], [{"name": "a", "duration_s": 1}, {"name": "a"}], "phases[1].name", "used once"),
+    ([{"fault": "reset"}], "outage", "phases", "non-empty list"),
+])
+def test_bad_phases_name_the_field(faults, phases, field, needle):
+    with pytest.raises(InputError) as err:
+        apply_phases(faults, phases, source="s.yaml")
+    assert err.value.field == field and needle in str(err.value)
+
+
+def test_a_phase_without_a_phases_list_is_an_error():
+    with pytest.raises(InputError) as err:
+        parse_rules([{"fault": "reset", "phase": "outage"}], source="s.yaml")
+    assert err.value.field == "faults[0].phase" and "phases" in str(err.value)
