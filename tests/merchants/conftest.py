@@ -107,10 +107,10 @@ def money_for(gateway_url: str, order_id: str) -> dict:
 
 
 def exchanges_for(journal_path, order_id: str, path_prefix: str = "/v1/payment_intents",
-                  settle_s: float = 0.3) -> list[dict]:
+                  settle_s: float = 0.3, at_least: int = 1) -> list[dict]:
     """Journal records of POSTs carrying this order id. The proxy writes a record as its exchange
-    ends, which can be a moment after the merchant has answered: read until the list has not
-    changed for settle_s."""
+    ends, which can be a moment after the merchant has answered: wait (up to 10 s) for `at_least`
+    records, then read until the list has not changed for settle_s."""
 
     def read() -> list[dict]:
         if not journal_path.exists():
@@ -120,7 +120,7 @@ def exchanges_for(journal_path, order_id: str, path_prefix: str = "/v1/payment_i
                 and ((r.get("request") or {}).get("metadata") or {}).get("order_id") == order_id]
 
     records, stable_since, deadline = read(), time.monotonic(), time.monotonic() + 10
-    while time.monotonic() - stable_since < settle_s and time.monotonic() < deadline:
+    while (len(records) < at_least or time.monotonic() - stable_since < settle_s) and time.monotonic() < deadline:
         time.sleep(0.05)
         now = read()
         if len(now) != len(records):

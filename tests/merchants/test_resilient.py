@@ -70,7 +70,7 @@ def test_raw_card_mistakes_are_caught_before_the_gateway(resilient, journal_path
         answer, _ = checkout(resilient.url, oid, token=None, card=card, locale=locale)
         assert answer["status"] == "failed" and phrase in answer["message"]
         assert "4242424242424241" not in str(answer)
-        assert exchanges_for(journal_path, oid, "/v1/") == []
+        assert exchanges_for(journal_path, oid, "/v1/", at_least=0) == []
 
 
 def test_raw_card_becomes_a_payment_method(resilient, primary_gateway):
