@@ -39,7 +39,7 @@ SLOW = """\
 name: slow-gateway
 cause: timeout
 description: Every gateway call is held for eight seconds.
-customers: {count: 3, cards: {pm_card_visa: 1}}
+customers: {count: 10, cards: {pm_card_visa: 1}}  # long enough that Ctrl-C lands mid-scenario
 faults:
   - fault: latency
     params: {delay_ms: 8000}
