@@ -159,7 +159,7 @@ class PaychaosAddon:
             return
         state.firings = self.rules.decide(Candidate(
             upstream=upstream, method=state.method, path=state.path, fields=state.request,
-            headers={k.lower(): v for k, v in flow.request.headers.items()},
+            headers=flow.request.headers,  # case-insensitive already; no per-request copy
             event_type=(event or {}).get("type")))
         flow.metadata["paychaos"]["faults"] = state.faults()
         for i, firing in enumerate(state.firings):
@@ -286,9 +286,10 @@ class PaychaosAddon:
 
     def _carries_live_key(self, flow: http.HTTPFlow) -> bool:
         req = flow.request
-        text = " ".join([authorization_text(req.headers.get("authorization", "")), req.path,
-                         (req.get_content(strict=False) or b"")[:65536].decode("utf-8", "replace")])
-        return carries_live_key(text)
+        body = (req.get_content(strict=False) or b"")[:65536]
+        if b"_live_" in body and carries_live_key(body.decode("utf-8", "replace")):
+            return True
+        return carries_live_key(authorization_text(req.headers.get("authorization", "")) + " " + req.path)
 
     def _respond_error(self, flow, state, status: int, type_: str, message: str, code: str) -> None:
         body = {"error": {"type": type_, "code": code, "message": message}}

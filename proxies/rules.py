@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,7 +243,7 @@ class Candidate:
     method: str
     path: str
     fields: dict                      # journal's key request fields (metadata as a dict)
-    headers: dict                     # lower-case names
+    headers: Mapping[str, str]        # looked up by lower-case name (mitmproxy's Headers ignore case)
     event_type: str | None = None
 
     def value(self, key: str) -> str | None:
