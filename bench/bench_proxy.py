@@ -98,9 +98,10 @@ def wrk(url: str, connections: int, duration: int, script: str | None = None, pi
     lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
-    cpu_us = (cpu_seconds(pid) - cpu0) / max(requests_done, 1) * 1e6 if pid else None
+    cpu_s = cpu_seconds(pid) - cpu0 if pid else None
+    cpu_us = cpu_s / max(requests_done, 1) * 1e6 if pid else None
     return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": int(errors.group(1)) if errors else 0,
-            "cpu_us": cpu_us}
+            "cpu_us": cpu_us, "cpu_s": cpu_s, "requests": requests_done}
 
 
 def flow_latencies(url: str, *, flows: int = 100, seconds: float = 8.0, pause_s: float = 0.0) -> list[float]:
@@ -155,7 +156,8 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--connections", type=int, default=20)
     ap.add_argument("--delay-ms", type=float, default=200.0)
-    ap.add_argument("--rounds", type=int, default=3, help="alternating bare/addon rounds")
+    ap.add_argument("--rounds", type=int, default=8, help="alternating bare/addon rounds")
+    ap.add_argument("--round-s", type=int, default=3, help="seconds per round of the bare/addon comparison")
     ap.add_argument("--accuracy-delay-ms", type=float, default=1000.0,
                     help="delay injected for the accuracy run (100 flows held at once)")
     ap.add_argument("--processes", type=int, default=2, help="most proxy processes in the scaling run")
@@ -180,19 +182,19 @@ def main() -> int:
                 running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
             set_rules(px.info["control"], IDLE_RULES, scenario="bench-idle")
             md_pid, px_pid = md.proc.pid, px.proc.pid
-            pairs = [(wrk(md.url + path, args.connections, args.duration, pid=md_pid),
-                      wrk(px.url + path, args.connections, args.duration, pid=px_pid)) for _ in range(args.rounds)]
+            pairs = [(wrk(md.url + path, args.connections, args.round_s, pid=md_pid),
+                      wrk(px.url + path, args.connections, args.round_s, pid=px_pid)) for _ in range(args.rounds)]
             post = "/v1/payment_intents"
-            post_pairs = [(wrk(md.url + post, args.connections, args.duration, post_lua, pid=md_pid),
-                           wrk(px.url + post, args.connections, args.duration, post_lua, pid=px_pid))
+            post_pairs = [(wrk(md.url + post, args.connections, args.round_s, post_lua, pid=md_pid),
+                           wrk(px.url + post, args.connections, args.round_s, post_lua, pid=px_pid))
                           for _ in range(args.rounds)]
             bare, addon = median_run([b for b, _ in pairs]), median_run([a for _, a in pairs])
             bare_post, addon_post = median_run([b for b, _ in post_pairs]), median_run([a for _, a in post_pairs])
             idle = f"{len(IDLE_RULES)} idle rules, journal on"
-            rows.append(line(f"bare mitmdump 11.0.2, GET (median of {args.rounds})", bare))
-            rows.append(line(f"paychaos addon, {idle}, GET (median of {args.rounds})", addon))
-            rows.append(line(f"bare mitmdump 11.0.2, payment POST (median of {args.rounds})", bare_post))
-            rows.append(line(f"paychaos addon, {idle}, payment POST (median of {args.rounds})", addon_post))
+            rows.append(line(f"bare mitmdump 11.0.2, GET (median round of {args.rounds})", bare))
+            rows.append(line(f"paychaos addon, {idle}, GET (median round of {args.rounds})", addon))
+            rows.append(line(f"bare mitmdump 11.0.2, payment POST (median round of {args.rounds})", bare_post))
+            rows.append(line(f"paychaos addon, {idle}, payment POST (median round of {args.rounds})", addon_post))
             set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.delay_ms,
                                                                            "distribution": "fixed"}}])
             lat = wrk(px.url + path, 100, args.duration)
@@ -213,14 +215,17 @@ def main() -> int:
           "proxy and upstream on the same machine):\n")
     print("| setup | req/s | p50 ms | p99 ms |\n|---|---|---|---|")
     print("\n".join(rows) + "\n")
-    for kind, runs, b, a in (("GET", pairs, bare, addon), ("payment POST", post_pairs, bare_post, addon_post)):
+    print(f"Bare mitmdump vs the addon: {args.rounds} alternating rounds of {args.round_s} s each; the "
+          "machine's speed drifts by tens of percent between rounds, so the verdict uses the totals over all "
+          "rounds (requests served, and proxy CPU seconds spent, by each):")
+    for kind, runs in (("GET", pairs), ("payment POST", post_pairs)):
         ratios = sorted(x["rps"] / y["rps"] for y, x in runs)
-        cpu_b = sorted(y["cpu_us"] for y, _ in runs)[len(runs) // 2]
-        cpu_a = sorted(x["cpu_us"] for _, x in runs)[len(runs) // 2]
-        print(f"addon / bare mitmdump throughput, {kind}: {a['rps'] / b['rps'] * 100:.0f}% (medians); "
-              f"per round: {', '.join(f'{r * 100:.0f}%' for r in ratios)}; proxy CPU per request: bare "
-              f"{cpu_b:.0f} us, addon {cpu_a:.0f} us, so the addon keeps {cpu_b / cpu_a * 100:.0f}% of bare "
-              f"mitmdump's capacity")
+        req_b, req_a = sum(y["requests"] for y, _ in runs), sum(x["requests"] for _, x in runs)
+        cpu_b = sum(y["cpu_s"] for y, _ in runs) / req_b * 1e6
+        cpu_a = sum(x["cpu_s"] for _, x in runs) / req_a * 1e6
+        print(f"  {kind}: requests served, addon / bare: {req_a / req_b * 100:.0f}%; proxy CPU per request: "
+              f"bare {cpu_b:.0f} us, addon {cpu_a:.0f} us, so the addon keeps {cpu_b / cpu_a * 100:.0f}% of bare "
+              f"mitmdump's capacity; single rounds ranged {ratios[0] * 100:.0f}%-{ratios[-1] * 100:.0f}%")
     over = [v - args.accuracy_delay_ms for v in with_delay]
     print(f"latency accuracy, {args.accuracy_delay_ms:g} ms injected into 100 concurrent flows "
           f"({len(over)} requests): observed minus requested p50 {pct(over, 50):+.1f} ms, "
