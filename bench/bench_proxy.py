@@ -133,6 +133,15 @@ def flow_latencies(url: str, *, flows: int = 100, seconds: float = 8.0, pause_s:
     return asyncio.run(run())
 
 
+def side_by_side(measure, bare: tuple[str, int], addon: tuple[str, int], round_no: int) -> tuple[dict, dict]:
+    """One round of (bare, addon); odd rounds run the addon first, so neither always goes first."""
+    if round_no % 2:
+        a = measure(*addon)
+        return measure(*bare), a
+    b = measure(*bare)
+    return b, measure(*addon)
+
+
 def median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
@@ -182,12 +191,12 @@ def main() -> int:
                 running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
             set_rules(px.info["control"], IDLE_RULES, scenario="bench-idle")
             md_pid, px_pid = md.proc.pid, px.proc.pid
-            pairs = [(wrk(md.url + path, args.connections, args.round_s, pid=md_pid),
-                      wrk(px.url + path, args.connections, args.round_s, pid=px_pid)) for _ in range(args.rounds)]
+            pairs = [side_by_side(lambda url, pid: wrk(url + path, args.connections, args.round_s, pid=pid),
+                                  (md.url, md_pid), (px.url, px_pid), r) for r in range(args.rounds)]
             post = "/v1/payment_intents"
-            post_pairs = [(wrk(md.url + post, args.connections, args.round_s, post_lua, pid=md_pid),
-                           wrk(px.url + post, args.connections, args.round_s, post_lua, pid=px_pid))
-                          for _ in range(args.rounds)]
+            post_pairs = [side_by_side(lambda url, pid: wrk(url + post, args.connections, args.round_s, post_lua,
+                                                            pid=pid),
+                                       (md.url, md_pid), (px.url, px_pid), r) for r in range(args.rounds)]
             bare, addon = median_run([b for b, _ in pairs]), median_run([a for _, a in pairs])
             bare_post, addon_post = median_run([b for b, _ in post_pairs]), median_run([a for _, a in post_pairs])
             idle = f"{len(IDLE_RULES)} idle rules, journal on"
