@@ -57,6 +57,14 @@ def missing(resource: str, ident: str, param: str = "id") -> StripeError:
                        code="resource_missing", param=param)
 
 
+def lookup(table, resource: str, ident: str, param: str = "id") -> dict:
+    """The stored object `ident` of `table`, or Stripe's 404 resource_missing naming `param`."""
+    obj = table.get(ident)
+    if obj is None:
+        raise missing(resource, ident, param)
+    return obj
+
+
 def unexpected_state(obj: dict, action: str, allowed: tuple[str, ...]) -> StripeError:
     kind = obj["object"].replace("_", "")
     return StripeError(

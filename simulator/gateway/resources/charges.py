@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from simulator.gateway.cards import Outcome
-from simulator.gateway.errors import StripeError, missing
+from simulator.gateway.errors import StripeError, lookup
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Bool, Currency, Int, Metadata, Str
 from simulator.gateway.routing import Call, Route
@@ -95,10 +95,7 @@ def _outcome(outcome: Outcome | None) -> dict:
 
 
 def get(gw, ident: str, param: str = "id") -> dict:
-    charge = gw.store.charges.get(ident)
-    if charge is None:
-        raise missing("charge", ident, param)
-    return charge
+    return lookup(gw.store.charges, "charge", ident, param)
 
 
 def retrieve(gw, call: Call) -> dict:

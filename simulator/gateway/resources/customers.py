@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import missing
+from simulator.gateway.errors import lookup, missing
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
 from simulator.gateway.resources import payment_methods
@@ -15,10 +15,7 @@ _FIELDS = ("name", "email", "description", "phone", "address", "shipping", "invo
 
 
 def _get(gw, ident: str) -> dict:
-    customer = gw.store.customers.get(ident)
-    if customer is None:
-        raise missing("customer", ident)
-    return customer
+    return lookup(gw.store.customers, "customer", ident)
 
 
 def create(gw, call: Call) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import missing
+from simulator.gateway.errors import lookup
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, Bool, ListOf, Metadata, Str
 from simulator.gateway.routing import Call, Route
@@ -12,10 +12,7 @@ from simulator.gateway.store import API_VERSION
 
 
 def retrieve_event(gw, call: Call) -> dict:
-    event = gw.store.events.get(call.args[0])
-    if event is None:
-        raise missing("event", call.args[0])
-    return event
+    return lookup(gw.store.events, "event", call.args[0])
 
 
 def list_events(gw, call: Call) -> dict:
@@ -50,10 +47,7 @@ def new_endpoint(gw, url: str, enabled_events: list[str], secret: str | None = N
 
 
 def _endpoint(gw, ident: str) -> dict:
-    ep = gw.webhooks.endpoints.get(ident)
-    if ep is None:
-        raise missing("webhook_endpoint", ident)
-    return ep
+    return lookup(gw.webhooks.endpoints, "webhook_endpoint", ident)
 
 
 def create_endpoint(gw, call: Call) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from simulator.gateway.cards import Outcome
-from simulator.gateway.errors import ParamError, StripeError, missing, unexpected_state
+from simulator.gateway.errors import ParamError, StripeError, lookup, missing, unexpected_state
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Bool, Currency, Enum, Int, ListOf, Metadata, Str
 from simulator.gateway.resources import alternatives, charges, payment_methods
@@ -46,10 +46,7 @@ _CREATE_PARAMS = {
 
 
 def get(gw, ident: str, param: str = "id") -> dict:
-    pi = gw.store.payment_intents.get(ident)
-    if pi is None:
-        raise missing("payment_intent", ident, param)
-    return pi
+    return lookup(gw.store.payment_intents, "payment_intent", ident, param)
 
 
 def create(gw, call: Call) -> dict:

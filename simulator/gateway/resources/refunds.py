@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import ParamError, StripeError, missing
+from simulator.gateway.errors import ParamError, StripeError, lookup, missing
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Enum, Int, Metadata, Str
 from simulator.gateway.resources import charges
@@ -67,10 +67,7 @@ def create(gw, call: Call) -> dict:
 
 
 def _get(gw, ident: str) -> dict:
-    refund = gw.store.refunds.get(ident)
-    if refund is None:
-        raise missing("refund", ident)
-    return refund
+    return lookup(gw.store.refunds, "refund", ident)
 
 
 def retrieve(gw, call: Call) -> dict:
