@@ -42,11 +42,15 @@ UPSTREAM = textwrap.dedent("""
     import asyncio; asyncio.run(main())
 """)
 
+# Bare mitmdump gets the one start-up step the addon takes (gc.freeze(), see proxies/addon.py), so the
+# comparison is of the addon's work per request, not of the collector's passes over mitmproxy's objects.
 READY_ADDON = textwrap.dedent("""
+    import gc
     from mitmproxy import ctx
     from simulator.common.procs import announce_ready
     class Ready:
         def running(self):
+            gc.freeze()
             host, port = ctx.master.addons.get("proxyserver").listen_addrs()[0][:2]
             announce_ready("mitmdump", url=f"http://127.0.0.1:{port}")
     addons = [Ready()]
@@ -87,21 +91,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of a process onto `cpus` (sched_setaffinity on a pid moves one thread only)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), cpus)
+
+
 def wrk(url: str, connections: int, duration: int, script: str | None = None, pid: int | None = None) -> dict:
-    """One wrk run; with `pid`, also the CPU that process spent per request (steadier than req/s on a
-    shared machine: it does not depend on how much of a core the process was given)."""
+    """One wrk run; with `pid`, also the CPU that process spent per request."""
+    return wrk_together([(url, pid)], connections, duration, script)[0]
+
+
+def wrk_together(targets: list[tuple[str, int | None]], connections: int, duration: int,
+                 script: str | None = None) -> list[dict]:
+    """One wrk process per (url, pid), all running at the same time for `duration` seconds; per target
+    its req/s, latency, requests served and (with a pid) the CPU that process spent on them."""
     extra = ["-s", script] if script else []
-    cpu0 = cpu_seconds(pid) if pid else 0.0
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
-                         capture_output=True, text=True, timeout=duration + 60).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
-    cpu_s = cpu_seconds(pid) - cpu0 if pid else None
-    cpu_us = cpu_s / max(requests_done, 1) * 1e6 if pid else None
-    return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": int(errors.group(1)) if errors else 0,
-            "cpu_us": cpu_us, "cpu_s": cpu_s, "requests": requests_done}
+    threads = "-t2" if len(targets) == 1 else "-t1"
+    cpu0 = [cpu_seconds(pid) if pid else 0.0 for _, pid in targets]
+    procs = [subprocess.Popen(["wrk", threads, f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
+                              stdout=subprocess.PIPE, text=True) for url, _ in targets]
+    outs = [p.communicate(timeout=duration + 60)[0] for p in procs]
+    results = []
+    for (_, pid), c0, out in zip(targets, cpu0, outs, strict=True):
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+        cpu_s = cpu_seconds(pid) - c0 if pid else None
+        results.append({"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"],
+                        "non2xx": int(errors.group(1)) if errors else 0, "requests": requests_done,
+                        "cpu_s": cpu_s, "cpu_us": cpu_s / max(requests_done, 1) * 1e6 if pid else None})
+    return results
 
 
 def flow_latencies(url: str, *, flows: int = 100, seconds: float = 8.0, pause_s: float = 0.0) -> list[float]:
@@ -133,17 +154,33 @@ def flow_latencies(url: str, *, flows: int = 100, seconds: float = 8.0, pause_s:
     return asyncio.run(run())
 
 
-def side_by_side(measure, bare: tuple[str, int], addon: tuple[str, int], round_no: int) -> tuple[dict, dict]:
-    """One round of (bare, addon); odd rounds run the addon first, so neither always goes first."""
-    if round_no % 2:
-        a = measure(*addon)
-        return measure(*bare), a
-    b = measure(*bare)
-    return b, measure(*addon)
-
-
-def median_run(runs: list[dict]) -> dict:
-    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+def head_to_head(bare: tuple[str, int], addon: tuple[str, int], *, upstream_pid: int, rounds: int,
+                 seconds: int, connections: int, script: str | None = None) -> list[tuple[dict, dict]]:
+    """Bare mitmdump and the addon loaded at the same time, each by its own wrk with `connections`
+    connections, `rounds` times, with both proxies pinned to the same core (and everything else, wrk,
+    the upstream and this script, to the other): the scheduler splits that core evenly between them,
+    so the requests each serves measure its cost per request, under the very same conditions.
+    (Taking turns instead left tens of percent of drift between the turns on this VM, and sharing
+    both cores with the rest let one proxy land beside the upstream more often than the other.)"""
+    if len(os.sched_getaffinity(0)) < 2:
+        sys.exit("bench_proxy: the head-to-head needs two CPUs")
+    everything = os.sched_getaffinity(0)
+    proxy_core = {max(everything)}
+    out = []
+    try:
+        os.sched_setaffinity(0, everything - proxy_core)   # this script, and the wrk processes it starts
+        pin(upstream_pid, everything - proxy_core)
+        pin(bare[1], proxy_core)
+        pin(addon[1], proxy_core)
+        for r in range(rounds):
+            order = [bare, addon] if r % 2 == 0 else [addon, bare]  # who is started first alternates
+            first, second = wrk_together(order, connections, seconds, script)
+            out.append((first, second) if r % 2 == 0 else (second, first))
+    finally:
+        for pid in (upstream_pid, bare[1], addon[1]):
+            pin(pid, everything)
+        os.sched_setaffinity(0, everything)
+    return out
 
 
 def pct(values: list[float], p: float) -> float:
@@ -165,8 +202,8 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--connections", type=int, default=20)
     ap.add_argument("--delay-ms", type=float, default=200.0)
-    ap.add_argument("--rounds", type=int, default=8, help="alternating bare/addon rounds")
-    ap.add_argument("--round-s", type=int, default=3, help="seconds per round of the bare/addon comparison")
+    ap.add_argument("--rounds", type=int, default=6, help="head-to-head bare/addon rounds")
+    ap.add_argument("--round-s", type=int, default=4, help="seconds per head-to-head round")
     ap.add_argument("--accuracy-delay-ms", type=float, default=1000.0,
                     help="delay injected for the accuracy run (100 flows held at once)")
     ap.add_argument("--processes", type=int, default=2, help="most proxy processes in the scaling run")
@@ -184,26 +221,25 @@ def main() -> int:
     with start_service("upstream", [sys.executable, "-c", UPSTREAM]) as up:
         path = "/v1/payment_intents/pi_1"
         rows.append(line("direct", wrk(up.url + path, args.connections, args.duration)))
-        # Bare mitmdump and the addon run side by side, alternating, so both see the same machine.
+        # Bare mitmdump and the addon: alone (the table), then head to head (the verdict).
         with start_service("mitmdump", [mitmdump, "-q", "-s", os.path.join(tmp, "ready.py"),
                                         "--mode", f"reverse:{up.url}@127.0.0.1:0",
                                         "--set", "connection_strategy=lazy"]) as md, \
                 running_proxy({"primary": up.url}, journal=os.path.join(tmp, "j.jsonl")) as px:
             set_rules(px.info["control"], IDLE_RULES, scenario="bench-idle")
             md_pid, px_pid = md.proc.pid, px.proc.pid
-            pairs = [side_by_side(lambda url, pid: wrk(url + path, args.connections, args.round_s, pid=pid),
-                                  (md.url, md_pid), (px.url, px_pid), r) for r in range(args.rounds)]
             post = "/v1/payment_intents"
-            post_pairs = [side_by_side(lambda url, pid: wrk(url + post, args.connections, args.round_s, post_lua,
-                                                            pid=pid),
-                                       (md.url, md_pid), (px.url, px_pid), r) for r in range(args.rounds)]
-            bare, addon = median_run([b for b, _ in pairs]), median_run([a for _, a in pairs])
-            bare_post, addon_post = median_run([b for b, _ in post_pairs]), median_run([a for _, a in post_pairs])
             idle = f"{len(IDLE_RULES)} idle rules, journal on"
-            rows.append(line(f"bare mitmdump 11.0.2, GET (median round of {args.rounds})", bare))
-            rows.append(line(f"paychaos addon, {idle}, GET (median round of {args.rounds})", addon))
-            rows.append(line(f"bare mitmdump 11.0.2, payment POST (median round of {args.rounds})", bare_post))
-            rows.append(line(f"paychaos addon, {idle}, payment POST (median round of {args.rounds})", addon_post))
+            for kind, target, script in (("GET", path, None), ("payment POST", post, post_lua)):
+                rows.append(line(f"bare mitmdump 11.0.2, {kind}",
+                                 wrk(md.url + target, args.connections, args.duration, script)))
+                rows.append(line(f"paychaos addon, {idle}, {kind}",
+                                 wrk(px.url + target, args.connections, args.duration, script)))
+            pairs = head_to_head((md.url + path, md_pid), (px.url + path, px_pid), upstream_pid=up.proc.pid,
+                                 rounds=args.rounds, seconds=args.round_s, connections=args.connections)
+            post_pairs = head_to_head((md.url + post, md_pid), (px.url + post, px_pid), upstream_pid=up.proc.pid,
+                                      rounds=args.rounds, seconds=args.round_s, connections=args.connections,
+                                      script=post_lua)
             set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.delay_ms,
                                                                            "distribution": "fixed"}}])
             lat = wrk(px.url + path, 100, args.duration)
@@ -224,17 +260,17 @@ def main() -> int:
           "proxy and upstream on the same machine):\n")
     print("| setup | req/s | p50 ms | p99 ms |\n|---|---|---|---|")
     print("\n".join(rows) + "\n")
-    print(f"Bare mitmdump vs the addon: {args.rounds} alternating rounds of {args.round_s} s each; the "
-          "machine's speed drifts by tens of percent between rounds, so the verdict uses the totals over all "
-          "rounds (requests served, and proxy CPU seconds spent, by each):")
+    print(f"Bare mitmdump vs the addon, head to head: both loaded at once ({args.connections} connections "
+          f"each), {args.rounds} rounds of {args.round_s} s; totals over the rounds:")
     for kind, runs in (("GET", pairs), ("payment POST", post_pairs)):
-        ratios = sorted(x["rps"] / y["rps"] for y, x in runs)
-        req_b, req_a = sum(y["requests"] for y, _ in runs), sum(x["requests"] for _, x in runs)
-        cpu_b = sum(y["cpu_s"] for y, _ in runs) / req_b * 1e6
-        cpu_a = sum(x["cpu_s"] for _, x in runs) / req_a * 1e6
-        print(f"  {kind}: requests served, addon / bare: {req_a / req_b * 100:.0f}%; proxy CPU per request: "
-              f"bare {cpu_b:.0f} us, addon {cpu_a:.0f} us, so the addon keeps {cpu_b / cpu_a * 100:.0f}% of bare "
-              f"mitmdump's capacity; single rounds ranged {ratios[0] * 100:.0f}%-{ratios[-1] * 100:.0f}%")
+        ratios = sorted(a["requests"] / b["requests"] for b, a in runs)
+        req_b, req_a = sum(b["requests"] for b, _ in runs), sum(a["requests"] for _, a in runs)
+        cpu_b = sum(b["cpu_s"] for b, _ in runs) / req_b * 1e6
+        cpu_a = sum(a["cpu_s"] for _, a in runs) / req_a * 1e6
+        print(f"  {kind}: requests served, addon / bare: {req_a / req_b * 100:.0f}% ({req_a} / {req_b}; "
+              f"single rounds {ratios[0] * 100:.0f}%-{ratios[-1] * 100:.0f}%); proxy CPU per request: "
+              f"bare {cpu_b:.0f} us, addon {cpu_a:.0f} us, so the addon keeps {cpu_b / cpu_a * 100:.0f}% of "
+              "bare mitmdump's capacity")
     over = [v - args.accuracy_delay_ms for v in with_delay]
     print(f"latency accuracy, {args.accuracy_delay_ms:g} ms injected into 100 concurrent flows "
           f"({len(over)} requests): observed minus requested p50 {pct(over, 50):+.1f} ms, "

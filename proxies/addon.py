@@ -21,13 +21,22 @@ from mitmproxy import ctx, exceptions, http
 from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, ReverseMode
 
 from proxies import control
-from proxies.exchange import ExchangeState, FlowExchange, new_state
+from proxies.exchange import (
+    REQUEST_HEADERS,
+    RESPONSE_HEADERS,
+    ExchangeState,
+    FlowExchange,
+    content_of,
+    header_values,
+    new_state,
+)
 from proxies.journal import JournalWriter, response_summary, webhook_event
 from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
 from proxies.trickle import HEADER as TRICKLE_HEADER
 from proxies.trickle import Job, TrickleServer
 from simulator.common.errors import InputError
-from simulator.common.netsafety import authorization_text, carries_live_key, is_loopback_host
+from simulator.common.masking import mask_text
+from simulator.common.netsafety import carries_live_key_in, is_loopback_host
 from simulator.common.procs import announce_ready
 
 DEFAULT_NAMES = "primary,backup,webhooks"
@@ -144,12 +153,14 @@ class PaychaosAddon:
         if isinstance(flow.client_conn.proxy_mode, RegularMode):
             forward_refusal = self._route_forward(flow)
         journal_id, seq = self.journal.next_id()
-        event = webhook_event(flow.request.get_content(strict=False) or b"") if upstream == "webhooks" else None
-        state = new_state(flow, journal_id=journal_id, seq=seq, scenario=self.rules.scenario,
-                          upstream=upstream, event=event)
+        headers = header_values(flow.request.headers, REQUEST_HEADERS)
+        body = content_of(flow.request, headers)
+        event = webhook_event(body) if upstream == "webhooks" else None
+        state = new_state(flow, headers=headers, body=body, journal_id=journal_id, seq=seq,
+                          scenario=self.rules.scenario, upstream=upstream, event=event)
         self._states[flow.id] = state
         flow.metadata["paychaos"] = {"journal_id": journal_id}
-        if self._carries_live_key(flow):
+        if carries_live_key_in(state.path + "?" + state.query, headers.get("authorization", ""), body):
             state.error = "live_key"
             self._respond_error(flow, state, 403, "invalid_request_error", LIVE_KEY_MESSAGE, "live_key_refused")
             return
@@ -284,13 +295,6 @@ class PaychaosAddon:
         return (f"paychaos forward mode never sends traffic to the internet: '{host}' is not one of "
                 f"{', '.join(forward_hosts)} nor loopback")
 
-    def _carries_live_key(self, flow: http.HTTPFlow) -> bool:
-        req = flow.request
-        body = (req.get_content(strict=False) or b"")[:65536]
-        if b"_live_" in body and carries_live_key(body.decode("utf-8", "replace")):
-            return True
-        return carries_live_key(authorization_text(req.headers.get("authorization", "")) + " " + req.path)
-
     def _respond_error(self, flow, state, status: int, type_: str, message: str, code: str) -> None:
         body = {"error": {"type": type_, "code": code, "message": message}}
         flow.response = http.Response.make(status, json.dumps(body), {"Content-Type": "application/json",
@@ -309,11 +313,13 @@ class PaychaosAddon:
         status = resp.status_code if resp is not None else (502 if state.error == "refused" else None)
         record = {
             "id": state.journal_id, "seq": state.seq, "scenario": state.scenario, "upstream": state.upstream,
-            "direction": state.direction, "method": state.method, "path": state.path, "query": state.query,
-            "idempotency_key": state.idempotency_key, "request": state.request, "event": state.event,
+            # Masked here or where they were read (request_fields, webhook_event, response_summary):
+            # the writer does not walk the record again.
+            "direction": state.direction, "method": state.method, "path": mask_text(state.path),
+            "query": mask_text(state.query), "idempotency_key": mask_text(state.idempotency_key or "") or None,
+            "request": state.request, "event": state.event,
             "status": status, "upstream_status": state.upstream_status,
-            "response": response_summary(resp.get_content(strict=False) or b"", resp.headers)
-            if resp is not None else None,
+            "response": self._summary(resp) if resp is not None else None,
             "faults": state.faults(), "error": state.error,
             "t_start": state.t_start, "t_first_byte": state.t_first_byte if status is not None else None,
             "t_end": time.time(),
@@ -323,6 +329,11 @@ class PaychaosAddon:
         if state.ended_by:
             record["ended_by"] = state.ended_by
         self.journal.write(record)
+
+    @staticmethod
+    def _summary(resp: http.Response) -> dict:
+        headers = header_values(resp.headers, RESPONSE_HEADERS)
+        return response_summary(content_of(resp, headers), headers)
 
     def _copy_for_delivery(self, flow: http.HTTPFlow, state: ExchangeState, rule) -> http.HTTPFlow:
         copy = flow.copy()

@@ -141,14 +141,37 @@ class FlowExchange:
         await asyncio.sleep(max(0.0, arrived + seconds - time.time()))
 
 
-def new_state(flow: http.HTTPFlow, *, journal_id: str, seq: int, scenario: str | None, upstream: str,
-              event: dict | None) -> ExchangeState:
+REQUEST_HEADERS = {b"content-type": "content-type", b"content-encoding": "content-encoding",
+                   b"idempotency-key": "idempotency-key", b"authorization": "authorization"}
+RESPONSE_HEADERS = {b"content-encoding": "content-encoding", b"retry-after": "retry-after",
+                    b"stripe-should-retry": "stripe-should-retry"}
+
+
+def header_values(headers: http.Headers, wanted: dict[bytes, str]) -> dict[str, str]:
+    """The first value of each wanted header (keys: lower-case bytes -> name), in one pass over the raw
+    fields: each of mitmproxy's case-insensitive lookups scans and decodes them all again."""
+    out: dict[str, str] = {}
+    for key, value in headers.fields:
+        name = wanted.get(key.lower())
+        if name is not None and name not in out:
+            out[name] = value.decode("utf-8", "surrogateescape")
+    return out
+
+
+def content_of(message: http.Message, headers: dict[str, str]) -> bytes:
+    """The decoded body; the raw bytes as they are when nothing is content-encoded (the usual case)."""
+    if headers.get("content-encoding", "identity").strip().lower() in ("", "identity"):
+        return message.raw_content or b""
+    return message.get_content(strict=False) or b""
+
+
+def new_state(flow: http.HTTPFlow, *, headers: dict[str, str], body: bytes, journal_id: str, seq: int,
+              scenario: str | None, upstream: str, event: dict | None) -> ExchangeState:
     req = flow.request
+    path, _, query = req.path.partition("?")
     return ExchangeState(
         journal_id=journal_id, seq=seq, scenario=scenario, upstream=upstream,
         direction="to_merchant" if upstream == "webhooks" else "to_gateway",
-        method=req.method, path=req.path.split("?", 1)[0], query=req.path.partition("?")[2],
-        idempotency_key=req.headers.get("idempotency-key"),
-        request=request_fields(req.headers.get("content-type", ""), req.get_content(strict=False) or b"",
-                               req.path.partition("?")[2]),
+        method=req.method, path=path, query=query, idempotency_key=headers.get("idempotency-key"),
+        request=request_fields(headers.get("content-type", ""), body, query),
         event=event, t_start=req.timestamp_start or time.time())

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import IO
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
+
+import orjson
 
 from simulator.common.errors import InputError
 from simulator.common.masking import mask_obj, mask_text
@@ -27,25 +29,36 @@ class JournalWriter:
     def __init__(self, path: str | None):
         self.path = path
         self.seq = 0
-        self._fh: IO[str] | None = None
+        self._fh: IO[bytes] | None = None
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+            self._fh = open(path, "ab", buffering=0)  # noqa: SIM115 (kept open for the run)
 
     def next_id(self) -> tuple[str, int]:
         self.seq += 1
         return f"j-{self.seq:06d}", self.seq
 
     def write(self, record: dict) -> None:
+        """Append one record whose strings are already masked: it is built from `request_fields`,
+        `webhook_event` and `response_summary`, which mask what they read, and `mask_text` of the raw
+        path, query and key (walking the whole record again cost the proxy's hot path ~10%)."""
         if self._fh is None:
             return
-        self._fh.write(json.dumps(mask_obj(record), ensure_ascii=False, default=str) + "\n")
-        self._fh.flush()
+        self._fh.write(json_line(record))  # unbuffered: one write(2) per record, whole lines
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def json_line(record: dict) -> bytes:
+    """One record as a UTF-8 JSON line. orjson is several times faster than json on the proxy's hot
+    path; what it refuses (an integer beyond 64 bits, say) falls back to json."""
+    try:
+        return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
+    except (TypeError, orjson.JSONEncodeError):
+        return (json.dumps(record, default=str) + "\n").encode("ascii")
 
 
 def read_journal(path: str, scenario: str | None = None) -> Iterator[dict]:
@@ -73,7 +86,6 @@ def read_journal(path: str, scenario: str | None = None) -> Iterator[dict]:
 
 def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
     """The key fields of a request (form-encoded as Stripe clients send, or JSON), cards masked."""
-    pairs: list[tuple[str, str]] = []
     text = body.decode("utf-8", "replace") if body else ""
     data: dict = {}
     if "json" in content_type and text:
@@ -83,8 +95,7 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
         except ValueError:
             data = {}
     else:
-        pairs = parse_qsl(text, keep_blank_values=True) + parse_qsl(query, keep_blank_values=True)
-        for key, value in pairs:
+        for key, value in form_pairs(text, query):
             if key.startswith("metadata[") and key.endswith("]"):
                 data.setdefault("metadata", {})[key[9:-1]] = value
             elif key == "payment_method_data[card][number]" or key == "card[number]":
@@ -107,22 +118,46 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
     return mask_obj(out)
 
 
+def form_pairs(*texts: str) -> Iterator[tuple[str, str]]:
+    """(key, value) of form-encoded texts, blanks kept, as `parse_qsl(keep_blank_values=True)` gives
+    them; plain pairs (no `%` or `+`) skip the unquoting, which is most of parse_qsl's cost."""
+    for text in texts:
+        if not text:
+            continue
+        for part in text.split("&"):
+            if not part:
+                continue
+            key, _, value = part.partition("=")
+            if "%" in part or "+" in part:
+                key, value = unquote_plus(key), unquote_plus(value)
+            yield key, value
+
+
+def loads(body: bytes):
+    """Parsed JSON (orjson, a few times faster than json; json for what orjson refuses, e.g. NaN)."""
+    try:
+        return orjson.loads(body)
+    except ValueError:
+        return json.loads(body)
+
+
 def webhook_event(body: bytes) -> dict | None:
     """{"id", "type", "object_id"} of a Stripe event delivery, or None."""
     try:
-        event = json.loads(body)
+        event = loads(body)
     except ValueError:
         return None
     if not isinstance(event, dict) or event.get("object") != "event":
         return None
     obj = (event.get("data") or {}).get("object") or {}
-    return {"id": event.get("id"), "type": event.get("type"), "object_id": obj.get("id")}
+    return mask_obj({"id": event.get("id"), "type": event.get("type"), "object_id": obj.get("id")})
 
 
-def response_summary(body: bytes, headers) -> dict | None:
-    """{"object", "id", "status", "error", "retry_after", "should_retry"} of a gateway answer."""
+def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
+    """{"object", "id", "status", "error", "retry_after", "should_retry"} of a gateway answer, masked;
+    `headers` looked up by lower-case name."""
     try:
-        data = json.loads(body) if body else None
+        data = loads(body) if body else None
     except ValueError:
         data = None
     out = {"object": None, "id": None, "status": None, "error": None,
@@ -137,4 +172,4 @@ def response_summary(body: bytes, headers) -> dict | None:
                 out.update(object="payment_intent", id=intent.get("id"), status=intent.get("status"))
     elif body:
         out["malformed"] = True
-    return out
+    return mask_obj(out)

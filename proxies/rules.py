@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,17 +247,28 @@ class Candidate:
     headers: Mapping[str, str]        # looked up by lower-case name (mitmproxy's Headers ignore case)
     event_type: str | None = None
 
-    def value(self, key: str) -> str | None:
-        if key == "event.type":
-            return self.event_type
-        if key.startswith("header."):
-            return self.headers.get(key[len("header."):].lower())
-        if key.startswith("metadata."):
-            meta = self.fields.get("metadata") or {}
-            value = meta.get(key[len("metadata."):])
-        else:
-            value = self.fields.get(key)
+
+
+def field_getter(key: str) -> Callable[[Candidate], str | None]:
+    """How to read a match key (`currency`, `metadata.KEY`, `header.NAME`, `event.type`) from a
+    Candidate as text; decided once per rule rather than once per exchange."""
+    if key == "event.type":
+        return lambda c: c.event_type
+    if key.startswith("header."):
+        name = key[len("header."):].lower()
+        return lambda c: c.headers.get(name)
+    if key.startswith("metadata."):
+        meta_key = key[len("metadata."):]
+
+        def metadata(c: Candidate) -> str | None:
+            value = (c.fields.get("metadata") or {}).get(meta_key)
+            return None if value is None else _text(value)
+        return metadata
+
+    def request_field(c: Candidate) -> str | None:
+        value = c.fields.get(key)
         return None if value is None else _text(value)
+    return request_field
 
 
 @dataclass
@@ -272,22 +284,41 @@ class ActiveRule:
     fault: Fault
     matches: int = 0
     fired: int = 0
+    upstreams: tuple[str, ...] = ()
+
+    path_glob: Callable[[str], object] | None = None
+    field_globs: tuple[tuple[Callable[[Candidate], str | None], Callable[[str], object]], ...] = ()
+
+    def __post_init__(self) -> None:
+        m = self.rule.match
+        self.upstreams = (m.upstream,) if m.upstream else (
+            ("webhooks",) if self.fault.leg == "webhooks" else GATEWAY_UPSTREAMS)
+        # Globs compiled once: a rule is checked against every exchange the proxy sees.
+        self.path_glob = _glob(m.path) if m.path else None
+        self.field_globs = tuple((field_getter(key), _glob(*wanted)) for key, wanted in m.fields.items())
+
+    def in_window(self, now: float) -> bool:
+        w = self.rule.window
+        return w is None or (w.start_s <= now and (w.end_s is None or now < w.end_s))
 
     def matches_exchange(self, c: Candidate) -> bool:
         m = self.rule.match
-        upstreams = (m.upstream,) if m.upstream else (
-            ("webhooks",) if self.fault.leg == "webhooks" else GATEWAY_UPSTREAMS)
-        if c.upstream not in upstreams:
+        if c.upstream not in self.upstreams:
             return False
         if m.method and c.method != m.method:
             return False
-        if m.path and not fnmatch.fnmatchcase(c.path, m.path):
+        if self.path_glob is not None and self.path_glob(c.path) is None:
             return False
-        for key, wanted in m.fields.items():
-            actual = c.value(key)
-            if actual is None or not any(fnmatch.fnmatchcase(actual, w) for w in wanted):
+        for getter, glob in self.field_globs:
+            actual = getter(c)
+            if actual is None or glob(actual) is None:
                 return False
         return True
+
+
+def _glob(*patterns: str) -> Callable[[str], object]:
+    """A matcher for any of the shell-style patterns, case-sensitive (fnmatchcase)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
 @dataclass
@@ -314,10 +345,7 @@ class RuleSet:
         out = []
         for active in self._active:
             rule = active.rule
-            if not active.matches_exchange(c):
-                continue
-            if rule.window and (now < rule.window.start_s or (rule.window.end_s is not None
-                                                               and now >= rule.window.end_s)):
+            if not (active.in_window(now) and active.matches_exchange(c)):
                 continue
             active.matches += 1
             n = active.matches

@@ -52,12 +52,17 @@ def count_pans(text: str) -> int:
     return len(whole_card_numbers(text))
 
 
+_LEAVES = (type(None), bool, int, float)
+
+
 def mask_obj(value):
     """Mask card numbers in strings anywhere inside a JSON-like structure."""
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
-        return {k: mask_obj(v) for k, v in value.items()}
+        # Leaves that cannot hold a card number are kept without a call: the proxy masks every record.
+        return {k: v if type(v) in _LEAVES or (type(v) is str and len(v) < 12) else mask_obj(v)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [mask_obj(v) for v in value]
     return value

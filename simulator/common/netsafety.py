@@ -40,6 +40,18 @@ def carries_live_key(text: str) -> bool:
     return any(p in text for p in LIVE_KEY_PREFIXES)
 
 
+def carries_live_key_in(target: str, authorization: str, body: bytes) -> bool:
+    """Whether a request carries a live key: in its path or query, its Authorization header (Basic
+    credentials decoded), or the first 64 KiB of its body. The common case (no "_live_" anywhere
+    and a Bearer header) costs a few substring checks."""
+    head = body[:65536]
+    if b"_live_" in head and carries_live_key(head.decode("utf-8", "replace")):
+        return True
+    if "_live_" in target and carries_live_key(target):
+        return True
+    return bool(authorization) and carries_live_key(authorization_text(authorization))
+
+
 def authorization_text(header: str) -> str:
     """The Authorization header as text to search for keys: Basic credentials (Stripe accepts the key
     as the Basic user name, as `curl -u sk_...:` sends it) are decoded, anything else is kept as is."""

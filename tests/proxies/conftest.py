@@ -44,6 +44,9 @@ class RecordingUpstream:
                               "headers": dict(request.headers), "t": time.time()})
         if request.path.startswith("/webhooks"):
             return web.json_response({"received": True})
+        if "echo_id" in request.query:  # an answer carrying what the client sent (masking tests)
+            return web.json_response({"object": "payment_intent", "id": request.query["echo_id"],
+                                      "status": "succeeded", "error": None})
         return web.json_response({"object": "payment_intent", "id": f"pi_{len(self.received)}",
                                   "status": "succeeded", "amount": 1299, "currency": "usd",
                                   "padding": "x" * 200})

@@ -12,6 +12,7 @@ import requests
 
 from proxies.rules import apply_phases
 from proxies.testing import clear_rules, set_rules
+from simulator.common.masking import whole_card_numbers
 from tests.proxies.conftest import as_json, journal_of
 
 FORM = {"amount": "1299", "currency": "usd", "payment_method": "pm_card_visa", "metadata[order_id]": "ord_1"}
@@ -213,6 +214,22 @@ def test_card_numbers_are_masked_in_the_journal(proxy, control):
     rec = only(journal_of(proxy, "pan"))
     assert rec["request"]["card"] == "400000******9995"
     assert "4000000000009995" not in open(proxy.info["journal"]).read()
+
+
+def test_card_numbers_are_masked_wherever_they_travel(proxy, control):
+    """A card number in the path, query, idempotency key, metadata and the upstream's answer: the
+    journal shows none of them whole, in any field."""
+    set_rules(control, [], scenario="pan-everywhere")
+    pan = "4242424242424242"
+    requests.post(f"{proxy.url}/v1/payment_intents/{pan}?echo_id=pi_{pan}&note={pan}", timeout=5,
+                  headers={"Idempotency-Key": f"order-{pan}"},
+                  data={"amount": 5, "metadata[note]": f"card {pan}", "card[number]": pan})
+    rec = only(journal_of(proxy, "pan-everywhere"))
+    assert rec["path"] == "/v1/payment_intents/424242******4242"
+    assert rec["idempotency_key"] == "order-424242******4242"
+    assert rec["request"]["metadata"]["note"] == "card 424242******4242"
+    assert rec["response"]["id"] == "pi_424242******4242"
+    assert whole_card_numbers(open(proxy.info["journal"]).read()) == []
 
 
 def test_phases_switch_a_fault_on_and_off_and_label_the_journal(proxy, control):
