@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus
 import orjson
 
 from simulator.common.errors import InputError
-from simulator.common.masking import mask_obj, mask_text
+from simulator.common.masking import mask_obj
 
 KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
               "payment_intent", "charge", "description", "return_url")
@@ -87,40 +87,40 @@ def read_journal(path: str, scenario: str | None = None) -> Iterator[dict]:
 def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
     """The key fields of a request (form-encoded as Stripe clients send, or JSON), cards masked."""
     text = body.decode("utf-8", "replace") if body else ""
-    data: dict = {}
     if "json" in content_type and text:
         try:
             loaded = json.loads(text)
-            data = loaded if isinstance(loaded, dict) else {}
         except ValueError:
-            data = {}
+            loaded = None
+        data = loaded if isinstance(loaded, dict) else {}
+        out = {k: data[k] for k in KEY_FIELDS if k in data}
+        if isinstance(data.get("metadata"), dict):
+            out["metadata"] = data["metadata"]
+        card = data.get("card")
+        if isinstance(card, dict):
+            card = card.get("number")
+        if isinstance(card, str):
+            out["card"] = card
     else:
-        for key, value in form_pairs(text, query):
-            if key.startswith("metadata[") and key.endswith("]"):
-                data.setdefault("metadata", {})[key[9:-1]] = value
-            elif key == "payment_method_data[card][number]" or key == "card[number]":
-                data["card"] = value
-            else:
-                data.setdefault(key, value)
-    out = {k: data[k] for k in KEY_FIELDS if k in data}
+        out = form_fields(text, query)
     if "amount" in out:
         try:
             out["amount"] = int(out["amount"])
         except (TypeError, ValueError):
             pass
-    if isinstance(data.get("metadata"), dict):
-        out["metadata"] = data["metadata"]
-    card = data.get("card")
-    if isinstance(card, dict):
-        card = card.get("number")
-    if isinstance(card, str):
-        out["card"] = mask_text(card)
     return mask_obj(out)
 
 
-def form_pairs(*texts: str) -> Iterator[tuple[str, str]]:
-    """(key, value) of form-encoded texts, blanks kept, as `parse_qsl(keep_blank_values=True)` gives
-    them; plain pairs (no `%` or `+`) skip the unquoting, which is most of parse_qsl's cost."""
+_KEY_SET = frozenset(KEY_FIELDS)
+_CARD_KEYS = frozenset(("payment_method_data[card][number]", "card[number]"))
+
+
+def form_fields(*texts: str) -> dict:
+    """The key fields of form-encoded texts (body, then query; the first value of a key wins, as
+    Stripe reads them), `metadata[KEY]` gathered into `metadata`, a raw card number into `card`.
+    Pairs are split as `parse_qsl(keep_blank_values=True)` does; plain ones (no `%` or `+`) skip
+    the unquoting, which is most of parse_qsl's cost. Not masked yet."""
+    out: dict = {}
     for text in texts:
         if not text:
             continue
@@ -130,7 +130,13 @@ def form_pairs(*texts: str) -> Iterator[tuple[str, str]]:
             key, _, value = part.partition("=")
             if "%" in part or "+" in part:
                 key, value = unquote_plus(key), unquote_plus(value)
-            yield key, value
+            if key in _KEY_SET:
+                out.setdefault(key, value)
+            elif key.startswith("metadata[") and key.endswith("]"):
+                out.setdefault("metadata", {})[key[9:-1]] = value
+            elif key in _CARD_KEYS:
+                out["card"] = value
+    return out
 
 
 def loads(body: bytes):

@@ -3,7 +3,11 @@ RuleSet: matching, windows, times, every and seeded dice."""
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proxies.faults import REGISTRY
 from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
@@ -83,6 +87,23 @@ def test_matching_on_fields_headers_and_default_leg():
     assert rs.decide(candidate(fields={"amount": 1, "metadata": {"order_id": "ord_1"}})) == []
     assert [f.rule.id for f in rs.decide(candidate(upstream="webhooks"))] == ["r2"]
     assert [f.rule.id for f in rs.decide(candidate(upstream="backup"))] == ["r1"]
+
+
+_glob_text = st.text(alphabet=st.sampled_from("ab/_*?[]!-."), min_size=1, max_size=8)
+
+
+@settings(max_examples=300)
+@given(st.lists(_glob_text, min_size=1, max_size=3), _glob_text, st.sampled_from(["path", "currency"]))
+def test_compiled_globs_match_as_fnmatchcase_does(patterns, value, where):
+    """Rules compile their globs once; they must match exactly what fnmatchcase matches, any of a list."""
+    if where == "path":
+        rule = {"fault": "reset", "match": {"path": "/" + patterns[0]}}
+        c, expected = candidate(path="/" + value), fnmatch.fnmatchcase("/" + value, "/" + patterns[0])
+    else:
+        rule = {"fault": "reset", "match": {"currency": patterns}}
+        c = candidate(fields={"currency": value})
+        expected = any(fnmatch.fnmatchcase(value, p) for p in patterns)
+    assert bool(RuleSet(parse_rules([rule], source="s.yaml")).decide(c)) == expected
 
 
 def test_times_every_and_window():
