@@ -1,6 +1,10 @@
 """Proxy benchmark: throughput direct vs bare mitmdump vs the paychaos addon (realistic rules loaded,
 none firing), injected-latency accuracy with 100 concurrent flows, and scaling over proxy processes.
 
+The verdict on the addon's cost comes from a head-to-head: bare mitmdump and the addon loaded at the
+same time, pinned to one shared core, so both meet the same machine; plus the addon's hooks timed in
+process, which explains the difference.
+
     .venv/bin/python bench/bench_proxy.py [--duration 5] [--connections 20]
 
 Needs `wrk` (apt-get install -y wrk). Everything binds 127.0.0.1 port 0; all processes are stopped
@@ -183,6 +187,61 @@ def head_to_head(bare: tuple[str, int], addon: tuple[str, int], *, upstream_pid:
     return out
 
 
+def addon_cost_us(exchanges: int = 20000) -> float:
+    """The addon's own work per exchange, in process: its request, responseheaders and response hooks
+    on mitmproxy test flows shaped like the payment POST (8 idle rules, journal on), best of 3."""
+    import asyncio
+    import gc
+
+    from mitmproxy.proxy.mode_specs import ProxyMode
+    from mitmproxy.test import taddons, tflow
+
+    from proxies.addon import PaychaosAddon
+    from proxies.rules import RuleSet, parse_rules
+
+    mode = ProxyMode.parse("reverse:http://127.0.0.1:9@0")
+    body = POST_LUA.split('wrk.body = "', 1)[1].split('"', 1)[0].encode()
+    answer = http_response(UPSTREAM.split("BODY = b'", 1)[1].split("'", 1)[0].encode())
+
+    def payment(i: int):
+        flow = tflow.tflow(resp=False)
+        flow.client_conn.proxy_mode = mode
+        req = flow.request
+        req.method, req.path, req.content = "POST", "/v1/payment_intents", body
+        req.headers.clear()
+        req.headers.update({"Content-Type": "application/x-www-form-urlencoded",
+                            "Authorization": "Bearer sk_test_bench", "Idempotency-Key": f"bench-{i}"})
+        return flow
+
+    async def run() -> float:
+        addon = PaychaosAddon()
+        best = float("inf")
+        with taddons.context(addon) as tctx, tempfile.TemporaryDirectory() as tmp:
+            tctx.configure(addon, paychaos_journal=os.path.join(tmp, "j.jsonl"))
+            addon.names = {mode.full_spec: "primary"}
+            addon.rules = RuleSet(parse_rules(IDLE_RULES, source="bench"), scenario="bench-idle")
+            for _ in range(3):
+                flows = [payment(i) for i in range(exchanges)]
+                gc.freeze()
+                t0 = time.perf_counter()
+                for flow in flows:
+                    await addon.request(flow)
+                    flow.response = answer
+                    addon.responseheaders(flow)
+                    await addon.response(flow)
+                best = min(best, (time.perf_counter() - t0) / exchanges * 1e6)
+                gc.unfreeze()
+            addon.journal.close()
+        return best
+
+    return asyncio.run(run())
+
+
+def http_response(body: bytes):
+    from mitmproxy import http
+    return http.Response.make(200, body, {"Content-Type": "application/json"})
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p / 100))]
@@ -262,15 +321,19 @@ def main() -> int:
     print("\n".join(rows) + "\n")
     print(f"Bare mitmdump vs the addon, head to head: both loaded at once ({args.connections} connections "
           f"each), {args.rounds} rounds of {args.round_s} s; totals over the rounds:")
+    bare_cpu_us = {}
     for kind, runs in (("GET", pairs), ("payment POST", post_pairs)):
         ratios = sorted(a["requests"] / b["requests"] for b, a in runs)
         req_b, req_a = sum(b["requests"] for b, _ in runs), sum(a["requests"] for _, a in runs)
-        cpu_b = sum(b["cpu_s"] for b, _ in runs) / req_b * 1e6
+        cpu_b = bare_cpu_us[kind] = sum(b["cpu_s"] for b, _ in runs) / req_b * 1e6
         cpu_a = sum(a["cpu_s"] for _, a in runs) / req_a * 1e6
         print(f"  {kind}: requests served, addon / bare: {req_a / req_b * 100:.0f}% ({req_a} / {req_b}; "
               f"single rounds {ratios[0] * 100:.0f}%-{ratios[-1] * 100:.0f}%); proxy CPU per request: "
               f"bare {cpu_b:.0f} us, addon {cpu_a:.0f} us, so the addon keeps {cpu_b / cpu_a * 100:.0f}% of "
               "bare mitmdump's capacity")
+    own, bare_post = addon_cost_us(), bare_cpu_us["payment POST"]
+    print(f"  the addon's own hooks, timed in process on payment POSTs: {own:.0f} us per exchange; beside bare "
+          f"mitmdump's {bare_post:.0f} us per request that is {bare_post / (bare_post + own) * 100:.1f}% kept")
     over = [v - args.accuracy_delay_ms for v in with_delay]
     print(f"latency accuracy, {args.accuracy_delay_ms:g} ms injected into 100 concurrent flows "
           f"({len(over)} requests): observed minus requested p50 {pct(over, 50):+.1f} ms, "
