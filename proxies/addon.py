@@ -256,6 +256,21 @@ class PaychaosAddon:
         copy = self._copy_for_delivery(flow, state, rule)
         self._spawn(self._replay_later(copy, delay_s))
 
+    def deliver_forged(self, flow: http.HTTPFlow, state: ExchangeState, rule, body: bytes,
+                       signature: str | None, *, mode: str, delay_s: float) -> None:
+        """A made-up delivery to the merchant, journaled as its own exchange (`forged`, `replay_of`)."""
+        copy = self._copy_for_delivery(flow, state, rule)
+        req = copy.request
+        req.headers.pop("content-encoding", None)
+        req.content = body
+        if signature is None:
+            req.headers.pop("Stripe-Signature", None)
+        else:
+            req.headers["Stripe-Signature"] = signature
+        forged = self._states[copy.id]
+        forged.event, forged.forged = webhook_event(body), mode
+        self._spawn(self._replay_later(copy, delay_s))
+
     def hold_until_next(self, flow: http.HTTPFlow, state: ExchangeState, rule, hold_s: float) -> None:
         copy = self._copy_for_delivery(flow, state, rule)
         self._held.append((flow.id, copy))
@@ -326,6 +341,8 @@ class PaychaosAddon:
         }
         if state.replay_of:
             record["replay_of"] = state.replay_of
+            if state.forged:
+                record["forged"] = state.forged
         if state.ended_by:
             record["ended_by"] = state.ended_by
         self.journal.write(record)

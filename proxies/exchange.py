@@ -47,6 +47,7 @@ class ExchangeState:
     replay_of: str | None = None
     ended_by: str | None = None       # "rules_replaced": a held exchange ended by a change of rules
     extra_faults: list[dict] = field(default_factory=list)
+    forged: str | None = None         # a delivery made up by webhook_forge: its mode
 
     def faults(self) -> list[dict]:
         return self.extra_faults + [{"fault": f.rule.fault, "rule": f.rule.id,
@@ -63,6 +64,13 @@ class FlowExchange:
         self.rule = firing.rule
         self.upstream, self.method, self.path = state.upstream, state.method, state.path
         self.fields = state.request
+
+    # -- the request as it arrived
+    def request_body(self) -> bytes:
+        return self.flow.request.get_content(strict=False) or b""
+
+    def request_header(self, name: str) -> str | None:
+        return self.flow.request.headers.get(name)
 
     # -- answers
     def respond(self, status: int, body: dict | bytes, headers: dict | None = None) -> None:
@@ -133,6 +141,10 @@ class FlowExchange:
     def deliver_after_next(self, hold_s: float) -> None:
         self.addon.hold_until_next(self.flow, self.state, self.rule, hold_s)
         self.respond(200, {"received": True, "paychaos": "webhook_reorder"})
+
+    def deliver_forged(self, body: bytes, signature: str | None, *, mode: str, delay_s: float = 0.0) -> None:
+        """Deliver `body` to the merchant as a request of its own, with this Stripe-Signature (None: none)."""
+        self.addon.deliver_forged(self.flow, self.state, self.rule, body, signature, mode=mode, delay_s=delay_s)
 
     async def sleep(self, seconds: float) -> None:
         """Hold the exchange until `seconds` after the request arrived: time the proxy already spent

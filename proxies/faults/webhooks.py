@@ -1,8 +1,14 @@
-"""Faults on the gateway -> merchant leg (the `webhooks` upstream): late, doubled, swapped, lost."""
+"""Faults on the gateway -> merchant leg (the `webhooks` upstream): late, doubled, swapped, lost, forged."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import string
+import time
 from dataclasses import dataclass
+from typing import Literal
 
 from proxies.faults.base import Exchange, Fault, param, register
 
@@ -58,3 +64,74 @@ class WebhookDrop(Fault):
 
     async def on_request(self, ex: Exchange) -> None:
         ex.respond(200, {"received": True, "paychaos": "webhook_drop"}, {"Content-Type": "application/json"})
+
+
+FORGED_SECRET = "whsec_forged_by_paychaos"   # what a bad_signature forgery is signed with (never the endpoint's)
+_ID_CHARS = string.ascii_letters + string.digits
+# What a forged event of this type claims about its object (the rest of the object is the original's).
+_CLAIMS: dict[str, dict] = {
+    "payment_intent.succeeded": {"status": "succeeded", "last_payment_error": None},
+    "payment_intent.payment_failed": {"status": "requires_payment_method"},
+    "payment_intent.canceled": {"status": "canceled"},
+    "charge.succeeded": {"status": "succeeded", "paid": True, "captured": True},
+    "charge.refunded": {"refunded": True},
+}
+
+
+@register
+@dataclass(frozen=True)
+class WebhookForge(Fault):
+    """After the delivery, send the merchant a forged event (new id) that fails signature verification."""
+
+    name = "webhook_forge"
+    leg = "webhooks"
+    mode: Literal["bad_signature", "unsigned", "tampered"] = param(
+        "bad_signature", help="bad_signature: signed with a wrong secret; unsigned: no Stripe-Signature; "
+        "tampered: the original's signature on a changed payload")
+    event_type: str = param("payment_intent.succeeded", help="type the forged event claims")
+    delay_ms: float = param(0.0, min=0, max=600_000, help="pause after the genuine delivery")
+
+    def check(self) -> str | None:
+        if "." not in self.event_type.strip("."):
+            return f"event_type {self.event_type!r} is not a Stripe event type (e.g. payment_intent.succeeded)"
+        return None
+
+    async def on_response(self, ex: Exchange) -> None:
+        try:
+            event = json.loads(ex.request_body())
+        except ValueError:
+            return
+        if not isinstance(event, dict) or event.get("object") != "event":
+            return  # not a Stripe event: nothing to forge from
+        forged = forge_event(event, self.event_type, "evt_" + "".join(ex.rng.choices(_ID_CHARS, k=24)))
+        payload = json.dumps(forged, separators=(",", ":"))
+        if self.mode == "bad_signature":
+            signature: str | None = sign(payload, FORGED_SECRET)
+        elif self.mode == "tampered":
+            signature = ex.request_header("Stripe-Signature")
+        else:
+            signature = None
+        ex.deliver_forged(payload.encode(), signature, mode=self.mode, delay_s=self.delay_ms / 1000.0)
+
+
+def forge_event(event: dict, event_type: str, event_id: str) -> dict:
+    """A copy of a genuine event under a new id that claims `event_type` for the same object."""
+    forged = json.loads(json.dumps(event))
+    forged.update(id=event_id, type=event_type, created=int(time.time()))
+    data = forged.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if isinstance(obj, dict):
+        data.pop("previous_attributes", None)
+        obj.update(_CLAIMS.get(event_type, {}))
+        if event_type == "payment_intent.succeeded" and "amount" in obj:
+            obj["amount_received"] = obj["amount"]
+        if event_type == "charge.refunded" and "amount" in obj:
+            obj["amount_refunded"] = obj["amount"]
+    return forged
+
+
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
+    """A `Stripe-Signature` value as Stripe computes it: t=<unix>,v1=HMAC-SHA256(secret, f"{t}.{payload}")."""
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode("utf-8"), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"

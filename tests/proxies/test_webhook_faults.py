@@ -1,14 +1,19 @@
 """Webhook-leg faults (the `webhooks` upstream, gateway -> merchant) through a real proxy: what the
-merchant received, what the gateway was told, and what the journal recorded."""
+merchant received, what the gateway was told, and what the journal recorded (webhook_forge also
+with the real gateway and stripe's own signature check)."""
 
 from __future__ import annotations
 
 import json
 import time
 
+import pytest
 import requests
+import stripe
 
 from proxies.testing import set_rules
+from simulator.gateway.testing import get_ledger, running_gateway
+from simulator.gateway.webhooks import sign
 from tests.proxies.conftest import journal_of
 
 
@@ -80,3 +85,105 @@ def test_webhook_delay_holds_the_delivery(proxy, control, upstream):
     assert deliver(proxy, "evt_d").status_code == 200
     assert 0.4 <= upstream.received[0]["t"] - t0 < 1.0
     assert journal_of(proxy, "wh-delay")[0]["faults"][0]["fault"] == "webhook_delay"
+
+
+SECRET = "whsec_merchant_endpoint"
+
+
+def signed_delivery(proxy, event: dict):
+    """A delivery as the gateway makes it: the payload signed with the endpoint's secret."""
+    payload = json.dumps(event, separators=(",", ":"))
+    return requests.post(proxy.info["listeners"]["webhooks"] + "/webhooks/stripe", data=payload,
+                         headers={"Content-Type": "application/json", "Stripe-Signature": sign(payload, SECRET)},
+                         timeout=5)
+
+
+def verify(received: dict):
+    return stripe.Webhook.construct_event(received["body"].decode(), received["headers"].get("Stripe-Signature", ""),
+                                          SECRET)
+
+
+@pytest.mark.parametrize("mode", ["bad_signature", "unsigned", "tampered"])
+def test_webhook_forge_delivers_a_forged_event_that_fails_verification(proxy, control, upstream, mode):
+    scenario = f"wh-forge-{mode}"
+    set_rules(control, [{"fault": "webhook_forge", "params": {"mode": mode},
+                         "match": {"event.type": "payment_intent.payment_failed"}}], scenario=scenario)
+    failed = {"id": "evt_genuine", "object": "event", "type": "payment_intent.payment_failed", "created": 1,
+              "data": {"object": {"id": "pi_9", "object": "payment_intent", "amount": 700,
+                                  "status": "requires_payment_method", "metadata": {"order_id": "ord_9"}}}}
+    assert signed_delivery(proxy, failed).status_code == 200
+    genuine, forged = wait_received(upstream, 2)
+    assert verify(genuine).id == "evt_genuine"                 # the genuine delivery is untouched
+    event = json.loads(forged["body"])
+    assert event["id"].startswith("evt_") and event["id"] != "evt_genuine"
+    assert event["type"] == "payment_intent.succeeded"
+    assert event["data"]["object"] | {"status": "succeeded"} == event["data"]["object"]
+    assert event["data"]["object"]["metadata"] == {"order_id": "ord_9"}   # same intent, same order
+    signature = forged["headers"].get("Stripe-Signature")
+    if mode == "unsigned":
+        assert signature is None
+    elif mode == "tampered":
+        assert signature == genuine["headers"]["Stripe-Signature"]
+    else:
+        assert signature and signature != genuine["headers"]["Stripe-Signature"]
+    with pytest.raises(stripe.SignatureVerificationError):
+        verify(forged)
+    first, second = journal_of(proxy, scenario, n=2)
+    assert "forged" not in first and first["event"]["id"] == "evt_genuine"
+    assert second["forged"] == mode and second["replay_of"] == first["id"]
+    assert second["faults"] == [{"fault": "webhook_forge", "rule": "r1"}]
+    assert second["event"] == {"id": event["id"], "type": "payment_intent.succeeded", "object_id": "pi_9"}
+    assert second["status"] == 200 and second["direction"] == "to_merchant"
+
+
+def test_webhook_forge_leaves_other_events_and_non_events_alone(proxy, control, upstream):
+    set_rules(control, [{"fault": "webhook_forge", "params": {"delay_ms": 200}}], scenario="wh-forge-other")
+    resp = requests.post(proxy.info["listeners"]["webhooks"] + "/webhooks/stripe", data=b"not json",
+                         headers={"Content-Type": "application/json"}, timeout=5)
+    assert resp.status_code == 200
+    t0 = time.time()
+    signed_delivery(proxy, {"id": "evt_ok", "object": "event", "type": "charge.succeeded",
+                            "data": {"object": {"id": "ch_1", "object": "charge"}}})
+    received = wait_received(upstream, 3)
+    assert received[2]["t"] - t0 >= 0.2                       # delay_ms after the genuine delivery
+    assert json.loads(received[2]["body"])["type"] == "payment_intent.succeeded"
+    assert [r.get("forged") for r in journal_of(proxy, "wh-forge-other", n=3)] == [None, None, "bad_signature"]
+
+
+def test_webhook_forge_with_the_real_gateway_and_a_declined_payment(proxy, control, upstream):
+    """The gateway signs and delivers payment_intent.payment_failed through the proxy; the receiver
+    gets it, then a forged payment_intent.succeeded for the same intent that its secret rejects."""
+    set_rules(control, [{"fault": "webhook_forge", "params": {"mode": "bad_signature"},
+                         "match": {"event.type": "payment_intent.payment_failed"}}], scenario="wh-forge-gw")
+    hook = proxy.info["listeners"]["webhooks"] + "/webhooks/stripe"
+    with running_gateway(webhook_url=hook, webhook_secret=SECRET) as gw:
+        sc = stripe.StripeClient("sk_test_forge", base_addresses={"api": gw.url}, max_network_retries=0)
+        with pytest.raises(stripe.CardError) as info:
+            sc.v1.payment_intents.create(params={
+                "amount": 1300, "currency": "usd", "payment_method": "pm_card_visa_chargeDeclinedInsufficientFunds",
+                "confirm": True, "metadata": {"order_id": "ord_gw"}})
+        pi_id = info.value.error.payment_intent["id"]
+        deadline = time.monotonic() + 10
+        while not any(json.loads(r["body"]).get("type") == "payment_intent.succeeded" for r in upstream.received):
+            assert time.monotonic() < deadline, [json.loads(r["body"])["type"] for r in upstream.received]
+            time.sleep(0.05)
+        assert get_ledger(gw.url)["money"]["by_metadata"].get("order_id", {}).get("ord_gw", {}).get("captured", 0) == 0
+    by_type = {json.loads(r["body"])["type"]: r for r in upstream.received}
+    genuine, forged = by_type["payment_intent.payment_failed"], by_type["payment_intent.succeeded"]
+    assert verify(genuine).data.object.id == pi_id
+    assert json.loads(forged["body"])["data"]["object"]["id"] == pi_id
+    assert json.loads(forged["body"])["id"] != json.loads(genuine["body"])["id"]
+    with pytest.raises(stripe.SignatureVerificationError):
+        verify(forged)
+    records = journal_of(proxy, "wh-forge-gw", n=len(upstream.received))
+    [rec] = [r for r in records if r.get("forged")]
+    assert rec["forged"] == "bad_signature" and rec["faults"][0]["fault"] == "webhook_forge"
+    assert rec["event"]["type"] == "payment_intent.succeeded" and rec["event"]["object_id"] == pi_id
+
+
+def wait_received(upstream, n: int, timeout: float = 5.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while len(upstream.received) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(upstream.received) >= n, [r["body"][:80] for r in upstream.received]
+    return list(upstream.received)
