@@ -127,6 +127,31 @@ class Run:
         self.journal.append(record)
         return record
 
+    def webhook(self, object_id: str, type_: str = "payment_intent.succeeded", status: int | None = 200, *,
+                at: float = 0.0, event_id: str | None = None, forged: str | None = None,
+                faults: list[str] | None = None) -> dict:
+        """A delivery to the merchant on the webhook leg; `forged` (a webhook_forge mode) marks one the
+        proxy made up, as its journal does (with `replay_of`, the genuine delivery before it)."""
+        record = self.exchange(None, status, at=at, direction="to_merchant", upstream="webhooks", path="/webhooks/stripe",
+                               key=None, faults=faults or (["webhook_forge"] if forged else None),
+                               event={"id": event_id or f"evt_{len(self.journal) + 1:04d}", "type": type_,
+                                      "object_id": object_id})
+        if forged:
+            record["forged"] = forged
+            record["replay_of"] = next((r["id"] for r in reversed(self.journal[:-1])
+                                        if r.get("direction") == "to_merchant" and not r.get("forged")), None)
+        return record
+
+    def intent(self, order_id: str, *, status: str = "requires_payment_method", gateway: str = "primary") -> str:
+        """A PaymentIntent without a charge (declined, canceled, ...) in a gateway's ledger; its id."""
+        ledger = self.ledgers[gateway]
+        pi_id = f"pi_{gateway[0]}{len(ledger['payment_intents']) + 1:04d}{order_id}"
+        ledger["payment_intents"].append({
+            "id": pi_id, "amount": self.amount(order_id), "currency": "usd", "status": status,
+            "capture_method": "automatic", "payment_method": "pm_card_visa", "metadata": {"order_id": order_id},
+            "amount_received": 0, "amount_capturable": 0, "latest_charge": None, "created": int(T0)})
+        return pi_id
+
     def charge(self, order_id: str | None, *, gateway: str = "primary", amount: int | None = None,
                refunded: int = 0, metadata: bool = True, captured: bool = True) -> dict:
         """A charge in a gateway's ledger (with its PaymentIntent)."""

@@ -2,6 +2,7 @@
 
 from simulator.observations import Dimension, Severity
 from simulator.scoring import score
+from simulator.scoring.rules.integrity import rejects_forged_webhooks
 from simulator.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
@@ -129,3 +130,74 @@ def test_graceful_webhook_run_scores_100():
     result = score(run.observations())
     assert result.findings == [] and result.total == 100
     assert result.retry is None and result.fallback is None
+
+
+def declined_then_forged(run: Run, order_id: str, *, answer: int, **state) -> str:
+    """A declined order whose payment_failed event is followed by a forged succeeded one."""
+    run.exchange(order_id, card_error="insufficient_funds")
+    run.checkout(order_id, "failed", expected="declined:insufficient_funds",
+                 message="Your card has insufficient funds; please use another payment method.")
+    pi = run.intent(order_id)
+    run.webhook(pi, "payment_intent.payment_failed", at=0.5)
+    run.webhook(pi, "payment_intent.succeeded", answer, at=0.6, event_id=f"evt_forged_{order_id}",
+                forged="bad_signature")
+    run.state(order_id, **state)
+    return pi
+
+
+def test_forged_webhook_that_marks_a_declined_order_paid_is_critical():
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_forge", upstream="webhooks")])
+    declined_then_forged(run, "ord_1", answer=200, status="paid", fulfilled=1,
+                         history=["failed: card declined", "paid: webhook evt_forged_ord_1"])
+    declined_then_forged(run, "ord_2", answer=200, status="paid")          # no history: its state tells
+    result = score(run.observations())
+    [found] = by_rule(result, "integrity.rejects_forged_webhooks")
+    assert found.severity == Severity.CRITICAL and found.dimension == Dimension.INTEGRITY
+    assert found.evidence["order_ids"] == ["ord_1", "ord_2"]
+    changes = {e["order_id"]: e["change"] for e in found.evidence["examples"]}
+    assert changes == {"ord_1": "its history names the forged event evt_forged_ord_1",
+                       "ord_2": "paid with no money captured or held"}
+    delivery = found.evidence["examples"][0]["deliveries"][0]
+    assert delivery == {"journal_id": "j-000003", "event": "payment_intent.succeeded",
+                        "event_id": "evt_forged_ord_1", "mode": "bad_signature", "status": 200}
+    assert result.total <= 50
+
+
+def test_forged_webhook_answered_2xx_without_a_visible_change_is_major():
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_forge", upstream="webhooks")])
+    run.paid("ord_1")
+    pi = run.ledgers["primary"]["payment_intents"][0]["id"]
+    run.webhook(pi, "payment_intent.succeeded", at=0.5)
+    run.webhook(pi, "payment_intent.succeeded", 200, at=0.6, forged="unsigned")
+    run.webhook(pi, "payment_intent.succeeded", 204, at=0.7, forged="tampered")
+    run.state("ord_1", "paid", fulfilled=1)
+    result = score(run.observations())
+    [found] = by_rule(result, "integrity.rejects_forged_webhooks")
+    assert found.severity == Severity.MAJOR and found.evidence["order_ids"] == ["ord_1"]
+    assert found.evidence["journal_ids"] == ["j-000003", "j-000004"]
+    assert "2 forged webhook(s)" in found.message
+    assert result.integrity == 70
+
+
+def test_forged_webhooks_refused_with_400_cost_nothing():
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_forge", upstream="webhooks")])
+    for i, mode in enumerate(["bad_signature", "unsigned", "tampered"]):
+        run.paid(f"ord_{i}", at=i)
+        pi = run.ledgers["primary"]["payment_intents"][i]["id"]
+        run.webhook(pi, "payment_intent.succeeded", at=i + 0.5)
+        run.webhook(pi, "payment_intent.payment_failed", 400, at=i + 0.6, forged=mode)
+        run.state(f"ord_{i}", "paid", fulfilled=1)
+    result = score(run.observations())
+    assert by_rule(result, "integrity.rejects_forged_webhooks") == [] and result.integrity == 100
+    assert result.findings == [] and result.total == 100
+
+
+def test_forged_webhook_rule_applies_only_where_webhooks_are_forged():
+    run = Run()
+    run.paid("ord_1")
+    assert score(run.observations()).integrity is not None
+    assert rejects_forged_webhooks(run.observations()) is None
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_forge", upstream="webhooks")])
+    run.paid("ord_1")
+    [found] = rejects_forged_webhooks(run.observations())
+    assert found.severity == Severity.INFO and "no forged delivery" in found.message

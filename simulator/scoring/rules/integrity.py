@@ -1,5 +1,6 @@
 """integrity: money. Nothing doubled, nothing kept without an order, no success without money,
-refunds after cancel, order states that agree with the ledgers, no double fulfilment."""
+refunds after cancel, order states that agree with the ledgers, no double fulfilment, no forged
+webhook believed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ FALSE_SUCCESS = RuleSpec("integrity.no_false_success", Dimension.INTEGRITY)
 REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY)
 CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY)
 FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY)
+FORGED = RuleSpec("integrity.rejects_forged_webhooks", Dimension.INTEGRITY)
 
 NOT_SOLD = ("failed", "canceled", "new", "unknown", None)
 
@@ -174,4 +176,84 @@ def no_double_fulfilment(obs: Observations):
         found.append(FULFIL.finding(
             Severity.CRITICAL, f"{len(unpaid)} order(s) were fulfilled without money captured",
             order_ids=_ids(unpaid), examples=capped(unpaid, 5)))
+    return found
+
+
+# What a forged event claims, by type: the order state that believing it leads to.
+_SUCCESS_CLAIMS = (".succeeded", "checkout.session.completed", "invoice.paid")
+_FAILURE_CLAIMS = frozenset({"payment_intent.payment_failed", "payment_intent.canceled", "charge.failed"})
+
+
+def _changed_by_forgery(order: orders.Order, events: list[dict]) -> str | None:
+    """How the forged events visibly changed the order, or None: its history names one of them, or its
+    state is what they claim while the ledgers say otherwise."""
+    state = order.state or {}
+    history = state.get("history")
+    notes = " ".join(map(str, history)) if isinstance(history, list) else ""
+    named = [e["id"] for e in events if e.get("id") and e["id"] in notes]
+    if named:
+        return f"its history names the forged event {named[0]}"
+    types = {str(e.get("type") or "") for e in events}
+    fulfilled = state.get("fulfilled")
+    no_money = order.captured == 0 and order.held == 0
+    if any(t.endswith(_SUCCESS_CLAIMS) for t in types) and no_money:
+        if state.get("status") == "paid":
+            return "paid with no money captured or held"
+        if isinstance(fulfilled, int) and fulfilled > 0:
+            return "fulfilled with no money captured or held"
+    if types & _FAILURE_CLAIMS and order.net > 0 and state.get("status") in ("failed", "canceled"):
+        return f"{state['status']} although charged"
+    if "charge.refunded" in types and order.net > 0 and state.get("status") == "refunded":
+        return "refunded although the money is still captured"
+    return None
+
+
+def _delivery(rec: dict) -> dict:
+    event = rec.get("event") or {}
+    return {"journal_id": rec.get("id"), "event": event.get("type"), "event_id": event.get("id"),
+            "mode": rec.get("forged"), "status": rec.get("status")}
+
+
+@rule(FORGED)
+def rejects_forged_webhooks(obs: Observations):
+    """Webhook deliveries that fail signature verification are refused (400) and change no order."""
+    forged = [r for r in obs.journal if not ex.to_gateway(r) and r.get("forged")]
+    if not forged:
+        if any(f.fault == "webhook_forge" for f in obs.scenario.faults):
+            return [FORGED.finding(Severity.INFO, "the scenario forges webhooks, but no forged delivery reached "
+                                   "the merchant (no delivery matched the rule)")]
+        return None
+    book = orders.build(obs)
+    order_of = {r.get("id"): order for order in book.orders.values() for r in order.webhooks}
+    accepted: dict[str | None, list[dict]] = {}   # order id (None: no order of the run) -> its 2xx forgeries
+    for rec in forged:
+        status = rec.get("status")
+        if isinstance(status, int) and 200 <= status < 300:
+            order = order_of.get(rec.get("id"))
+            accepted.setdefault(order.order_id if order else None, []).append(rec)
+    believed, ignored = [], []        # (evidence, records)
+    for oid, recs in accepted.items():
+        order = book.orders.get(oid) if oid else None
+        change = _changed_by_forgery(order, [r.get("event") or {} for r in recs]) if order else None
+        item = {"order_id": oid, "deliveries": capped([_delivery(r) for r in recs], 5)}
+        if change:
+            believed.append((item | {"change": change, "order_status": (order.state or {}).get("status"),
+                                     "captured": order.captured}, recs))
+        else:
+            ignored.append((item, recs))
+    found = []
+    if believed:
+        recs = [r for _, rs in believed for r in rs]
+        found.append(FORGED.finding(
+            Severity.CRITICAL, f"{len(believed)} order(s) changed on {len(recs)} forged webhook(s) that fail "
+            "Stripe's signature check: anyone can mark an unpaid order paid",
+            order_ids=_ids([e for e, _ in believed]), journal_ids=capped([r.get("id") for r in recs]),
+            examples=capped([e for e, _ in believed], 5)))
+    if ignored:
+        recs = [r for _, rs in ignored for r in rs]
+        found.append(FORGED.finding(
+            Severity.MAJOR, f"{len(recs)} forged webhook(s) (bad, missing or tampered Stripe-Signature) were "
+            "answered 2xx: the signature is not verified (Stripe's advice: reject them with 400)",
+            order_ids=capped(sorted({e["order_id"] for e, _ in ignored if e["order_id"]})),
+            journal_ids=capped([r.get("id") for r in recs]), examples=capped([e for e, _ in ignored], 5)))
     return found
