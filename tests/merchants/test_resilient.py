@@ -111,6 +111,25 @@ def test_webhooks_need_a_valid_signature_and_count_once(resilient):
     assert order_state(resilient.url, oid)["fulfilled"] == 1
 
 
+def test_forged_success_for_a_declined_order_is_refused_in_every_mode(resilient):
+    """What webhook_forge sends: a payment_intent.succeeded under a new event id, signed with a wrong
+    secret, unsigned, or a changed payload under the genuine delivery's signature. All get 400."""
+    oid = new_order_id()
+    assert checkout(resilient.url, oid, token="pm_card_visa_chargeDeclinedInsufficientFunds")[0]["status"] == "failed"
+    pi = {"id": "pi_forged", "object": "payment_intent", "metadata": {"order_id": oid}}
+    genuine_body, genuine_sig = signed(event("payment_intent.payment_failed", pi | {"status": "requires_payment_method"}))
+    hook = resilient.url + "/webhooks/stripe"
+    assert requests.post(hook, data=genuine_body, headers={"Stripe-Signature": genuine_sig}, timeout=5).status_code == 200
+    claim = event("payment_intent.succeeded", pi | {"status": "succeeded"})
+    bad_body, bad_sig = signed(claim, secret="whsec_forged")
+    tampered = genuine_body.replace(b"payment_intent.payment_failed", b"payment_intent.succeeded")
+    for body, headers in [(bad_body, {"Stripe-Signature": bad_sig}), (signed(claim)[0], {}),
+                          (tampered, {"Stripe-Signature": genuine_sig})]:
+        assert requests.post(hook, data=body, headers=headers, timeout=5).status_code == 400
+    state = order_state(resilient.url, oid)
+    assert state["status"] == "failed" and state["fulfilled"] == 0
+
+
 def test_stray_success_event_does_not_flip_a_failed_order(resilient):
     oid = new_order_id()
     answer, _ = checkout(resilient.url, oid, token="pm_card_visa_chargeDeclined")

@@ -23,7 +23,7 @@ def test_every_row_of_the_cause_table_has_its_faults_or_actions():
     faults = {f.fault for s in suite for f in s.faults}
     assert {"http_error", "refused", "reset", "latency", "hang", "slow_body", "response_lost", "decline",
             "auth_error", "rate_limit", "malformed", "webhook_delay", "webhook_duplicate",
-            "webhook_reorder", "webhook_drop"} <= faults
+            "webhook_reorder", "webhook_drop", "webhook_forge"} <= faults
     actions = {str(a) for s in suite for a in s.actions}
     assert {"double_submit", "cancel_after_pay", "typo_card", "expired_card", "wrong_cvc"} <= actions
     cards = {t for s in suite for t in s.customers.cards}

@@ -31,6 +31,7 @@ DEFECT_FINDINGS = {
     "7 no fallback": [("fallback.alternatives", "fallback"), ("fallback.backup_used", "fallback")],
     "8 double submit charges twice": [("integrity.no_double_charge", "integrity")],
     "9 no refund on cancel": [("integrity.refund_after_cancel", "integrity")],
+    "10 webhooks not verified (a forged event is believed)": [("integrity.rejects_forged_webhooks", "integrity")],
     "10/11 webhooks not deduplicated, fulfils twice": [("integrity.no_double_fulfilment", "integrity")],
 }
 
