@@ -58,7 +58,7 @@ def json_line(record: dict) -> bytes:
     try:
         return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
     except (TypeError, orjson.JSONEncodeError):
-        return (json.dumps(record, default=str) + "\n").encode("ascii")
+        return (json.dumps(record, default=str, separators=(",", ":")) + "\n").encode("ascii")
 
 
 def read_journal(path: str, scenario: str | None = None) -> Iterator[dict]:
