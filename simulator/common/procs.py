@@ -7,6 +7,29 @@ then prints one line to stdout and flushes it:
 
 `start_service` waits for that line, keeps draining the rest of the output into a bounded tail
 (shown when something goes wrong), and `Service.stop()` ends the whole process group.
+
+Nothing started here outlives this process, however it ends. A normal exit, Ctrl-C or SIGTERM
+stops each group through `stop_process_group` (the atexit hook covers what is still running). For
+SIGKILL, which runs no code of ours, every group started by `start_process_group` is held by a
+lifeline: the first start spawns one small reaper per process (`python -I -S procs.py --reaper FD`,
+forked once more so it is not our child, in its own session, without our environment) that reads
+the other end of a pipe only this process can write. We send it `+PGID` / `-PGID` as groups start
+and end; when the pipe reads EOF, this process is gone, and the reaper sends SIGTERM to the groups
+still held, then SIGKILL to what is left after REAPER_GRACE_S, and exits. `stop_process_group`
+lets go of a group only once it is empty: members that outlive their leader (a shell's background
+job ignores SIGINT) end when this process does, at the latest.
+
+Why not `prctl(PR_SET_PDEATHSIG)` in a `preexec_fn` (free, no extra process): the death signal
+fires when the *thread* that forked the child ends, and the runner (`runner.session`) and the load
+stack (`load.stack`) start gateways from ThreadPoolExecutor threads that end right after, so those
+gateways would be killed at once; it reaches only the direct child, not what a shell command started
+in the group; `preexec_fn` makes Popen run Python in the forked child of a threaded process (unsafe,
+and slower than the vfork path); and it is Linux-only. The lifeline cares about none of that: it
+fires when the last copy of the write end closes, which is process death (the end is close-on-exec,
+and closed in children made by a bare `os.fork`), and it ends whole groups. Cost: one reaper spawn
+per process (30-60 ms, once) and one pipe write per start and stop. What it cannot catch: processes
+that leave their group (setsid, double-forking daemons), and the instant between Popen returning and
+the `+PGID` write.
 """
 
 from __future__ import annotations
@@ -15,6 +38,7 @@ import atexit
 import collections
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -23,6 +47,8 @@ import time
 from dataclasses import dataclass, field
 
 READY_PREFIX = "PAYCHAOS_READY "
+REAPER_GRACE_S = 1.0   # after the parent died: SIGTERM, then SIGKILL to what is left this much later
+REAPER_PRUNE_S = 2.0   # how often the reaper forgets groups that ended without a `-PGID`
 
 _live: set[Service] = set()
 _live_lock = threading.Lock()
@@ -69,7 +95,29 @@ class Service:
         self.stop()
 
 
+def start_process_group(argv: list[str], **popen_kwargs) -> subprocess.Popen:
+    """`subprocess.Popen` in a new session (its own process group), held by this process's lifeline:
+    the group gets SIGTERM, then SIGKILL, if this process dies without stopping it."""
+    _lifeline.ensure()
+    proc = subprocess.Popen(argv, start_new_session=True, **popen_kwargs)
+    try:
+        _lifeline.hold(proc.pid)
+    except BaseException:
+        stop_process_group(proc, timeout=1.0)
+        raise
+    return proc
+
+
 def stop_process_group(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGINT to the group, then SIGTERM, then SIGKILL, until the group leader has exited."""
+    try:
+        _stop_leader(proc, timeout)
+    finally:
+        if not _group_alive(proc.pid):  # members that outlived the leader stay held till we exit
+            _lifeline.release(proc.pid)
+
+
+def _stop_leader(proc: subprocess.Popen, timeout: float) -> None:
     if proc.poll() is not None:
         return
     for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
@@ -82,6 +130,124 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 5.0) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the id now belongs to someone else's group: not ours any more
+        return False
+    return True
+
+
+class _Lifeline:
+    """This process's end of the lifeline (see the module docstring): the pipe to the reaper and the
+    process groups it holds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._held: set[int] = set()
+
+    def ensure(self) -> None:
+        with self._lock:
+            if self._fd is None:
+                self._start_reaper()
+
+    def hold(self, pgid: int) -> None:
+        with self._lock:
+            self._held.add(pgid)
+            self._send(b"+%d\n" % pgid)
+
+    def release(self, pgid: int) -> None:
+        with self._lock:
+            if pgid in self._held:
+                self._held.discard(pgid)
+                self._send(b"-%d\n" % pgid)
+
+    def forget_after_fork(self) -> None:
+        """In a child made by os.fork: the parent's groups are not ours, and our copy of the write
+        end must not keep the parent's lifeline open."""
+        self._lock = threading.Lock()
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+        self._fd = None
+        self._held = set()
+
+    def _send(self, message: bytes) -> None:
+        if self._fd is not None:
+            try:
+                os.write(self._fd, message)
+                return
+            except OSError:  # the reaper was killed: start another and hand it every held group
+                os.close(self._fd)
+                self._fd = None
+        self._start_reaper()
+
+    def _start_reaper(self) -> None:
+        read_end, write_end = os.pipe()  # both close-on-exec; only read_end is passed on
+        try:
+            env = {k: os.environ[k] for k in ("PATH", "LD_LIBRARY_PATH") if k in os.environ}
+            subprocess.run([sys.executable, "-I", "-S", os.path.abspath(__file__), "--reaper", str(read_end)],
+                           pass_fds=(read_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True,
+                           check=True, timeout=30)
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        self._fd = write_end
+        self._held = {pgid for pgid in self._held if _group_alive(pgid)}
+        if self._held:
+            os.write(write_end, b"".join(b"+%d\n" % pgid for pgid in self._held))
+
+
+_lifeline = _Lifeline()
+os.register_at_fork(after_in_child=_lifeline.forget_after_fork)
+
+
+def _reaper(fd: int) -> None:
+    """The reaper's main loop: hold the groups named on the pipe; on EOF end those still held."""
+    if os.fork():
+        os._exit(0)  # the first process exits at once, so the reaper is nobody's child of ours
+    groups: set[int] = set()
+    pending = b""
+    while True:
+        readable, _, _ = select.select([fd], [], [], REAPER_PRUNE_S if groups else None)
+        if not readable:
+            groups = {g for g in groups if _group_alive(g)}
+            continue
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            (groups.add if line.startswith(b"+") else groups.discard)(int(line[1:]))
+    _end_groups(groups)
+
+
+def _end_groups(groups: set[int]) -> None:
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + REAPER_GRACE_S
+    while groups and time.monotonic() < deadline:
+        time.sleep(0.05)
+        groups = {g for g in groups if _group_alive(g)}
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except OSError:
+        pass
 
 
 def _drain(svc: Service, ready: threading.Event) -> None:
@@ -105,9 +271,9 @@ def start_service(name: str, argv: list[str], *, env: dict | None = None, timeou
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env.setdefault("PYTHONUNBUFFERED", "1")
-    proc = subprocess.Popen(
+    proc = start_process_group(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env=full_env, cwd=cwd, text=True, bufsize=1, start_new_session=True,
+        env=full_env, cwd=cwd, text=True, bufsize=1,
     )
     svc = Service(name, proc)
     with _live_lock:
@@ -137,3 +303,7 @@ def _stop_all() -> None:
         services = list(_live)
     for svc in services:
         svc.stop(timeout=2.0)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--reaper"]:
+    _reaper(int(sys.argv[2]))
