@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import tempfile
 import time
@@ -95,19 +96,23 @@ def _print_env(ruleset, info: dict, upstreams: dict, journal: str, webhook_url: 
     print(f"\nGateways: {', '.join(f'{k}={v}' for k, v in upstreams.items() if k != 'webhooks')}")
     print(f"Control API: {info['control']}   Journal: {journal}")
     print("\nReverse mode (your app's gateway base URL points at paychaos):")
-    print(f"  export STRIPE_API_BASE={info['url']}")
+    _export("STRIPE_API_BASE", info["url"])
     if "backup" in info["listeners"]:
-        print(f"  export STRIPE_BACKUP_API_BASE={info['listeners']['backup']}")
+        _export("STRIPE_BACKUP_API_BASE", info["listeners"]["backup"])
     if webhook_url:
-        print(f"  export STRIPE_WEBHOOK_SECRET={WEBHOOK_SECRET}")
-    print("  export STRIPE_API_KEY=sk_test_paychaos")
+        _export("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    _export("STRIPE_API_KEY", "sk_test_paychaos")
     print("\nForward mode (your app keeps https://api.stripe.com):")
-    for key, value in forward_env(info["forward"], info["ca_cert"]).items():
+    for key, value in forward_env(info["forward"], info["ca_cert"]).items():  # PYTHONPATH keeps yours
         if key.islower():
             continue
-        print(f"  export {key}={value}")
+        _export(key, value)
     print(f"  # Java: {java_flags(info['forward'])} (import {info['ca_cert']} with keytool first)")
     print("\nCtrl-C stops everything.\n", flush=True)
+
+
+def _export(key: str, value: str) -> None:
+    print(f"  export {key}={shlex.quote(value)}")
 
 
 def _follow(journal: str, stopping: list, *, quiet: bool) -> None:

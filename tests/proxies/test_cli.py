@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 
 import requests
 
+from proxies.forward import SITECUSTOMIZE_DIR
 from proxies.testing import running_proxy
 from simulator.common.procs import paychaos_argv, start_service
 from tests.proxies.conftest import journal_of
@@ -86,7 +88,9 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
     scenario.write_text("name: up-demo\ncause: rate_limit\nfaults:\n  - fault: rate_limit\n"
                         "    params: {retry_after_s: 2}\n    times: 1\n")
     journal = tmp_path / "j.jsonl"
+    app_path = os.pathsep.join(filter(None, [str(tmp_path / "app-lib"), os.environ.get("PYTHONPATH")]))
     proc = subprocess.Popen(paychaos_argv("up", str(scenario), "--journal", str(journal)), cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": app_path},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         env, lines = {}, []
@@ -96,10 +100,11 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
             lines.append(line)
             if line.strip().startswith("export "):
                 k, _, v = line.strip()[7:].partition("=")
-                env[k] = v
+                env[k] = "".join(shlex.split(v))
             if "Ctrl-C stops everything" in line:
                 break
         assert "STRIPE_API_BASE" in env and "HTTPS_PROXY" in env and "PYTHONPATH" in env, "".join(lines)
+        assert env["PYTHONPATH"] == os.pathsep.join([SITECUSTOMIZE_DIR, app_path])  # the app's entries stay
         base = env["STRIPE_API_BASE"]
         auth = {"Authorization": "Bearer sk_test_up"}
         data = {"amount": 900, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}

@@ -1,5 +1,6 @@
 """Forward mode: an unmodified stripe-SDK script, changed only by its environment, pays and is
-declined through paychaos while addressing https://api.stripe.com (answered locally, never the internet)."""
+declined through paychaos while addressing https://api.stripe.com (answered locally, never the internet);
+the environment keeps the app's own PYTHONPATH."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import textwrap
 
 import pytest
 
-from proxies.forward import forward_env
+from proxies.forward import SITECUSTOMIZE_DIR, forward_env
 from proxies.testing import running_proxy, set_rules
 from tests.proxies.conftest import journal_of
 
@@ -34,9 +35,13 @@ def forward_proxy(upstream, tmp_path_factory):
         yield svc
 
 
-def run_app(tmp_path, proxy) -> str:
+# The same app, importing a module of its own that only its PYTHONPATH finds.
+APP_WITH_OWN_MODULE = "import shop_settings\n" + APP.replace('"ord_9"', "shop_settings.ORDER_ID")
+
+
+def run_app(tmp_path, proxy, app: str = APP) -> str:
     script = tmp_path / "app.py"
-    script.write_text(APP)
+    script.write_text(app)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCHAOS")}
     env.update(forward_env(proxy.info["forward"], proxy.info["ca_cert"]), STRIPE_API_KEY="sk_test_fwd")
     out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
@@ -69,3 +74,36 @@ def test_other_hosts_are_never_forwarded(forward_proxy):
                           "-x", forward_proxy.info["forward"], "--cacert", forward_proxy.info["ca_cert"],
                           "https://example.com/"], capture_output=True, text=True, timeout=30)
     assert out.stdout == "403"
+
+
+def test_an_app_keeps_its_own_pythonpath_and_still_trusts_paychaos(forward_proxy, tmp_path, monkeypatch):
+    lib = tmp_path / "app-lib"
+    lib.mkdir()
+    (lib / "shop_settings.py").write_text('ORDER_ID = "ord_own_path"\n')
+    monkeypatch.setenv("PYTHONPATH", str(lib))
+    set_rules(forward_proxy.info["control"], [], scenario="fwd-own-path")
+    assert run_app(tmp_path, forward_proxy, APP_WITH_OWN_MODULE) == "paid succeeded"
+    assert journal_of(forward_proxy, "fwd-own-path")[0]["request"]["metadata"] == {"order_id": "ord_own_path"}
+
+
+def env_path(**kwargs) -> str:
+    return forward_env("http://127.0.0.1:8080", "/tmp/ca.pem", **kwargs)["PYTHONPATH"]
+
+
+def test_forward_env_puts_its_dir_in_front_of_the_pythonpath_it_finds(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/app/src", "/app/lib"]))
+    assert env_path() == os.pathsep.join([SITECUSTOMIZE_DIR, "/app/src", "/app/lib"])
+
+
+def test_forward_env_without_a_pythonpath_adds_no_empty_entry(monkeypatch):
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    assert env_path() == SITECUSTOMIZE_DIR
+    monkeypatch.setenv("PYTHONPATH", "")
+    assert env_path() == SITECUSTOMIZE_DIR
+
+
+def test_forward_env_takes_an_explicit_pythonpath_and_never_repeats_its_dir(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/not/this/one")
+    assert env_path(pythonpath="/app") == os.pathsep.join([SITECUSTOMIZE_DIR, "/app"])
+    assert env_path(pythonpath="") == SITECUSTOMIZE_DIR
+    assert env_path(pythonpath=env_path(pythonpath="/app")) == os.pathsep.join([SITECUSTOMIZE_DIR, "/app"])
