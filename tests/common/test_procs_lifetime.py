@@ -45,6 +45,7 @@ PARENT = textwrap.dedent("""
     print(json.dumps({"services": [direct.proc.pid, shell.proc.pid, shell.info["grandchild"], box["svc"].proc.pid],
                       "lifeline": os.readlink(f"/proc/self/fd/{procs._lifeline._fd}"), "forked": forked}),
           flush=True)
+    sys.stdin.readline()                # the test looks at the services, then closes our stdin
     if "--exit" in sys.argv:
         os._exit(0)                     # ends without stopping anything, and without atexit
     time.sleep(600)
@@ -80,7 +81,8 @@ def holders(pipe: str) -> list[int]:
 
 def start_parent(*flags: str) -> tuple[subprocess.Popen, dict]:
     proc = subprocess.Popen([sys.executable, "-c", PARENT, json.dumps(SLEEPER), json.dumps(SHELL), *flags],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True)
+                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
     line = proc.stdout.readline()
     assert line, f"the parent died before starting its services (status {proc.wait()})"
     started = json.loads(line)
@@ -95,6 +97,8 @@ def cleanup(proc: subprocess.Popen, started: dict) -> None:
         except ProcessLookupError:
             pass
     proc.wait()
+    proc.stdin.close()
+    proc.stdout.close()
 
 
 def test_sigkilled_parent_takes_its_services_grandchildren_and_reaper_along():
@@ -126,6 +130,7 @@ def test_a_forked_copy_of_the_parent_does_not_keep_the_services_alive():
 def test_a_parent_that_exits_without_stopping_its_services_takes_them_along():
     proc, started = start_parent("--exit")
     try:
+        proc.stdin.close()
         assert proc.wait(10) == 0
         assert wait_gone(started["services"]) == []
     finally:
