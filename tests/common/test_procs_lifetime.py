@@ -165,19 +165,18 @@ def test_normal_stop_is_unchanged_and_a_member_that_ignores_sigint_is_ended_when
         print(json.dumps({"leader_status": shell.proc.returncode, "grandchild": shell.info["grandchild"]}), flush=True)
         sys.stdin.readline()
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script, json.dumps(SHELL_WITH_DEAF_JOB)], cwd=REPO, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, start_new_session=True)
     grandchild = None
-    try:
-        out = json.loads(proc.stdout.readline())
-        grandchild = out["grandchild"]
-        assert out["leader_status"] is not None and not gone(grandchild)
-        proc.stdin.close()  # the parent exits normally
-        assert proc.wait(10) == 0
-        assert wait_gone([grandchild]) == []
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if grandchild and not gone(grandchild):
-            os.kill(grandchild, signal.SIGKILL)
+    with subprocess.Popen([sys.executable, "-c", script, json.dumps(SHELL_WITH_DEAF_JOB)], cwd=REPO,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True) as proc:
+        try:
+            out = json.loads(proc.stdout.readline())
+            grandchild = out["grandchild"]
+            assert out["leader_status"] is not None and not gone(grandchild)
+            proc.stdin.close()  # the parent exits normally
+            assert proc.wait(10) == 0
+            assert wait_gone([grandchild]) == []
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            if grandchild and not gone(grandchild):
+                os.kill(grandchild, signal.SIGKILL)
