@@ -47,7 +47,6 @@ class ExchangeState:
     replay_of: str | None = None
     ended_by: str | None = None       # "rules_replaced": a held exchange ended by a change of rules
     extra_faults: list[dict] = field(default_factory=list)
-    forged: str | None = None         # a delivery made up by webhook_forge: its mode
 
     def faults(self) -> list[dict]:
         return self.extra_faults + [{"fault": f.rule.fault, "rule": f.rule.id,
