@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.common.netsafety import free_port
-from simulator.common.procs import stop_process_group
+from simulator.common.procs import start_process_group, stop_process_group
 
 STOP_TIMEOUT_S = 15   # users finish the checkout in flight when a phase or the run ends
 WORKER_WAIT_S = 30    # how long the master waits for its workers to connect
@@ -97,5 +97,5 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
 
 def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen:
     with open(log_path, "w", encoding="utf-8") as log:
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        return start_process_group(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from simulator.common.masking import mask_text
-from simulator.common.procs import stop_process_group
+from simulator.common.procs import start_process_group, stop_process_group
 
 POLL_S = 0.1
 
@@ -47,10 +47,10 @@ class MerchantProcess:
             self._lock.acquire()
             if self._stopped:
                 raise MerchantError("the merchant was stopped before it started")
-            self.proc = subprocess.Popen(
+            self.proc = start_process_group(
                 self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env}, text=True, bufsize=1,
-                errors="replace", start_new_session=True)
+                errors="replace")
         except OSError as exc:
             raise MerchantError(f"cannot start the merchant ({' '.join(self.argv)}): {exc.strerror or exc}") from None
         finally:

@@ -29,8 +29,16 @@ PARENT = textwrap.dedent("""
     import json, os, sys, threading, time
     from simulator.common import procs
     SLEEPER, SHELL = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+    from pathlib import Path
+    from simulator.common.netsafety import free_port
+    from simulator.load.locust_procs import _spawn
+    from simulator.runner.merchant import MerchantProcess
     direct = procs.start_service("sleeper", SLEEPER)
     shell = procs.start_service("shell", SHELL)
+    port = free_port()                  # the runner's merchant and a Locust process take the same path
+    merchant = MerchantProcess([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], {},
+                               f"http://127.0.0.1:{port}", ready_path=None, ready_timeout_s=20).start()
+    locust = _spawn(SLEEPER, Path(os.environ.get("TMPDIR", "/tmp")) / f"paychaos-lifetime-{os.getpid()}.log")
     box = {}
     worker = threading.Thread(target=lambda: box.update(svc=procs.start_service("from-thread", SLEEPER)))
     worker.start()
@@ -42,7 +50,8 @@ PARENT = textwrap.dedent("""
             os.close(1)                 # the test reads the parent's stdout to EOF if it fails
             time.sleep(600)
             os._exit(0)
-    print(json.dumps({"services": [direct.proc.pid, shell.proc.pid, shell.info["grandchild"], box["svc"].proc.pid],
+    print(json.dumps({"services": [direct.proc.pid, shell.proc.pid, shell.info["grandchild"], box["svc"].proc.pid,
+                                   merchant.proc.pid, locust.pid],
                       "lifeline": os.readlink(f"/proc/self/fd/{procs._lifeline._fd}"), "forked": forked}),
           flush=True)
     sys.stdin.readline()                # the test looks at the services, then closes our stdin
