@@ -53,7 +53,6 @@ class PaychaosAddon:
         self._states: dict[str, ExchangeState] = {}
         self._hung: dict[str, http.HTTPFlow] = {}
         self._held: list[tuple[str, http.HTTPFlow]] = []   # (origin flow id, copy to deliver later)
-        self._forged: dict[str, str] = {}      # journal id -> webhook_forge mode (off the hot path)
         self._tasks: set[asyncio.Task] = set()
         self._refusing: socket.socket | None = None
         self._trickle: TrickleServer | None = None
@@ -270,7 +269,7 @@ class PaychaosAddon:
             req.headers["Stripe-Signature"] = signature
         forged = self._states[copy.id]
         forged.event = webhook_event(body)
-        self._forged[forged.journal_id] = mode
+        forged.forged = mode
         self._spawn(self._replay_later(copy, delay_s))
 
     def hold_until_next(self, flow: http.HTTPFlow, state: ExchangeState, rule, hold_s: float) -> None:
@@ -343,9 +342,8 @@ class PaychaosAddon:
         }
         if state.replay_of:
             record["replay_of"] = state.replay_of
-            forged = self._forged.pop(state.journal_id, None)
-            if forged:
-                record["forged"] = forged
+        if state.forged:
+            record["forged"] = state.forged
         if state.ended_by:
             record["ended_by"] = state.ended_by
         self.journal.write(record)

@@ -46,6 +46,7 @@ class ExchangeState:
     journaled: bool = False
     replay_of: str | None = None
     ended_by: str | None = None       # "rules_replaced": a held exchange ended by a change of rules
+    forged: str | None = None         # a delivery webhook_forge made up: its mode
     extra_faults: list[dict] = field(default_factory=list)
 
     def faults(self) -> list[dict]:

@@ -47,4 +47,14 @@ def row(rec: dict) -> str:
     if rec.get("event"):
         path = f"{path} {rec['event'].get('type')}"
     return (f"{stamp:<13} {rec.get('upstream', '')[:8]:<8} {rec.get('method', ''):<6} {path[:36]:<36} "
-            f"{(rec.get('idempotency_key') or '-')[:22]:<22} {status:<7} {faults[:16]:<16} {rec.get('error') or ''}")
+            f"{(rec.get('idempotency_key') or '-')[:22]:<22} {status:<7} {faults[:16]:<16} {_note(rec)}")
+
+
+def _note(rec: dict) -> str:
+    """The error kind; for a delivery a webhook fault made, what it is a copy of (and a forgery's mode)."""
+    parts = [rec.get("error") or ""]
+    if rec.get("forged"):
+        parts.append(f"forged ({rec['forged']}) after {rec.get('replay_of')}")
+    elif rec.get("replay_of"):
+        parts.append(f"copy of {rec['replay_of']}")
+    return " ".join(p for p in parts if p)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from proxies.journal import form_fields, json_line, request_fields, response_summary, webhook_event
+from proxies.journal_table import row
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -90,3 +91,16 @@ def test_json_lines_read_back_whatever_the_record_holds():
         assert set(back) == set(record)
     assert json.loads(json_line({"amount": 10 ** 30}))["amount"] == 10 ** 30
     assert json.loads(json_line({"key": "bad-\udcff"}))["key"] == "bad-\udcff"
+
+
+def test_the_journal_table_tells_forged_and_copied_deliveries_from_the_genuine_one():
+    genuine = {"t_start": 0, "upstream": "webhooks", "method": "POST", "path": "/webhooks/stripe",
+               "event": {"type": "payment_intent.payment_failed"}, "status": 200,
+               "faults": [{"fault": "webhook_forge", "rule": "r1"}], "id": "j-000003"}
+    forged = {**genuine, "id": "j-000004", "replay_of": "j-000003", "forged": "unsigned", "status": 400,
+              "event": {"type": "payment_intent.succeeded"}}
+    copy = {**genuine, "id": "j-000005", "replay_of": "j-000003", "faults": [{"fault": "webhook_duplicate"}]}
+    assert row(genuine).rstrip().endswith("webhook_forge")
+    assert row(forged).endswith("forged (unsigned) after j-000003")
+    assert row(copy).endswith("copy of j-000003")
+    assert row({**genuine, "error": "reset"}).endswith("reset")
