@@ -109,6 +109,8 @@ def timeline_record(r: dict, t0: float) -> dict:
         "event": (r.get("event") or {}).get("type"),
         "faults": [f.get("fault") for f in r.get("faults") or [] if isinstance(f, dict)],
         "error": r.get("error"),
+        "replay_of": r.get("replay_of"),   # a delivery a webhook fault made: the genuine one's id
+        "forged": r.get("forged"),         # webhook_forge's mode, on the deliveries it made up
         "t_s": _rel(t_start, t0),
         "duration_ms": round((t_end - t_start) * 1000, 1) if t_start and t_end else None,
     }

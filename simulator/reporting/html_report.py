@@ -255,7 +255,7 @@ def _timeline(e: dict) -> str:
     for r in records:
         faulted = bool(r.get("faults"))
         tip = (f"{r.get('id')} {r.get('method')} {r.get('path')} → {r.get('status') or r.get('error') or 'no response'}"
-               + (f" · fault: {', '.join(r['faults'])}" if faulted else "")
+               + (f" · fault: {', '.join(r['faults'])}" if faulted else "") + _made_by_fault(r)
                + (f" · key {r['idempotency_key']}" if r.get("idempotency_key") else "")
                + f" · {num(r.get('duration_ms'))} ms")
         bars.setdefault(r["upstream"], []).append(
@@ -344,6 +344,13 @@ def _checkouts(checkouts: list[dict]) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div></details>")
 
 
+def _made_by_fault(r: dict) -> str:
+    """What sets a delivery a webhook fault made apart from the genuine one it copies."""
+    if r.get("forged"):
+        return f" · forged ({r['forged']}), after {r.get('replay_of')}"
+    return f" · copy of {r['replay_of']}" if r.get("replay_of") else ""
+
+
 def _exchanges(records: list[dict], scenario: str) -> str:
     if not records:
         return ""
@@ -357,7 +364,7 @@ def _exchanges(records: list[dict], scenario: str) -> str:
             f"<td><code>{esc(r.get('method'))} {esc(r.get('path'))}</code></td>"
             f"<td><code>{esc(r.get('idempotency_key') or '')}</code></td>"
             f"<td class=\"{_exchange_class(r)}-t\">{esc(r.get('status') if r.get('status') is not None else r.get('error') or 'none')}</td>"
-            f"<td>{esc(r.get('outcome') or r.get('event') or '')}</td><td>{faults}</td>"
+            f"<td>{esc(r.get('outcome') or r.get('event') or '')}{esc(_made_by_fault(r))}</td><td>{faults}</td>"
             f"<td class=\"num\">{num(r.get('duration_ms'))}</td></tr>")
     return (f"<details class=\"block\"><summary>Gateway exchanges ({len(records)})</summary><div class=\"scroll\"><table>"
             "<thead><tr><th>journal id</th><th>t (s)</th><th>upstream</th><th>request</th>"

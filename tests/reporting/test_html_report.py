@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from simulator.reporting import SuiteFinished
+from simulator.reporting.entries import measured
 from simulator.reporting.html_report import HtmlReporter
-from tests.reporting.samples import WHOLE_PAN, sample_report
+from tests.reporting.samples import WHOLE_PAN, journal_record, outage_observations, sample_report
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
@@ -36,6 +37,25 @@ def test_html_shows_verdict_findings_evidence_and_faulted_timeline(tmp_path):
     assert "j-000003 POST /v1/payment_intents → reset · fault: reset" in page
     assert "merchant exited with status 1" in page     # the errored scenario says why
     assert "does not apply" in page                    # a null dimension is not shown as 100
+
+
+def test_html_tells_forged_and_copied_webhook_deliveries_apart(tmp_path):
+    obs = outage_observations()
+    genuine = journal_record(7, 2.1, upstream="webhooks", path="/webhooks/stripe", key=None, outcome=None,
+                             faults=["webhook_forge"])
+    forged = {**journal_record(8, 2.2, upstream="webhooks", path="/webhooks/stripe", key=None, outcome=None,
+                               status=400, faults=["webhook_forge"]), "replay_of": "j-000007", "forged": "unsigned"}
+    copy = {**journal_record(9, 2.3, upstream="webhooks", path="/webhooks/stripe", key=None, outcome=None,
+                             faults=["webhook_duplicate"]), "replay_of": "j-000007"}
+    obs.journal += [genuine, forged, copy]
+    timeline = measured(obs)["timeline"]
+    assert [(r["replay_of"], r["forged"]) for r in timeline[-3:]] == [(None, None), ("j-000007", "unsigned"),
+                                                                      ("j-000007", None)]
+    report = sample_report()
+    report["scenarios"][0]["timeline"] = timeline
+    page = write(tmp_path, report).read_text()
+    assert "j-000008 POST /webhooks/stripe → 400 · fault: webhook_forge · forged (unsigned), after j-000007" in page
+    assert "· copy of j-000007" in page
 
 
 def test_html_evidence_examples_become_a_small_table(tmp_path):
