@@ -72,6 +72,7 @@ class Service:
     proc: subprocess.Popen
     info: dict = field(default_factory=dict)
     _tail: collections.deque = field(default_factory=lambda: collections.deque(maxlen=200))
+    _drainer: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -87,6 +88,12 @@ class Service:
         stop_process_group(self.proc, timeout)
         with _live_lock:
             _live.discard(self)
+        # The output pipe reaches EOF once the group is gone; then it is closed here, not left to the
+        # collector (a ResourceWarning). A member still holding it keeps it open until it ends.
+        if self._drainer is not None:
+            self._drainer.join(1.0)
+            if not self._drainer.is_alive() and self.proc.stdout is not None:
+                self.proc.stdout.close()
 
     def __enter__(self) -> Service:
         return self
@@ -279,7 +286,8 @@ def start_service(name: str, argv: list[str], *, env: dict | None = None, timeou
     with _live_lock:
         _live.add(svc)
     ready = threading.Event()
-    threading.Thread(target=_drain, args=(svc, ready), daemon=True, name=f"drain-{name}").start()
+    svc._drainer = threading.Thread(target=_drain, args=(svc, ready), daemon=True, name=f"drain-{name}")
+    svc._drainer.start()
     deadline = time.monotonic() + timeout
     while not ready.wait(0.05):
         if time.monotonic() > deadline:

@@ -154,6 +154,7 @@ def test_a_service_started_from_a_short_lived_thread_lives_on_with_its_parent():
     with box["svc"] as svc:
         time.sleep(1.5)  # longer than the reaper's grace: a death signal tied to the thread would have landed
         assert svc.alive()
+    assert not svc.alive() and svc.proc.stdout.closed  # stopped, and its output pipe closed (no ResourceWarning)
 
 
 # A shell whose background job ignores SIGINT (and says so in the ready line once it does).
