@@ -95,6 +95,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, MB (Linux /proc)."""
+    for text in open(f"/proc/{pid}/status"):
+        if text.startswith("VmRSS:"):
+            return int(text.split()[1]) / 1024
+    return float("nan")
+
+
+def count_lines(path: str) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh)
+
+
 def pin(pid: int, cpus: set[int]) -> None:
     """Every thread of a process onto `cpus` (sched_setaffinity on a pid moves one thread only)."""
     for tid in os.listdir(f"/proc/{pid}/task"):
@@ -294,11 +307,14 @@ def main() -> int:
                                  wrk(md.url + target, args.connections, args.duration, script)))
                 rows.append(line(f"paychaos addon, {idle}, {kind}",
                                  wrk(px.url + target, args.connections, args.duration, script)))
+            journal = os.path.join(tmp, "j.jsonl")
+            memory = [(count_lines(journal), rss_mb(md_pid), rss_mb(px_pid))]
             pairs = head_to_head((md.url + path, md_pid), (px.url + path, px_pid), upstream_pid=up.proc.pid,
                                  rounds=args.rounds, seconds=args.round_s, connections=args.connections)
             post_pairs = head_to_head((md.url + post, md_pid), (px.url + post, px_pid), upstream_pid=up.proc.pid,
                                       rounds=args.rounds, seconds=args.round_s, connections=args.connections,
                                       script=post_lua)
+            memory.append((count_lines(journal), rss_mb(md_pid), rss_mb(px_pid)))
             set_rules(px.info["control"], [{"fault": "latency", "params": {"delay_ms": args.delay_ms,
                                                                            "distribution": "fixed"}}])
             lat = wrk(px.url + path, 100, args.duration)
@@ -334,6 +350,10 @@ def main() -> int:
     own, bare_post = addon_cost_us(), bare_cpu_us["payment POST"]
     print(f"  the addon's own hooks, timed in process on payment POSTs: {own:.0f} us per exchange; beside bare "
           f"mitmdump's {bare_post:.0f} us per request that is {bare_post / (bare_post + own) * 100:.1f}% kept")
+    (n0, md0, px0), (n1, md1, px1) = memory
+    print(f"memory over the head-to-head ({n1 - n0} more exchanges journaled, {n1} in all): paychaos proxy "
+          f"{px0:.0f} -> {px1:.0f} MB RSS, bare mitmdump {md0:.0f} -> {md1:.0f} MB "
+          f"(the journal streams to disk; nothing per exchange is kept)")
     over = [v - args.accuracy_delay_ms for v in with_delay]
     print(f"latency accuracy, {args.accuracy_delay_ms:g} ms injected into 100 concurrent flows "
           f"({len(over)} requests): observed minus requested p50 {pct(over, 50):+.1f} ms, "
