@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import string
 import time
@@ -11,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from proxies.faults.base import Exchange, Fault, param, register
+from simulator.common.stripe_signature import sign
 
 
 @register
@@ -130,8 +129,3 @@ def forge_event(event: dict, event_type: str, event_id: str) -> dict:
     return forged
 
 
-def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
-    """A `Stripe-Signature` value as Stripe computes it: t=<unix>,v1=HMAC-SHA256(secret, f"{t}.{payload}")."""
-    t = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode("utf-8"), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
-    return f"t={t},v1={digest}"

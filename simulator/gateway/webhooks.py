@@ -8,24 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass
 
 import aiohttp
 
+from simulator.common.stripe_signature import sign
 from simulator.gateway.store import Collection
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
-
-
-def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
-    """The `Stripe-Signature` header value: t=<unix>,v1=HMAC-SHA256(secret, f"{t}.{payload}")."""
-    t = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode("utf-8"), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
-    return f"t={t},v1={digest}"
 
 
 @dataclass

@@ -7,13 +7,13 @@ import datetime
 import pytest
 import stripe
 
+from simulator.common.stripe_signature import sign
 from simulator.gateway import cards
 from simulator.gateway.errors import ParamError, StripeError
 from simulator.gateway.forms import parse_form
 from simulator.gateway.ids import IdMaker
 from simulator.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
 from simulator.gateway.resources.search import parse_query
-from simulator.gateway.webhooks import sign
 
 
 def test_parse_form_nests_brackets_and_lists():

@@ -12,8 +12,8 @@ import requests
 import stripe
 
 from proxies.testing import set_rules
+from simulator.common.stripe_signature import sign
 from simulator.gateway.testing import get_ledger, running_gateway
-from simulator.gateway.webhooks import sign
 from tests.proxies.conftest import journal_of
 
 
