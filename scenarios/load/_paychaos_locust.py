@@ -83,6 +83,10 @@ def _on_quitting(environment, **_kw):
     # The master's last worker reports arrive after test_stop: totals are read here.
     if isinstance(environment.runner, WorkerRunner):
         return
+    if not isinstance(environment.runner, MasterRunner):
+        # Ended mid-run (Ctrl-C with the web UI, SIGTERM): Locust stops the users only after this hook.
+        # Stop them now, so the checkouts in flight finish (up to --stop-timeout) and are written.
+        environment.runner.stop()
     _write({"type": "totals", "t": time.time(), "by_worker": dict(_counts),
             "distributed": isinstance(environment.runner, MasterRunner),
             "checkouts": sum(_counts.values())})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import sys
 
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
                        master_bind_host=args.master_bind_host, master_port=args.master_port,
                        allow_hosts=tuple(args.allow_host))
     try:
-        report = run_load(opts, say=print)
+        # Flushed: with --web the UI's URL must show even when stdout is a pipe (`| tee`, CI logs).
+        report = run_load(opts, say=functools.partial(print, flush=True))
     except LoadFailed as exc:
         print(f"paychaos load: error: {exc}", file=sys.stderr)
         return 2

@@ -70,14 +70,14 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
             "--stop-timeout", str(STOP_TIMEOUT_S), "--loglevel", "WARNING"]
     json_stem = workdir / "locust-stats"
     log_file = workdir / "locust.log"
-    main = list(base)
+    main = [*base, "--json-file", str(json_stem)]   # written at shutdown, with the web UI too
     web_url = None
     if web:
         port = free_port()
         main += ["--web-host", "127.0.0.1", "--web-port", str(port)]
         web_url = f"http://127.0.0.1:{port}"
     else:
-        main += ["--headless", "--only-summary", "--json-file", str(json_stem)]
+        main += ["--headless", "--only-summary"]
     if workers or remote_workers:
         master_port = master_port or free_port()
         main += ["--master", "--master-bind-host", master_bind_host, "--master-bind-port", str(master_port),
