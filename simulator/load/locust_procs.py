@@ -69,6 +69,7 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
             "--paychaos-config", json.dumps(config), "--exit-code-on-error", "0",
             "--stop-timeout", str(STOP_TIMEOUT_S), "--loglevel", "WARNING"]
     json_stem = workdir / "locust-stats"
+    json_stem.with_suffix(".json").unlink(missing_ok=True)  # a report dir reused: never read an old run's count
     log_file = workdir / "locust.log"
     main = [*base, "--json-file", str(json_stem)]   # written at shutdown, with the web UI too
     web_url = None
