@@ -248,7 +248,6 @@ class Candidate:
     event_type: str | None = None
 
 
-
 def field_getter(key: str) -> Callable[[Candidate], str | None]:
     """How to read a match key (`currency`, `metadata.KEY`, `header.NAME`, `event.type`) from a
     Candidate as text; decided once per rule rather than once per exchange."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+SHORTEST_PAN = 12  # digits; a string shorter than this cannot hold a card number
+
 # 12 to 19 digits, optionally grouped by spaces or dashes, not part of a longer number.
 _PAN = re.compile(r"(?<![\d])(?:\d[ -]?){11,18}\d(?![\d])")
 
@@ -28,21 +30,21 @@ def whole_card_numbers(text: str) -> list[str]:
     found = []
     for m in _PAN.finditer(text or ""):
         digits = re.sub(r"\D", "", m.group(0))
-        if 12 <= len(digits) <= 19 and luhn_ok(digits):
+        if SHORTEST_PAN <= len(digits) <= 19 and luhn_ok(digits):
             found.append(m.group(0))
     return found
 
 
 def mask_pan(number: str) -> str:
     digits = re.sub(r"\D", "", number)
-    if len(digits) < 12:
+    if len(digits) < SHORTEST_PAN:
         return number
     return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
 
 
 def mask_text(text: str) -> str:
     """Mask every card-number-like run of digits inside free text."""
-    if len(text) < 12:  # too short to hold a card number: the common case, kept cheap
+    if len(text) < SHORTEST_PAN:  # the common case, kept cheap
         return text
     return _PAN.sub(lambda m: mask_pan(m.group(0)), text)
 
@@ -61,7 +63,7 @@ def mask_obj(value):
         return mask_text(value)
     if isinstance(value, dict):
         # Leaves that cannot hold a card number are kept without a call: the proxy masks every record.
-        return {k: v if type(v) in _LEAVES or (type(v) is str and len(v) < 12) else mask_obj(v)
+        return {k: v if type(v) in _LEAVES or (type(v) is str and len(v) < SHORTEST_PAN) else mask_obj(v)
                 for k, v in value.items()}
     if isinstance(value, list):
         return [mask_obj(v) for v in value]
