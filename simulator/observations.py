@@ -30,6 +30,15 @@ class Severity(StrEnum):
     INFO = "info"          # worth knowing; costs no points
 
 
+@dataclass(frozen=True)
+class Shop:
+    """What the shop claims to have, so the score grades only what exists (the target file's `shop:`)."""
+
+    gateways: int = 1                          # 2: a backup gateway is there to fail over to
+    languages: tuple[str, ...] = ("en",)       # language prefixes the shop serves
+    paid_message: bool = False                 # a paid answer carries a message
+
+
 @dataclass
 class CheckoutResult:
     """One customer-facing request the driver made, and what came back."""
@@ -42,6 +51,7 @@ class CheckoutResult:
     payment: str = ""                # the token, or the masked card number
     expected: str = "paid"           # what the customer should end up with: paid | declined:<code> | invalid:<code>
     locale: str = "en_US"
+    email: str = ""                  # the customer's email (ties a gateway Customer to the order)
     http_status: int | None = None
     status: str | None = None        # mapped by the target's outcome: paid | pending | failed | None (no answer)
     raw_status: str | None = None    # as the merchant said it
@@ -52,6 +62,8 @@ class CheckoutResult:
     elapsed_s: float | None = None
     error: str | None = None         # transport error the driver saw: timeout | connection | ...
     pan_leaks: int = 0               # whole card numbers the driver found in the answer before masking it
+    merchant_order_id: str | None = None  # the order id the merchant minted (target's outcome.order_id)
+    headers: dict = field(default_factory=dict)  # the answer's headers that matter (Location, ...), masked
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +80,8 @@ class Observations:
     started_at: float = 0.0
     ended_at: float = 0.0
     errors: list[str] = field(default_factory=list)  # the scenario could not run properly (merchant died, ...)
+    shop: Shop = field(default_factory=Shop)         # what the target says the shop has (gateways, languages)
+    proxy_health: dict | None = None  # the proxy's /_paychaos/health after the scenario (journal counters)
 
 
 @dataclass

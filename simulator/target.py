@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.common.errors import InputError, did_you_mean
+from simulator.observations import Shop
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
@@ -79,6 +80,7 @@ class Target:
     order_status_field: str = "$.status"
     cancel: Call | None = None
     path: str = ""
+    shop: Shop = field(default_factory=Shop)
 
     def uses(self, *names: str) -> bool:
         """Whether any template of this target mentions one of these placeholders."""

@@ -18,7 +18,7 @@ ALLOWED = {
     "proxies*": ["proxies*", "simulator.common*", "simulator.scenario.model"],
     "simulator.scenario*": ["simulator.common*", "simulator.scenario*", "proxies.rules", "proxies.faults*"],
     "simulator.observations": ["simulator.scenario.model"],
-    "simulator.target": ["simulator.common*", "simulator.scenario*"],
+    "simulator.target": ["simulator.common*", "simulator.scenario*", "simulator.observations"],
     "simulator.driver": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.observations"],
     "simulator.scoring*": ["simulator.common*", "simulator.scenario*", "simulator.observations",
                            "simulator.scoring*"],

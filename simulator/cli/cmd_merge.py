@@ -41,6 +41,8 @@ def add_parser(subparsers) -> None:
                    help=f"where the merged reports go (default: ./{DEFAULT_REPORT_DIR})")
     p.add_argument("--min-score", metavar="N", help="judge every scenario again against this score, 0-100 "
                                                     "(default: the score each run required)")
+    p.add_argument("--allow-inconclusive", action="store_true",
+                   help="inconclusive scenarios do not fail the merged verdict (default: as each run said)")
     p.set_defaults(func=run)
 
 
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     min_score = parse_min_score(args.min_score)
     report_dir = check_report_dir(args.report_dir)
     reports = [(path, read_report(path)) for path in report_files(args.inputs)]
-    merged = merge_reports(reports, min_score=min_score)
+    merged = merge_reports(reports, min_score=min_score, allow_inconclusive=args.allow_inconclusive)
     Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
             HtmlReporter(report_dir)])(SuiteFinished(merged))
     print(f"merged {len(reports)} report(s): {report_dir / 'report.html'} (also report.json, junit.xml)")
@@ -109,7 +111,8 @@ def read_report(path: Path) -> dict:
     return data
 
 
-def merge_reports(reports: list[tuple[Path, dict]], *, min_score: float | None = None) -> dict:
+def merge_reports(reports: list[tuple[Path, dict]], *, min_score: float | None = None,
+                  allow_inconclusive: bool = False) -> dict:
     """One suite report from several; every verdict recomputed (against `min_score` when given)."""
     owner: dict[str, Path] = {}
     entries: list[dict] = []
@@ -134,7 +137,8 @@ def merge_reports(reports: list[tuple[Path, dict]], *, min_score: float | None =
             if isinstance(d.get("started_at"), int | float) and isinstance(d.get("duration_s"), int | float)]
     suite = SuiteReport([e["name"] for e in entries] + not_run, target=_targets(reports),
                         min_score=min_score if min_score is not None else _common_min_score(reports),
-                        started_at=min(starts) if starts else None)
+                        started_at=min(starts) if starts else None,
+                        allow_inconclusive=allow_inconclusive or all(d.get("allow_inconclusive") for _, d in reports))
     for entry in entries:
         suite.add(entry)
     suite.interrupted = any(d.get("interrupted") for _, d in reports)

@@ -38,6 +38,9 @@ def add_parser(subparsers) -> None:
                    help=f"where the reports go (default: ./{DEFAULT_REPORT_DIR})")
     p.add_argument("--min-score", metavar="N", help="score every scenario must reach, 0-100 "
                                                     "(default: each scenario's own threshold)")
+    p.add_argument("--allow-inconclusive", action="store_true",
+                   help="an inconclusive scenario (nothing exercised, evidence incomplete) does not fail the "
+                        "run; it is still reported as inconclusive, never as passed")
     p.add_argument("-n", "--workers", metavar="WORKERS", default="1", help="scenarios run at once (default 1)")
     p.add_argument("--shard", metavar="K/N", help="run only part K of N (deterministic split for a CI "
                    "matrix; combine the parts' reports with `paychaos merge`)")
@@ -99,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
     emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
                    HtmlReporter(report_dir)])
-    recorder = RunRecorder(scenarios, target=target.name, emit=emit, min_score=min_score, workers=workers)
+    recorder = RunRecorder(scenarios, target=target.name, emit=emit, min_score=min_score, workers=workers,
+                           allow_inconclusive=args.allow_inconclusive)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         observations = run_suite(scenarios, target, workers=workers, on_event=recorder.on_event)

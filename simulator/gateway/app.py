@@ -62,6 +62,7 @@ class Gateway:
         try:
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)
+            store.requests_api += 1
             return await self._api(request, request_id, path)
         except StripeError as exc:
             return self._error(exc, request_id)

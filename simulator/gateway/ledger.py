@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 PI_FIELDS = ("id", "amount", "currency", "status", "capture_method", "payment_method", "metadata",
-             "amount_received", "amount_capturable", "latest_charge", "created")
+             "amount_received", "amount_capturable", "latest_charge", "customer", "receipt_email", "created")
 CHARGE_FIELDS = ("id", "payment_intent", "amount", "amount_captured", "amount_refunded", "captured",
-                 "refunded", "paid", "status", "metadata", "created")
+                 "refunded", "paid", "status", "metadata", "customer", "receipt_email", "created")
+CUSTOMER_FIELDS = ("id", "email", "name", "metadata", "created")
 REFUND_FIELDS = ("id", "charge", "payment_intent", "amount", "status", "created")
 
 
@@ -64,10 +65,11 @@ def build(gw) -> dict:
         "payment_intents": [_pick(pi, PI_FIELDS) for pi in store.payment_intents.values()],
         "charges": [_pick(c, CHARGE_FIELDS) for c in store.charges.values()],
         "refunds": [_pick(r, REFUND_FIELDS) for r in store.refunds.values()],
+        "customers": [_pick(c, CUSTOMER_FIELDS) for c in store.customers.values()],
         "money": {"currency_totals": currency_totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},
         "idempotency": {"count": len(gw.idempotency.records),
                         "records": [{"key": r.key, "endpoint": r.endpoint, "status": r.status, "created": r.created}
                                     for r in records]},
-        "requests": {"total": store.requests_total, "by_endpoint": dict(store.requests_by_endpoint)},
+        "requests": {"total": store.requests_total, "api": store.requests_api, "by_endpoint": dict(store.requests_by_endpoint)},
         "webhooks": gw.webhooks.stats(),
     }

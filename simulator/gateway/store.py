@@ -66,6 +66,7 @@ class Store:
         self.explicit_types: dict[str, bool] = {}  # intent id -> payment_method_types was given
         self.outcomes: dict[str, Outcome] = {}  # card PaymentMethod id -> what confirming with it does
         self.requests_total = 0
+        self.requests_api = 0       # requests outside /_sim: what the merchant (through the proxy) asked
         self.requests_by_endpoint: dict[str, int] = defaultdict(int)
         self.request_seq = 0
 

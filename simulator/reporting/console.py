@@ -8,7 +8,7 @@ import sys
 from typing import TextIO
 
 from simulator.common.masking import mask_text
-from simulator.reporting.entries import DIMENSIONS
+from simulator.reporting.entries import DIMENSIONS, verdict_word
 from simulator.reporting.events import (
     CheckoutDone,
     ScenarioFinished,
@@ -84,9 +84,8 @@ class ConsoleReporter(Reporter):
         self.out.flush()
 
     def _verdict(self, entry: dict) -> str:
-        if entry.get("error"):
-            return self._paint("ERROR", "red")
-        return self._paint("PASS", "green") if entry["passed"] else self._paint("FAIL", "red")
+        word = verdict_word(entry)
+        return self._paint(word, {"PASS": "green", "INCONCLUSIVE": "yellow"}.get(word, "red"))
 
     def _paint(self, text: str, color: str) -> str:
         if not self.color:
@@ -101,7 +100,7 @@ def render_table(report: dict, paint=lambda text, color: text) -> str:
     rows = []
     for e in report["scenarios"]:
         s = e["score"]
-        verdict = "ERROR" if e.get("error") else ("PASS" if e["passed"] else "FAIL")
+        verdict = verdict_word(e)
         rows.append([e["name"], e.get("cause") or "", _num(s.get("total")),
                      *(_num(s.get(d)) for d in DIMENSIONS), f"{e['required']:g}", verdict])
     for name in report.get("not_run") or []:
@@ -114,7 +113,7 @@ def render_table(report: dict, paint=lambda text, color: text) -> str:
         for i, cell in enumerate(row):
             text = cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
             if not header and i == len(row) - 1:
-                text = paint(text, "green" if cell == "PASS" else "red")
+                text = paint(text, {"PASS": "green", "INCONCLUSIVE": "yellow"}.get(cell, "red"))
             cells.append(text)
         return "  ".join(cells).rstrip()
 
@@ -123,6 +122,12 @@ def render_table(report: dict, paint=lambda text, color: text) -> str:
     worst = [(e, f) for e in report["scenarios"] for f in (e.get("findings") or [])[:WORST_FINDINGS]
              if f.get("severity") != "info"]
     errored = [e for e in report["scenarios"] if e.get("error")]
+    unsure = [e for e in report["scenarios"] if e.get("inconclusive") and not e.get("error")]
+    if unsure:
+        lines += ["", paint("Inconclusive: these scenarios exercised nothing or their evidence is incomplete", "bold")]
+        for e in unsure:
+            for reason in e["inconclusive"]:
+                lines.append(f"  {e['name']}: " + paint("[inconclusive]", "yellow") + f" {_clip(reason, 200)}")
     if worst or errored:
         lines += ["", paint("Worst findings", "bold")]
         for e in errored:
@@ -133,6 +138,8 @@ def render_table(report: dict, paint=lambda text, color: text) -> str:
                          + f" {f.get('dimension')}: {_clip(f.get('message') or '', 160)}")
     c = report["counts"]
     summary = (f"{c['passed']} passed, {c['failed']} failed, {c['errored']} errored"
+               + (f", {c['inconclusive']} inconclusive" if c.get("inconclusive") else "")
+               + (" (allowed)" if c.get("inconclusive") and report.get("allow_inconclusive") else "")
                + (f", {c['not_run']} not run" if c.get("not_run") else "")
                + f" of {c['scenarios']}; overall score {_num(report.get('total'))}")
     if report.get("interrupted"):

@@ -4,7 +4,8 @@ money), all masked.
 
 Entry keys (DESIGN.md's plus extras):
   name, cause, score {total, prompt, retry, fallback, integrity}, findings [...], threshold,
-  required (the score this run asked for), passed, error,
+  required (the score this run asked for), passed, error, inconclusive [reasons: the run could not
+  carry a verdict; never passed],
   description, path, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
   seconds from the first checkout or exchange), gateway_calls,
   faults_applied, money {captured, refunded, net}, problems [...]
@@ -26,9 +27,19 @@ def required_score(threshold: float | None, min_score: float | None) -> float:
 
 
 def verdict(entry: dict) -> bool:
-    """Passed: it ran without error and its total reached the required score."""
+    """Passed: it ran without error, it was conclusive, and its total reached the required score."""
     total = (entry.get("score") or {}).get("total")
-    return not entry.get("error") and total is not None and total >= entry["required"]
+    return (not entry.get("error") and not entry.get("inconclusive") and total is not None
+            and total >= entry["required"])
+
+
+def verdict_word(entry: dict) -> str:
+    """ERROR | INCONCLUSIVE | PASS | FAIL, as every reporter prints it."""
+    if entry.get("error"):
+        return "ERROR"
+    if entry.get("inconclusive"):
+        return "INCONCLUSIVE"
+    return "PASS" if entry["passed"] else "FAIL"
 
 
 def scenario_entry(result: dict, obs=None, *, min_score: float | None = None) -> dict:
@@ -41,6 +52,7 @@ def scenario_entry(result: dict, obs=None, *, min_score: float | None = None) ->
     entry["findings"] = sorted(entry.get("findings") or [],
                                key=lambda f: SEVERITY_ORDER.get(f.get("severity"), 9))
     entry.setdefault("error", None)
+    entry["inconclusive"] = list(entry.get("inconclusive") or [])
     entry["required"] = required_score(entry.get("threshold"), min_score)
     if obs is not None:
         entry.update(measured(obs))

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from simulator.common.masking import mask_obj
-from simulator.reporting.entries import DIMENSIONS
+from simulator.reporting.entries import DIMENSIONS, verdict_word
 from simulator.reporting.events import SuiteFinished
 from simulator.reporting.fanout import Reporter
 from simulator.reporting.files import write_atomic
@@ -65,6 +65,8 @@ def _header(report: dict) -> str:
                 else f"min score {num(report['min_score'])}")
     stats = [("scenarios", c["scenarios"]), ("passed", c["passed"]), ("failed", c["failed"]),
              ("errored", c["errored"])]
+    if c.get("inconclusive"):
+        stats.append(("inconclusive", c["inconclusive"]))
     if c.get("not_run"):
         stats.append(("not run", c["not_run"]))
     return (
@@ -122,9 +124,8 @@ def _meter(v, required) -> str:
 
 
 def _verdict_pill(e: dict) -> str:
-    if e.get("error"):
-        return "<span class=\"pill bad\">ERROR</span>"
-    return "<span class=\"pill good\">PASS</span>" if e["passed"] else "<span class=\"pill bad\">FAIL</span>"
+    word = verdict_word(e)
+    return f"<span class=\"pill {'good' if word == 'PASS' else 'bad'}\">{word}</span>"
 
 
 def _scenario(e: dict) -> str:
@@ -147,6 +148,9 @@ def _scenario(e: dict) -> str:
         facts.append(f"{name}: captured {_money(m.get('captured'))}, refunded {_money(m.get('refunded'))}")
     error = (f"<div class=\"error\"><b>The scenario could not run properly.</b><pre>{esc(e['error'])}</pre></div>"
              if e.get("error") else "")
+    if e.get("inconclusive") and not e.get("error"):
+        error += ("<div class=\"error\"><b>Inconclusive: this run cannot carry a verdict.</b><ul>"
+                  + "".join(f"<li>{esc(r)}</li>" for r in e["inconclusive"]) + "</ul></div>")
     return (
         f"<section class=\"card scenario\" id=\"{anchor(e['name'])}\">"
         f"<div class=\"scen-head\"><div><h2>{esc(e['name'])} {_verdict_pill(e)}</h2>"

@@ -46,13 +46,14 @@ def render(report: dict) -> str:
     report = mask_obj(report)
     scenarios = report["scenarios"]
     counts = report["counts"]
+    allowed = bool(report.get("allow_inconclusive"))
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", {
         "name": "paychaos",
         "tests": str(len(scenarios) + len(report.get("not_run") or [])),
-        "failures": str(counts["failed"]),
+        "failures": str(counts["failed"] + (0 if allowed else counts.get("inconclusive", 0))),
         "errors": str(counts["errored"]),
-        "skipped": str(len(report.get("not_run") or [])),
+        "skipped": str(len(report.get("not_run") or []) + (counts.get("inconclusive", 0) if allowed else 0)),
         "time": f"{report.get('duration_s') or 0:.3f}",
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(report.get("started_at") or 0)),
     })
@@ -73,6 +74,14 @@ def render(report: dict) -> str:
             node = ET.SubElement(case, "error", {"message": mask_text(str(entry["error"]))[:500],
                                                  "type": "paychaos.error"})
             node.text = mask_text(str(entry["error"])) + ("\n" + findings if findings else "")
+        elif entry.get("inconclusive"):
+            reasons = "\n".join(f"inconclusive: {r}" for r in entry["inconclusive"])
+            if allowed:
+                ET.SubElement(case, "skipped", {"message": mask_text(reasons)[:500]})
+            else:
+                node = ET.SubElement(case, "failure", {"message": mask_text(reasons)[:500],
+                                                       "type": "paychaos.inconclusive"})
+                node.text = mask_text(reasons) + "\n" + score_line(entry) + ("\n" + findings if findings else "")
         elif not entry["passed"]:
             node = ET.SubElement(case, "failure", {"message": score_line(entry), "type": "paychaos.score"})
             node.text = score_line(entry) + "\n" + (findings or "no findings")

@@ -2,7 +2,8 @@
 code, report.json, junit.xml and report.html cannot disagree.
 
     {"scenarios": [entries...], "total": mean of the scenario totals, "passed": bool,
-     "min_score": N | null, "counts": {"scenarios", "passed", "failed", "errored", "not_run"},
+     "min_score": N | null, "allow_inconclusive": bool,
+     "counts": {"scenarios", "passed", "failed", "errored", "inconclusive", "not_run"},
      "not_run": [names planned but never finished (Ctrl-C)],
      "interrupted": bool, "target", "started_at", "duration_s", "paychaos_version"}
 """
@@ -18,8 +19,9 @@ EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 class SuiteReport:
     def __init__(self, scenario_names: list[str], *, target: str = "", min_score: float | None = None,
-                 started_at: float | None = None):
+                 started_at: float | None = None, allow_inconclusive: bool = False):
         self.planned = list(scenario_names)
+        self.allow_inconclusive = allow_inconclusive
         self.target = target
         self.min_score = min_score
         self.started_at = started_at or time.time()
@@ -34,15 +36,20 @@ class SuiteReport:
         scenarios = sorted(self.entries.values(), key=lambda e: order.get(e["name"], len(order)))
         totals = [e["score"]["total"] for e in scenarios if e["score"].get("total") is not None]
         errored = sum(1 for e in scenarios if e.get("error"))
+        inconclusive = sum(1 for e in scenarios if e.get("inconclusive") and not e.get("error"))
         passed = sum(1 for e in scenarios if e["passed"])
+        excused = inconclusive if self.allow_inconclusive else 0
         not_run = [n for n in self.planned if n not in self.entries]
         return {
             "scenarios": scenarios,
             "total": round(sum(totals) / len(totals), 1) if totals else None,
-            "passed": bool(scenarios) and passed == len(scenarios) and not not_run and not self.interrupted,
+            "passed": (bool(scenarios) and passed + excused == len(scenarios) and passed > 0
+                       and not not_run and not self.interrupted),
             "min_score": self.min_score,
+            "allow_inconclusive": self.allow_inconclusive,
             "counts": {"scenarios": len(self.planned), "passed": passed,
-                       "failed": len(scenarios) - passed - errored, "errored": errored, "not_run": len(not_run)},
+                       "failed": len(scenarios) - passed - errored - inconclusive, "errored": errored,
+                       "inconclusive": inconclusive, "not_run": len(not_run)},
             "not_run": not_run,
             "interrupted": self.interrupted,
             "target": self.target,

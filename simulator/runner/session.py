@@ -32,6 +32,7 @@ from simulator.target import FORWARD_PLACEHOLDERS, Target, render, render_string
 
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
+JOURNAL_GRACE_S = 0.5
 
 EventSink = Callable[..., None]
 
@@ -57,6 +58,7 @@ class Session:
         self.values: dict = {}
         self.base_url = ""
         self._closed = False
+        self._journal_failures = 0    # the proxy's count so far (it counts for the whole session)
         self._lock = threading.Lock()  # close() may come from another thread (Ctrl-C with workers)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ class Session:
 
     def run(self, scenario: Scenario) -> Observations:
         obs = Observations(scenario=scenario, checkouts=[], journal=[], ledger={}, backup_ledger=None,
-                           orders={}, started_at=time.time())
+                           orders={}, started_at=time.time(), shop=self.target.shop)
         self._emit("scenario_started", scenario)
         try:
             self._run(scenario, obs)
@@ -173,6 +175,15 @@ class Session:
         obs.ledger = _get(self.primary.url + "/_sim/ledger")
         obs.backup_ledger = _get(self.backup.url + "/_sim/ledger")
         obs.journal = self._journal(scenario.name)
+        if _api_calls(obs) > _reached_gateway(obs.journal):
+            time.sleep(JOURNAL_GRACE_S)  # an exchange the gateway answered may still be being journaled
+            obs.journal = self._journal(scenario.name)
+        obs.proxy_health = self._proxy_health()
+        failures = (obs.proxy_health or {}).get("journal_failures") or 0
+        if failures > self._journal_failures:
+            obs.errors.append(f"the proxy could not journal {failures - self._journal_failures} exchange(s) "
+                              "(disk full or unwritable): the evidence is incomplete, so the scenario is not scored")
+        self._journal_failures = failures
 
     def restart_merchant(self) -> None:
         self._stop_merchant()
@@ -218,6 +229,15 @@ class Session:
             return []
         return list(read_journal(path, scenario=scenario))
 
+    def _proxy_health(self) -> dict | None:
+        """The proxy's journal counters (`GET /_paychaos/health`), or None when it does not say."""
+        url = _rules_url(self.proxy.info).rsplit("/", 1)[0] + "/health"
+        try:
+            resp = requests.get(url, timeout=HTTP_TIMEOUT_S)
+            return resp.json() if resp.ok else None
+        except (requests.RequestException, ValueError):
+            return None
+
     def _checkout_done(self, scenario: Scenario, result: CheckoutResult) -> None:
         self._emit("checkout_done", scenario, result)
 
@@ -229,6 +249,16 @@ class Session:
         parts = [f"\n--- {s.name} ---\n{s.tail()[-2000:]}" for s in (self.proxy, self.primary, self.backup)
                  if s is not None and not s.alive()]
         return "".join(parts)
+
+
+def _api_calls(obs: Observations) -> int:
+    """Calls the gateways answered outside /_sim (their own count)."""
+    return sum(((led or {}).get("requests") or {}).get("api") or 0 for led in (obs.ledger, obs.backup_ledger))
+
+
+def _reached_gateway(journal: list[dict]) -> int:
+    return sum(1 for r in journal if r.get("direction", "to_gateway") == "to_gateway"
+               and r.get("upstream_status") is not None)
 
 
 def _result_or_none(future: Future):

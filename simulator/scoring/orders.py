@@ -1,19 +1,16 @@
 """One view per order, joining the four observations: what the customer was told, the gateway
 exchanges made for it, the money the ledgers hold for it, and the merchant's own order state.
 
-Ledger money and journal exchanges are tied to an order by `metadata.order_id` when the merchant
-sets it; else through the PaymentIntent id; else by the order's amount when no other order has it
-(the driver chooses unique amounts for this).
+Ledger money and journal exchanges are tied to orders by `simulator.scoring.attribution`, which says
+by which route each object was tied (`Order.routes`).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import unquote_plus
 
 from simulator.observations import CheckoutResult, Observations
+from simulator.scoring import attribution
 from simulator.scoring import exchanges as ex
 
 
@@ -47,6 +44,7 @@ class Order:
     held: int = 0                   # authorised, not captured (requires_capture)
     in_flight: list[str] = field(default_factory=list)   # intents still processing / requires_action
     state: dict | None = None       # the merchant's order-status answer
+    routes: dict[str, str] = field(default_factory=dict)  # gateway object id -> how it was tied to the order
 
     @property
     def answers(self) -> list[CheckoutResult]:
@@ -122,24 +120,10 @@ class Order:
 @dataclass
 class Book:
     orders: dict[str, Order]
-    stray_charges: list[Charge]          # captured money no order accounts for
+    stray_charges: list[Charge]          # captured money no route ties to an order (money inconclusive)
     stray_exchanges: list[dict]          # gateway calls no order accounts for
     gateway_calls: int                   # every exchange towards a gateway
-
-
-def _metadata_order(obj: dict | None) -> str | None:
-    meta = (obj or {}).get("metadata") or {}
-    value = meta.get("order_id") if isinstance(meta, dict) else None
-    return str(value) if value else None
-
-
-def _named_in(text: str, orders: dict[str, Order]) -> str | None:
-    """The order whose id the text names (a search query: metadata['order_id']:'ord_1')."""
-    text = unquote_plus(text)
-    for oid in orders:
-        if re.search(rf"(?<![\w-]){re.escape(oid)}(?![\w-])", text):
-            return oid
-    return None
+    excess: list[dict] = field(default_factory=list)   # a customer's captured charges beyond their orders
 
 
 def _captured(charge: dict) -> int:
@@ -150,6 +134,16 @@ def _captured(charge: dict) -> int:
 
 
 def build(obs: Observations) -> Book:
+    """The run's orders with their exchanges and money, tied by `attribution` (cached per Observations)."""
+    cached = getattr(obs, "_book", None)
+    if cached is not None and cached[0] == (len(obs.checkouts), len(obs.journal), id(obs.ledger)):
+        return cached[1]
+    book = _build(obs)
+    obs._book = ((len(obs.checkouts), len(obs.journal), id(obs.ledger)), book)
+    return book
+
+
+def _build(obs: Observations) -> Book:
     orders: dict[str, Order] = {}
     for result in obs.checkouts:
         order = orders.setdefault(result.order_id, Order(result.order_id))
@@ -162,56 +156,41 @@ def build(obs: Observations) -> Book:
         if oid in orders:
             orders[oid].state = state
 
-    amounts = Counter(o.amount for o in orders.values() if o.amount)
-    by_amount = {o.amount: oid for oid, o in orders.items() if o.amount and amounts[o.amount] == 1}
-
-    def known(oid: str | None) -> str | None:
-        return oid if oid in orders else None
-
-    # PaymentIntent id -> order, from the ledgers and from the exchanges that created intents.
-    intent_order: dict[str, str] = {}
+    keys = attribution.order_keys(obs)
+    att = attribution.attribute(obs, keys)
     ledgers = [("primary", obs.ledger or {}), ("backup", obs.backup_ledger or {})]
     for _, ledger in ledgers:
         for pi in ledger.get("payment_intents") or []:
-            oid = known(_metadata_order(pi)) or by_amount.get(pi.get("amount"))
-            if oid and pi.get("id"):
-                intent_order[pi["id"]] = oid
-    for rec in obs.journal:
-        oid = known(ex.order_hint(rec))
-        if oid:
-            for pi in ex.intent_ids(rec):
-                intent_order.setdefault(pi, oid)
-
-    stray_charges: list[Charge] = []
-    for gateway, ledger in ledgers:
-        for pi in ledger.get("payment_intents") or []:
-            oid = intent_order.get(pi.get("id"))
-            if not oid:
+            oid = att.owner.get(pi.get("id"))
+            if not oid or oid not in orders:
                 continue
+            orders[oid].routes[pi["id"]] = att.route[pi["id"]]
             if pi.get("status") == "requires_capture":
                 orders[oid].held += int(pi.get("amount_capturable") or 0)
             elif pi.get("status") in ("processing", "requires_action"):
                 orders[oid].in_flight.append(pi["id"])
+
+    stray_charges: list[Charge] = []
+    customer_of: dict[str, str] = {}
+    for gateway, ledger in ledgers:
         for raw in ledger.get("charges") or []:
             charge = Charge(id=str(raw.get("id")), gateway=gateway, payment_intent=raw.get("payment_intent"),
                             amount=int(raw.get("amount") or 0), captured=_captured(raw),
                             refunded=int(raw.get("amount_refunded") or 0), status=raw.get("status"))
-            oid = (known(_metadata_order(raw)) or intent_order.get(charge.payment_intent or "")
-                   or by_amount.get(charge.amount))
-            if oid:
+            if raw.get("customer"):
+                customer_of[charge.id] = str(raw["customer"])
+            oid = att.owner.get(charge.id)
+            if oid and oid in orders:
                 orders[oid].charges.append(charge)
+                orders[oid].routes[charge.id] = att.route[charge.id]
             elif charge.captured > 0:
                 stray_charges.append(charge)
 
     stray_exchanges: list[dict] = []
     calls = 0
     for rec in sorted(obs.journal, key=ex.started):
-        oid = known(ex.order_hint(rec)) or next(
-            (intent_order[pi] for pi in sorted(ex.intent_ids(rec)) if pi in intent_order), None)
-        if oid is None and rec.get("query"):
-            oid = _named_in(rec["query"], orders)
-        if oid is None and isinstance(ex.request(rec).get("amount"), int):
-            oid = by_amount.get(ex.request(rec)["amount"])
+        oid = att.exchange_owner.get(rec.get("id"))
+        oid = oid if oid in orders else None
         if not ex.to_gateway(rec):
             if oid:
                 orders[oid].webhooks.append(rec)
@@ -221,5 +200,28 @@ def build(obs: Observations) -> Book:
             orders[oid].exchanges.append(rec)
         else:
             stray_exchanges.append(rec)
+    excess = _excess_by_customer(orders, stray_charges, customer_of, att)
+    explained = {c["id"] for e in excess for c in e["charges"]}
+    stray_charges = [c for c in stray_charges if c.id not in explained]
     return Book(orders=orders, stray_charges=stray_charges, stray_exchanges=stray_exchanges,
-                gateway_calls=calls)
+                gateway_calls=calls, excess=excess)
+
+
+def _excess_by_customer(orders: dict[str, Order], stray: list[Charge], customer_of: dict[str, str],
+                        att: attribution.Attribution) -> list[dict]:
+    """Per gateway Customer: captured charges (tied or not) beyond the orders that Customer placed
+    (a double charge even when no route can say which order the second charge was for)."""
+    placed: dict[str, set[str]] = {}
+    for charge_id, cus in customer_of.items():
+        oid = att.owner.get(charge_id) or att.owner.get(cus)
+        if oid:
+            placed.setdefault(cus, set()).add(oid)
+    out = []
+    for cus, oids in placed.items():
+        captured = [c for oid in sorted(oids) for c in orders[oid].captured_charges
+                    if customer_of.get(c.id) == cus] + [c for c in stray if c.captured and customer_of.get(c.id) == cus]
+        untied = [c for c in stray if c.captured and customer_of.get(c.id) == cus]
+        if untied and len(captured) > len(oids):
+            out.append({"customer": cus, "order_ids": sorted(oids), "orders": len(oids),
+                        "charges": [c.to_dict() for c in captured]})
+    return out

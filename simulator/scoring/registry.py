@@ -19,6 +19,9 @@ Check = Callable[[Observations], "list[Finding] | None"]
 class RuleSpec:
     name: str            # "<dimension>.<what it checks>"
     dimension: Dimension
+    # Observations the rule reads that `inconclusive.assess` may find unusable (status, orders, money):
+    # with any of them blind the rule does not apply, so no finding rests on a broken target path.
+    needs: frozenset[str] = frozenset()
 
     def finding(self, severity: Severity, message: str, **evidence) -> Finding:
         return Finding(rule=self.name, dimension=self.dimension, severity=severity, message=message,
@@ -38,6 +41,10 @@ class Rule:
     @property
     def dimension(self) -> Dimension:
         return self.spec.dimension
+
+    @property
+    def needs(self) -> frozenset[str]:
+        return self.spec.needs
 
 
 RULES: dict[str, Rule] = {}

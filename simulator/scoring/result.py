@@ -27,6 +27,7 @@ class ScenarioResult:
     threshold: float = 80.0
     passed: bool = False
     error: str | None = None
+    inconclusive: list[str] = field(default_factory=list)  # why the run cannot carry a verdict
 
     def worst_findings(self, n: int = 3) -> list[Finding]:
         """The n most severe findings (critical first), for a console line or a summary."""
@@ -34,9 +35,10 @@ class ScenarioResult:
         return [f for f in ranked if f.severity != Severity.INFO][:n]
 
     def passes(self, min_score: float | None = None) -> bool:
-        """Whether it meets `min_score`, or its own threshold without one; an errored run never does."""
+        """Whether it meets `min_score`, or its own threshold without one; an errored or inconclusive
+        run never does."""
         bar = self.threshold if min_score is None else min_score
-        return self.error is None and self.total >= bar
+        return self.error is None and not self.inconclusive and self.total >= bar
 
     def to_dict(self) -> dict:
         return {
@@ -49,4 +51,5 @@ class ScenarioResult:
             "threshold": self.threshold,
             "passed": self.passed,
             "error": self.error,
+            "inconclusive": list(self.inconclusive),
         }

@@ -6,6 +6,8 @@
   integration is only as graceful as its weakest part. Any critical finding (money lost or doubled,
   a customer told the opposite of the truth) caps the total at 50.
 - A run that could not be observed properly (`obs.errors`) scores 0 with an error finding.
+- A run that exercised nothing or whose evidence is incomplete is inconclusive (`inconclusive.assess`,
+  read before any rule): it never passes; rules whose observations are unusable stand aside.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import traceback
 
 from simulator.observations import Dimension, Finding, Observations, Severity
+from simulator.scoring import inconclusive
 from simulator.scoring.lexicon import Lexicon, using_lexicon
 from simulator.scoring.registry import Rule, RuleSpec, all_rules
 from simulator.scoring.result import ScenarioResult
@@ -54,10 +57,13 @@ def score(obs: Observations, *, lexicon: Lexicon | None = None,
         return _errored(obs, list(obs.errors))
     if not obs.checkouts:
         return _errored(obs, ["the driver recorded no checkout"])
+    assessment = inconclusive.assess(obs)
     findings: list[Finding] = []
     applies: dict[Dimension, bool] = {d: False for d in Dimension}
     with using_lexicon(lexicon):
         for rule in rules if rules is not None else all_rules():
+            if rule.needs & assessment.blind:
+                continue
             try:
                 found = rule.check(obs)
             except Exception as exc:  # a scoring bug must show, not pass silently as a good score
@@ -76,4 +82,6 @@ def score(obs: Observations, *, lexicon: Lexicon | None = None,
     return ScenarioResult(name=obs.scenario.name, cause=str(obs.scenario.cause), total=total,
                           prompt=dims[Dimension.PROMPT], retry=dims[Dimension.RETRY],
                           fallback=dims[Dimension.FALLBACK], integrity=dims[Dimension.INTEGRITY],
-                          findings=findings, threshold=threshold, passed=total >= threshold)
+                          findings=findings, threshold=threshold,
+                          passed=total >= threshold and not assessment.reasons,
+                          inconclusive=assessment.reasons)

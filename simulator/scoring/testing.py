@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 
-from simulator.observations import CheckoutResult, Observations
+from simulator.observations import CheckoutResult, Observations, Shop
 from simulator.scenario.model import Action, Cause, Customers, Expect, FaultRule, Match, Scenario
 
 T0 = 1_764_160_000.0
@@ -43,8 +43,10 @@ def scenario(cause: str = "healthy", faults: list[FaultRule] | None = None, acti
 
 class Run:
     def __init__(self, cause: str = "healthy", faults: list[FaultRule] | None = None,
-                 actions: list[str] | None = None, backup: bool = False, **expect):
+                 actions: list[str] | None = None, backup: bool = False, shop: Shop | None = None, **expect):
         self.scenario = scenario(cause, faults, actions, **expect)
+        # Shaped like the reference merchants unless told: a backup when there is one, en + zh, paid messages.
+        self.shop = shop or Shop(gateways=2 if backup else 1, languages=("en", "zh"), paid_message=True)
         self.checkouts: list[CheckoutResult] = []
         self.journal: list[dict] = []
         self.ledgers: dict[str, dict] = {"primary": _empty_ledger()}
@@ -188,7 +190,8 @@ class Run:
         return Observations(scenario=self.scenario, checkouts=list(self.checkouts), journal=list(self.journal),
                             ledger=_with_money(self.ledgers["primary"]),
                             backup_ledger=_with_money(self.ledgers["backup"]) if "backup" in self.ledgers else None,
-                            orders=dict(self.orders), started_at=T0, ended_at=T0 + 10, errors=list(errors or []))
+                            orders=dict(self.orders), started_at=T0, ended_at=T0 + 10, errors=list(errors or []),
+                            shop=self.shop)
 
 
 def _empty_ledger() -> dict:

@@ -30,7 +30,8 @@ def test_observation_errors_make_an_errored_entry():
 def test_one_verdict_for_the_suite():
     failing = sample_report()
     assert failing["passed"] is False and exit_code(failing) == 1
-    assert failing["counts"] == {"scenarios": 3, "passed": 1, "failed": 1, "errored": 1, "not_run": 0}
+    assert failing["counts"] == {"scenarios": 3, "passed": 1, "failed": 1, "errored": 1, "inconclusive": 0,
+                                 "not_run": 0}
     assert failing["total"] == 86.2  # mean of the scored scenarios: (100 + 72.5) / 2
     passing = sample_report(min_score=70, with_error=False)
     assert passing["counts"]["not_run"] == 1 and passing["passed"] is False  # one planned never finished
@@ -47,3 +48,35 @@ def test_all_scenarios_meeting_the_score_pass():
     suite.add(entry_of(outage_score(72.5), outage_observations(), min_score=70))
     report = suite.to_dict()
     assert report["passed"] is True and exit_code(report) == 0
+
+
+def _inconclusive_suite(allow: bool):
+    from simulator.reporting.entries import scenario_entry as entry_of
+    from simulator.reporting.suite import SuiteReport
+    from tests.reporting.samples import healthy_score
+    suite = SuiteReport(["healthy-baseline", "gateway-outage-full"], target="shop", allow_inconclusive=allow)
+    suite.add(entry_of(healthy_score()))
+    unsure = dict(outage_score(100.0), inconclusive=["none of the scenario's fault rules applied to any call"])
+    suite.add(entry_of(unsure, outage_observations()))
+    return suite.to_dict()
+
+
+def test_an_inconclusive_scenario_never_passes_and_fails_the_run_unless_allowed():
+    from simulator.reporting import junit
+    from simulator.reporting.console import render_table
+    report = _inconclusive_suite(allow=False)
+    entry = report["scenarios"][1]
+    assert entry["score"]["total"] == 100.0 and entry["passed"] is False    # a perfect score, no verdict
+    assert report["counts"]["inconclusive"] == 1 and report["counts"]["failed"] == 0
+    assert report["passed"] is False and exit_code(report) == 1
+    table = render_table(report)
+    assert "INCONCLUSIVE" in table and "none of the scenario's fault rules applied" in table
+    xml = junit.render(report)
+    assert 'type="paychaos.inconclusive"' in xml and 'failures="1"' in xml
+
+    allowed = _inconclusive_suite(allow=True)
+    assert allowed["passed"] is True and exit_code(allowed) == 0
+    assert allowed["scenarios"][1]["passed"] is False                         # still not "passed"
+    assert "1 inconclusive (allowed)" in render_table(allowed)
+    xml = junit.render(allowed)
+    assert "<skipped" in xml and 'failures="0"' in xml

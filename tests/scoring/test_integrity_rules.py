@@ -43,19 +43,21 @@ def test_charges_tied_to_orders_by_unique_amount_without_metadata():
     assert found.evidence["order_ids"] == ["ord_1"]
 
 
-def test_orphan_charge_for_a_failed_order_and_stray_money():
+def test_orphan_charge_for_a_failed_order_and_untied_money_is_inconclusive_not_blamed():
     run = Run(cause="ambiguous_outcome", faults=[fault("response_lost")])
-    run.exchange("ord_1", None, error="reset")
+    run.exchange("ord_1", None, error="reset", faults=["response_lost"])
     run.charge("ord_1")
     run.checkout("ord_1", "failed")
     run.state("ord_1", "failed")
     run.paid("ord_2")
     run.charge(None, amount=77777, metadata=False)
-    found = by_rule(score(run.observations()), "integrity.no_orphan_charge")
-    crit = [f for f in found if f.severity == Severity.CRITICAL]
-    stray = [f for f in found if f.severity == Severity.MAJOR]
-    assert crit[0].evidence["order_ids"] == ["ord_1"]
-    assert stray[0].evidence["charges"][0]["amount"] == 77777
+    result = score(run.observations())
+    [crit] = by_rule(result, "integrity.no_orphan_charge")
+    assert crit.severity == Severity.CRITICAL and crit.evidence["order_ids"] == ["ord_1"]
+    # The untied 77777 is no finding against the merchant; the money verdict is inconclusive.
+    assert not any("77777" in str(f.evidence) for f in result.findings)
+    assert any("could not be tied to any order" in r for r in result.inconclusive)
+    assert not result.passed
 
 
 def test_order_recorded_paid_without_money_is_a_false_success():

@@ -23,7 +23,8 @@ def test_to_dict_matches_report_json_scenario_entry():
     run.paid("ord_1")
     run.checkout("ord_2", "paid")          # told paid, no money anywhere
     data = score(run.observations()).to_dict()
-    assert set(data) == {"name", "cause", "score", "findings", "threshold", "passed", "error"}
+    assert set(data) == {"name", "cause", "score", "findings", "threshold", "passed", "error", "inconclusive"}
+    assert data["inconclusive"] == []
     assert set(data["score"]) == {"total", "prompt", "retry", "fallback", "integrity"}
     assert data["cause"] == "healthy" and data["threshold"] == 90 and data["passed"] is False
     assert data["score"]["retry"] is None

@@ -10,8 +10,8 @@ from simulator.scoring.evidence import capped, redact
 from simulator.scoring.lexicon import active
 from simulator.scoring.registry import RuleSpec, rule
 
-ALTERNATIVES = RuleSpec("fallback.alternatives", Dimension.FALLBACK)
-BACKUP = RuleSpec("fallback.backup_used", Dimension.FALLBACK)
+ALTERNATIVES = RuleSpec("fallback.alternatives", Dimension.FALLBACK, needs=frozenset({"status"}))
+BACKUP = RuleSpec("fallback.backup_used", Dimension.FALLBACK, needs=frozenset({"status"}))
 
 
 def primary_failed(order: orders.Order) -> bool:
@@ -57,9 +57,10 @@ def alternatives(obs: Observations):
 
 @rule(BACKUP)
 def backup_used(obs: Observations):
-    """With a backup gateway running, a payment the primary cannot take is tried on the backup
-    before the customer is told "failed" (or left without an answer)."""
-    if obs.backup_ledger is None or not facts.primary_fails(obs):
+    """With a backup gateway, a payment the primary cannot take is tried on the backup before the
+    customer is told "failed" (or left without an answer). Graded only for shops that say they have
+    two gateways (target file `shop.gateways: 2`)."""
+    if obs.backup_ledger is None or obs.shop.gateways < 2 or not facts.primary_fails(obs):
         return None
     missed, failed = [], 0
     for order in orders.build(obs).orders.values():

@@ -12,11 +12,11 @@ from simulator.scoring.evidence import capped
 from simulator.scoring.registry import RuleSpec, rule
 
 DOUBLE = RuleSpec("integrity.no_double_charge", Dimension.INTEGRITY)
-ORPHAN = RuleSpec("integrity.no_orphan_charge", Dimension.INTEGRITY)
-FALSE_SUCCESS = RuleSpec("integrity.no_false_success", Dimension.INTEGRITY)
-REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY)
-CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY)
-FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY)
+ORPHAN = RuleSpec("integrity.no_orphan_charge", Dimension.INTEGRITY, needs=frozenset({"status"}))
+FALSE_SUCCESS = RuleSpec("integrity.no_false_success", Dimension.INTEGRITY, needs=frozenset({"orders", "money"}))
+REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY, needs=frozenset({"orders"}))
+CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY, needs=frozenset({"orders", "money"}))
+FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY, needs=frozenset({"orders"}))
 FORGED = RuleSpec("integrity.rejects_forged_webhooks", Dimension.INTEGRITY)
 
 NOT_SOLD = ("failed", "canceled", "new", "unknown", None)
@@ -24,7 +24,8 @@ NOT_SOLD = ("failed", "canceled", "new", "unknown", None)
 
 def _money(order: orders.Order) -> dict:
     return {"order_id": order.order_id, "amount": order.amount, "captured": order.captured,
-            "refunded": order.refunded, "charges": [c.to_dict() for c in order.charges if c.captured]}
+            "refunded": order.refunded, "charges": [c.to_dict() for c in order.charges if c.captured],
+            "tied_by": {cid: order.routes.get(cid) for c in order.charges if c.captured for cid in [c.id]}}
 
 
 def _ids(items: list[dict]) -> list:
@@ -33,20 +34,30 @@ def _ids(items: list[dict]) -> list:
 
 @rule(DOUBLE)
 def no_double_charge(obs: Observations):
-    """An order is charged once, across the primary and the backup gateway."""
+    """An order is charged once, across the primary and the backup gateway; a customer is not charged more
+    times than they placed orders, even when the extra charge cannot be tied to one order."""
+    book = orders.build(obs)
     doubled, undone = [], []
-    for order in orders.build(obs).orders.values():
+    for order in book.orders.values():
         charged = order.captured_charges
-        if len(charged) < 2 and (not order.amount or order.captured <= order.amount):
+        if len(charged) < 2:
             continue
-        item = _money(order) | {"journal_ids": capped(order.journal_ids(order.charge_attempts))}
-        one = order.amount or max(c.captured for c in charged)
-        (doubled if order.net > one else undone).append(item)
+        item = _money(order) | {"journal_ids": capped(order.journal_ids(order.charge_attempts)),
+                                "tied_by": dict(order.routes)}
+        (doubled if order.net > max(c.captured for c in charged) else undone).append(item)
     found = []
     if doubled:
         found.append(DOUBLE.finding(
             Severity.CRITICAL, f"{len(doubled)} order(s) were charged more than once and kept the money",
             order_ids=_ids(doubled), examples=capped(doubled, 5)))
+    if book.excess:
+        charges = sum(len(e["charges"]) for e in book.excess)
+        orders_placed = sum(e["orders"] for e in book.excess)
+        found.append(DOUBLE.finding(
+            Severity.CRITICAL, f"{len(book.excess)} customer(s) were charged {charges} time(s) for "
+            f"{orders_placed} order(s): money beyond what their orders explain",
+            order_ids=capped(sorted({o for e in book.excess for o in e["order_ids"]})),
+            examples=capped(book.excess, 5)))
     if undone:
         found.append(DOUBLE.finding(
             Severity.MINOR, f"{len(undone)} order(s) were charged twice, then refunded down to one charge: "
@@ -57,7 +68,7 @@ def no_double_charge(obs: Observations):
 
 @rule(ORPHAN)
 def no_orphan_charge(obs: Observations):
-    """No money is kept for an order the merchant failed or dropped, and none that no order accounts for."""
+    """No money is kept for an order the merchant failed or dropped."""
     book = orders.build(obs)
     orphans = []
     for order in book.orders.values():
@@ -70,10 +81,8 @@ def no_orphan_charge(obs: Observations):
             Severity.CRITICAL, f"{len(orphans)} order(s) hold captured money although the order is "
             "failed or unknown to the merchant: the customer paid for nothing", order_ids=_ids(orphans),
             examples=capped(orphans, 5)))
-    if book.stray_charges:
-        found.append(ORPHAN.finding(
-            Severity.MAJOR, f"{len(book.stray_charges)} captured charge(s) belong to no order (no "
-            "metadata.order_id, no matching amount)", charges=capped([c.to_dict() for c in book.stray_charges])))
+    # Captured money no route ties to an order is not blamed on the merchant: it makes the scenario
+    # inconclusive (scoring/inconclusive.py), and a customer charged beyond their orders is a double charge.
     return found
 
 

@@ -14,10 +14,10 @@ from simulator.scoring.leaks import WHY, leaks_in
 from simulator.scoring.lexicon import active, language
 from simulator.scoring.registry import RuleSpec, rule
 
-STATUS = RuleSpec("prompt.status_right", Dimension.PROMPT)
-MESSAGE = RuleSpec("prompt.message_fits", Dimension.PROMPT)
+STATUS = RuleSpec("prompt.status_right", Dimension.PROMPT, needs=frozenset({"status"}))
+MESSAGE = RuleSpec("prompt.message_fits", Dimension.PROMPT, needs=frozenset({"status"}))
 LEAKS = RuleSpec("prompt.no_leaks", Dimension.PROMPT)
-NEXT_STEP = RuleSpec("prompt.next_step", Dimension.PROMPT)
+NEXT_STEP = RuleSpec("prompt.next_step", Dimension.PROMPT, needs=frozenset({"status"}))
 BUDGET = RuleSpec("prompt.answer_budget", Dimension.PROMPT)
 
 # Lexicon categories that fit a decline code; a message naming any of them fits.
@@ -61,7 +61,7 @@ def status_right(obs: Observations):
                 (rewritten if masked else failed_but_charged).append(_example(order, answer, charges=charges))
             elif answer.status == "failed" and order.captured > 0:
                 refunded_back.append(_example(order, answer, charges=charges))
-            elif answer.status == "paid" and order.captured == 0 and order.held == 0:
+            elif answer.status == "paid" and order.captured == 0 and order.held == 0 and not book.stray_charges:
                 paid_uncharged.append(_example(order, answer, journal_ids=capped(order.journal_ids())))
     found = []
     if failed_but_charged:
@@ -99,13 +99,15 @@ def wanted_categories(obs: Observations, order: orders.Order, status: str | None
 @rule(MESSAGE)
 def message_fits(obs: Observations):
     """A failed or pending answer carries a human message, in the customer's language, naming the problem
-    (and a paid one says so, when the scenario's expect.prompt lists "paid")."""
+    (and a paid one says so, when the scenario's expect.prompt lists "paid" and the shop's target says
+    its paid answers carry a message)."""
     lexicon = active()
     book = orders.build(obs)
     problems: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for order in book.orders.values():
         for answer in order.answers:
-            paid_worded = answer.status == "paid" and "paid" in obs.scenario.expect.prompt
+            paid_worded = (answer.status == "paid" and "paid" in obs.scenario.expect.prompt
+                           and obs.shop.paid_message)
             if answer.status not in ("failed", "pending") and not paid_worded:
                 continue
             wanted = wanted_categories(obs, order, answer.status)

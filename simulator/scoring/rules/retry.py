@@ -13,8 +13,8 @@ from simulator.scoring import facts, orders
 from simulator.scoring.evidence import capped, ms
 from simulator.scoring.registry import RuleSpec, rule
 
-TRANSIENT = RuleSpec("retry.transient_retried", Dimension.RETRY)
-BOUNDED = RuleSpec("retry.bounded", Dimension.RETRY)
+TRANSIENT = RuleSpec("retry.transient_retried", Dimension.RETRY, needs=frozenset({"status"}))
+BOUNDED = RuleSpec("retry.bounded", Dimension.RETRY, needs=frozenset({"status"}))
 BACKOFF = RuleSpec("retry.backoff", Dimension.RETRY)
 KEY = RuleSpec("retry.idempotency_key", Dimension.RETRY)
 RETRY_AFTER = RuleSpec("retry.retry_after", Dimension.RETRY)

@@ -1,0 +1,120 @@
+"""Whether a scenario's observations can carry a verdict at all, read before any rule runs.
+
+A scenario that exercised nothing, or whose evidence is incomplete, is *inconclusive*, never passed
+(docs/scoring.md "Inconclusive"). Each reason is one small check; `assess` also says which
+observations are unusable (`blind`), so the rules that read them stand aside instead of blaming the
+merchant for a broken target path:
+
+- `status`  the outcome status path matched no answer: every answer would read as "failed"
+- `orders`  the order-status call answered 404 (or no status) for every order
+- `money`   captured money that no route ties to an order
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from simulator.observations import Observations
+from simulator.scoring import exchanges as ex
+from simulator.scoring import orders
+
+
+@dataclass
+class Assessment:
+    reasons: list[str] = field(default_factory=list)
+    blind: set[str] = field(default_factory=set)
+
+    def add(self, reason: str, blind: str | None = None) -> None:
+        self.reasons.append(reason)
+        if blind:
+            self.blind.add(blind)
+
+
+def _to_gateway(obs: Observations) -> list[dict]:
+    return [r for r in obs.journal if ex.to_gateway(r)]
+
+
+def no_fault_applied(obs: Observations, out: Assessment) -> None:
+    if obs.scenario.faults and not any(r.get("faults") for r in obs.journal):
+        rules = ", ".join(f"{f.id or '?'} {f.fault}" for f in obs.scenario.faults)
+        out.add(f"none of the scenario's fault rules ({rules}) applied to any call: nothing was tested; "
+                "check each rule's match (kind, path, upstream) against the calls the merchant makes")
+
+
+def no_gateway_call(obs: Observations, out: Assessment) -> None:
+    if _to_gateway(obs):
+        return
+    if obs.checkouts and all(c.expected.startswith("invalid:") for c in obs.checkouts if c.step.startswith("checkout")):
+        return  # card data the merchant may rightly refuse before calling the gateway
+    out.add("the merchant made no gateway call through the proxy: is its gateway URL the proxy "
+            "({gateway_url}), or does it reach the gateway some other way?")
+
+
+def only_unserved_calls(obs: Observations, out: Assessment) -> None:
+    calls = _to_gateway(obs)
+    unserved = [r for r in calls if r.get("upstream_status") == 404
+                and (ex.response(r).get("error") or {}).get("code") != "resource_missing"]
+    if calls and len(unserved) == len(calls):
+        paths = sorted({ex.endpoint(r) for r in unserved})[:5]
+        out.add(f"every gateway call ({len(calls)}) hit an endpoint the fake gateway does not serve "
+                f"({', '.join(paths)}): nothing the merchant does with money was exercised")
+
+
+def status_path_absent(obs: Observations, out: Assessment) -> None:
+    answered = [c for c in obs.checkouts if c.step.startswith("checkout") and c.http_status
+                and 200 <= c.http_status < 300]
+    if answered and all(c.raw_status is None for c in answered):
+        out.add(f"the target's outcome status path matched none of the {len(answered)} 2xx checkout "
+                "answer(s): every answer would read as \"failed\"; fix checkout.outcome.status in the "
+                "target file", blind="status")
+
+
+def order_status_unusable(obs: Observations, out: Assessment) -> None:
+    states = [s for s in (obs.orders or {}).values() if isinstance(s, dict)]
+    if not states:
+        return
+    if all(s.get("http_status") == 404 for s in states):
+        out.add(f"the order-status call answered 404 for every order ({len(states)}): integrity cannot "
+                "compare the merchant's orders with the money; fix order_status.path in the target file",
+                blind="orders")
+    elif all(s.get("status") is None for s in states):
+        out.add(f"the order-status answers carry no status at the target's path for any order "
+                f"({len(states)}); fix order_status.status in the target file", blind="orders")
+
+
+def webhooks_unserved(obs: Observations, out: Assessment) -> None:
+    genuine = [r for r in obs.journal if not ex.to_gateway(r) and not r.get("forged")]
+    if genuine and all(r.get("status") == 404 for r in genuine):
+        out.add(f"every genuine webhook delivery ({len(genuine)}) was answered 404: the target's "
+                "webhook_path is not the merchant's webhook endpoint")
+
+
+def evidence_incomplete(obs: Observations, out: Assessment) -> None:
+    """The gateways answered more calls than the journal shows reaching them: exchanges are missing."""
+    seen = sum(((led or {}).get("requests") or {}).get("api") or 0 for led in (obs.ledger, obs.backup_ledger))
+    if not seen:
+        return
+    journaled = sum(1 for r in _to_gateway(obs) if r.get("upstream_status") is not None)
+    if seen > journaled:
+        out.add(f"evidence incomplete: the gateways answered {seen} call(s) but the journal shows "
+                f"{journaled} reaching them (a journal write failed, or the merchant bypasses the proxy)")
+
+
+def money_untied(obs: Observations, out: Assessment) -> None:
+    stray = orders.build(obs).stray_charges
+    if stray:
+        total = sum(c.captured for c in stray)
+        out.add(f"{len(stray)} captured charge(s) ({total} in minor units) could not be tied to any order "
+                "(no order id in metadata, answers, customer, idempotency key, amount or timing): money "
+                "cannot be judged; see docs/scoring.md on tying money to orders", blind="money")
+
+
+CHECKS = (no_fault_applied, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
+          webhooks_unserved, evidence_incomplete, money_untied)
+
+
+def assess(obs: Observations) -> Assessment:
+    out = Assessment()
+    for check in CHECKS:
+        check(obs, out)
+    return out
