@@ -29,21 +29,36 @@ from simulator.common.errors import InputError
 ANY = "*"  # phrases that count in every language
 
 BUILTIN: dict[str, dict[str, tuple[str, ...]]] = {
-    "unavailable": {"en": ("temporarily unavailable", "currently unavailable"), "zh": ("暂时不可用", "暂不可用")},
+    "unavailable": {"en": ("temporarily unavailable", "currently unavailable", "not available right now",
+                           "couldn't reach our payment", "could not reach our payment", "can't reach our payment",
+                           "unable to reach", "couldn't connect to", "could not connect to", "service unavailable",
+                           "is down", "having trouble", "experiencing problems", "experiencing issues", "outage"),
+                    "zh": ("暂时不可用", "暂不可用", "无法连接", "系统繁忙", "服务繁忙", "暂时无法")},
     "card_number": {"en": ("check the card number", "card number"), "zh": ("请检查卡号", "卡号")},
-    "expired": {"en": ("card has expired", "expired", "expiry date"), "zh": ("卡已过期", "已过期", "有效期")},
-    "cvc": {"en": ("security code", "cvc", "cvv"), "zh": ("安全码",)},
-    "insufficient_funds": {"en": ("insufficient funds", "not enough funds"), "zh": ("余额不足",)},
-    "account_restricted": {"en": ("restricted", "frozen", "blocked"), "zh": ("受限", "冻结")},
-    "declined": {"en": ("declined",), "zh": ("被拒绝", "拒绝")},
-    "try_again": {"en": ("try again",), "zh": ("稍后重试", "重试")},
+    "expired": {"en": ("card has expired", "expired", "expiry date", "expiration date"),
+                "zh": ("卡已过期", "已过期", "有效期")},
+    "cvc": {"en": ("security code", "cvc", "cvv", "card verification"), "zh": ("安全码",)},
+    "insufficient_funds": {"en": ("insufficient funds", "not enough funds", "insufficient balance",
+                                  "not enough money"), "zh": ("余额不足", "资金不足")},
+    "account_restricted": {"en": ("restricted", "frozen", "blocked", "suspended", "not allowed",
+                                  "cannot be used for this"), "zh": ("受限", "冻结", "被锁定")},
+    "declined": {"en": ("declined", "was not approved", "was refused", "was rejected"),
+                 "zh": ("被拒绝", "拒绝", "被拒", "未通过")},
+    "try_again": {"en": ("try again", "retry", "try later", "in a few minutes", "in a moment"),
+                  "zh": ("稍后重试", "重试", "请稍后再试", "再试一次")},
     "other_method": {"en": ("another payment method", "another card", "different payment method",
-                            "alipay", "wechat pay", "bank transfer"),
-                     "zh": ("其他支付方式", "其他付款方式", "支付宝", "微信支付", "银行转账")},
-    "contact_bank": {"en": ("contact your bank", "your card issuer"), "zh": ("联系您的银行", "联系银行", "发卡行")},
-    "support": {"en": ("contact support", "customer support", "support team"), "zh": ("联系客服", "客服")},
-    "pending": {"en": ("being confirmed", "being processed"), "zh": ("正在确认", "确认中", "处理中")},
-    "paid": {"en": ("payment received", "payment successful"), "zh": ("支付成功",)},
+                            "different card", "another way to pay", "other payment option", "alipay",
+                            "wechat pay", "bank transfer"),
+                     "zh": ("其他支付方式", "其他付款方式", "换一张卡", "支付宝", "微信支付", "银行转账")},
+    "contact_bank": {"en": ("contact your bank", "call your bank", "your card issuer", "your bank"),
+                     "zh": ("联系您的银行", "联系银行", "发卡行")},
+    "support": {"en": ("contact support", "customer support", "support team", "contact us", "customer service",
+                       "help center"), "zh": ("联系客服", "客服", "联系我们")},
+    "pending": {"en": ("being confirmed", "being processed", "processing your payment", "we'll email you",
+                       "we will email you", "confirming your payment"), "zh": ("正在确认", "确认中", "处理中")},
+    "paid": {"en": ("payment received", "payment successful", "payment was successful", "payment succeeded",
+                    "payment complete", "thank you for your order", "order is confirmed", "order confirmed"),
+             "zh": ("支付成功", "付款成功", "订单已确认")},
 }
 
 _LANG_ALIASES = {"english": "en", "chinese": "zh", "any": ANY, "all": ANY, "*": ANY}
@@ -112,17 +127,22 @@ class Lexicon:
         """The categories whose phrases occur in text: in language `lang` (plus language-free
         phrases), or in any language when lang is None. A language without phrases of a category
         falls back to every language's phrases."""
+        return set(self.matches(text, lang))
+
+    def matches(self, text: str | None, lang: str | None = None) -> dict[str, str]:
+        """Like `find`, with the phrase that matched for each category (for the report's evidence)."""
         folded = (text or "").casefold()
         if not folded:
-            return set()
-        found = set()
+            return {}
+        found: dict[str, str] = {}
         for cat, langs in self.phrases.items():
             if lang is None or lang not in langs:
                 pool = [p for words in langs.values() for p in words]
             else:
                 pool = [*langs[lang], *langs.get(ANY, ())]
-            if any(p and p in folded for p in pool):
-                found.add(cat)
+            hit = next((p for p in pool if p and p in folded), None)
+            if hit is not None:
+                found[cat] = hit
         return found
 
 

@@ -69,3 +69,24 @@ def test_rules_judge_with_the_project_lexicon_or_the_one_given(tmp_path, monkeyp
         '[tool.paychaos.lexicon]\ninsufficient_funds = {en = "wallet is empty"}\n', encoding="utf-8")
     assert "insufficient_funds" in active().find("wallet is empty", "en")
     assert by_rule(score(obs), "prompt.message_fits") == []
+
+
+def test_common_phrasings_are_recognised_and_the_report_names_the_phrase():
+    lex = Lexicon()
+    assert lex.matches("Please try a different card.", "en") == {"other_method": "different card"}
+    assert "unavailable" in lex.find("We couldn't reach our payment provider. Please try again in a few minutes.",
+                                     "en")
+    assert "try_again" in lex.find("We couldn't reach our payment provider. Please try again in a few minutes.")
+    assert {"unavailable", "try_again"} <= lex.find("支付系统繁忙，请稍后再试。", "zh")
+    assert "declined" in lex.find("Your payment was not approved.", "en")
+
+
+def test_a_message_that_misses_says_what_was_wanted_and_what_matched():
+    run = Run(cause="account_problem")
+    run.exchange("ord_1", card_error="insufficient_funds")
+    run.checkout("ord_1", "failed", expected="declined:insufficient_funds",
+                 message="Your payment was not approved. Please try a different card.")
+    [found] = by_rule(score(run.observations()), "prompt.message_fits")
+    example = found.evidence["examples"][0]
+    assert example["wanted"] == ["insufficient_funds"]
+    assert example["matched"] == {"declined": "was not approved", "other_method": "different card"}

@@ -1,5 +1,7 @@
 """prompt rules on hand-made observations: what the customer was told, and when."""
 
+import json
+
 from simulator.observations import Dimension, Severity
 from simulator.scoring import score
 from simulator.scoring.testing import Run, fault
@@ -140,7 +142,7 @@ def test_leaks_of_raw_json_exception_ids_keys_and_cards_are_major_and_masked_in_
     run.charge("ord_6")
     result = score(run.observations())
     found = {f.evidence["leak"]: f for f in by_rule(result, "prompt.no_leaks")}
-    assert set(found) == {"raw gateway JSON", "Stripe error type", "exception text", "Stripe object id",
+    assert set(found) == {"raw gateway answer", "Stripe error type", "exception text", "Stripe object id",
                           "API key", "whole card number"}
     assert all(f.severity == Severity.MAJOR for f in found.values())
     assert found["whole card number"].evidence["order_ids"] == ["ord_5", "ord_6"]
@@ -148,6 +150,26 @@ def test_leaks_of_raw_json_exception_ids_keys_and_cards_are_major_and_masked_in_
     evidence = str(result.to_dict())
     assert "4242424242424242" not in evidence and "sk_test_abcdef123456" not in evidence
     assert "424242******4242" in evidence
+
+
+def test_the_common_error_envelope_is_not_a_leak_but_gateway_internals_in_any_envelope_are():
+    run = Run(cause="account_problem")
+    human = '{"error": {"message": "Your card was declined. Please try a different card."}}'
+    declined(run, "ord_1", "generic_decline", "Your card was declined. Please try a different card.")
+    run.checkouts[-1].body = human
+    declined(run, "ord_2", "generic_decline", "Request req_a1B2c3D4e5: Invalid API Key provided: sk_test_****1234")
+    run.checkouts[-1].body = json.dumps({"problem": {"text": run.checkouts[-1].message}})
+    declined(run, "ord_3", "generic_decline", None)
+    run.checkouts[-1].body = json.dumps({"ok": False, "detail": "<html><head><title>502 Bad Gateway</title></head></html>"})
+    declined(run, "ord_4", "generic_decline", "Your card was declined.")
+    run.checkouts[-1].body = json.dumps({"error": {"type": "card_error", "code": "card_declined",
+                                                   "decline_code": "generic_decline", "message": "Your card was declined.",
+                                                   "doc_url": "https://stripe.com/docs/error-codes/card-declined"}})
+    found = {f.evidence["leak"]: f.evidence["order_ids"] for f in by_rule(score(run.observations()), "prompt.no_leaks")}
+    assert "ord_1" not in str(found)
+    assert found["gateway request id"] == ["ord_2"] and found["gateway key error"] == ["ord_2"]
+    assert found["raw HTML"] == ["ord_3"]
+    assert found["raw gateway answer"] == ["ord_4"]
 
 
 def test_human_messages_leak_nothing():

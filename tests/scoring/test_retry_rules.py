@@ -152,7 +152,20 @@ def test_gateway_calls_per_checkout_over_the_limit_is_a_storm():
     run.checkout("ord_1", "failed")
     [found] = by_rule(score(run.observations()), "retry.no_storm")
     assert found.severity == Severity.MAJOR
-    assert found.evidence["examples"][0] == {"order_id": "ord_1", "calls": 5, "checkouts": 1}
+    assert found.evidence["examples"][0] == {"order_id": "ord_1", "calls": 5, "checkouts": 1, "attempts": 5,
+                                             "operation": "POST /v1/payment_intents (primary)"}
+
+
+def test_distinct_calls_of_a_normal_checkout_are_not_a_storm():
+    """Create a Customer, list its payment methods, create the PaymentIntent, look it up: four operations."""
+    run = Run(cause="gateway_outage", faults=OUTAGE, max_gateway_calls_per_checkout=2)
+    run.exchange("ord_1", 200, path="/v1/customers", confirm=False, at=0.0)
+    run.exchange("ord_1", 200, method="GET", path="/v1/customers/cus_1/payment_methods", at=0.1)
+    run.exchange("ord_1", 503, at=0.2, faults=["http_error"])
+    run.exchange("ord_1", 200, at=0.8)
+    run.exchange("ord_1", 200, method="GET", path="/v1/payment_intents/pi_1", at=1.0)
+    run.checkout("ord_1", "paid")
+    assert by_rule(score(run.observations()), "retry.no_storm") == []
 
 
 def test_no_timeout_of_its_own_on_a_hanging_gateway():

@@ -18,6 +18,7 @@ REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY, needs=fr
 CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY, needs=frozenset({"orders", "money"}))
 FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY, needs=frozenset({"orders"}))
 FORGED = RuleSpec("integrity.rejects_forged_webhooks", Dimension.INTEGRITY)
+WEBHOOK_ACK = RuleSpec("integrity.webhooks_acknowledged", Dimension.INTEGRITY)
 
 NOT_SOLD = ("failed", "canceled", "new", "unknown", None)
 
@@ -265,4 +266,35 @@ def rejects_forged_webhooks(obs: Observations):
             "answered 2xx: the signature is not verified (Stripe's advice: reject them with 400)",
             order_ids=capped(sorted({e["order_id"] for e, _ in ignored if e["order_id"]})),
             journal_ids=capped([r.get("id") for r in recs]), examples=capped([e for e, _ in ignored], 5)))
+    return found
+
+
+@rule(WEBHOOK_ACK)
+def webhooks_acknowledged(obs: Observations):
+    """Genuine webhook deliveries are answered 2xx: Stripe retries a failing endpoint for days, then
+    disables it, and every order that waits on a webhook waits for ever."""
+    genuine = [r for r in obs.journal if not ex.to_gateway(r) and not r.get("forged") and (r.get("event") or {}).get("id")]
+    if not genuine:
+        return None
+    by_event: dict[str, list[dict]] = {}
+    for rec in genuine:
+        by_event.setdefault(str(rec["event"]["id"]), []).append(rec)
+    never, late = [], []
+    for event_id, recs in by_event.items():
+        failed = [r for r in recs if isinstance(r.get("status"), int) and r["status"] >= 500 and not r.get("faults")]
+        if not failed:
+            continue
+        item = {"event_id": event_id, "event": (recs[0].get("event") or {}).get("type"),
+                "statuses": [r.get("status") for r in recs], "journal_ids": capped([r.get("id") for r in recs])}
+        acked = any(isinstance(r.get("status"), int) and 200 <= r["status"] < 300 for r in recs)
+        (late if acked else never).append(item)
+    found = []
+    if never:
+        found.append(WEBHOOK_ACK.finding(
+            Severity.MAJOR, f"{len(never)} webhook event(s) were answered with a server error and never "
+            "acknowledged: Stripe retries for days, then disables the endpoint", examples=capped(never, 5)))
+    if late:
+        found.append(WEBHOOK_ACK.finding(
+            Severity.MINOR, f"{len(late)} webhook event(s) were answered with a server error before a retry "
+            "was acknowledged", examples=capped(late, 5)))
     return found

@@ -8,7 +8,7 @@ from collections import defaultdict
 from simulator.observations import Dimension, Observations, Severity
 from simulator.scenario.model import Cause
 from simulator.scoring import exchanges as ex
-from simulator.scoring import orders
+from simulator.scoring import facts, orders
 from simulator.scoring.evidence import capped, ms, redact
 from simulator.scoring.leaks import WHY, leaks_in
 from simulator.scoring.lexicon import active, language
@@ -19,6 +19,7 @@ MESSAGE = RuleSpec("prompt.message_fits", Dimension.PROMPT, needs=frozenset({"st
 LEAKS = RuleSpec("prompt.no_leaks", Dimension.PROMPT)
 NEXT_STEP = RuleSpec("prompt.next_step", Dimension.PROMPT, needs=frozenset({"status"}))
 BUDGET = RuleSpec("prompt.answer_budget", Dimension.PROMPT)
+OUTCOME = RuleSpec("prompt.outcome", Dimension.PROMPT, needs=frozenset({"status"}))
 
 # Lexicon categories that fit a decline code; a message naming any of them fits.
 CODE_CATEGORIES: dict[str, set[str]] = {
@@ -113,7 +114,8 @@ def message_fits(obs: Observations):
             wanted = wanted_categories(obs, order, answer.status)
             text = answer.message or ""
             lang = language(answer.locale or order.locale)
-            example = _example(order, answer, wanted=sorted(wanted), locale=answer.locale)
+            example = _example(order, answer, wanted=sorted(wanted), locale=answer.locale,
+                                matched=lexicon.matches(text, lang))
             if not text.strip():
                 problems[("no message", "")].append(example)
             elif not wanted & lexicon.find(text, lang):
@@ -163,7 +165,8 @@ def next_step(obs: Observations):
             if answer.status != "failed" or answer.alternatives:
                 continue
             if not NEXT_STEPS & lexicon.find(answer.message):
-                missing.append(_example(order, answer))
+                missing.append(_example(order, answer, wanted=sorted(NEXT_STEPS),
+                                        matched=lexicon.matches(answer.message)))
     if not missing:
         return []
     return [NEXT_STEP.finding(
@@ -200,4 +203,43 @@ def answer_budget(obs: Observations):
         found.append(BUDGET.finding(
             Severity.MINOR, f"{len(slow)} answer(s) took longer than the {budget:g} s budget", budget_s=budget,
             order_ids=capped(sorted({i["order_id"] for i in slow})), timings=capped(slow)))
+    return found
+
+
+# What the customer may be told when the scenario expects an outcome (expect.outcome).
+ACCEPTABLE = {"paid": {"paid"}, "pending": {"pending", "paid"}, "failed": {"failed", "pending", "paid"}}
+
+
+@rule(OUTCOME)
+def outcome(obs: Observations):
+    """Every customer gets a real answer (never a bare HTTP 5xx), and the outcome the scenario expects
+    (expect.outcome): "paid" when the fault is survivable. A shop with one gateway is not expected to
+    pay through an outage of it."""
+    wanted = obs.scenario.expect.outcome
+    if wanted == "paid" and obs.shop.gateways < 2 and facts.primary_fails(obs):
+        wanted = None
+    bare = [c for c in obs.checkouts if c.step.startswith("checkout") and (c.http_status or 0) >= 500
+            and c.raw_status is None]
+    if wanted is None and not bare:
+        return None
+    gave_up = []
+    if wanted:
+        for order in orders.build(obs).orders.values():
+            answer = order.last_answer
+            if (answer is None or answer.status is None or order.expects_decline or order.expects_invalid
+                    or answer.status in ACCEPTABLE.get(wanted, {wanted})):
+                continue
+            gave_up.append(_example(order, answer, wanted=wanted))
+    found = []
+    if bare:
+        found.append(OUTCOME.finding(
+            Severity.MAJOR, f"{len(bare)} answer(s) were a bare HTTP {bare[0].http_status} with no status: the "
+            "customer saw a server error, not an answer", order_ids=capped(sorted({c.order_id for c in bare})),
+            examples=capped([{"order_id": c.order_id, "http_status": c.http_status, "body": redact(c.body)}
+                             for c in bare], 5)))
+    if gave_up:
+        found.append(OUTCOME.finding(
+            Severity.MAJOR, f"{len(gave_up)} customer(s) were told \"{gave_up[0]['told']}\" where the scenario "
+            f"expects \"{wanted}\": the fault is one a graceful merchant gets through",
+            order_ids=capped(sorted({e["order_id"] for e in gave_up})), examples=capped(gave_up, 5)))
     return found
