@@ -200,18 +200,33 @@ def _build(obs: Observations) -> Book:
             orders[oid].exchanges.append(rec)
         else:
             stray_exchanges.append(rec)
-    excess = _excess_by_customer(orders, stray_charges, customer_of, att)
+    excess = _excess_by_customer(orders, stray_charges, customer_of, att, _orders_by_customer(obs, keys))
     explained = {c["id"] for e in excess for c in e["charges"]}
     stray_charges = [c for c in stray_charges if c.id not in explained]
     return Book(orders=orders, stray_charges=stray_charges, stray_exchanges=stray_exchanges,
                 gateway_calls=calls, excess=excess)
 
 
+def _orders_by_customer(obs: Observations, keys: dict[str, attribution.OrderKeys]) -> dict[str, set[str]]:
+    """Gateway Customer id -> the run's orders whose customer has that Customer's email."""
+    by_email: dict[str, set[str]] = {}
+    for oid, k in keys.items():
+        if k.email:
+            by_email.setdefault(k.email, set()).add(oid)
+    out: dict[str, set[str]] = {}
+    for ledger in (obs.ledger or {}, obs.backup_ledger or {}):
+        for cus in ledger.get("customers") or []:
+            email = str(cus.get("email") or "").casefold()
+            if cus.get("id") and email in by_email:
+                out.setdefault(cus["id"], set()).update(by_email[email])
+    return out
+
+
 def _excess_by_customer(orders: dict[str, Order], stray: list[Charge], customer_of: dict[str, str],
-                        att: attribution.Attribution) -> list[dict]:
+                        att: attribution.Attribution, by_customer: dict[str, set[str]]) -> list[dict]:
     """Per gateway Customer: captured charges (tied or not) beyond the orders that Customer placed
     (a double charge even when no route can say which order the second charge was for)."""
-    placed: dict[str, set[str]] = {}
+    placed: dict[str, set[str]] = {cus: set(oids) for cus, oids in by_customer.items()}
     for charge_id, cus in customer_of.items():
         oid = att.owner.get(charge_id) or att.owner.get(cus)
         if oid:
