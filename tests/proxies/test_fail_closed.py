@@ -107,3 +107,17 @@ def test_the_health_document_is_json_with_the_runner_keys(proxy):
     doc = health(proxy)
     assert {"ok", "journal_records", "journal_failures", "hook_failures"} <= set(doc)
     json.dumps(doc)
+
+
+def test_card_numbers_as_json_keys_and_numbers_and_secrets_are_journaled_masked(proxy, control):
+    set_rules(control, [], scenario="mask-keys")
+    body = json.dumps({"amount": 100, "metadata": {"4242424242424242": "k", "pan": 5555555555554444,
+                                                   "leak": "sk_test_51Habcdefghij1234"}})
+    resp = requests.post(proxy.url + "/v1/payment_intents?note=whsec_paychaos_secret", data=body, timeout=5,
+                         headers={"Content-Type": "application/json", "Idempotency-Key": "sk_test_abcdefgh1234"})
+    assert resp.status_code == 200
+    [rec] = journal_of(proxy, "mask-keys")
+    text = json.dumps(rec)
+    for whole in ("4242424242424242", "5555555555554444", "51Habcdefghij", "paychaos_sec", "abcdefgh1234"):
+        assert whole not in text
+    assert "424242******4242" in rec["request"]["metadata"] and rec["request"]["metadata"]["pan"] == "555555******4444"
