@@ -145,7 +145,7 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
             out["amount"] = int(out["amount"])
         except (TypeError, ValueError):
             pass
-    return mask_obj(out)
+    return mask_obj(out, numbers=True)
 
 
 _KEY_SET = frozenset(KEY_FIELDS)

@@ -89,9 +89,12 @@ def mask_number(value: int | float) -> int | float | str:
     return value if masked == text else masked
 
 
-def mask_obj(value):
-    """Mask card numbers and secrets anywhere inside a JSON-like structure: in strings, in object
-    keys, and in numbers long enough to be a card number (those become masked strings)."""
+def mask_obj(value, *, numbers: bool = False):
+    """Mask card numbers and secrets anywhere inside a JSON-like structure: in strings and in object
+    keys; with `numbers`, also in numbers long enough to be a card number (those become masked
+    strings). Numbers are opt-in: a report's millisecond timestamps and byte counts have 13 digits
+    too, and code that renders a report does arithmetic on them; the journal's request fields (what
+    a client sent) mask them."""
     kind = type(value)
     if kind is str:
         return mask_text(value)
@@ -99,10 +102,11 @@ def mask_obj(value):
         # Short keys and leaves that cannot hold a card number are kept without a call: the proxy
         # masks every record.
         return {(k if type(k) is not str or len(k) < SHORTEST_PAN else mask_text(k)):
-                v if type(v) in _KEPT_LEAVES or (type(v) is str and len(v) < SHORTEST_PAN) else mask_obj(v)
+                v if type(v) in _KEPT_LEAVES or (type(v) is str and len(v) < SHORTEST_PAN)
+                or (not numbers and (type(v) is int or type(v) is float)) else mask_obj(v, numbers=numbers)
                 for k, v in value.items()}
     if kind is list:
-        return [mask_obj(v) for v in value]
-    if kind is int or kind is float:
+        return [mask_obj(v, numbers=numbers) for v in value]
+    if numbers and (kind is int or kind is float):
         return mask_number(value)
     return value

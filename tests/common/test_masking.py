@@ -32,7 +32,8 @@ def test_luhn_and_whole_card_numbers():
 def test_mask_obj_masks_card_numbers_in_keys_and_numbers():
     data = {"metadata": {"4242424242424242": "x", "order": 4242424242424242, "amount": 1299,
                          "f": 4242424242424242.0, "big": 10 ** 30, "neg": -5555555555554444}}
-    masked = mask_obj(data)["metadata"]
+    assert mask_obj(data)["metadata"]["order"] == 4242424242424242  # numbers are opt-in
+    masked = mask_obj(data, numbers=True)["metadata"]
     assert "424242******4242" in masked and "4242424242424242" not in masked
     assert masked["order"] == "424242******4242" and masked["amount"] == 1299
     assert "4242424242424242" not in str(masked["f"]) and masked["big"] == 10 ** 30

@@ -30,7 +30,7 @@ def post_json(proxy, body: str, path: str = "/v1/payment_intents"):
 
 @pytest.mark.parametrize("body,failed", [
     ('{"amount": 1e999, "currency": "usd"}', "OverflowError"),
-    ('{"amount": 100, "metadata": {"deep": %s}}' % DEEP_JSON, "RecursionError"),
+    ('{"amount": 100, "metadata": {"deep": ' + DEEP_JSON + '}}', "RecursionError"),
 ], ids=["float-overflow", "deep-json"])
 def test_a_request_whose_inspection_fails_is_refused_and_journaled(proxy, control, upstream, body, failed):
     scenario = f"fail-closed-{failed}"
