@@ -44,15 +44,16 @@ def carries_live_key(text: str) -> bool:
 
 
 # A percent-encoded live key has one of the characters of "_live_" encoded (or `%` itself, encoded twice).
-_ENCODED_HINTS = ("%5F", "%5f", "%6C", "%6c", "%69", "%76", "%65", "%25")
-_ENCODED_HINTS_B = tuple(h.encode() for h in _ENCODED_HINTS)
+# One scan for the pre-check: "_live_" itself, a JSON escape, or a percent-encoded character of it.
+_MAY_HIDE = re.compile(r"_live_|\\u|%(?:5[fF]|6[cC]|69|76|65|25)")
+_MAY_HIDE_B = re.compile(_MAY_HIDE.pattern.encode())
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DECODE_ROUNDS = 4  # percent-encoding inside percent-encoding inside a JSON escape...
 
 
 def may_hide_live_key(text: str) -> bool:
     """The cheap pre-check: whether the text could hold a live key, plain or encoded."""
-    return "_live_" in text or "\\u" in text or ("%" in text and any(h in text for h in _ENCODED_HINTS))
+    return _MAY_HIDE.search(text) is not None
 
 
 def carries_live_key_decoded(text: str) -> bool:
@@ -75,8 +76,7 @@ def carries_live_key_in(target: str, headers: Iterable[tuple[bytes, bytes]], bod
     header (every Authorization header, Basic credentials decoded, whatever the spacing or case of
     the scheme), or its body; plain, percent-encoded or JSON-escaped. The common case (no "_live_",
     no encoded letter of it, a Bearer header) costs a few substring checks."""
-    if (b"_live_" in body or b"\\u" in body or (b"%" in body and any(h in body for h in _ENCODED_HINTS_B))) and \
-            carries_live_key_decoded(body.decode("utf-8", "replace")):
+    if _MAY_HIDE_B.search(body) and carries_live_key_decoded(body.decode("utf-8", "replace")):
         return True
     if carries_live_key_decoded(target):
         return True
@@ -85,8 +85,7 @@ def carries_live_key_in(target: str, headers: Iterable[tuple[bytes, bytes]], bod
         if low in (b"authorization", b"proxy-authorization"):
             if carries_live_key_decoded(authorization_text(value.decode("utf-8", "replace"))):
                 return True
-        elif (b"_live_" in value or b"%" in value or b"\\u" in value) and \
-                carries_live_key_decoded(value.decode("utf-8", "replace")):
+        elif _MAY_HIDE_B.search(value) and carries_live_key_decoded(value.decode("utf-8", "replace")):
             return True
     return False
 
