@@ -14,10 +14,12 @@ import json
 import os
 import socket
 import struct
+import sys
 import time
 
 import yaml
 from mitmproxy import ctx, exceptions, http
+from mitmproxy.net.http.url import hostport
 from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, ReverseMode
 
 from proxies import control
@@ -30,7 +32,7 @@ from proxies.exchange import (
     header_values,
     new_state,
 )
-from proxies.journal import JournalWriter, response_summary, webhook_event
+from proxies.journal import JournalWriter, json_line, response_summary, webhook_event
 from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
 from proxies.trickle import HEADER as TRICKLE_HEADER
 from proxies.trickle import Job, TrickleServer
@@ -40,6 +42,10 @@ from simulator.common.netsafety import carries_live_key_in, is_loopback_host
 from simulator.common.procs import announce_ready
 
 DEFAULT_NAMES = "primary,backup,webhooks"
+CLIENT_TIMEOUT_S = 30.0        # a request body must arrive in full within this long after its headers
+CLIENT_TIMEOUT_SWEEP_S = 1.0   # how often overdue requests are looked for
+INSPECTION_MESSAGE = ("paychaos could not inspect this request, so it did not forward it (see the proxy's "
+                      "stderr and the journal, error inspection_failed).")
 LIVE_KEY_MESSAGE = ("paychaos refused this request: it carries a live Stripe key (sk_live_/rk_live_/pk_live_). "
                     "paychaos only injects faults into test traffic; use a test key (sk_test_...).")
 
@@ -56,6 +62,11 @@ class PaychaosAddon:
         self._tasks: set[asyncio.Task] = set()
         self._refusing: socket.socket | None = None
         self._trickle: TrickleServer | None = None
+        self.hook_failures = 0
+        self._reported: set[str] = set()      # kinds of failure already said on stderr
+        self._host_header: dict[str, str] | None = None   # reverse mode spec -> Host to send upstream
+        self._client_timeout_s = 0.0
+        self._client_timeouts: dict[str, tuple[http.HTTPFlow, float]] = {}  # flow id -> (flow, deadline)
 
     # ------------------------------------------------------------- options
     def load(self, loader) -> None:
@@ -70,10 +81,15 @@ class PaychaosAddon:
         loader.add_option("paychaos_forward_to", str, "", "Forward mode: base URL for those hosts "
                           "(default: the primary reverse upstream).")
         loader.add_option("paychaos_announce", bool, False, "Print the PAYCHAOS_READY line once listening.")
+        loader.add_option("paychaos_client_timeout_s", float, CLIENT_TIMEOUT_S,
+                          "End a request whose body has not arrived in full this many seconds after its "
+                          "headers (0: never).")
 
     def configure(self, updated) -> None:
         if "mode" in updated or "paychaos_names" in updated or "paychaos_allow_hosts" in updated:
             self._map_modes()
+        if "paychaos_client_timeout_s" in updated:
+            self._client_timeout_s = max(0.0, ctx.options.paychaos_client_timeout_s)
         if "paychaos_journal" in updated:
             self.journal.close()
             self.journal = JournalWriter(ctx.options.paychaos_journal or None)
@@ -96,8 +112,18 @@ class PaychaosAddon:
                     f"upstream host '{host}' is not loopback; allow it with paychaos_allow_hosts={host}")
             self.names[mode.full_spec] = name
             self.upstream_urls.setdefault(name, f"{mode.scheme}://{host}:{mode.address[1]}")
+            if self._host_header is not None:
+                self._host_header[mode.full_spec] = hostport(mode.scheme, host, mode.address[1])
 
     async def running(self) -> None:
+        # The control API needs the Host the client sent (DNS rebinding), which mitmproxy's reverse
+        # mode overwrites before any hook runs unless keep_host_header is on. So it is turned on, and
+        # `_restore_host_header` sets the upstream's Host on forwarded requests, as mitmproxy would.
+        if not ctx.options.keep_host_header:
+            self._host_header = {}
+            ctx.options.update(keep_host_header=True)
+            self._map_modes()
+        self._spawn(self._sweep_client_timeouts())
         self._refusing = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._refusing.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
         self._trickle = TrickleServer()
@@ -127,6 +153,7 @@ class PaychaosAddon:
                 "ca_cert": os.path.join(confdir, "mitmproxy-ca-cert.pem") if forward else None}
 
     async def done(self) -> None:
+        self._client_timeouts.clear()
         for flow in list(self._hung.values()):
             self._finish(flow, error="timeout")
         for task in list(self._tasks):
@@ -139,31 +166,43 @@ class PaychaosAddon:
 
     # ------------------------------------------------------------- hooks
     async def request(self, flow: http.HTTPFlow) -> None:
+        """Control API, then the live-key refusal (before anything parses the request), then the
+        rules. Fails closed: whatever raises, the request is refused with a 502 and journaled with
+        `error: "inspection_failed"`, never forwarded."""
+        self._client_timeouts.pop(flow.id, None)
         if flow.request.path.startswith(control.PREFIX):
-            status, body = control.handle(flow.request.method, flow.request.path,
-                                          flow.request.get_content(strict=False) or b"", self.rules,
-                                          self._install)
-            flow.response = http.Response.make(status, json.dumps(body), {"Content-Type": "application/json"})
+            self._answer_control(flow)
             return
         if flow.id in self._states:  # a webhook re-delivery made by a fault: no rules apply
             self._states[flow.id].t_start = time.time()
             return
+        try:
+            await self._inspect_request(flow)
+        except Exception as exc:  # noqa: BLE001 - fail closed, whatever it was
+            self._inspection_failed(flow, "request", exc)
+
+    async def _inspect_request(self, flow: http.HTTPFlow) -> None:
+        if self._host_header is not None:
+            self._restore_host_header(flow)
         upstream = self.names.get(flow.client_conn.proxy_mode.full_spec, "primary")
+        headers = header_values(flow.request.headers, REQUEST_HEADERS)
+        live_key = self._carries_live_key(flow, headers)
         forward_refusal = None
-        if isinstance(flow.client_conn.proxy_mode, RegularMode):
+        if not live_key and isinstance(flow.client_conn.proxy_mode, RegularMode):
             forward_refusal = self._route_forward(flow)
         journal_id, seq = self.journal.next_id()
-        headers = header_values(flow.request.headers, REQUEST_HEADERS)
+        if live_key:  # journaled with what can be read without parsing the body
+            state = self._bare_state(flow, journal_id, seq, upstream)
+            self._states[flow.id] = state
+            state.error = "live_key"
+            self._respond_error(flow, state, 403, "invalid_request_error", LIVE_KEY_MESSAGE, "live_key_refused")
+            return
         body = content_of(flow.request, headers)
         event = webhook_event(body) if upstream == "webhooks" else None
         state = new_state(flow, headers=headers, body=body, journal_id=journal_id, seq=seq,
                           scenario=self.rules.scenario, upstream=upstream, event=event)
         self._states[flow.id] = state
         flow.metadata["paychaos"] = {"journal_id": journal_id}
-        if carries_live_key_in(state.path + "?" + state.query, headers.get("authorization", ""), body):
-            state.error = "live_key"
-            self._respond_error(flow, state, 403, "invalid_request_error", LIVE_KEY_MESSAGE, "live_key_refused")
-            return
         if forward_refusal:
             state.error = "not_allowed"
             self._respond_error(flow, state, 403, "invalid_request_error", forward_refusal, "host_not_allowed")
@@ -188,6 +227,23 @@ class PaychaosAddon:
             if settled:
                 return
 
+    @staticmethod
+    def _carries_live_key(flow: http.HTTPFlow, headers: dict[str, str]) -> bool:
+        """Path, query, every header and the body, raw and (when content-encoded) decoded."""
+        req = flow.request
+        raw = req.raw_content or b""
+        if carries_live_key_in(req.path, req.headers.fields, raw):
+            return True
+        if headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+            return carries_live_key_in("", (), req.get_content(strict=False) or b"")
+        return False
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        """A request whose body has not arrived in full within paychaos_client_timeout_s is ended
+        (the `request` hook, which runs once the body is complete, lets go of it)."""
+        if self._client_timeout_s > 0 and not flow.request.path.startswith(control.PREFIX):
+            self._client_timeouts[flow.id] = (flow, time.monotonic() + self._client_timeout_s)
+
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         state = self._states.get(flow.id)
         if state is None:
@@ -201,17 +257,22 @@ class PaychaosAddon:
         state = self._states.get(flow.id)
         if state is None:
             return
-        if flow.server_conn.timestamp_start is not None and state.upstream_status is None:
-            state.upstream_status = flow.response.status_code
-        for firing in state.firings:
-            await firing.fault.on_response(FlowExchange(flow, state, self, firing))
-            if state.killed:
-                break
+        try:
+            if flow.server_conn.timestamp_start is not None and state.upstream_status is None:
+                state.upstream_status = flow.response.status_code
+            for firing in state.firings:
+                await firing.fault.on_response(FlowExchange(flow, state, self, firing))
+                if state.killed:
+                    break
+        except Exception as exc:  # noqa: BLE001 - journaled as such; the answer goes on as it is
+            self._inspection_failed(flow, "response", exc)
+            return
         self._finish(flow)
         if state.upstream == "webhooks" and state.replay_of is None:
             self._release_held(after=flow.id)
 
     def error(self, flow: http.HTTPFlow) -> None:
+        self._client_timeouts.pop(flow.id, None)
         state = self._states.get(flow.id)
         if state is None or state.journaled:
             return
@@ -277,6 +338,115 @@ class PaychaosAddon:
         self._held.append((flow.id, copy))
         self._spawn(self._release_after(copy, hold_s))
 
+    # ------------------------------------------------------------- failures, health, control
+    def health(self) -> dict:
+        """The counters of GET /_paychaos/health: `ok` is false once any record could not be written."""
+        return {"ok": self.journal.failures == 0, "journal_records": self.journal.records,
+                "journal_failures": self.journal.failures, "hook_failures": self.hook_failures,
+                **({"journal_last_failure": self.journal.last_failure} if self.journal.last_failure else {})}
+
+    def _note_failure(self, kind: str, detail: str) -> None:
+        """Say on stderr what failed, once per kind; the counters hold how often."""
+        if kind in self._reported:
+            return
+        self._reported.add(kind)
+        sys.stderr.write(f"paychaos proxy: {detail} (counted on GET {control.PREFIX}/health; "
+                         "later ones of this kind are not printed)\n")
+        sys.stderr.flush()
+
+    def _inspection_failed(self, flow: http.HTTPFlow, hook: str, exc: BaseException) -> None:
+        """Fail closed: journal the exchange with what could be read and `inspection_failed`; a request
+        is answered by the proxy (502, Stripe's error shape), never forwarded."""
+        self.hook_failures += 1
+        self._note_failure(f"hook:{hook}:{type(exc).__name__}",
+                           f"the {hook} hook failed ({type(exc).__name__}: {_clip(str(exc))}); "
+                           f"the exchange was journaled with error inspection_failed"
+                           + ("; the request was refused, not forwarded" if hook == "request" else ""))
+        self._hung.pop(flow.id, None)
+        state = self._states.get(flow.id)
+        if state is None:
+            journal_id, seq = self.journal.next_id()
+            state = self._bare_state(flow, journal_id, seq,
+                                     self.names.get(flow.client_conn.proxy_mode.full_spec, "primary"))
+            self._states[flow.id] = state
+        state.error = "inspection_failed"
+        state.hung = state.killed = False
+        if hook == "request":
+            state.firings = []
+            state.upstream_status = None
+            self._respond_error(flow, state, 502, "api_error", INSPECTION_MESSAGE, "inspection_failed")
+            if flow.intercepted:
+                flow.resume()
+        self._finish(flow)
+
+    def _bare_state(self, flow: http.HTTPFlow, journal_id: str, seq: int, upstream: str) -> ExchangeState:
+        """What can be read of a request without parsing its body (which may be what failed)."""
+        req = flow.request
+        try:
+            path, _, query = req.path.partition("?")
+            method = req.method
+            key = req.headers.get("idempotency-key")
+        except Exception:  # noqa: BLE001 - a request mitmproxy cannot even decode
+            path, query, method, key = "", "", "", None
+        return ExchangeState(
+            journal_id=journal_id, seq=seq, scenario=self.rules.scenario, upstream=upstream,
+            direction="to_merchant" if upstream == "webhooks" else "to_gateway",
+            method=method, path=path, query=query, idempotency_key=key, request={}, event=None,
+            t_start=req.timestamp_start or time.time())
+
+    def _answer_control(self, flow: http.HTTPFlow) -> None:
+        req = flow.request
+        try:
+            status, body = control.handle(
+                control.ControlRequest(method=req.method, path=req.path, host=req.host_header or "",
+                                       origin=req.headers.get("origin"),
+                                       content_type=req.headers.get("content-type"),
+                                       body=req.get_content(strict=False) or b""),
+                self.rules, self._install, self.health)
+        except Exception as exc:  # noqa: BLE001 - a control request never reaches the upstream either
+            self.hook_failures += 1
+            self._note_failure(f"control:{type(exc).__name__}",
+                               f"the control API failed ({type(exc).__name__}: {_clip(str(exc))})")
+            status, body = 500, {"error": {"type": "api_error", "message": "paychaos control API failed"}}
+        flow.response = http.Response.make(status, json.dumps(body), {"Content-Type": "application/json"})
+
+    def _restore_host_header(self, flow: http.HTTPFlow) -> None:
+        """The Host mitmproxy's reverse mode sends upstream (keep_host_header is on for the control API)."""
+        host = self._host_header.get(flow.client_conn.proxy_mode.full_spec)
+        if host is not None:
+            flow.request.host_header = host
+
+    async def _sweep_client_timeouts(self) -> None:
+        """Once a second: end requests whose body is overdue (a Content-Length larger than the body
+        would otherwise hold the connection until mitmproxy's 10-minute idle timeout, or forever if
+        a byte trickles in now and then). Journaled with `error: "client_timeout"`."""
+        while True:
+            await asyncio.sleep(CLIENT_TIMEOUT_SWEEP_S)
+            now = time.monotonic()
+            for flow_id, (flow, deadline) in list(self._client_timeouts.items()):
+                if deadline > now:
+                    continue
+                self._client_timeouts.pop(flow_id, None)
+                try:
+                    self._end_client_timeout(flow)
+                except Exception as exc:  # noqa: BLE001
+                    self.hook_failures += 1
+                    self._note_failure(f"client_timeout:{type(exc).__name__}",
+                                       f"ending an overdue request failed ({type(exc).__name__}: {exc})")
+
+    def _end_client_timeout(self, flow: http.HTTPFlow) -> None:
+        journal_id, seq = self.journal.next_id()
+        state = self._bare_state(flow, journal_id, seq,
+                                 self.names.get(flow.client_conn.proxy_mode.full_spec, "primary"))
+        state.error = "client_timeout"
+        self._states[flow.id] = state
+        self._finish(flow)
+        ps = ctx.master.addons.get("proxyserver")
+        handler = ps.connections.get(flow.client_conn.id) if ps else None
+        io = handler.transports.get(flow.client_conn) if handler else None
+        if io is not None and io.writer is not None:
+            io.writer.close()
+
     # ------------------------------------------------------------- internals
     def _install(self, ruleset: RuleSet) -> None:
         """New rules (or none): exchanges still held by `hang` end now, journaled as timeouts, so a
@@ -327,6 +497,16 @@ class PaychaosAddon:
             state.error = error
         resp = flow.response if not state.killed and not state.hung else None
         status = resp.status_code if resp is not None else (502 if state.error == "refused" else None)
+        summary = None
+        if resp is not None:
+            try:
+                summary = self._summary(resp)
+            except Exception as exc:  # noqa: BLE001 - an answer that cannot be read is journaled as such
+                self.hook_failures += 1
+                self._note_failure(f"summary:{type(exc).__name__}",
+                                   f"reading an answer failed ({type(exc).__name__}: {_clip(str(exc))}); "
+                                   "the exchange was journaled with error inspection_failed")
+                state.error = state.error or "inspection_failed"
         record = {
             "id": state.journal_id, "seq": state.seq, "scenario": state.scenario, "upstream": state.upstream,
             # Masked here or where they were read (request_fields, webhook_event, response_summary):
@@ -335,7 +515,7 @@ class PaychaosAddon:
             "query": mask_text(state.query), "idempotency_key": mask_text(state.idempotency_key or "") or None,
             "request": state.request, "event": state.event,
             "status": status, "upstream_status": state.upstream_status,
-            "response": self._summary(resp) if resp is not None else None,
+            "response": summary,
             "faults": state.faults(), "error": state.error,
             "t_start": state.t_start, "t_first_byte": state.t_first_byte if status is not None else None,
             "t_end": time.time(),
@@ -346,7 +526,18 @@ class PaychaosAddon:
             record["forged"] = state.forged
         if state.ended_by:
             record["ended_by"] = state.ended_by
-        self.journal.write(record)
+        try:
+            line = json_line(record)
+        except Exception as exc:  # noqa: BLE001 - a record that cannot be encoded: its plain fields
+            self.hook_failures += 1
+            self._note_failure(f"encode:{type(exc).__name__}",
+                               f"encoding a journal record failed ({type(exc).__name__}: {_clip(str(exc))}); "
+                               "it was journaled without its request and response fields")
+            record.update(request={}, event=None, response=None, error="inspection_failed")
+            line = json_line(record)
+        if not self.journal.write_line(line):
+            self._note_failure("journal", f"a journal write failed ({self.journal.last_failure}); "
+                                          f"journal {self.journal.path} is incomplete")
 
     @staticmethod
     def _summary(resp: http.Response) -> dict:
@@ -391,6 +582,11 @@ class PaychaosAddon:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """An exception's text for stderr: short, cards and secrets masked."""
+    return mask_text(text if len(text) <= limit else text[:limit] + "...")
 
 
 def load_scenario_rules(path: str, seed: int = 0) -> RuleSet:

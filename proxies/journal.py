@@ -20,16 +20,26 @@ from simulator.common.masking import mask_obj
 
 KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
               "payment_intent", "charge", "description", "return_url")
-ERROR_KINDS = ("reset", "close", "timeout", "refused", "live_key", "upstream")
+ERROR_KINDS = ("reset", "close", "timeout", "refused", "live_key", "upstream", "not_allowed",
+               "inspection_failed", "client_timeout")
 
 
 class JournalWriter:
-    """Appends records to a JSON Lines file (or counts them only, without a path)."""
+    """Appends records to a JSON Lines file (or counts them only, without a path).
+
+    A record is written whole or not at all: a short write (a full disk) is cut back off the file.
+    Every record is counted, in `records` when it was written and in `failures` when it was not,
+    with the last failure's reason in `last_failure`; the proxy serves these counters on
+    `GET /_paychaos/health`, so a run can tell a complete journal from one with holes."""
 
     def __init__(self, path: str | None):
         self.path = path
         self.seq = 0
+        self.records = 0
+        self.failures = 0
+        self.last_failure: str | None = None
         self._fh: IO[bytes] | None = None
+        self._partial = False
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self._fh = open(path, "ab", buffering=0)  # noqa: SIM115 (kept open for the run)
@@ -38,13 +48,40 @@ class JournalWriter:
         self.seq += 1
         return f"j-{self.seq:06d}", self.seq
 
-    def write(self, record: dict) -> None:
+    def write(self, record: dict) -> bool:
         """Append one record whose strings are already masked: it is built from `request_fields`,
         `webhook_event` and `response_summary`, which mask what they read, and `mask_text` of the raw
-        path, query and key (walking the whole record again cost the proxy's hot path ~10%)."""
+        path, query and key (walking the whole record again cost the proxy's hot path ~10%).
+        False (and counted) when it could not be written."""
+        return self.write_line(json_line(record))
+
+    def write_line(self, line: bytes) -> bool:
         if self._fh is None:
-            return
-        self._fh.write(json_line(record))  # unbuffered: one write(2) per record, whole lines
+            self.records += 1
+            return True
+        if self._partial:  # a partial line could not be cut off: end it, so this record stands alone
+            line = b"\n" + line
+        try:
+            written = self._fh.write(line)  # unbuffered: one write(2) per record, whole lines
+        except OSError as exc:
+            return self._failed(f"{exc.strerror or exc}")
+        if written == len(line):
+            self.records += 1
+            self._partial = False
+            return True
+        # A short write (the disk filled up mid-line): take the partial line back off the file, so
+        # the next record does not continue it.
+        try:
+            fd = self._fh.fileno()
+            os.ftruncate(fd, os.fstat(fd).st_size - (written or 0))
+        except OSError:
+            self._partial = bool(written)
+        return self._failed(f"short write ({written or 0} of {len(line)} bytes): the disk is full")
+
+    def _failed(self, reason: str) -> bool:
+        self.failures += 1
+        self.last_failure = reason
+        return False
 
     def close(self) -> None:
         if self._fh is not None:
@@ -108,7 +145,7 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
             out["amount"] = int(out["amount"])
         except (TypeError, ValueError):
             pass
-    return mask_obj(out)
+    return mask_obj(out, numbers=True)
 
 
 _KEY_SET = frozenset(KEY_FIELDS)

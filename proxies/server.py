@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import tempfile
 from dataclasses import dataclass, field
 
 from mitmproxy.options import Options
@@ -17,11 +16,13 @@ from mitmproxy.tools.dump import DumpMaster
 from proxies.addon import PaychaosAddon, load_scenario_rules
 from simulator.common.errors import InputError
 from simulator.common.netsafety import check_upstream
+from simulator.common.procs import make_temp_dir, remove_temp_dir
 
 UPSTREAM_NAMES = ("primary", "backup", "webhooks")
 # mitmproxy refuses two listeners on the same "host:port" even when the port is 0, so each listener
 # gets its own spelling of 127.0.0.1 (inet_aton accepts all of these); every one binds loopback.
 LOOPBACK_SPELLINGS = ("127.0.0.1", "127.1", "127.0.1", "2130706433")
+TEMP_PREFIX = "paychaos-proxy-"  # the confdir made per run when --confdir is not given
 
 
 @dataclass
@@ -74,11 +75,10 @@ def mode_specs(upstreams: dict[str, str], port: int) -> tuple[list[str], list[st
     return modes, names
 
 
-async def serve(cfg: ProxyConfig) -> None:
+async def serve(cfg: ProxyConfig, confdir: str) -> None:
     modes, names = mode_specs(cfg.upstreams, cfg.port)
     if cfg.forward:
         modes.append(f"regular@{LOOPBACK_SPELLINGS[len(modes)]}:{cfg.forward_port}")
-    confdir = cfg.confdir or tempfile.mkdtemp(prefix="paychaos-proxy-")
     opts = Options()
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
     master.addons.add(PaychaosAddon())
@@ -103,5 +103,12 @@ def run(cfg: ProxyConfig) -> int:
     # Validate the scenario's faults before anything listens: a bad file is exit 2, not a traceback.
     if cfg.scenario:
         load_scenario_rules(cfg.scenario, cfg.seed)
-    asyncio.run(serve(cfg))
+    # mitmproxy's CA (with its private key) lives in the confdir: one of our own is removed on every
+    # exit, by the `finally` on a normal one, Ctrl-C or SIGTERM, by the lifeline's reaper after SIGKILL.
+    confdir = cfg.confdir or make_temp_dir(TEMP_PREFIX)
+    try:
+        asyncio.run(serve(cfg, confdir))
+    finally:
+        if not cfg.confdir:
+            remove_temp_dir(confdir)
     return 0

@@ -30,6 +30,11 @@ and closed in children made by a bare `os.fork`), and it ends whole groups. Cost
 per process (30-60 ms, once) and one pipe write per start and stop. What it cannot catch: processes
 that leave their group (setsid, double-forking daemons), and the instant between Popen returning and
 the `+PGID` write.
+
+Temporary directories ride the same lifeline: `make_temp_dir(prefix)` creates one and holds it
+(`dHEXPATH` on the pipe), `remove_temp_dir(path)` removes it and lets go (`uHEXPATH`); the reaper
+removes the directories still held when this process dies, SIGKILL included. The proxy keeps
+mitmproxy's CA (its private key too) in one of these.
 """
 
 from __future__ import annotations
@@ -39,9 +44,11 @@ import collections
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -157,6 +164,7 @@ class _Lifeline:
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._held: set[int] = set()
+        self._dirs: set[str] = set()
 
     def ensure(self) -> None:
         with self._lock:
@@ -174,6 +182,19 @@ class _Lifeline:
                 self._held.discard(pgid)
                 self._send(b"-%d\n" % pgid)
 
+    def hold_dir(self, path: str) -> None:
+        with self._lock:
+            if self._fd is None:
+                self._start_reaper()
+            self._dirs.add(path)
+            self._send(b"d%s\n" % os.fsencode(path).hex().encode())
+
+    def release_dir(self, path: str) -> None:
+        with self._lock:
+            if path in self._dirs:
+                self._dirs.discard(path)
+                self._send(b"u%s\n" % os.fsencode(path).hex().encode())
+
     def forget_after_fork(self) -> None:
         """In a child made by os.fork: the parent's groups are not ours, and our copy of the write
         end must not keep the parent's lifeline open."""
@@ -185,6 +206,7 @@ class _Lifeline:
                 pass
         self._fd = None
         self._held = set()
+        self._dirs = set()
 
     def _send(self, message: bytes) -> None:
         if self._fd is not None:
@@ -211,12 +233,33 @@ class _Lifeline:
             os.close(read_end)
         self._fd = write_end
         self._held = {pgid for pgid in self._held if _group_alive(pgid)}
-        if self._held:
-            os.write(write_end, b"".join(b"+%d\n" % pgid for pgid in self._held))
+        self._dirs = {path for path in self._dirs if os.path.isdir(path)}
+        held = [b"+%d\n" % pgid for pgid in self._held]
+        held += [b"d%s\n" % os.fsencode(path).hex().encode() for path in self._dirs]
+        if held:
+            os.write(write_end, b"".join(held))
 
 
 _lifeline = _Lifeline()
 os.register_at_fork(after_in_child=_lifeline.forget_after_fork)
+
+
+def make_temp_dir(prefix: str) -> str:
+    """`tempfile.mkdtemp(prefix=prefix)`, removed by the lifeline's reaper if this process dies
+    (SIGKILL included) before `remove_temp_dir` removes it."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    try:
+        _lifeline.hold_dir(path)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    return path
+
+
+def remove_temp_dir(path: str) -> None:
+    """Remove a directory made by `make_temp_dir` and let go of it (safe to call twice)."""
+    shutil.rmtree(path, ignore_errors=True)
+    _lifeline.release_dir(path)
 
 
 def _reaper(fd: int) -> None:
@@ -224,6 +267,7 @@ def _reaper(fd: int) -> None:
     if os.fork():
         os._exit(0)  # the first process exits at once, so the reaper is nobody's child of ours
     groups: set[int] = set()
+    dirs: set[bytes] = set()
     pending = b""
     while True:
         readable, _, _ = select.select([fd], [], [], REAPER_PRUNE_S if groups else None)
@@ -235,8 +279,18 @@ def _reaper(fd: int) -> None:
             break
         *lines, pending = (pending + chunk).split(b"\n")
         for line in lines:
-            (groups.add if line.startswith(b"+") else groups.discard)(int(line[1:]))
-    _end_groups(groups)
+            tag, value = line[:1], line[1:]
+            if tag == b"+":
+                groups.add(int(value))
+            elif tag == b"-":
+                groups.discard(int(value))
+            elif tag == b"d":
+                dirs.add(bytes.fromhex(value.decode()))
+            elif tag == b"u":
+                dirs.discard(bytes.fromhex(value.decode()))
+    _end_groups(groups)   # first: a service may still be writing into one of the directories
+    for path in dirs:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _end_groups(groups: set[int]) -> None:

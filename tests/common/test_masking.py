@@ -27,3 +27,25 @@ def test_luhn_and_whole_card_numbers():
     assert not luhn_ok("4242424242424241") and not luhn_ok("")
     assert whole_card_numbers("pay 4242 4242 4242 4242 or 4242424242424241, ref 1234567890123") == [
         "4242 4242 4242 4242"]
+
+
+def test_mask_obj_masks_card_numbers_in_keys_and_numbers():
+    data = {"metadata": {"4242424242424242": "x", "order": 4242424242424242, "amount": 1299,
+                         "f": 4242424242424242.0, "big": 10 ** 30, "neg": -5555555555554444}}
+    assert mask_obj(data)["metadata"]["order"] == 4242424242424242  # numbers are opt-in
+    masked = mask_obj(data, numbers=True)["metadata"]
+    assert "424242******4242" in masked and "4242424242424242" not in masked
+    assert masked["order"] == "424242******4242" and masked["amount"] == 1299
+    assert "4242424242424242" not in str(masked["f"]) and masked["big"] == 10 ** 30
+    assert "5555555555554444" not in str(masked["neg"])
+
+
+def test_mask_text_masks_secrets_keeping_prefix_and_last_four():
+    text = "key sk_test_51Habcdefghij1234, live sk_live_zzzzzzzz9876, rk_test_abcdefgh5678 whsec_paychaos_test"
+    masked = mask_text(text)
+    assert "sk_test_" + "*" * 13 + "1234" in masked and "sk_live_********9876" in masked
+    assert "rk_test_********5678" in masked and "whsec_*********test" in masked
+    for secret in ("51Habcdefghij", "zzzzzzzz", "paychaos_te"):
+        assert secret not in masked
+    assert mask_text("whsec_short!") == "whsec_*****!"
+    assert mask_text("the task_test_plan and risk_management notes") == "the task_test_plan and risk_management notes"

@@ -44,6 +44,8 @@ class RecordingUpstream:
                               "headers": dict(request.headers), "t": time.time()})
         if request.path.startswith("/webhooks"):
             return web.json_response({"received": True})
+        if request.query.get("answer") == "deep":  # an answer nested past any parser's depth
+            return web.Response(text="[" * 1100, content_type="application/json")
         if "echo_id" in request.query:  # an answer carrying what the client sent (masking tests)
             return web.json_response({"object": "payment_intent", "id": request.query["echo_id"],
                                       "status": "succeeded", "error": None})
