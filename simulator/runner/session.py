@@ -11,8 +11,6 @@ Teardown always ends every process this session started (also on Ctrl-C, via the
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -23,7 +21,14 @@ from pathlib import Path
 import requests
 
 from simulator.common.netsafety import check_upstream, free_port
-from simulator.common.procs import Service, ServiceError, paychaos_argv, start_service
+from simulator.common.procs import (
+    Service,
+    ServiceError,
+    make_temp_dir,
+    paychaos_argv,
+    remove_temp_dir,
+    start_service,
+)
 from simulator.driver import Driver, plan_customers
 from simulator.observations import CheckoutResult, Observations
 from simulator.runner.merchant import MerchantError, MerchantProcess
@@ -75,7 +80,7 @@ class Session:
         self.close()
 
     def start(self) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"paychaos-w{self.worker}-"))
+        self.workdir = Path(make_temp_dir(f"paychaos-w{self.worker}-"))  # the reaper removes it after a kill -9
         port = free_port() if self.target.start else None
         self.base_url = render_strings(self.target.base_url, run_values(
             port=port, gateway_url="", backup_gateway_url="", webhook_secret=""),
@@ -135,7 +140,7 @@ class Session:
                 except Exception:  # noqa: BLE001 - keep stopping the others
                     pass
         if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            remove_temp_dir(str(self.workdir))
 
     # -- one scenario ----------------------------------------------------------------------------
 

@@ -153,3 +153,26 @@ def _processes_with(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def test_a_journal_that_cannot_be_written_makes_the_scenario_errored_never_a_better_score(tmp_path, monkeypatch):
+    """A full disk under the proxy's journal: exchanges go unjournaled, so the scenario is errored (score
+    0, the reason said), not scored on the evidence that happened to fit."""
+    import tempfile
+
+    from simulator.scoring import score
+    disk = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root and tmpfs mounts")
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(disk))
+        with Session(load_target(None)) as s:
+            obs = s.run(builtin("healthy-baseline"))
+        assert obs.proxy_health["journal_failures"] > 0
+        assert any("could not journal" in e for e in obs.errors)
+        result = score(obs)
+        assert result.error and result.total == 0 and not result.passed
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
