@@ -4,14 +4,18 @@ RuleSet: matching, windows, times, every and seeded dice."""
 from __future__ import annotations
 
 import fnmatch
+import glob
+import os
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxies.faults import REGISTRY
-from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
+from proxies.faults import REGISTRY, build_fault
+from proxies.rules import ActiveRule, Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
 from simulator.common.errors import InputError
+from simulator.common.paths import builtin_scenarios_dir
 
 
 def candidate(**kw) -> Candidate:
@@ -237,3 +241,22 @@ def test_kind_round_trips_and_a_webhook_kind_implies_the_webhooks_upstream():
     assert dicts[0]["match"] == {"kind": "payment"} and dicts[1]["match"] == {"kind": ["refund", "capture"]}
     assert "match" not in dicts[3]
     assert parse_rules(dicts, source="again") == rules
+
+
+def _builtin_gateway_rules():
+    for path in sorted(glob.glob(os.path.join(str(builtin_scenarios_dir()), "*.yaml"))):
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+        for rule in parse_rules(apply_phases(doc.get("faults"), doc.get("phases"), source=path), source=path):
+            if rule.match.upstream != "webhooks" and REGISTRY[rule.fault].leg != "webhooks":
+                yield pytest.param(rule, id=f"{doc['name']}/{rule.id}")
+
+
+@pytest.mark.parametrize("rule", list(_builtin_gateway_rules()))
+def test_every_builtin_gateway_rule_hits_the_payment_call_of_any_stripe_api(rule):
+    """A shop on the Charges API, on PaymentIntents (create+confirm or confirm later) or on SetupIntents
+    gets the same faults from the built-in suite."""
+    active = ActiveRule(rule, build_fault(rule.fault, rule.params, source="t", field="t"))
+    upstream = rule.match.upstream or "primary"
+    for path in ("/v1/charges", "/v1/payment_intents", "/v1/payment_intents/pi_1/confirm", "/v1/setup_intents"):
+        assert active.matches_exchange(candidate(upstream=upstream, path=path)), path
