@@ -116,6 +116,11 @@ class FlowExchange:
             form = req.urlencoded_form
             form[name] = value
 
+    def not_applied(self) -> None:
+        """From on_response: this fault found nothing to act on, so the journal does not list it."""
+        self.state.firings = [f for f in self.state.firings if f.rule is not self.rule]
+        self.flow.metadata.setdefault("paychaos", {})["faults"] = self.state.faults()
+
     # -- connections
     def kill(self, *, reset: bool) -> None:
         self.state.error = "reset" if reset else "close"

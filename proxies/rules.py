@@ -16,9 +16,11 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from proxies.faults import REGISTRY, Fault, build_fault
+from simulator.common.call_kinds import KINDS, call_kind
 from simulator.common.errors import InputError, did_you_mean
 from simulator.scenario.model import FaultRule, Match, Window
 
@@ -26,10 +28,12 @@ UPSTREAMS = ("primary", "backup", "webhooks")
 GATEWAY_UPSTREAMS = ("primary", "backup")
 RULE_KEYS = ("fault", "params", "match", "probability", "window", "phase", "times", "every", "id")
 PHASE_KEYS = ("name", "duration_s")
-MATCH_KEYS = ("upstream", "method", "path")
+MATCH_KEYS = ("upstream", "kind", "method", "path")
+KIND_FORMS = "one of " + ", ".join(KINDS + ("any",)) + ", or a list of them"
 FIELD_KEYS = ("payment_method", "amount", "currency", "customer", "capture_method", "confirm",
               "description", "payment_intent", "charge", "event.type")
 FIELD_FORMS = ", ".join(MATCH_KEYS + FIELD_KEYS + ("metadata.KEY", "header.NAME"))
+_UPSTREAM_KINDS = {"webhooks": {"webhook"}, **{u: set(KINDS) - {"webhook"} for u in GATEWAY_UPSTREAMS}}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -112,7 +116,7 @@ def parse_rule(raw: Any, *, source: str, field: str, default_id: str) -> FaultRu
     if "fault" not in raw:
         raise InputError("missing 'fault'", file=source, field=f"{field}.fault", valid=", ".join(sorted(REGISTRY)))
     fault = build_fault(raw["fault"], raw.get("params"), source=source, field=field)
-    match = _parse_match(raw.get("match"), source=source, field=f"{field}.match")
+    match = _parse_match(raw.get("match"), fault, source=source, field=f"{field}.match")
     probability = _number(raw.get("probability", 1.0), source=source, field=f"{field}.probability",
                           lo=0.0, hi=1.0, valid="a number from 0 to 1")
     times = _count(raw.get("times"), source=source, field=f"{field}.times")
@@ -133,7 +137,7 @@ def _params_dict(fault: Fault) -> dict:
     return {p.name: getattr(fault, p.name) for p in fault.params()}
 
 
-def _parse_match(raw: Any, *, source: str, field: str) -> Match:
+def _parse_match(raw: Any, fault: Fault, *, source: str, field: str) -> Match:
     if raw is None:
         return Match()
     if not isinstance(raw, dict):
@@ -142,6 +146,13 @@ def _parse_match(raw: Any, *, source: str, field: str) -> Match:
     if upstream is not None and upstream not in UPSTREAMS:
         raise InputError(f"unknown upstream {upstream!r}{did_you_mean(str(upstream), UPSTREAMS)}",
                          file=source, field=f"{field}.upstream", valid=", ".join(UPSTREAMS))
+    if upstream is not None and not set(fault.kinds) & _UPSTREAM_KINDS[upstream]:
+        raise InputError(f"fault {fault.name} cannot do its job on the {upstream} upstream (it applies to: "
+                         f"{', '.join(fault.kinds)} calls)", file=source, field=f"{field}.upstream",
+                         valid="webhooks" if fault.kinds == ("webhook",) else ", ".join(GATEWAY_UPSTREAMS))
+    kinds = _parse_kinds(raw.get("kind"), fault, upstream, source=source, field=f"{field}.kind")
+    if upstream is None and kinds and set(kinds) == {"webhook"}:
+        upstream = "webhooks"   # the only leg webhook calls are on (scoring reads match.upstream)
     method = raw.get("method")
     if method is not None:
         if not isinstance(method, str) or method.upper() not in METHODS:
@@ -166,7 +177,38 @@ def _parse_match(raw: Any, *, source: str, field: str) -> Match:
             raise InputError(f"{value!r} is not a value to compare", file=source, field=f"{field}.{key}",
                              valid="a string (glob), a number, or a list of them (any of)")
         fields[key] = [_text(v) for v in values]
-    return Match(upstream=upstream, method=method, path=path, fields=fields)
+    return Match(upstream=upstream, method=method, path=path, fields=fields, kinds=kinds)
+
+
+def _parse_kinds(raw: Any, fault: Fault, upstream: str | None, *, source: str, field: str) -> tuple[str, ...]:
+    """`kind: payment` or `kind: [payment, capture]`; `any` (alone) is the same as no `kind`."""
+    if raw is None:
+        return ()
+    values = raw if isinstance(raw, list) else [raw]
+    if not values:
+        raise InputError("is an empty list", file=source, field=field, valid=KIND_FORMS)
+    for value in values:
+        if not isinstance(value, str) or value not in KINDS + ("any",):
+            hint = did_you_mean(value, KINDS + ("any",)) if isinstance(value, str) else ""
+            raise InputError(f"unknown kind of call {value!r}{hint}", file=source, field=field, valid=KIND_FORMS)
+    if "any" in values:
+        if len(values) > 1:
+            raise InputError("`any` stands alone: it already covers every kind", file=source, field=field,
+                             valid=KIND_FORMS)
+        return ()
+    kinds = tuple(dict.fromkeys(values))
+    unfit = [k for k in kinds if k not in fault.kinds]
+    if unfit:
+        raise InputError(f"fault {fault.name} cannot do its job on {unfit[0]} calls (it applies to: "
+                         f"{', '.join(fault.kinds)})", file=source, field=field,
+                         valid=", ".join(fault.kinds) + (" or any" if len(fault.kinds) > 1 else ""))
+    if upstream == "webhooks" and kinds != ("webhook",):
+        raise InputError(f"every call on the webhooks upstream is of kind webhook, not {kinds[0]}",
+                         file=source, field=field, valid="webhook (or leave `upstream` out)")
+    if upstream in GATEWAY_UPSTREAMS and "webhook" in kinds:
+        raise InputError(f"webhook calls are on the webhooks upstream, not {upstream}", file=source,
+                         field=field, valid=", ".join(k for k in KINDS if k != "webhook"))
+    return kinds
 
 
 def _prefixed(key: str, prefix: str) -> bool:
@@ -217,8 +259,10 @@ def _text(value: Any) -> str:
 def rule_to_dict(rule: FaultRule) -> dict:
     """A rule as the scenario file (and the control API) spells it."""
     out: dict = {"id": rule.id, "fault": rule.fault, "params": dict(rule.params)}
-    match = {k: v for k, v in (("upstream", rule.match.upstream), ("method", rule.match.method),
-                               ("path", rule.match.path)) if v is not None}
+    kinds = rule.match.kinds
+    match = {k: v for k, v in (("upstream", rule.match.upstream),
+                               ("kind", (kinds[0] if len(kinds) == 1 else list(kinds)) if kinds else None),
+                               ("method", rule.match.method), ("path", rule.match.path)) if v is not None}
     match.update({k: (v[0] if len(v) == 1 else v) for k, v in rule.match.fields.items()})
     if match:
         out["match"] = match
@@ -246,6 +290,11 @@ class Candidate:
     fields: dict                      # journal's key request fields (metadata as a dict)
     headers: Mapping[str, str]        # looked up by lower-case name (mitmproxy's Headers ignore case)
     event_type: str | None = None
+
+    @cached_property
+    def kind(self) -> str:
+        """The kind of call (simulator.common.call_kinds), worked out once, when a rule first asks."""
+        return call_kind(self.method, self.path, self.upstream)
 
 
 def field_getter(key: str) -> Callable[[Candidate], str | None]:
@@ -285,13 +334,24 @@ class ActiveRule:
     fired: int = 0
     upstreams: tuple[str, ...] = ()
 
+    kinds: frozenset[str] | None = None   # None: every kind that can reach this rule's upstreams
     path_glob: Callable[[str], object] | None = None
     field_globs: tuple[tuple[Callable[[Candidate], str | None], Callable[[str], object]], ...] = ()
 
     def __post_init__(self) -> None:
         m = self.rule.match
-        self.upstreams = (m.upstream,) if m.upstream else (
-            ("webhooks",) if self.fault.leg == "webhooks" else GATEWAY_UPSTREAMS)
+        if m.upstream:
+            self.upstreams = (m.upstream,)
+        elif m.kinds:
+            self.upstreams = (("webhooks",) if "webhook" in m.kinds else ()) + (
+                GATEWAY_UPSTREAMS if set(m.kinds) - {"webhook"} else ())
+        else:
+            self.upstreams = ("webhooks",) if self.fault.leg == "webhooks" else GATEWAY_UPSTREAMS
+        # The kinds it may fire on: the rule's `kind`, else every kind the fault can do its job on. The
+        # per-exchange check is left out when it could never say no (the usual case).
+        wanted = frozenset(m.kinds or self.fault.kinds)
+        reachable = set().union(*(_UPSTREAM_KINDS[u] for u in self.upstreams))
+        self.kinds = None if reachable <= wanted else wanted
         # Globs compiled once: a rule is checked against every exchange the proxy sees.
         self.path_glob = _glob(m.path) if m.path else None
         self.field_globs = tuple((field_getter(key), _glob(*wanted)) for key, wanted in m.fields.items())
@@ -307,6 +367,8 @@ class ActiveRule:
         if m.method and c.method != m.method:
             return False
         if self.path_glob is not None and self.path_glob(c.path) is None:
+            return False
+        if self.kinds is not None and c.kind not in self.kinds:
             return False
         for getter, glob in self.field_globs:
             actual = getter(c)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import parse_qsl
 
 from proxies.faults import stripe_errors
 from proxies.faults.base import Exchange, Fault, param, register
@@ -100,15 +102,18 @@ MESSAGES = {
     "incorrect_cvc": "Your card's security code is incorrect.",
     "processing_error": "An error occurred while processing your card. Try again in a little bit.",
 }
-SUCCESS_STATES = ("succeeded", "requires_capture", "processing")
 
 
 @register
 @dataclass(frozen=True)
 class Decline(Fault):
-    """Turn a payment into a Stripe card_error (402) with this code, the intent left unpaid."""
+    """Decline a payment for real (no money moves): a Stripe card_error (402) with this code.
+
+    The gateway is sent a test card that declines the same way; the client gets the error shaped for
+    the API it called (PaymentIntent or SetupIntent embedded, or the Charge's id)."""
 
     name = "decline"
+    kinds = ("payment",)
     code: str = "card_declined"
     decline_code: str | None = None
     message: str | None = None
@@ -118,26 +123,46 @@ class Decline(Fault):
             return self.decline_code
         return "generic_decline" if self.code == "card_declined" else None
 
+    def declining_method(self) -> str:
+        return DECLINING_METHODS.get((self.code, self.effective_decline_code())) or \
+            DECLINING_METHODS[("card_declined", "generic_decline")]
+
     async def on_request(self, ex: Exchange) -> None:
-        # Where the request names its payment method, the gateway declines for real: the intent's
-        # state in the gateway's ledger then agrees with what the client is told.
-        if ex.method == "POST" and ex.fields.get("payment_method") and ex.path.startswith("/v1/payment_intents"):
-            method = DECLINING_METHODS.get((self.code, self.effective_decline_code())) or \
-                DECLINING_METHODS[("card_declined", "generic_decline")]
-            ex.set_request_field("payment_method", method)
+        # The card the request names is swapped for a test card that declines the same way, so the
+        # gateway declines for real and its ledger agrees with what the client is told.
+        resource, action = _resource_and_action(ex.path)
+        sent = _request_keys(ex)
+        method = self.declining_method()
+        if resource == "charges" and action is None:
+            if "payment_method" in sent:
+                ex.set_request_field("payment_method", method)
+            else:  # `source=tok_visa` (or a customer's default source, which the decline replaces)
+                ex.set_request_field("source", "tok_" + method.removeprefix("pm_card_"))
+        elif resource in ("payment_intents", "setup_intents") and not any(
+                k.startswith("payment_method_data") for k in sent):
+            # create: only when it names a card (then its confirm, now or later, declines); confirm:
+            # always (a confirm may name a card, else it uses the one attached at create).
+            if action == "confirm" or "payment_method" in sent:
+                ex.set_request_field("payment_method", method)
 
     async def on_response(self, ex: Exchange) -> None:
         status, body = ex.response_status(), ex.response_json()
-        if not isinstance(body, dict):
-            return
-        intent = None
-        if status == 402 and isinstance(body.get("error"), dict):
-            intent = body["error"].get("payment_intent")
-        elif status is not None and 200 <= status < 300 and body.get("object") == "payment_intent" \
-                and body.get("status") in SUCCESS_STATES:
-            intent = body
+        gw_error = body.get("error") if isinstance(body, dict) else None
+        if status == 402 and isinstance(gw_error, dict) and gw_error.get("type") == "card_error":
+            ex.replace_response(402, {"error": self.card_error(gw_error)},
+                                stripe_errors.error_headers(should_retry=False))
+        elif status is not None and 200 <= status < 300 and isinstance(body, dict) and \
+                body.get("status") == "requires_confirmation" and self.declining_method() in \
+                ex.request_body().decode("utf-8", "replace"):
+            pass  # an intent created with the declining card: its confirm declines
         else:
-            return
+            # Nothing was declined (no card to swap, a Checkout Session, an error, money already
+            # moved): the answer passes unchanged and the journal does not claim a decline.
+            ex.not_applied()
+
+    def card_error(self, gw_error: dict) -> dict:
+        """Stripe's card_error with this fault's code, carrying the ids of the gateway's own decline:
+        `charge` (Charges API), `payment_intent` / `setup_intent` with their last error."""
         decline_code = self.effective_decline_code()
         message = self.message or MESSAGES.get(decline_code or self.code) or "Your card was declined."
         error = {"type": "card_error", "code": self.code, "message": message, "param": None,
@@ -145,12 +170,39 @@ class Decline(Fault):
                  "request_log_url": None}
         if decline_code:
             error["decline_code"] = decline_code
+        if isinstance(gw_error.get("charge"), str):
+            error["charge"] = gw_error["charge"]
+        last = dict(error)
+        intent = gw_error.get("payment_intent")
         if isinstance(intent, dict):
-            intent = dict(intent, status="requires_payment_method", amount_received=0,
-                          amount_capturable=0, last_payment_error=dict(error))
-            error["payment_intent"] = intent
-            if intent.get("latest_charge"):
+            error["payment_intent"] = dict(intent, status="requires_payment_method", amount_received=0,
+                                           amount_capturable=0, last_payment_error=last)
+            if intent.get("latest_charge") and "charge" not in error:
                 error["charge"] = intent["latest_charge"]
-            if isinstance(intent.get("payment_method"), str):
-                error["payment_method"] = {"id": intent["payment_method"], "object": "payment_method"}
-        ex.replace_response(402, {"error": error}, stripe_errors.error_headers(should_retry=False))
+        setup = gw_error.get("setup_intent")
+        if isinstance(setup, dict):
+            error["setup_intent"] = dict(setup, status="requires_payment_method", last_setup_error=last)
+        pm = gw_error.get("payment_method")
+        if isinstance(pm, dict):
+            error["payment_method"] = pm
+        elif isinstance(intent, dict) and isinstance(intent.get("payment_method"), str):
+            error["payment_method"] = {"id": intent["payment_method"], "object": "payment_method"}
+        return error
+
+
+def _resource_and_action(path: str) -> tuple[str, str | None]:
+    """`/v1/charges` -> ("charges", None); `/v1/payment_intents/pi_1/confirm` -> ("payment_intents", "confirm")."""
+    parts = path.removeprefix("/v1/").rstrip("/").split("/")
+    return parts[0], (parts[2] if len(parts) == 3 else None)
+
+
+def _request_keys(ex: Exchange) -> set[str]:
+    """The top-level parameter names of the request body (form-encoded, as Stripe clients send, or JSON)."""
+    body = ex.request_body()
+    if "json" in (ex.request_header("content-type") or ""):
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return set()
+        return set(data) if isinstance(data, dict) else set()
+    return {key for key, _ in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)}

@@ -13,6 +13,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
+from simulator.common.call_kinds import KINDS
 from simulator.common.errors import InputError, did_you_mean
 
 
@@ -34,6 +35,7 @@ class Exchange(Protocol):
     def replace_response(self, status: int | None = None, body: dict | bytes | None = None,
                          headers: dict | None = None) -> None: ...
     def set_request_field(self, name: str, value: str) -> None: ...
+    def not_applied(self) -> None: ...  # in on_response: nothing to act on here; the journal won't list it
     def kill(self, *, reset: bool) -> None: ...
     def hang(self) -> None: ...
     def refuse(self) -> None: ...
@@ -54,6 +56,9 @@ class Fault:
 
     name: ClassVar[str] = ""
     leg: ClassVar[str] = "gateway"        # gateway | webhooks: which leg it makes sense on
+    # The kinds of call (simulator.common.call_kinds) it can do its job on: a rule never fires it on
+    # another kind, and a rule's `match.kind` outside these is an input error.
+    kinds: ClassVar[tuple[str, ...]] = KINDS
     units: ClassVar[dict[str, str]] = {}  # param -> human unit/valid range for `paychaos list`
 
     async def on_request(self, ex: Exchange) -> None:

@@ -19,6 +19,7 @@ class WebhookDelay(Fault):
 
     name = "webhook_delay"
     leg = "webhooks"
+    kinds = ("webhook",)
     delay_ms: float = param(min=0, max=600_000, help="how long the delivery is held")
 
     async def on_request(self, ex: Exchange) -> None:
@@ -32,6 +33,7 @@ class WebhookDuplicate(Fault):
 
     name = "webhook_duplicate"
     leg = "webhooks"
+    kinds = ("webhook",)
     copies: int = param(1, min=1, max=20, help="extra deliveries")
     spacing_ms: float = param(0.0, min=0, max=600_000, help="pause between the copies")
 
@@ -47,6 +49,7 @@ class WebhookReorder(Fault):
 
     name = "webhook_reorder"
     leg = "webhooks"
+    kinds = ("webhook",)
     hold_ms: float = param(2000.0, min=0, max=600_000, help="longest hold when no other event follows")
 
     async def on_request(self, ex: Exchange) -> None:
@@ -60,6 +63,7 @@ class WebhookDrop(Fault):
 
     name = "webhook_drop"
     leg = "webhooks"
+    kinds = ("webhook",)
 
     async def on_request(self, ex: Exchange) -> None:
         ex.respond(200, {"received": True, "paychaos": "webhook_drop"}, {"Content-Type": "application/json"})
@@ -84,6 +88,7 @@ class WebhookForge(Fault):
 
     name = "webhook_forge"
     leg = "webhooks"
+    kinds = ("webhook",)
     mode: Literal["bad_signature", "unsigned", "tampered"] = param(
         "bad_signature", help="bad_signature: signed with a wrong secret; unsigned: no Stripe-Signature; "
         "tampered: the original's signature on a changed payload")

@@ -9,6 +9,7 @@ import os
 import yaml
 
 from proxies.faults import REGISTRY
+from simulator.common.call_kinds import KINDS
 from simulator.common.paths import builtin_scenarios_dir
 
 SCENARIO_DIR = str(builtin_scenarios_dir())
@@ -26,9 +27,14 @@ def fault_lines() -> list[str]:
     for name in sorted(REGISTRY):
         cls = REGISTRY[name]
         leg = " [webhook leg]" if cls.leg == "webhooks" else ""
+        if cls.leg != "webhooks" and set(cls.kinds) != set(KINDS):
+            leg += f" [applies to: {', '.join(cls.kinds)} calls]"
         lines.append(f"  {name:<18} {cls.description()}{leg}")
         params = cls.params()
         lines.append("      params: " + (", ".join(p.summary() for p in params) if params else "none"))
+    lines.append("")
+    lines.append("  A rule's `match.kind` picks calls by meaning, whatever Stripe API the merchant uses: "
+                 + ", ".join(KINDS) + " (or a list of them, or any).")
     return lines
 
 

@@ -44,6 +44,8 @@ class Match:
     upstream: str | None = None       # primary | backup | webhooks
     method: str | None = None
     path: str | None = None           # glob
+    # kinds of call (simulator.common.call_kinds.KINDS); () = any kind the fault applies to.
+    kinds: tuple[str, ...] = ()
     # request fields -> globs (any of): amount, currency, payment_method, metadata.KEY, header.NAME,
     # event.type (webhooks leg). Built by proxies.rules.parse_rules, which owns the valid forms.
     fields: dict[str, list[str]] = field(default_factory=dict)

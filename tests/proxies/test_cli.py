@@ -62,6 +62,9 @@ def test_list_shows_faults_with_units_and_scenarios():
     assert out.returncode == 0
     assert "latency" in out.stdout and "delay_ms: number" in out.stdout
     assert "webhook_duplicate" in out.stdout and "[webhook leg]" in out.stdout
+    decline = next(line for line in out.stdout.splitlines() if line.strip().startswith("decline "))
+    assert decline.endswith("[applies to: payment calls]")
+    assert "`match.kind`" in out.stdout and "payment, capture, refund, lookup, customer, webhook, other" in out.stdout
     assert "Scenarios" in out.stdout
 
 

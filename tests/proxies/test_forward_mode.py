@@ -13,6 +13,7 @@ import pytest
 
 from proxies.forward import SITECUSTOMIZE_DIR, forward_env
 from proxies.testing import running_proxy, set_rules
+from simulator.gateway.testing import get_ledger, running_gateway
 from tests.proxies.conftest import journal_of
 
 APP = textwrap.dedent("""
@@ -28,9 +29,15 @@ APP = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def forward_proxy(upstream, tmp_path_factory):
+def fwd_gateway():
+    with running_gateway() as gw:   # the real fake gateway: a decline is a decline in its ledger
+        yield gw
+
+
+@pytest.fixture(scope="module")
+def forward_proxy(fwd_gateway, tmp_path_factory):
     base = tmp_path_factory.mktemp("fwd")
-    with running_proxy({"primary": upstream.url}, journal=base / "j.jsonl", forward=True,
+    with running_proxy({"primary": fwd_gateway.url}, journal=base / "j.jsonl", forward=True,
                        confdir=base / "conf") as svc:
         yield svc
 
@@ -54,11 +61,11 @@ def test_ready_line_offers_forward_url_and_ca(forward_proxy):
     assert os.path.exists(forward_proxy.info["ca_cert"])
 
 
-def test_unmodified_stripe_app_pays_then_is_declined(forward_proxy, upstream, tmp_path):
+def test_unmodified_stripe_app_pays_then_is_declined(forward_proxy, fwd_gateway, tmp_path):
     control = forward_proxy.info["control"]
     set_rules(control, [], scenario="fwd-pay")
     assert run_app(tmp_path, forward_proxy) == "paid succeeded"
-    assert upstream.paths()[-1] == "/v1/payment_intents"
+    assert get_ledger(fwd_gateway.url)["requests"]["by_endpoint"].get("POST /v1/payment_intents") == 1
     rec = journal_of(forward_proxy, "fwd-pay")[0]
     assert rec["upstream"] == "primary" and rec["request"]["metadata"] == {"order_id": "ord_9"}
 
@@ -67,6 +74,7 @@ def test_unmodified_stripe_app_pays_then_is_declined(forward_proxy, upstream, tm
     assert run_app(tmp_path, forward_proxy) == "declined card_declined insufficient_funds requires_payment_method"
     rec = journal_of(forward_proxy, "fwd-decline")[0]
     assert rec["status"] == 402 and rec["response"]["error"]["decline_code"] == "insufficient_funds"
+    assert get_ledger(fwd_gateway.url)["money"]["by_metadata"]["order_id"]["ord_9"]["charges"] == 1  # paid once
 
 
 def test_other_hosts_are_never_forwarded(forward_proxy):

@@ -4,14 +4,18 @@ RuleSet: matching, windows, times, every and seeded dice."""
 from __future__ import annotations
 
 import fnmatch
+import glob
+import os
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxies.faults import REGISTRY
-from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
+from proxies.faults import REGISTRY, build_fault
+from proxies.rules import ActiveRule, Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
 from simulator.common.errors import InputError
+from simulator.common.paths import builtin_scenarios_dir
 
 
 def candidate(**kw) -> Candidate:
@@ -154,3 +158,105 @@ def test_a_phase_without_a_phases_list_is_an_error():
     with pytest.raises(InputError) as err:
         parse_rules([{"fault": "reset", "phase": "outage"}], source="s.yaml")
     assert err.value.field == "faults[0].phase" and "phases" in str(err.value)
+
+
+# ---------------------------------------------------------------- match.kind
+
+@pytest.mark.parametrize("raw, field, needle", [
+    ([{"fault": "reset", "match": {"kind": "paymnet"}}], "faults[0].match.kind", "did you mean 'payment'"),
+    ([{"fault": "reset", "match": {"kind": ["payment", 3]}}], "faults[0].match.kind", "unknown kind"),
+    ([{"fault": "reset", "match": {"kind": []}}], "faults[0].match.kind", "empty"),
+    ([{"fault": "reset", "match": {"kind": ["any", "payment"]}}], "faults[0].match.kind", "stands alone"),
+    ([{"fault": "decline", "match": {"kind": "capture"}}], "faults[0].match.kind", "applies to: payment"),
+    ([{"fault": "decline", "match": {"kind": ["payment", "lookup"]}}], "faults[0].match.kind", "on lookup"),
+    ([{"fault": "webhook_drop", "match": {"kind": "payment"}}], "faults[0].match.kind", "applies to: webhook"),
+    ([{"fault": "reset", "match": {"upstream": "webhooks", "kind": "payment"}}], "faults[0].match.kind",
+     "kind webhook"),
+    ([{"fault": "reset", "match": {"upstream": "primary", "kind": "webhook"}}], "faults[0].match.kind",
+     "webhooks upstream"),
+    ([{"fault": "decline", "match": {"upstream": "webhooks"}}], "faults[0].match.upstream", "cannot do its job"),
+    ([{"fault": "webhook_drop", "match": {"upstream": "primary"}}], "faults[0].match.upstream", "webhooks"),
+])
+def test_bad_kinds_name_the_field_and_the_valid_kinds(raw, field, needle):
+    text = error_of(raw)
+    assert text.startswith(f"scenarios/x.yaml: {field}: ")
+    assert needle in text and "(valid: " in text
+
+
+def test_the_valid_kinds_are_listed_for_an_unknown_kind():
+    assert "payment, capture, refund, lookup, customer, webhook, other, any" in error_of(
+        [{"fault": "reset", "match": {"kind": "charge"}}])
+
+
+def fired(rules, **kw) -> list[str]:
+    return [f.rule.id for f in RuleSet(parse_rules(rules, source="s.yaml")).decide(candidate(**kw))]
+
+
+@pytest.mark.parametrize("method, path, upstream, kind", [
+    ("POST", "/v1/payment_intents", "primary", "payment"),
+    ("POST", "/v1/payment_intents/pi_1/confirm", "backup", "payment"),
+    ("POST", "/v1/charges", "primary", "payment"),
+    ("POST", "/v1/setup_intents", "primary", "payment"),
+    ("POST", "/v1/checkout/sessions", "primary", "payment"),
+    ("POST", "/v1/charges/ch_1/capture", "primary", "capture"),
+    ("POST", "/v1/payment_intents/pi_1/cancel", "primary", "refund"),
+    ("GET", "/v1/charges/ch_1", "primary", "lookup"),
+    ("POST", "/v1/customers", "primary", "customer"),
+    ("POST", "/v1/payment_intents/pi_1", "primary", "other"),
+    ("POST", "/webhooks/stripe", "webhooks", "webhook"),
+])
+def test_a_kind_rule_fires_on_its_kind_only(method, path, upstream, kind):
+    rules = [{"fault": "latency", "params": {"delay_ms": 1}, "id": k, "match": {"kind": k}} for k in
+             ("payment", "capture", "refund", "lookup", "customer", "webhook", "other")]
+    rules.append({"fault": "latency", "params": {"delay_ms": 1}, "id": "any", "match": {"kind": "any"}})
+    rules.append({"fault": "latency", "params": {"delay_ms": 1}, "id": "pair", "match": {"kind": ["capture", kind]}})
+    expected = [kind] + (["any"] if upstream != "webhooks" else []) + ["pair"]
+    assert fired(rules, method=method, path=path, upstream=upstream) == expected
+
+
+def test_kind_combines_with_upstream_method_path_and_fields():
+    rule = [{"fault": "reset", "match": {"kind": "payment", "upstream": "backup", "metadata.order_id": "ord_7"}}]
+    assert fired(rule, upstream="backup", path="/v1/charges") == ["r1"]
+    assert fired(rule, upstream="primary", path="/v1/charges") == []
+    assert fired(rule, upstream="backup", path="/v1/charges", fields={"metadata": {"order_id": "ord_8"}}) == []
+
+
+def test_a_fault_never_fires_on_a_kind_it_cannot_act_on_even_by_path():
+    """decline matched by a path glob alone skips the lookups and captures under that path."""
+    rule = [{"fault": "decline", "match": {"path": "/v1/payment_intents*"}}]
+    assert fired(rule) == ["r1"]
+    assert fired(rule, method="GET", path="/v1/payment_intents/pi_1") == []
+    assert fired(rule, path="/v1/payment_intents/pi_1/capture") == []
+    assert fired(rule, path="/v1/payment_intents/pi_1/confirm") == ["r1"]
+
+
+def test_kind_round_trips_and_a_webhook_kind_implies_the_webhooks_upstream():
+    rules = parse_rules([{"fault": "http_error", "params": {"status": 503}, "match": {"kind": "payment"}},
+                         {"fault": "reset", "match": {"kind": ["refund", "capture", "refund"]}},
+                         {"fault": "webhook_drop", "match": {"kind": "webhook"}},
+                         {"fault": "close", "match": {"kind": "any"}}], source="s.yaml")
+    assert [r.match.kinds for r in rules] == [("payment",), ("refund", "capture"), ("webhook",), ()]
+    assert rules[2].match.upstream == "webhooks"
+    dicts = [rule_to_dict(r) for r in rules]
+    assert dicts[0]["match"] == {"kind": "payment"} and dicts[1]["match"] == {"kind": ["refund", "capture"]}
+    assert "match" not in dicts[3]
+    assert parse_rules(dicts, source="again") == rules
+
+
+def _builtin_gateway_rules():
+    for path in sorted(glob.glob(os.path.join(str(builtin_scenarios_dir()), "*.yaml"))):
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+        for rule in parse_rules(apply_phases(doc.get("faults"), doc.get("phases"), source=path), source=path):
+            if rule.match.upstream != "webhooks" and REGISTRY[rule.fault].leg != "webhooks":
+                yield pytest.param(rule, id=f"{doc['name']}/{rule.id}")
+
+
+@pytest.mark.parametrize("rule", list(_builtin_gateway_rules()))
+def test_every_builtin_gateway_rule_hits_the_payment_call_of_any_stripe_api(rule):
+    """A shop on the Charges API, on PaymentIntents (create+confirm or confirm later) or on SetupIntents
+    gets the same faults from the built-in suite."""
+    active = ActiveRule(rule, build_fault(rule.fault, rule.params, source="t", field="t"))
+    upstream = rule.match.upstream or "primary"
+    for path in ("/v1/charges", "/v1/payment_intents", "/v1/payment_intents/pi_1/confirm", "/v1/setup_intents"):
+        assert active.matches_exchange(candidate(upstream=upstream, path=path)), path

@@ -1,0 +1,67 @@
+"""What a call to a Stripe-shaped gateway means, whatever API the merchant uses: the kind of call.
+
+A fault rule can match `kind: payment` instead of a path glob, so one scenario hits the payment call
+of a PaymentIntents integration (create, confirm), a Charges one, a SetupIntent or a Checkout
+Session alike; the scoring code counts calls by the same kinds. Imports nothing of paychaos (the
+proxy and the suite both use it).
+
+- payment  asks to move or authorise money, or set a card up for it: POST /v1/payment_intents,
+           .../payment_intents/{id}/confirm, /v1/charges, /v1/setup_intents, .../setup_intents/{id}/confirm,
+           /v1/checkout/sessions
+- capture  POST .../payment_intents/{id}/capture, /v1/charges/{id}/capture
+- refund   releases money: POST /v1/refunds, /v1/charges/{id}/refund(s), and
+           .../payment_intents/{id}/cancel (a cancel releases an authorisation)
+- lookup   any GET under /v1 (retrieve, list, search)
+- customer POST or DELETE under /v1/customers, /v1/payment_methods (create, attach, detach),
+           /v1/tokens, /v1/sources
+- webhook  anything on the `webhooks` upstream (the gateway's deliveries to the merchant)
+- other    the rest (updates, other resources, paths outside /v1)
+
+Query strings are ignored and trailing slashes tolerated; the method is compared upper-case.
+"""
+
+from __future__ import annotations
+
+KINDS = ("payment", "capture", "refund", "lookup", "customer", "webhook", "other")
+
+# POST /v1/<resource>/{id}/<action> -> kind; (resource, None) is the create call, POST /v1/<resource>.
+_POST_KINDS = {
+    ("payment_intents", None): "payment",
+    ("payment_intents", "confirm"): "payment",
+    ("payment_intents", "capture"): "capture",
+    ("payment_intents", "cancel"): "refund",
+    ("charges", None): "payment",
+    ("charges", "capture"): "capture",
+    ("charges", "refund"): "refund",
+    ("charges", "refunds"): "refund",
+    ("setup_intents", None): "payment",
+    ("setup_intents", "confirm"): "payment",
+    ("refunds", None): "refund",
+}
+_CUSTOMER_RESOURCES = frozenset(("customers", "payment_methods", "tokens", "sources"))
+
+
+def call_kind(method: str, path: str, upstream: str = "primary") -> str:
+    """The kind of one call (one of KINDS): `call_kind("POST", "/v1/charges")` is "payment"."""
+    if upstream == "webhooks":
+        return "webhook"
+    if "?" in path:
+        path = path.split("?", 1)[0]
+    if not path.startswith("/v1/"):
+        return "other"
+    parts = path[4:].rstrip("/").split("/")
+    method = method.upper()
+    if method == "GET":
+        return "lookup"
+    resource = parts[0]
+    if resource in _CUSTOMER_RESOURCES:
+        return "customer" if method in ("POST", "DELETE") else "other"
+    if method != "POST":
+        return "other"
+    if resource == "checkout":
+        return "payment" if parts[1:] == ["sessions"] else "other"
+    if len(parts) == 1:
+        return _POST_KINDS.get((resource, None), "other")
+    if len(parts) == 3:
+        return _POST_KINDS.get((resource, parts[2]), "other")
+    return "other"
