@@ -203,3 +203,15 @@ def test_forged_webhook_rule_applies_only_where_webhooks_are_forged():
     run.paid("ord_1")
     [found] = rejects_forged_webhooks(run.observations())
     assert found.severity == Severity.INFO and "no forged delivery" in found.message
+
+
+def test_genuine_webhooks_answered_5xx_are_a_finding_major_when_never_acknowledged():
+    run = Run(cause="webhook_chaos")
+    run.paid("ord_1")
+    run.webhook("pi_x", status=500, event_id="evt_never")
+    run.webhook("pi_x", status=500, event_id="evt_never", at=1.0)
+    run.webhook("pi_y", status=503, event_id="evt_late")
+    run.webhook("pi_y", status=200, event_id="evt_late", at=1.0)
+    found = {f.severity: f for f in by_rule(score(run.observations()), "integrity.webhooks_acknowledged")}
+    assert found[Severity.MAJOR].evidence["examples"][0]["event_id"] == "evt_never"
+    assert found[Severity.MINOR].evidence["examples"][0]["event_id"] == "evt_late"

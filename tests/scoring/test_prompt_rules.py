@@ -205,3 +205,24 @@ def test_answer_budget_no_answer_is_major_slow_is_minor():
     assert found[Severity.MINOR].evidence["timings"][0]["elapsed_ms"] == 6500
     majors = [f for f in by_rule(score(run.observations()), "prompt.answer_budget") if f.severity == Severity.MAJOR]
     assert sorted(o for f in majors for o in f.evidence["order_ids"]) == ["ord_none", "ord_very"]
+
+
+def test_a_bare_server_error_is_not_an_answer_and_expect_outcome_is_honoured():
+    run = Run(cause="rate_limit", faults=[fault("rate_limit")], outcome="paid", backup=True)
+    run.exchange("ord_1", 429, faults=["rate_limit"])
+    bare = run.checkout("ord_1", "failed", message="")
+    bare.http_status, bare.raw_status, bare.body = 500, None, "Internal Server Error"
+    run.exchange("ord_2", 429, faults=["rate_limit"])
+    run.checkout("ord_2", "failed", at=1.0)
+    found = {f.message.split(" ")[3]: f for f in by_rule(score(run.observations()), "prompt.outcome")}
+    assert all(f.severity == Severity.MAJOR for f in found.values())
+    messages = " ".join(f.message for f in found.values())
+    assert "bare HTTP 500" in messages and 'where the scenario expects "paid"' in messages
+
+
+def test_a_one_gateway_shop_is_not_expected_to_pay_through_an_outage():
+    from simulator.observations import Shop
+    run = Run(cause="gateway_outage", faults=OUTAGE, outcome="paid", shop=Shop(gateways=1))
+    run.exchange("ord_1", 503, faults=["http_error"])
+    run.checkout("ord_1", "failed")
+    assert by_rule(score(run.observations()), "prompt.outcome") == []
