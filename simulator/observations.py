@@ -82,6 +82,7 @@ class Observations:
     errors: list[str] = field(default_factory=list)  # the scenario could not run properly (merchant died, ...)
     shop: Shop = field(default_factory=Shop)         # what the target says the shop has (gateways, languages)
     proxy_health: dict | None = None  # the proxy's /_paychaos/health after the scenario (journal counters)
+    notes: list[str] = field(default_factory=list)   # how the run was done, worth knowing (not problems)
 
 
 @dataclass

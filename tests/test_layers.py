@@ -25,7 +25,8 @@ ALLOWED = {
     "simulator.reporting*": ["simulator", "simulator.common*", "simulator.scoring*", "simulator.reporting*",
                              "simulator.observations"],
     "simulator.runner*": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.driver",
-                          "simulator.observations", "simulator.runner*", "proxies.journal"],
+                          "simulator.observations", "simulator.runner*", "proxies.journal",
+                          "simulator.scoring.orders"],
 }
 
 

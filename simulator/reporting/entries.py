@@ -84,6 +84,7 @@ def measured(obs) -> dict:
         "faults_applied": sum(1 for r in timeline if r["faults"]),
         "money": money(obs.ledger, obs.backup_ledger),
         "problems": list(obs.errors),
+        "notes": list(obs.notes),
     }
 
 
