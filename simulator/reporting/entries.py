@@ -8,12 +8,14 @@ Entry keys (DESIGN.md's plus extras):
   carry a verdict; never passed],
   description, path, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
   seconds from the first checkout or exchange), gateway_calls,
-  faults_applied, money {captured, refunded, net}, problems [...]
+  faults_applied, money {captured, refunded, net}, money_tied_by {order id: {gateway object id: route}},
+  problems [...], notes [...]
 """
 
 from __future__ import annotations
 
 from simulator.common.masking import mask_obj
+from simulator.scoring import orders
 
 DIMENSIONS = ("prompt", "retry", "fallback", "integrity")
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3}
@@ -72,13 +74,15 @@ def errored_entry(name: str, cause: str, error: str, *, threshold: float | None 
 def measured(obs) -> dict:
     scenario = obs.scenario
     t0 = timeline_origin(obs)
+    tied = {oid: dict(order.routes) for oid, order in orders.build(obs).orders.items() if order.routes}
     timeline = [timeline_record(r, t0) for r in obs.journal]
     return {
         "description": scenario.description,
         "path": scenario.path,
         "started_at": obs.started_at,
         "duration_s": round(max(0.0, obs.ended_at - obs.started_at), 3) if obs.ended_at else None,
-        "checkouts": [checkout_record(c.to_dict(), t0) for c in obs.checkouts],
+        "checkouts": [checkout_record(c.to_dict(), t0, tied.get(c.order_id)) for c in obs.checkouts],
+        "money_tied_by": tied,
         "timeline": timeline,
         "gateway_calls": sum(1 for r in timeline if r["direction"] == "to_gateway"),
         "faults_applied": sum(1 for r in timeline if r["faults"]),
@@ -96,10 +100,11 @@ def timeline_origin(obs) -> float:
     return min(firsts) if firsts else obs.started_at
 
 
-def checkout_record(c: dict, t0: float) -> dict:
-    keep = ("order_id", "action", "step", "amount", "currency", "payment", "expected", "locale",
-            "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error")
+def checkout_record(c: dict, t0: float, tied_by: dict | None = None) -> dict:
+    keep = ("order_id", "merchant_order_id", "action", "step", "amount", "currency", "payment", "expected",
+            "locale", "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error")
     out = {k: c.get(k) for k in keep}
+    out["tied_by"] = sorted(set((tied_by or {}).values()))   # how its money was tied to it (docs/scoring.md)
     out["t_s"] = _rel(c.get("started_at"), t0)
     return out
 

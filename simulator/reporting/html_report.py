@@ -155,7 +155,8 @@ def _scenario(e: dict) -> str:
         f"<section class=\"card scenario\" id=\"{anchor(e['name'])}\">"
         f"<div class=\"scen-head\"><div><h2>{esc(e['name'])} {_verdict_pill(e)}</h2>"
         f"<p class=\"sub\"><span class=\"cause\">{esc(e.get('cause'))}</span> {esc(e.get('description') or '')}</p>"
-        f"<p class=\"facts\">{' · '.join(esc(f) for f in facts)}</p></div>"
+        f"<p class=\"facts\">{' · '.join(esc(f) for f in facts)}</p>"
+        + "".join(f"<p class=\"facts\">{esc(n)}</p>" for n in e.get("notes") or []) + "</div>"
         f"<div class=\"total {score_class(s.get('total'), e['required'])}\"><b>{num(s.get('total'))}</b>"
         f"<span>of 100 · needs {num(e['required'])}</span></div></div>"
         f"<div class=\"dims\">{dims}</div>{error}"
@@ -341,10 +342,13 @@ def _checkouts(checkouts: list[dict]) -> str:
             f"<td class=\"narrow\">{esc(c.get('payment'))}</td><td class=\"narrow\">{esc(c.get('expected'))}</td>"
             f"<td><span class=\"st {esc(status.replace(' ', '-'))}\">{esc(status)}</span></td>"
             f"<td>{esc(c.get('message') or c.get('error') or '')}</td><td>{esc(alts)}</td>"
+            f"<td class=\"narrow\">{esc(', '.join(c.get('tied_by') or []) or '–')}</td>"
             f"<td class=\"num\">{secs(c.get('elapsed_s'))}</td></tr>")
     return ("<details class=\"block\" open><summary>What the customers saw "
             f"({len(checkouts)})</summary><div class=\"scroll\"><table><thead><tr><th>order</th><th>step</th><th>payment</th>"
-            "<th>expected</th><th>status</th><th>message</th><th>alternatives</th><th>s</th></tr></thead>"
+            "<th>expected</th><th>status</th><th>message</th><th>alternatives</th>"
+            "<th title=\"how the gateway's money was tied to this order (docs/scoring.md)\">money tied by</th>"
+            "<th>s</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div></details>")
 
 

@@ -49,7 +49,11 @@ def outage_observations() -> Observations:
         journal_record(6, 2.0, upstream="webhooks", path="/webhooks/stripe", key=None, outcome=None),
     ]
     ledger = {"money": {"currency_totals": {"usd": {"captured": 0, "refunded": 0, "net": 0}}}}
-    backup = {"money": {"currency_totals": {"usd": {"captured": 1299, "refunded": 0, "net": 1299}}}}
+    backup = {"money": {"currency_totals": {"usd": {"captured": 1299, "refunded": 0, "net": 1299}}},
+              "payment_intents": [{"id": "pi_1", "amount": 1299, "status": "succeeded",
+                                   "metadata": {"order_id": "ord_1"}}],
+              "charges": [{"id": "ch_1", "payment_intent": "pi_1", "amount": 1299, "amount_captured": 1299,
+                           "amount_refunded": 0, "captured": True, "status": "succeeded", "metadata": {}}]}
     return Observations(scenario=scenario, checkouts=checkouts, journal=journal, ledger=ledger,
                         backup_ledger=backup, orders={"ord_1": {"status": "paid"}}, started_at=T0,
                         ended_at=T0 + 2.4)

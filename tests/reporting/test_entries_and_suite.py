@@ -18,6 +18,9 @@ def test_entry_carries_measurements_masked_and_findings_worst_first():
     assert entry["timeline"][0]["faults"] == ["http_error"] and entry["timeline"][0]["t_s"] == 0.01  # time zero: the first checkout
     assert WHOLE_PAN not in repr(entry)
     assert "400000******9995" in entry["checkouts"][1]["payment"]
+    # which route tied each order's money, per order and on each checkout row
+    assert {route for routes in entry["money_tied_by"].values() for route in routes.values()} == {"metadata"}
+    assert any(c["tied_by"] == ["metadata"] for c in entry["checkouts"])
 
 
 def test_observation_errors_make_an_errored_entry():
