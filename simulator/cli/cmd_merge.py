@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, check_report_dir, parse_min_score
+from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, check_report_dir, finish_reports, parse_min_score
 from simulator.common.errors import InputError
 from simulator.reporting.console import ConsoleReporter
 from simulator.reporting.entries import required_score, verdict
@@ -51,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
     report_dir = check_report_dir(args.report_dir)
     reports = [(path, read_report(path)) for path in report_files(args.inputs)]
     merged = merge_reports(reports, min_score=min_score, allow_inconclusive=args.allow_inconclusive)
-    Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
-            HtmlReporter(report_dir)])(SuiteFinished(merged))
-    print(f"merged {len(reports)} report(s): {report_dir / 'report.html'} (also report.json, junit.xml)")
-    return 0 if merged["passed"] else 1
+    emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
+                   HtmlReporter(report_dir)])
+    emit(SuiteFinished(merged))
+    print(f"merged {len(reports)} report(s)")
+    return finish_reports(emit, report_dir, 0 if merged["passed"] else 1, command="merge")
 
 
 def report_files(inputs: list[str]) -> list[Path]:

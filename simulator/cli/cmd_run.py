@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 from pathlib import Path
 
 from simulator.common.errors import InputError
@@ -122,8 +123,18 @@ def run(args: argparse.Namespace) -> int:
         report = recorder.finish()
     finally:
         signal.signal(signal.SIGTERM, previous)
+    return finish_reports(emit, report_dir, exit_code(report), command="run")
+
+
+def finish_reports(emit: Fanout, report_dir, status: int, *, command: str) -> int:
+    """Say where the reports are, or that they could not be written: that is an error (exit 1, on
+    stderr), never a silent success over an empty report directory."""
+    if emit.failures:
+        for failure in emit.failures:
+            print(f"paychaos {command}: error: a report could not be written: {failure}", file=sys.stderr)
+        return status or 1
     print(f"reports: {report_dir / 'report.html'} (also report.json, junit.xml)")
-    return exit_code(report)
+    return status
 
 
 def _interrupt(signum, frame):

@@ -28,11 +28,18 @@ def _kind(class_name: str) -> str:
 
 
 class Fanout:
+    """A reporter that fails (a full disk, an unwritable directory) does not stop the others; its
+    failure is kept in `failures`, and the command that ran the suite must not claim success."""
+
     def __init__(self, reporters: list[Reporter]):
         self.reporters = list(reporters)
+        self.failures: list[str] = []
         self._lock = threading.Lock()
 
     def __call__(self, event) -> None:
         with self._lock:
             for reporter in self.reporters:
-                reporter.handle(event)
+                try:
+                    reporter.handle(event)
+                except Exception as exc:  # noqa: BLE001 - every other reporter still gets the event
+                    self.failures.append(f"{type(reporter).__name__}: {type(exc).__name__}: {exc}")

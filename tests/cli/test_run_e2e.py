@@ -131,3 +131,19 @@ def test_ctrl_c_writes_what_was_measured_and_leaves_no_process(tmp_path):
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _processes_with(marker) == []
+
+
+def test_reports_that_cannot_be_written_are_an_error_never_a_silent_pass(tmp_path):
+    """A report directory on a full disk: exit 1 and the reason on stderr, not "PASSED" over nothing."""
+    disk = tmp_path / f"full-{uuid.uuid4().hex[:6]}"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root and tmpfs mounts")
+    try:
+        done = run_cli(tmp_path, write(tmp_path, "healthy.yaml", HEALTHY), "--report-dir", str(disk / "r"))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "a report could not be written" in done.stderr and "No space left" in done.stderr
+        assert "reports: " not in done.stdout
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
