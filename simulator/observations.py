@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from simulator.scenario.model import Scenario
+from simulator.target import Shop
 
 
 class Dimension(StrEnum):
@@ -52,6 +53,8 @@ class CheckoutResult:
     elapsed_s: float | None = None
     error: str | None = None         # transport error the driver saw: timeout | connection | ...
     pan_leaks: int = 0               # whole card numbers the driver found in the answer before masking it
+    merchant_order_id: str | None = None  # the order id the merchant minted (the target's outcome.order_id)
+    headers: dict = field(default_factory=dict)  # the answer's headers that matter (Location, ...), masked
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +71,7 @@ class Observations:
     started_at: float = 0.0
     ended_at: float = 0.0
     errors: list[str] = field(default_factory=list)  # the scenario could not run properly (merchant died, ...)
+    shop: Shop = field(default_factory=Shop)          # what the shop claims to have (the target's `shop`)
 
 
 @dataclass

@@ -62,8 +62,8 @@ def test_a_good_target_loads(tmp_path):
 
 @pytest.mark.parametrize("old, new, expected", [
     ("webhook_path:", "webhook_pth:",
-     "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, start, "
-     "base_url, webhook_path, checkout, order_status, cancel)"),
+     "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, shop, "
+     "start, base_url, webhook_path, checkout, order_status, cancel)"),
     ('"{gateway_url}"', '"{gateway_uri}"',
      "FILE: start.env.STRIPE_API_BASE: unknown placeholder {gateway_uri}; did you mean 'gateway_url'?"),
     ('"--port", "{port}"', '"--order", "{order.id}"',
@@ -71,11 +71,12 @@ def test_a_good_target_loads(tmp_path):
     ('order_id: "{order.id}"', 'order_id: "{order.uid}"',
      "FILE: checkout.json.order_id: unknown placeholder {order.uid}; did you mean 'order.id'?"),
     ('status: "$.status"', 'status: "status"',
-     "FILE: checkout.outcome.status: 'status' is not a JSON path (valid: $.status or $.order.status)"),
+     "FILE: checkout.outcome.status: 'status' is not one of these forms, so it could never match (valid: a JSON "
+     "path ($.status, $.order.items.0.sku), header.NAME (header.Location) or http_status)"),
     ("method: GET", "method: FETCH",
      "FILE: order_status.method: 'FETCH' is not an HTTP method (valid: GET, POST, PUT, PATCH, DELETE)"),
     ("  path: /checkout\n", "  pth: /checkout\n",
-     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, outcome)"),
+     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, form, outcome)"),
     ('base_url: "http://127.0.0.1:{port}"', 'base_url: "127.0.0.1:{port}"',
      "FILE: base_url: '127.0.0.1:{port}' is not an http(s) URL"),
     ("  ready: {path: /health, timeout_s: 5}", "  ready: {path: health}",
