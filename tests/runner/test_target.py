@@ -7,7 +7,16 @@ import sys
 import pytest
 
 from simulator.common.errors import InputError
-from simulator.target import BUILTIN_TARGETS, Answer, Shop, extract, load_target, read_field, render, render_strings
+from simulator.target import (
+    BUILTIN_TARGETS,
+    Answer,
+    Shop,
+    extract,
+    load_target,
+    read_field,
+    render,
+    render_strings,
+)
 
 TARGET = """\
 name: my-shop
