@@ -334,7 +334,7 @@ def _outcome(checkout: Section) -> Outcome:
     sec = checkout.section("outcome", allowed=("status", "paid", "pending", "message", "alternatives", "order_id"),
                            required=("status",), optional=False)
     status = _source(sec, "status", http_status=True)
-    paid = _words(sec, "paid", ("paid",))
+    paid = _words(sec, "paid", ("paid",), nonempty=True)
     pending = _words(sec, "pending", ("pending",))
     if status == HTTP_STATUS:
         for key, words in (("paid", paid), ("pending", pending)):
@@ -373,12 +373,15 @@ def _order_state(sec: Section) -> OrderState:
                       words=tuple(words))
 
 
-def _words(sec: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _words(sec: Section, key: str, default: tuple[str, ...], *, nonempty: bool = False) -> tuple[str, ...]:
     raw = sec.raw(key, list(default))
     if isinstance(raw, str | int) and not isinstance(raw, bool):
         raw = [raw]
-    if not isinstance(raw, list) or not raw or not all(isinstance(w, str | int | bool) for w in raw):
+    if not isinstance(raw, list) or not all(isinstance(w, str | int | bool) for w in raw):
         raise sec.error(f"expected a list of status values, got {kind_of(raw)}", field=sec.field(key),
+                        valid='["paid", "succeeded"]')
+    if nonempty and not raw:
+        raise sec.error("is empty, so no answer could ever count as paid", field=sec.field(key),
                         valid='["paid", "succeeded"]')
     return tuple(raw)
 

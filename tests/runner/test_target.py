@@ -173,6 +173,7 @@ OWN = TARGET.replace('    alternatives: "$.alternatives"\n', '    alternatives: 
     ("  canceled: [cancelled, voided]\n", "  canceled: [cancelled, complete]\n",
      "FILE: order_status.canceled: 'complete' is listed under both paid and canceled"),
     ('  fulfilled: "$.shipments"', "  fulfilled: shipments", "FILE: order_status.fulfilled: 'shipments' is not a JSON path"),
+    ('paid: ["paid", "succeeded"]', "paid: []", "FILE: checkout.outcome.paid: is empty, so no answer could ever"),
     ("name: my-shop\n", "name: my-shop\nshop: {gateways: 3}\n", "FILE: shop.gateways: 3 is out of range"),
     ("name: my-shop\n", "name: my-shop\nshop: {languages: [english]}\n",
      "FILE: shop.languages: expected a list of language prefixes"),
