@@ -1,9 +1,11 @@
 """The driver: faker customers check out through the merchant, as the target file says, and every
 customer-facing request becomes one `CheckoutResult`.
 
-Customers are planned from the scenario seed (same seed, same customers, cards and amounts). Each
-order gets its own amount, so a ledger payment can be tied to its order even when the merchant puts
-no metadata on it. Raw card numbers leave this module only masked.
+Customers are planned from the scenario seed (same seed, same customers, cards and amounts), in the
+languages the shop serves. Each order gets its own amount, so a ledger payment can be tied to its order
+even when the merchant puts no metadata on it. Requests are built by `simulator.merchant_request` (the
+same builder the Locust users use) and redirects are never followed: a 303 is the merchant's answer.
+Raw card numbers leave this module only masked.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import requests
 from faker import Faker
 
 from simulator.common.masking import count_pans, mask_pan, mask_text
+from simulator.merchant_request import build, kept_headers, read_outcome, shown_text
 from simulator.observations import CheckoutResult
 from simulator.scenario.cards import TEST_CARDS, break_luhn
 from simulator.scenario.model import Action, Scenario
-from simulator.target import Target, extract, render
+from simulator.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract, language_of
 
 BODY_LIMIT = 2000
 CONNECT_TIMEOUT_S = 5.0
@@ -68,17 +71,36 @@ def allocate(shares: dict[str, float], count: int) -> list[str]:
     return [name for name in shares for _ in range(counts[name])]
 
 
-def plan_customers(scenario: Scenario, run_tag: str) -> list[Customer]:
-    """The scenario's customers, the same for the same seed (order ids carry the run's tag)."""
+FALLBACK_LOCALE = "en_US"
+
+
+def served_locales(shares: dict[str, float], languages: tuple[str, ...] | None) -> dict[str, float]:
+    """The scenario's locale shares, kept only for the languages the shop serves; the others' shares go
+    to the served ones in proportion. None serves every language; none served -> en_US alone."""
+    if languages is None:
+        return shares
+    kept = {loc: share for loc, share in shares.items() if language_of(loc) in languages}
+    if len(kept) == len(shares):
+        return shares
+    total = sum(kept.values())
+    if not kept or total <= 0:
+        return {FALLBACK_LOCALE: 1.0}
+    return {loc: share / total for loc, share in kept.items()}
+
+
+def plan_customers(scenario: Scenario, run_tag: str, languages: tuple[str, ...] | None = None) -> list[Customer]:
+    """The scenario's customers, the same for the same seed (order ids carry the run's tag), drawn from
+    the locales whose language the shop serves (`Target.shop.languages`; None: all of them)."""
     spec = scenario.customers
     rng = random.Random(scenario.seed)
-    locales = allocate(spec.locales, spec.count)
+    shares = served_locales(spec.locales, languages)
+    locales = allocate(shares, spec.count)
     tokens = allocate(spec.cards, spec.count)
     rng.shuffle(locales)
     rng.shuffle(tokens)
     amounts = rng.sample(range(spec.amount_min, spec.amount_max + 1), spec.count)
     fakers = {}
-    for loc in spec.locales:
+    for loc in shares:
         fakers[loc] = Faker(loc)
         fakers[loc].seed_instance(scenario.seed)
     customers = []
@@ -123,6 +145,7 @@ class Driver:
         self.run_values = run_values
         self.on_result = on_result
         self._lock = threading.Lock()
+        self._merchant_ids: dict[str, str] = {}  # our order id -> the id the merchant minted for it
 
     def drive(self, scenario: Scenario, customers: list[Customer]) -> list[CheckoutResult]:
         timeout_s = scenario.customers.timeout_s
@@ -138,7 +161,8 @@ class Driver:
         first = self.checkout(customer, payment, timeout_s)
         if customer.action is not Action.CANCEL_AFTER_PAY:
             return [first]
-        return [first, self.cancel(customer, payment, timeout_s, paid=first.status == "paid")]
+        return [first, self.cancel(customer, payment, timeout_s, paid=first.status == "paid",
+                                   merchant_order_id=first.merchant_order_id)]
 
     def _double_submit(self, customer: Customer, payment: Payment, timeout_s: float) -> list[CheckoutResult]:
         both_ready = threading.Barrier(2)
@@ -169,66 +193,95 @@ class Driver:
     def checkout(self, customer: Customer, payment: Payment, timeout_s: float,
                  step: str = "checkout") -> CheckoutResult:
         result = self._new_result(customer, payment, step, payment.expected)
-        call = self.target.checkout
-        body = self._request(result, call, self.values(customer, payment), timeout_s, "checkout")
-        if result.http_status is not None:
-            outcome = self.target.outcome
-            raw = extract(body, outcome.status) if body is not None else None
-            result.raw_status = None if raw is None else str(raw)
-            result.status = outcome.classify(raw)
-            message = extract(body, outcome.message) if body is not None else None
-            result.message = mask_text(str(message)) if message is not None else None
-            alternatives = extract(body, outcome.alternatives) if body is not None else None
-            result.alternatives = list(alternatives) if isinstance(alternatives, list) else []
+        answer = self._request(result, self.target.checkout, self.values(customer, payment), timeout_s, "checkout")
+        if answer is not None:
+            reading = read_outcome(self.target.outcome, answer)
+            result.status, result.raw_status = reading.status, reading.raw_status
+            result.message, result.alternatives = reading.message, reading.alternatives
+            result.merchant_order_id, result.headers = reading.order_id, reading.headers
+            if reading.order_id is not None:
+                with self._lock:
+                    self._merchant_ids.setdefault(customer.order_id, reading.order_id)
         return self._done(result)
 
-    def cancel(self, customer: Customer, payment: Payment, timeout_s: float, *, paid: bool) -> CheckoutResult:
+    def cancel(self, customer: Customer, payment: Payment, timeout_s: float, *, paid: bool,
+               merchant_order_id: str | None = None) -> CheckoutResult:
+        """The customer cancels; the answer's status is read like an order-status answer."""
         result = self._new_result(customer, payment, "cancel", "refunded" if paid else "canceled")
-        body = self._request(result, self.target.cancel, self.values(customer, payment), timeout_s, "cancel")
-        if result.http_status is not None:
-            raw = extract(body, "$.status") if isinstance(body, dict) else None
+        values = {**self.values(customer, payment), MERCHANT_ORDER_ID: merchant_order_id}
+        result.merchant_order_id = merchant_order_id
+        if self._needs_merchant_id(self.target.cancel) and merchant_order_id is None:
+            result.error = "no_merchant_order_id"
+            return self._done(result)
+        answer = self._request(result, self.target.cancel, values, timeout_s, "cancel")
+        if answer is not None:
+            state = self.target.order_state
+            raw = extract(answer.body, state.status)
             result.raw_status = None if raw is None else str(raw)
-            result.status = result.raw_status
-            message = extract(body, "$.message") if isinstance(body, dict) else None
-            result.message = mask_text(str(message)) if message is not None else None
+            result.status = state.canonical(raw)
+            result.headers = kept_headers(answer.headers)
+            message = extract(answer.body, "$.message")
+            result.message = shown_text(message)
         return self._done(result)
 
-    def order_status(self, order_id: str, timeout_s: float = 10.0) -> dict:
-        """The merchant's order-status answer with `status` read through the target's path."""
+    def order_status(self, order_id: str, timeout_s: float = 10.0, merchant_order_id: str | None = None) -> dict:
+        """The merchant's order-status answer: `status` the canonical word (paid | pending | failed |
+        canceled | refunded, or the merchant's word when no list names it), `raw_status` the merchant's
+        own, `fulfilled` the counter when the target names its path, `http_status`."""
         call = self.target.order_status
-        values = {**self.run_values, "order.id": order_id}
-        url = self.base_url + render(call.path, values, file=self.target.path, where="order_status.path")
+        merchant_order_id = merchant_order_id or self._merchant_ids.get(order_id)
+        if self._needs_merchant_id(call) and merchant_order_id is None:
+            return {"status": None, "error": "no_merchant_order_id"}
+        values = {**self.run_values, "order.id": order_id, MERCHANT_ORDER_ID: merchant_order_id}
+        req = build(call, values, file=self.target.path, section="order_status")
         try:
-            resp = requests.request(call.method, url, timeout=(CONNECT_TIMEOUT_S, timeout_s))
+            resp = requests.request(req.method, self.base_url + req.path, data=req.body, headers=req.headers,
+                                    timeout=(CONNECT_TIMEOUT_S, timeout_s), allow_redirects=False)
         except requests.RequestException as exc:
             return {"status": None, "error": _transport_error(exc)}
         try:
             body = resp.json()
         except ValueError:
             return {"status": None, "http_status": resp.status_code, "body": mask_text(resp.text)[:BODY_LIMIT]}
+        state = self.target.order_state
         answer = dict(body) if isinstance(body, dict) else {"body": body}
-        status = extract(body, self.target.order_status_field)
-        answer["status"] = None if status is None else str(status)
+        raw = extract(body, state.status)
+        answer["status"] = state.canonical(raw)
+        answer["raw_status"] = None if raw is None else str(raw)
+        if state.fulfilled is not None:
+            answer.pop("fulfilled", None)
+            count = state.counter(body)
+            if count is not None:
+                answer["fulfilled"] = count
         answer["http_status"] = resp.status_code
         return answer
 
+    def merchant_order_id(self, order_id: str) -> str | None:
+        """The id the merchant minted for this order in a checkout this driver made (None: none seen)."""
+        return self._merchant_ids.get(order_id)
+
     # -- plumbing --------------------------------------------------------------------------------
+
+    def _needs_merchant_id(self, call: Call | None) -> bool:
+        return call is not None and "{" + MERCHANT_ORDER_ID + "}" in call.path
 
     def _new_result(self, customer: Customer, payment: Payment, step: str, expected: str) -> CheckoutResult:
         return CheckoutResult(
             order_id=customer.order_id, action=str(customer.action), step=step, amount=customer.amount,
             currency=customer.currency, payment=payment.shown(), expected=expected, locale=customer.locale,
+            email=customer.email,
         )
 
-    def _request(self, result: CheckoutResult, call, values: dict, timeout_s: float, section: str):
-        """Send the call; fill the transport fields of result; return the parsed JSON body or None."""
-        file = self.target.path
-        url = self.base_url + render(call.path, values, file=file, where=f"{section}.path")
-        body = render(call.json, values, file=file, where=f"{section}.json") if call.json is not None else None
+    def _request(self, result: CheckoutResult, call: Call, values: dict, timeout_s: float,
+                 section: str) -> Answer | None:
+        """Send the call (redirects not followed); fill the transport fields of result; return the answer
+        (None when there was none)."""
+        req = build(call, values, file=self.target.path, section=section)
         result.started_at = time.time()
         t0 = time.perf_counter()
         try:
-            resp = requests.request(call.method, url, json=body, timeout=(CONNECT_TIMEOUT_S, timeout_s))
+            resp = requests.request(req.method, self.base_url + req.path, data=req.body, headers=req.headers,
+                                    timeout=(CONNECT_TIMEOUT_S, timeout_s), allow_redirects=False)
         except requests.RequestException as exc:
             result.elapsed_s = time.perf_counter() - t0
             result.error = _transport_error(exc)
@@ -238,9 +291,10 @@ class Driver:
         result.pan_leaks = count_pans(resp.text)
         result.body = mask_text(resp.text)[:BODY_LIMIT]
         try:
-            return resp.json()
+            body = resp.json()
         except ValueError:
-            return None
+            body = None
+        return Answer(resp.status_code, resp.headers, body)
 
     def _done(self, result: CheckoutResult) -> CheckoutResult:
         if self.on_result:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from simulator.scenario.model import Scenario
+from simulator.target import Shop
 
 
 class Dimension(StrEnum):
@@ -28,15 +29,6 @@ class Severity(StrEnum):
     MAJOR = "major"        # the customer or the gateway is harmed: no answer, retry storm, hard decline retried
     MINOR = "minor"        # short of good practice: vague message, no next step, no alternative offered
     INFO = "info"          # worth knowing; costs no points
-
-
-@dataclass(frozen=True)
-class Shop:
-    """What the shop claims to have, so the score grades only what exists (the target file's `shop:`)."""
-
-    gateways: int = 1                          # 2: a backup gateway is there to fail over to
-    languages: tuple[str, ...] = ("en",)       # language prefixes the shop serves
-    paid_message: bool = False                 # a paid answer carries a message
 
 
 @dataclass
@@ -62,7 +54,7 @@ class CheckoutResult:
     elapsed_s: float | None = None
     error: str | None = None         # transport error the driver saw: timeout | connection | ...
     pan_leaks: int = 0               # whole card numbers the driver found in the answer before masking it
-    merchant_order_id: str | None = None  # the order id the merchant minted (target's outcome.order_id)
+    merchant_order_id: str | None = None  # the order id the merchant minted (the target's outcome.order_id)
     headers: dict = field(default_factory=dict)  # the answer's headers that matter (Location, ...), masked
 
     def to_dict(self) -> dict:
@@ -80,7 +72,7 @@ class Observations:
     started_at: float = 0.0
     ended_at: float = 0.0
     errors: list[str] = field(default_factory=list)  # the scenario could not run properly (merchant died, ...)
-    shop: Shop = field(default_factory=Shop)         # what the target says the shop has (gateways, languages)
+    shop: Shop = field(default_factory=Shop)          # what the shop claims to have (the target's `shop`)
     proxy_health: dict | None = None  # the proxy's /_paychaos/health after the scenario (journal counters)
     notes: list[str] = field(default_factory=list)   # how the run was done, worth knowing (not problems)
 

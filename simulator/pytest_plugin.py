@@ -163,8 +163,11 @@ class RunnerSession:
             from simulator.target import load_target
             target_file = (self.config.getoption("paychaos_target") or self.config.getini("paychaos_target")
                            or None)
-            worker = getattr(self.config, "workerinput", {}).get("workerid", "gw0")
-            session = Session(load_target(target_file), worker=int("".join(filter(str.isdigit, worker)) or 0))
+            workerinput = getattr(self.config, "workerinput", {})
+            worker = workerinput.get("workerid", "gw0")
+            target = load_target(target_file)
+            target.check_workers(int(workerinput.get("workercount", 1)), flag="pytest -n (xdist)")
+            session = Session(target, worker=int("".join(filter(str.isdigit, worker)) or 0))
             session.__enter__()
             self.session = session
         return self.session

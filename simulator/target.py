@@ -1,8 +1,10 @@
 """Target file v1 (DESIGN.md "Target file"): how paychaos starts and reaches a merchant integration.
 
 `load_target(path)` validates the whole file (unknown keys and unknown placeholders are errors that
-name the key); `render(template, values)` fills placeholders, a whole-string placeholder keeping its
-type (`amount: "{order.amount}"` -> 1299); `extract(body, "$.a.b")` reads the merchant's answers.
+name the key, and so is a target that could never work); `render(template, values)` fills
+placeholders, a whole-string placeholder keeping its type (`amount: "{order.amount}"` -> 1299);
+`read_field(answer, source)` reads the merchant's answers: a JSON path (`$.a.b`), a response header
+(`header.Location`) or the HTTP status code (`http_status`).
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from simulator.common.errors import InputError, did_you_mean
-from simulator.observations import Shop
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
@@ -27,37 +30,121 @@ CHECKOUT_PLACEHOLDERS = (
     "card.number", "card.exp_month", "card.exp_year", "card.cvc",
     "customer.name", "customer.email", "customer.phone", "customer.locale",
 )
+MERCHANT_ORDER_ID = "order.merchant_id"  # the id the merchant minted, read by checkout.outcome.order_id
+AFTER_CHECKOUT_PLACEHOLDERS = (MERCHANT_ORDER_ID,)  # order_status and cancel only
 FORWARD_PLACEHOLDERS = ("proxy_url", "ca_cert")  # only filled when the proxy runs a forward listener
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+ORDER_STATES = ("paid", "pending", "failed", "canceled", "refunded")  # the canonical order-status words
+HTTP_STATUS = "http_status"
+HEADER_PREFIX = "header."
+FIELD_FORMS = "a JSON path ($.status, $.order.items.0.sku), header.NAME (header.Location) or http_status"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
 _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
+_HEADER = re.compile(r"^header\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110 field name)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Shop:
+    """What the shop claims to have, so the score grades only what exists."""
+
+    gateways: int = 1                      # 1: no backup gateway, so `fallback.backup_used` is not graded
+    languages: tuple[str, ...] = ("en",)   # language prefixes served; customers are drawn from these
+    paid_message: bool = False             # whether a paid answer carries a message worth grading
+
+    def serves(self, locale: str) -> bool:
+        return language_of(locale) in self.languages
+
+
+def language_of(locale: str) -> str:
+    """`zh_CN` / `zh-CN` / `ZH` -> `zh`."""
+    return locale.replace("-", "_").split("_")[0].lower()
 
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP request to the merchant: method, path template, optional JSON body template."""
+    """One HTTP request to the merchant: method, path template, optional JSON or form body template."""
 
     method: str
     path: str
     json: object = None
+    form: object = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the merchant answered: the HTTP status, the response headers, the parsed JSON body or None."""
+
+    http_status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: object = None
+
+
+def matches(raw, words: tuple) -> bool:
+    """Whether the merchant's value is one of the words (`*` in a word is a wildcard: `/orders/*`).
+    Compared as text, so `200` matches the HTTP status 200 and `true` a JSON true."""
+    if raw is None:
+        return False
+    text = _text(raw)
+    return any(_text(w) == text or (isinstance(w, str) and "*" in w and fnmatchcase(text, w)) for w in words)
+
+
+def _text(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str                        # JSON path of the status in the checkout answer
+    status: str                        # where the status is: JSON path, header.NAME or http_status
     paid: tuple[str, ...] = ("paid",)
     pending: tuple[str, ...] = ("pending",)
-    message: str | None = None         # JSON path
+    message: str | None = None         # JSON path or header.NAME
     alternatives: str | None = None    # JSON path
+    order_id: str | None = None        # JSON path or header.NAME: the order id the merchant minted
 
     def classify(self, raw_status) -> str:
         """The merchant's own status word -> paid | pending | failed."""
-        if raw_status in self.paid:
+        if matches(raw_status, self.paid):
             return "paid"
-        if raw_status in self.pending:
+        if matches(raw_status, self.pending):
             return "pending"
         return "failed"
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.status, self.message, self.alternatives, self.order_id) if s)
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """How to read an order-status answer: where the status and the fulfilment counter are, and the
+    merchant's own words for each canonical state (a word no list names is kept as it is)."""
+
+    status: str = "$.status"
+    fulfilled: str | None = None       # JSON path of the fulfilment counter (a number, or a list: its length)
+    words: tuple[tuple[str, tuple[str, ...]], ...] = tuple((s, (s,)) for s in ORDER_STATES)
+
+    def canonical(self, raw) -> str | None:
+        """The merchant's word -> paid | pending | failed | canceled | refunded (or the word itself)."""
+        if raw is None:
+            return None
+        for state, words in self.words:
+            if matches(raw, words):
+                return state
+        return _text(raw)
+
+    def counter(self, body) -> int | None:
+        """The fulfilment count at the target's path: a number, or how many entries a list holds."""
+        value = extract(body, self.fulfilled)
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int | float):
+            return int(value)
+        if isinstance(value, list | dict):
+            return len(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        return None
 
 
 @dataclass(frozen=True)
@@ -66,6 +153,7 @@ class Start:
     env: dict[str, str] = field(default_factory=dict)
     ready_path: str | None = None      # GET until 2xx; None -> until the port accepts connections
     ready_timeout_s: float = 20.0
+    cwd: str | None = None             # absolute; given relative to the target file's folder
 
 
 @dataclass(frozen=True)
@@ -77,15 +165,34 @@ class Target:
     start: Start | None = None
     webhook_path: str | None = None
     order_status: Call | None = None
-    order_status_field: str = "$.status"
+    order_state: OrderState = OrderState()
     cancel: Call | None = None
+    shop: Shop = Shop()
     path: str = ""
-    shop: Shop = field(default_factory=Shop)
+
+    @property
+    def order_status_field(self) -> str:
+        return self.order_state.status
 
     def uses(self, *names: str) -> bool:
         """Whether any template of this target mentions one of these placeholders."""
         text = repr((self.start, self.base_url, self.checkout, self.order_status, self.cancel))
         return any("{" + n + "}" in text for n in names)
+
+    @property
+    def fixed_port(self) -> bool:
+        """Whether base_url names its own port (no `{port}`): every run reaches the same merchant."""
+        return "{port}" not in self.base_url
+
+    def check_workers(self, workers: int, *, flag: str = "-n/--workers") -> None:
+        """Several workers with one fixed merchant address would each see the others' traffic."""
+        if workers > 1 and self.fixed_port:
+            raise InputError(
+                f"'{self.base_url}' is one fixed address, but {flag} asks for {workers} workers: each worker "
+                "would drive, and score, the same merchant, seeing the other workers' orders and gateway "
+                "traffic", file=self.path or None, field="base_url",
+                valid='"http://127.0.0.1:{port}" with a `start` section (each worker starts its own merchant), '
+                      "or one worker (-n 1)")
 
 
 def load_target(path: str | None = None) -> Target:
@@ -96,11 +203,12 @@ def load_target(path: str | None = None) -> Target:
 
 def parse_target(data, *, file: str) -> Target:
     top = Section(data, file=file, required=("name", "base_url", "checkout"),
-                  allowed=("version", "name", "start", "base_url", "webhook_path", "checkout",
+                  allowed=("version", "name", "shop", "start", "base_url", "webhook_path", "checkout",
                            "order_status", "cancel"))
     top.int("version", 1, lo=1, hi=1)
     run_only = RUN_PLACEHOLDERS
     per_checkout = RUN_PLACEHOLDERS + CHECKOUT_PLACEHOLDERS
+    after_checkout = per_checkout + AFTER_CHECKOUT_PLACEHOLDERS
 
     base_url = top.str("base_url")
     _check_placeholders(top, base_url, "base_url", run_only)
@@ -111,26 +219,56 @@ def parse_target(data, *, file: str) -> Target:
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())
 
-    checkout = top.section("checkout", allowed=("method", "path", "json", "outcome"),
+    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome"),
                            required=("path", "outcome"), optional=False)
-    order_status = top.section("order_status", allowed=("method", "path", "status"), required=("path",))
+    order_status = top.section("order_status", allowed=("method", "path", "status", "fulfilled", *ORDER_STATES),
+                               required=("path",))
     cancel = top.section("cancel", allowed=("method", "path"), required=("path",))
-    return Target(
+    outcome = _outcome(checkout)
+    target = Target(
         name=top.str("name"),
         base_url=base_url.rstrip("/"),
         checkout=_call(checkout, "POST", per_checkout, body=True),
-        outcome=_outcome(checkout),
-        start=_start(top, run_only),
+        outcome=outcome,
+        start=_start(top, run_only, file),
         webhook_path=webhook_path,
-        order_status=_call(order_status, "GET", per_checkout) if order_status else None,
-        order_status_field=_json_path(order_status, "status", "$.status") if order_status else "$.status",
-        cancel=_call(cancel, "POST", per_checkout) if cancel else None,
+        order_status=_call(order_status, "GET", after_checkout) if order_status else None,
+        order_state=_order_state(order_status) if order_status else OrderState(),
+        cancel=_call(cancel, "POST", after_checkout) if cancel else None,
         path=file,
     )
+    for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):
+        if call is not None and outcome.order_id is None and "{" + MERCHANT_ORDER_ID + "}" in call.path:
+            raise sec.error(f"uses {{{MERCHANT_ORDER_ID}}}, but checkout.outcome.order_id does not say where the "
+                            "checkout answer carries the merchant's order id, so it could never be filled",
+                            field=sec.field("path"),
+                            valid=f"set checkout.outcome.order_id (e.g. \"$.id\"), or use {{order.id}} in {name}.path")
+    return _with_shop(top, target)
 
 
-def _start(top: Section, allowed: tuple[str, ...]) -> Start | None:
-    sec = top.section("start", allowed=("command", "env", "ready"), required=("command",))
+def _with_shop(top: Section, target: Target) -> Target:
+    sec = top.section("shop", allowed=("gateways", "languages", "paid_message"))
+    default_gateways = 2 if target.uses("backup_gateway_url") else 1
+    if sec is None:
+        return replace(target, shop=Shop(gateways=default_gateways))
+    languages = sec.raw("languages", ["en"])
+    if isinstance(languages, str):
+        languages = [languages]
+    if (not isinstance(languages, list) or not languages
+            or not all(isinstance(x, str) and _LANGUAGE.match(x.lower()) for x in languages)):
+        raise sec.error(f"expected a list of language prefixes, got {languages!r}", field=sec.field("languages"),
+                        valid="[en], [en, zh], ... (the part of a locale before '_': en_US -> en)")
+    paid_message = sec.raw("paid_message", False)
+    if not isinstance(paid_message, bool):
+        raise sec.error(f"expected true or false, got {kind_of(paid_message)}", field=sec.field("paid_message"),
+                        valid="true, false")
+    shop = Shop(gateways=sec.int("gateways", default_gateways, lo=1, hi=2),
+                languages=tuple(dict.fromkeys(x.lower() for x in languages)), paid_message=paid_message)
+    return replace(target, shop=shop)
+
+
+def _start(top: Section, allowed: tuple[str, ...], file: str) -> Start | None:
+    sec = top.section("start", allowed=("command", "env", "ready", "cwd"), required=("command",))
     if sec is None:
         return None
     command = sec.raw("command")
@@ -158,8 +296,15 @@ def _start(top: Section, allowed: tuple[str, ...]) -> Start | None:
         if ready_path is not None:
             _check_path(ready, "path", ready_path, allowed)
         ready_timeout = ready.number("timeout_s", 20.0, above=0, hi=600)
+    cwd = sec.str("cwd")
+    if cwd is not None:
+        folder = (Path(file).resolve().parent / Path(cwd).expanduser()).resolve()
+        if not folder.is_dir():
+            raise sec.error(f"'{cwd}' is not a folder ({folder} does not exist)", field=sec.field("cwd"),
+                            valid="a folder, relative to the target file's own folder (e.g. . or ../shop)")
+        cwd = str(folder)
     return Start(command=tuple(command), env={str(k): str(v) for k, v in env.items()},
-                 ready_path=ready_path, ready_timeout_s=ready_timeout or 20.0)
+                 ready_path=ready_path, ready_timeout_s=ready_timeout or 20.0, cwd=cwd)
 
 
 def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: bool = False) -> Call:
@@ -170,29 +315,73 @@ def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: 
     path = sec.str("path")
     _check_path(sec, "path", path, allowed)
     json_body = sec.raw("json") if body else None
+    form_body = sec.raw("form") if body else None
+    if json_body is not None and form_body is not None:
+        raise sec.error("has both `json` and `form`, but a request has one body", field=sec.field("form"),
+                        valid="json: {...} (sent as application/json) or form: {...} "
+                              "(sent as application/x-www-form-urlencoded)")
     if json_body is not None:
         _walk_placeholders(sec, json_body, sec.field("json"), allowed)
-    return Call(method=method, path=path, json=json_body)
+    if form_body is not None:
+        if not isinstance(form_body, dict):
+            raise sec.error(f"expected a mapping of form field to value, got {kind_of(form_body)}",
+                            field=sec.field("form"), valid='{order_id: "{order.id}", amount: "{order.amount}"}')
+        _walk_placeholders(sec, form_body, sec.field("form"), allowed)
+    return Call(method=method, path=path, json=json_body, form=form_body)
 
 
 def _outcome(checkout: Section) -> Outcome:
-    sec = checkout.section("outcome", allowed=("status", "paid", "pending", "message", "alternatives"),
+    sec = checkout.section("outcome", allowed=("status", "paid", "pending", "message", "alternatives", "order_id"),
                            required=("status",), optional=False)
+    status = _source(sec, "status", http_status=True)
+    paid = _words(sec, "paid", ("paid",), nonempty=True)
+    pending = _words(sec, "pending", ("pending",))
+    if status == HTTP_STATUS:
+        for key, words in (("paid", paid), ("pending", pending)):
+            if sec.has(key) or key == "paid":
+                _check_status_codes(sec, key, words)
     return Outcome(
-        status=_json_path(sec, "status"),
-        paid=_words(sec, "paid", ("paid",)),
-        pending=_words(sec, "pending", ("pending",)),
-        message=_json_path(sec, "message"),
+        status=status,
+        paid=paid,
+        pending=pending,
+        message=_source(sec, "message"),
         alternatives=_json_path(sec, "alternatives"),
+        order_id=_source(sec, "order_id"),
     )
 
 
-def _words(sec: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _check_status_codes(sec: Section, key: str, words: tuple) -> None:
+    """With `status: http_status`, only HTTP status codes can ever match."""
+    for w in words:
+        if not (str(w).isdigit() and 100 <= int(w) <= 599) and not (isinstance(w, str) and "*" in w):
+            raise sec.error(f"'{w}' can never match: `status: http_status` reads the HTTP status code",
+                            field=sec.field(key), valid="status codes such as [200, 303] (or a pattern: \"2*\")")
+
+
+def _order_state(sec: Section) -> OrderState:
+    words = []
+    owner: dict[str, str] = {}
+    for state in ORDER_STATES:
+        listed = _words(sec, state, (state,))
+        for w in listed:
+            if _text(w) in owner and owner[_text(w)] != state:
+                raise sec.error(f"'{w}' is listed under both {owner[_text(w)]} and {state}", field=sec.field(state),
+                                valid="each word under one state")
+            owner[_text(w)] = state
+        words.append((state, listed))
+    return OrderState(status=_json_path(sec, "status", "$.status"), fulfilled=_json_path(sec, "fulfilled"),
+                      words=tuple(words))
+
+
+def _words(sec: Section, key: str, default: tuple[str, ...], *, nonempty: bool = False) -> tuple[str, ...]:
     raw = sec.raw(key, list(default))
-    if isinstance(raw, str):
+    if isinstance(raw, str | int) and not isinstance(raw, bool):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(w, str | int | bool) for w in raw):
         raise sec.error(f"expected a list of status values, got {kind_of(raw)}", field=sec.field(key),
+                        valid='["paid", "succeeded"]')
+    if nonempty and not raw:
+        raise sec.error("is empty, so no answer could ever count as paid", field=sec.field(key),
                         valid='["paid", "succeeded"]')
     return tuple(raw)
 
@@ -200,8 +389,21 @@ def _words(sec: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
 def _json_path(sec: Section, key: str, default: str | None = None) -> str | None:
     value = sec.str(key, default)
     if value is not None and not _JSON_PATH.match(value):
-        raise sec.error(f"'{value}' is not a JSON path", field=sec.field(key), valid="$.status or $.order.status")
+        raise sec.error(f"'{value}' is not a JSON path, so it could never match", field=sec.field(key),
+                        valid="$.status or $.order.status")
     return value
+
+
+def _source(sec: Section, key: str, *, http_status: bool = False) -> str | None:
+    """Where in the answer a value is: a JSON path, header.NAME or (for the status) http_status."""
+    value = sec.str(key)
+    if value is None:
+        return None
+    if _JSON_PATH.match(value) or _HEADER.match(value) or (http_status and value == HTTP_STATUS):
+        return value
+    valid = FIELD_FORMS if http_status else "a JSON path ($.message, $.error.message) or header.NAME"
+    raise sec.error(f"'{value}' is not {'one of these forms' if http_status else 'a JSON path nor header.NAME'},"
+                    " so it could never match", field=sec.field(key), valid=valid)
 
 
 def _check_path(sec: Section, key: str, path: str, allowed: tuple[str, ...]) -> None:
@@ -224,9 +426,13 @@ def _walk_placeholders(sec: Section, value, where: str, allowed: tuple[str, ...]
 def _check_placeholders(sec: Section, text: str, where: str, allowed: tuple[str, ...]) -> None:
     for name in _PLACEHOLDER.findall(text):
         if name not in allowed:
-            problem = (f"placeholder {{{name}}} is only filled per checkout, not here"
-                       if name in CHECKOUT_PLACEHOLDERS else
-                       f"unknown placeholder {{{name}}}{did_you_mean(name, allowed)}")
+            if name in CHECKOUT_PLACEHOLDERS:
+                problem = f"placeholder {{{name}}} is only filled per checkout, not here"
+            elif name in AFTER_CHECKOUT_PLACEHOLDERS:
+                problem = (f"placeholder {{{name}}} is only known after the checkout answered "
+                           "(order_status and cancel may use it)")
+            else:
+                problem = f"unknown placeholder {{{name}}}{did_you_mean(name, allowed)}"
             raise sec.error(problem,
                             field=where, valid=", ".join("{" + a + "}" for a in allowed))
 
@@ -287,3 +493,24 @@ def extract(body, path: str | None):
         else:
             return None
     return value
+
+
+def read_field(answer: Answer, source: str | None):
+    """A value of the merchant's answer: `$.a.b` from the JSON body, `header.NAME` (any case) from the
+    response headers, `http_status` the status code. None when absent."""
+    if source is None:
+        return None
+    if source == HTTP_STATUS:
+        return answer.http_status
+    if source.startswith(HEADER_PREFIX):
+        return header(answer.headers, source[len(HEADER_PREFIX):])
+    return extract(answer.body, source)
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A response header, whatever its case."""
+    wanted = name.lower()
+    for key, value in (headers or {}).items():
+        if str(key).lower() == wanted:
+            return value
+    return None

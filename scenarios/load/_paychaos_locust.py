@@ -24,7 +24,6 @@ from faker import Faker
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
-from simulator.common.masking import mask_text
 from simulator.load import checkout_request, schedule
 
 _pending: list[dict] = []          # a worker's checkouts not yet sent to the master
@@ -154,14 +153,14 @@ class CheckoutCustomer(FastHttpUser):
     def _once(self):
         spec = self.cfg["checkout"]
         values = self._values()
-        method, path, body = checkout_request.request(spec, values)
+        req = checkout_request.request(spec, values)
         record = {"type": "checkout", "order_id": values["order.id"], "t": time.time(), "merchant": self.host,
                   "payment": values["payment.token"], "amount": values["order.amount"],
-                  "status": None, "http_status": None, "error": None, "message": None,
-                  "alternatives": []}
+                  "status": None, "raw_status": None, "http_status": None, "error": None, "message": None,
+                  "alternatives": [], "merchant_order_id": None}
         started = time.perf_counter()
-        with self.client.request(method, path, json=body, name="checkout",
-                                 catch_response=True) as resp:
+        with self.client.request(req.method, req.path, data=req.body, headers=req.headers, name="checkout",
+                                 catch_response=True, allow_redirects=False) as resp:
             record["elapsed_s"] = round(time.perf_counter() - started, 4)
             record["http_status"] = resp.status_code or None
             if not resp.status_code:
@@ -172,13 +171,15 @@ class CheckoutCustomer(FastHttpUser):
                     answer = resp.json()
                 except ValueError:
                     answer = None
-                status, message, alternatives = checkout_request.outcome(answer, spec)
-                record.update(status=status, alternatives=alternatives,
-                              message=mask_text(message)[:200] if message else None)
-                if status in ("paid", "pending"):
+                reading = checkout_request.outcome(spec, resp.status_code, resp.headers, answer)
+                record.update(status=reading.status, raw_status=reading.raw_status,
+                              alternatives=reading.alternatives, merchant_order_id=reading.order_id,
+                              message=reading.message[:200] if reading.message else None)
+                if reading.status in ("paid", "pending"):
                     resp.success()
                 else:
-                    resp.failure(f"checkout {status or 'unreadable'} (HTTP {resp.status_code})")
+                    what = reading.status if reading.raw_status is not None else "unreadable"
+                    resp.failure(f"checkout {what} (HTTP {resp.status_code})")
         _record(self.environment, record)
 
     @task

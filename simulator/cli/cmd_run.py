@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.shard:
         scenarios = select_shard(scenarios, args.shard)
     target = load_target(args.target)
+    target.check_workers(workers)
 
     emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
                    HtmlReporter(report_dir)])

@@ -1,5 +1,6 @@
 """One customer's checkout request, from a target's `checkout` section (simulator.target), in a
-form that travels to the Locust users as JSON, and the outcome read back from the answer.
+form that travels to the Locust users as JSON, and the outcome read back from the answer. Both are
+done by `simulator.merchant_request`, the builder and reader the driver of `paychaos run` uses too.
 """
 
 from __future__ import annotations
@@ -7,42 +8,33 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict
 
+from simulator.merchant_request import Reading, Request, build, read_outcome
 from simulator.scenario.cards import TEST_CARDS
-from simulator.target import Outcome, Target, extract, render
+from simulator.target import Answer, Call, Outcome, Target
 
 
 def spec_of(target: Target) -> dict:
     """The target's checkout call and outcome as plain JSON for the Locust config."""
-    return {"method": target.checkout.method, "path": target.checkout.path,
-            "json": target.checkout.json, "outcome": asdict(target.outcome)}
+    return {"method": target.checkout.method, "path": target.checkout.path, "json": target.checkout.json,
+            "form": target.checkout.form, "outcome": asdict(target.outcome), "file": target.path}
 
 
-def request(spec: dict, values: dict) -> tuple[str, str, object]:
-    """(method, path, json body) for one checkout. Keys left empty (no card when paying by
-    token) are dropped from the body."""
-    body = _prune(render(spec.get("json"), values))
-    return spec["method"], render(spec["path"], values), body
+def call_of(spec: dict) -> Call:
+    return Call(method=spec["method"], path=spec["path"], json=spec.get("json"), form=spec.get("form"))
 
 
-def _prune(value):
-    if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v is not None and v != {}}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
-    return value
+def outcome_of(spec: dict) -> Outcome:
+    return Outcome(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec["outcome"].items()})
 
 
-def outcome(answer, spec: dict) -> tuple[str | None, str | None, list]:
-    """(paid | pending | failed | None, message, alternatives) from the merchant's JSON answer."""
-    if not isinstance(answer, dict):
-        return None, None, []
-    out = Outcome(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec["outcome"].items()})
-    raw = extract(answer, out.status)
-    status = None if raw is None else out.classify(raw)
-    message = extract(answer, out.message) if out.message else answer.get("message")
-    alternatives = extract(answer, out.alternatives) if out.alternatives else None
-    return status, (str(message) if message is not None else None), list(alternatives or [])
+def request(spec: dict, values: dict) -> Request:
+    """The checkout request for one customer's values (the same bytes the driver would send)."""
+    return build(call_of(spec), values, file=spec.get("file") or "", section="checkout")
+
+
+def outcome(spec: dict, http_status: int, headers, answer) -> Reading:
+    """What the target's outcome reads from the merchant's answer (answer: the parsed JSON or None)."""
+    return read_outcome(outcome_of(spec), Answer(http_status, headers or {}, answer))
 
 
 def pick_card(cards: dict[str, float], roll: float) -> str:

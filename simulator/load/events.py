@@ -4,8 +4,8 @@ back: the run's plan, each phase as it began, every checkout from every worker, 
 Records (written by scenarios/load/_paychaos_locust.py):
     {"type": "run", "t", "profile", "phases": [schedule.Phase.to_dict()], "users", "duration_s"}
     {"type": "phase", "t", "name", "rules", "control": [{"url", "status", "error"?}]}
-    {"type": "checkout", "t", "order_id", "payment", "amount", "elapsed_s", "status", "http_status",
-     "error", "message", "alternatives", "worker"?}
+    {"type": "checkout", "t", "order_id", "payment", "amount", "elapsed_s", "status", "raw_status",
+     "http_status", "error", "message", "alternatives", "merchant_order_id", "worker"?}
     {"type": "end", "t"}
     {"type": "totals", "t", "by_worker": {client_id: n}, "distributed", "checkouts"}
 """

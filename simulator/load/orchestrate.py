@@ -72,6 +72,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     validate(opts)
     profile = profiles.resolve(opts.profile)
     target = load_target(opts.target)
+    if target.start:  # one merchant per proxy: each needs its own {port}
+        target.check_workers(opts.proxies, flag="--proxies")
     out = Path(opts.report_dir)
     out.mkdir(parents=True, exist_ok=True)
     events_path = out / "events.jsonl"

@@ -134,7 +134,7 @@ def _start_merchant(target: Target, port: int, proxy: Service) -> Merchant:
     ready_path = render(target.start.ready_path, values, file=file, where="start.ready.path")
     try:
         process = MerchantProcess(argv, env, base_url, ready_path=ready_path,
-                                  ready_timeout_s=target.start.ready_timeout_s).start()
+                                  ready_timeout_s=target.start.ready_timeout_s, cwd=target.start.cwd).start()
     except MerchantError as exc:
         raise InputError(str(exc), file=file, field="start") from None
     return Merchant(base_url, process)

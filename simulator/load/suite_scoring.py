@@ -34,9 +34,10 @@ def order_states(target: Target, checkouts: list[dict]) -> dict[str, dict]:
     for c in checkouts:
         base = c.get("merchant") or ""
         drivers.setdefault(base, Driver(target, base, {}))
-        jobs.append((c["order_id"], drivers[base]))
+        jobs.append((c["order_id"], drivers[base], c.get("merchant_order_id")))
     with ThreadPoolExecutor(ORDER_STATUS_THREADS) as pool:
-        answers = pool.map(lambda job: (job[0], job[1].order_status(job[0], timeout_s=5.0)), jobs)
+        answers = pool.map(lambda job: (job[0], job[1].order_status(job[0], timeout_s=5.0,
+                                                                    merchant_order_id=job[2])), jobs)
         return dict(answers)
 
 
@@ -54,7 +55,8 @@ def _result(c: dict, locale: str) -> CheckoutResult:
     return CheckoutResult(
         order_id=c["order_id"], action="checkout", amount=int(c.get("amount") or 0), payment=c.get("payment") or "",
         expected=card.expected if card else "paid", locale=locale, http_status=c.get("http_status"),
-        status=c.get("status"), raw_status=c.get("status"), message=c.get("message"),
+        status=c.get("status"), raw_status=c.get("raw_status", c.get("status")), message=c.get("message"),
+        merchant_order_id=c.get("merchant_order_id"),
         alternatives=list(c.get("alternatives") or []), started_at=c["t"], elapsed_s=c.get("elapsed_s"),
         error=c.get("error"))
 

@@ -1,8 +1,8 @@
 """The merchant integration under test, started from the target file's `start` section.
 
 A user's merchant prints no ready line, so it is ready when `start.ready.path` answers 2xx (or, without
-a ready path, when its port accepts connections). It runs in its own process group; `stop()` ends the
-whole group. Its output is kept in a bounded tail, card numbers masked, for error messages.
+a ready path, when its port accepts connections). It runs in its own process group, in the target's
+`start.cwd` when one is given; `stop()` ends the whole group. Its output is kept in a bounded tail, card numbers masked, for error messages.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ class MerchantError(RuntimeError):
 
 class MerchantProcess:
     def __init__(self, argv: list[str], env: dict[str, str], base_url: str, *,
-                 ready_path: str | None, ready_timeout_s: float):
+                 ready_path: str | None, ready_timeout_s: float, cwd: str | None = None):
         self.argv = argv
+        self.cwd = cwd  # the target's start.cwd (None: paychaos's own working directory)
         self.env = env
         self.base_url = base_url
         self.ready_path = ready_path
@@ -50,7 +51,7 @@ class MerchantProcess:
             self.proc = start_process_group(
                 self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env}, text=True, bufsize=1,
-                errors="replace")
+                errors="replace", cwd=self.cwd)
         except OSError as exc:
             raise MerchantError(f"cannot start the merchant ({' '.join(self.argv)}): {exc.strerror or exc}") from None
         finally:

@@ -181,7 +181,8 @@ class Session:
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
                         on_result=lambda r: self._checkout_done(scenario, r))
-        obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag))
+        obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag,
+                                                                 self.target.shop.languages))
         if scenario.settle_s:
             time.sleep(scenario.settle_s)  # the scenario's own settle time: webhooks, reconciliation
         merchant = self.merchant
@@ -217,7 +218,7 @@ class Session:
                for name, value in start.env.items()}
         ready_path = render(start.ready_path, self.values, file=file, where="start.ready.path")
         merchant = MerchantProcess(argv, env, self.base_url, ready_path=ready_path,
-                                   ready_timeout_s=start.ready_timeout_s)
+                                   ready_timeout_s=start.ready_timeout_s, cwd=start.cwd)
         with self._lock:
             if self._closed:
                 raise MerchantError("the session was closed before the merchant started")

@@ -40,6 +40,21 @@ def test_unreachable_target_exits_2_naming_the_file_and_field(tmp_path, report_d
     assert "Traceback" not in done.stderr
 
 
+def test_a_started_merchant_on_a_fixed_port_behind_two_proxies_exits_2(tmp_path, report_dir):
+    target = tmp_path / "shop.yaml"
+    marker = tmp_path / "merchant-started"
+    target.write_text(textwrap.dedent(f"""\
+        name: shop
+        start: {{command: ["{{python}}", "-c", "open('{marker}', 'w').close()"]}}
+        base_url: "http://127.0.0.1:8000"
+        checkout: {{path: /checkout, outcome: {{status: "$.status"}}}}
+        """))
+    done = _paychaos("steady", "--target", str(target), "--proxies", "2", "--report-dir", str(report_dir))
+    assert done.returncode == 2, done.stderr
+    assert f"{target}: base_url: 'http://127.0.0.1:8000' is one fixed address, but --proxies asks for 2" in done.stderr
+    assert "Traceback" not in done.stderr and not marker.exists()
+
+
 @pytest.mark.slow
 def test_merchant_dying_mid_run_exits_2_and_keeps_what_was_measured(tmp_path, report_dir):
     # The built-in resilient merchant, ended by `timeout` 6 s after it starts.

@@ -30,3 +30,16 @@ def test_a_scenario_short_of_its_threshold_fails_with_its_findings(pytester):
     assert "Traceback" not in text
     junit = pytester.path.joinpath("out.xml").read_text()
     assert 'name="outage-two"' in junit and "<failure" in junit
+
+
+def test_a_fixed_port_target_under_two_xdist_workers_fails_naming_base_url(pytester):
+    pytester.makefile(".yaml", healthy=HEALTHY)
+    fixed = pytester.path / "fixed.yaml"
+    fixed.write_text(Path(NAIVE).read_text().replace('base_url: "http://127.0.0.1:{port}"',
+                                                     'base_url: "http://127.0.0.1:8000"'))
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--paychaos-target", str(fixed),
+                                           timeout=120)
+    assert result.ret == 1
+    text = result.stdout.str()
+    assert "base_url: 'http://127.0.0.1:8000' is one fixed address, but pytest -n (xdist) asks for 2" in text
+    assert "Traceback" not in text

@@ -11,8 +11,9 @@ import pytest
 
 from simulator.common.masking import luhn_ok
 from simulator.driver import Driver, allocate, payment_for, plan_customers
+from simulator.load import checkout_request
 from simulator.scenario.model import Action, Cause, Customers, Scenario
-from simulator.target import Call, Outcome, Target
+from simulator.target import Call, Outcome, Target, load_target
 
 
 def scenario(**customers) -> Scenario:
@@ -97,3 +98,133 @@ def test_the_customers_own_timeout_is_recorded_as_timeout(silent_merchant):
     for r in results:
         assert r.status is None and r.http_status is None and 0.4 <= r.elapsed_s < 3
         assert r.payment.count("*") == 6 and r.expected == "invalid:incorrect_number"
+
+
+# -- a merchant with its own vocabulary ---------------------------------------------------------
+
+@pytest.fixture
+def shop(tmp_path):
+    from tests.runner.own_shop import own_shop, target_text
+
+    with own_shop() as running:
+        path = tmp_path / "own-shop.yaml"
+        path.write_text(target_text(running.url), encoding="utf-8")
+        running.target = load_target(str(path))
+        yield running
+
+
+def test_the_driver_reads_the_merchants_own_ids_words_redirect_and_counter(shop):
+    target = shop.target
+    seen = []
+    driver = Driver(target, shop.url, {}, on_result=seen.append)
+    sc = replace(scenario(count=4, concurrency=1), actions=[Action.CANCEL_AFTER_PAY, Action.CHECKOUT])
+    customers = plan_customers(sc, "t", target.shop.languages)
+    results = driver.drive(sc, customers)
+
+    checkouts = [r for r in results if r.step == "checkout"]
+    assert len(checkouts) == 4 and all(r.http_status == 303 for r in checkouts)  # the redirect is the answer
+    assert sorted(r.merchant_order_id for r in checkouts) == ["A-1001", "A-1002", "A-1003", "A-1004"]
+    for r in checkouts:
+        assert r.headers["Location"] == f"/orders/{r.merchant_order_id}"
+        assert r.headers["Content-Type"] == "application/json"
+    paid = [r for r in checkouts if r.status == "paid"]
+    declined = [r for r in checkouts if r.status == "failed"]
+    assert paid and declined and len(paid) + len(declined) == 4
+    assert {r.raw_status for r in paid} == {"complete"} and {r.raw_status for r in declined} == {"declined"}
+    assert {r.message for r in declined} == {"Your card was declined. Please try a different card."}
+
+    cancels = [r for r in results if r.step == "cancel"]
+    assert cancels and {(r.status, r.raw_status) for r in cancels} == {("canceled", "cancelled")}
+    first_of = {r.order_id: r.merchant_order_id for r in checkouts}
+    assert all(r.merchant_order_id == first_of[r.order_id] for r in cancels)
+    assert {s.path for s in shop.requests if s.path.endswith("/cancel")} == \
+        {f"/orders/{r.merchant_order_id}/cancel" for r in cancels}
+
+    states = {c.order_id: driver.order_status(c.order_id) for c in customers}
+    for r in checkouts:
+        state = states[r.order_id]
+        assert state["http_status"] == 200
+        shipped = int(r.status == "paid")
+        if any(c.order_id == r.order_id for c in cancels):
+            assert (state["status"], state["raw_status"], state["fulfilled"]) == ("canceled", "cancelled", shipped)
+        elif r.status == "failed":
+            assert (state["status"], state["raw_status"], state["fulfilled"]) == ("failed", "declined", 0)
+        else:
+            assert (state["status"], state["raw_status"], state["fulfilled"]) == ("paid", "complete", 1)
+    assert sorted(seen, key=id) == sorted(results, key=id)
+
+
+def test_a_form_post_sends_the_customer_in_the_shops_languages_only(shop):
+    driver = Driver(shop.target, shop.url, {})
+    sc = replace(scenario(count=6, concurrency=1, cards={"pm_card_visa": 1.0}),  # half zh_CN: the shop serves en
+                 actions=[Action.CHECKOUT])
+    driver.drive(sc, plan_customers(sc, "t", shop.target.shop.languages))
+    posts = [s for s in shop.requests if s.path == "/checkout"]
+    assert len(posts) == 6 and {s.content_type for s in posts} == {"application/x-www-form-urlencoded"}
+    forms = [order["form"] for order in shop.orders.values()]
+    assert {f["locale"] for f in forms} == {"en_US"}
+    assert all(f["card[number]"] == "4242424242424242" and f["payment_method"] == "pm_card_visa" for f in forms)
+
+
+def test_order_status_without_a_merchant_order_id_asks_nothing(shop):
+    driver = Driver(shop.target, shop.url, {})
+    assert driver.order_status("never-checked-out") == {"status": None, "error": "no_merchant_order_id"}
+    assert shop.requests == []
+
+
+def test_status_from_the_location_header_or_the_http_status(shop, tmp_path):
+    from tests.runner.own_shop import target_text
+
+    words = 'status: "$.state"\n    paid: [complete]\n    pending: [processing]'
+    by_location = target_text(shop.url).replace(words, 'status: header.Location\n    paid: ["/orders/*"]', 1)
+    by_code = target_text(shop.url).replace(words, "status: http_status\n    paid: [303]", 1)
+    for text in (by_location, by_code):
+        assert text != target_text(shop.url)
+        path = tmp_path / "t.yaml"
+        path.write_text(text, encoding="utf-8")
+        target = load_target(str(path))
+        sc = scenario(count=1, cards={"pm_card_visa": 1.0})
+        [result] = Driver(target, shop.url, {}).drive(sc, plan_customers(sc, "t", ("en",)))
+        assert result.status == "paid" and result.http_status == 303, result
+
+
+def test_the_locust_users_and_the_driver_send_the_same_request(shop, tmp_path):
+    """One builder: for the same customer values, Locust's request is byte for byte the driver's."""
+    from tests.runner.own_shop import target_text
+
+    json_text = target_text(shop.url).replace("  form:\n", "  json:\n", 1)
+    for text in (target_text(shop.url), json_text):
+        path = tmp_path / "t.yaml"
+        path.write_text(text, encoding="utf-8")
+        target = load_target(str(path))
+        driver = Driver(target, shop.url, {})
+        sc = scenario(count=1, cards={"pm_card_visa": 1.0})
+        customer = plan_customers(sc, "t", ("en",))[0]
+        payment = payment_for(customer)
+        shop.requests.clear()
+        driver.checkout(customer, payment, timeout_s=5)
+        [sent] = shop.requests
+        req = checkout_request.request(checkout_request.spec_of(target), driver.values(customer, payment))
+        assert (req.method, req.path, req.headers["Content-Type"], req.body) == \
+            (sent.method, sent.path, sent.content_type, sent.body)
+    assert sent.content_type == "application/json" and b'"card": {"number": "4242424242424242"' in sent.body
+
+
+def test_customers_come_from_the_languages_the_shop_serves():
+    sc = scenario(count=8, locales={"en_US": 0.5, "zh_CN": 0.25, "en_GB": 0.25})
+    english = plan_customers(sc, "t", ("en",))
+    assert sorted(c.locale for c in english) == ["en_GB"] * 3 + ["en_US"] * 5  # 0.25 of zh_CN shared 2:1
+    assert [c.name for c in english] == [c.name for c in plan_customers(sc, "t", ("en",))]
+    assert sorted(c.locale for c in plan_customers(sc, "t", ("en", "zh"))) == \
+        sorted(c.locale for c in plan_customers(sc, "t"))
+    assert {c.locale for c in plan_customers(sc, "t", ("de",))} == {"en_US"}
+    assert {c.locale for c in plan_customers(scenario(), "t", ("zh",))} == {"zh_CN"}
+
+
+def test_a_huge_merchant_message_is_kept_masked_and_cut_saying_so():
+    from simulator.merchant_request import MESSAGE_LIMIT, shown_text
+    huge = "Card 4242424242424242 declined. " + "x" * 20_000_000
+    kept = shown_text(huge)
+    assert len(kept) < MESSAGE_LIMIT + 60 and kept.endswith("[cut: 20,000,032 characters in all]")
+    assert "4242424242424242" not in kept and "424242******4242" in kept
+    assert shown_text("Your card was declined.") == "Your card was declined."

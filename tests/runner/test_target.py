@@ -7,7 +7,16 @@ import sys
 import pytest
 
 from simulator.common.errors import InputError
-from simulator.target import extract, load_target, render, render_strings
+from simulator.target import (
+    BUILTIN_TARGETS,
+    Answer,
+    Shop,
+    extract,
+    load_target,
+    read_field,
+    render,
+    render_strings,
+)
 
 TARGET = """\
 name: my-shop
@@ -62,8 +71,8 @@ def test_a_good_target_loads(tmp_path):
 
 @pytest.mark.parametrize("old, new, expected", [
     ("webhook_path:", "webhook_pth:",
-     "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, start, "
-     "base_url, webhook_path, checkout, order_status, cancel)"),
+     "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, shop, "
+     "start, base_url, webhook_path, checkout, order_status, cancel)"),
     ('"{gateway_url}"', '"{gateway_uri}"',
      "FILE: start.env.STRIPE_API_BASE: unknown placeholder {gateway_uri}; did you mean 'gateway_url'?"),
     ('"--port", "{port}"', '"--order", "{order.id}"',
@@ -71,11 +80,12 @@ def test_a_good_target_loads(tmp_path):
     ('order_id: "{order.id}"', 'order_id: "{order.uid}"',
      "FILE: checkout.json.order_id: unknown placeholder {order.uid}; did you mean 'order.id'?"),
     ('status: "$.status"', 'status: "status"',
-     "FILE: checkout.outcome.status: 'status' is not a JSON path (valid: $.status or $.order.status)"),
+     "FILE: checkout.outcome.status: 'status' is not one of these forms, so it could never match (valid: a JSON "
+     "path ($.status, $.order.items.0.sku), header.NAME (header.Location) or http_status)"),
     ("method: GET", "method: FETCH",
      "FILE: order_status.method: 'FETCH' is not an HTTP method (valid: GET, POST, PUT, PATCH, DELETE)"),
     ("  path: /checkout\n", "  pth: /checkout\n",
-     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, outcome)"),
+     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, form, outcome)"),
     ('base_url: "http://127.0.0.1:{port}"', 'base_url: "127.0.0.1:{port}"',
      "FILE: base_url: '127.0.0.1:{port}' is not an http(s) URL"),
     ("  ready: {path: /health, timeout_s: 5}", "  ready: {path: health}",
@@ -133,3 +143,98 @@ def test_no_path_means_the_built_in_resilient_merchant():
     target = load_target(None)
     assert target.name and target.start is not None and target.order_status is not None
     assert target.path.endswith("merchants/targets/resilient.yaml")
+
+
+# -- the merchant's own vocabulary, what the shop claims, and targets that could never work -------
+
+OWN = TARGET.replace('    alternatives: "$.alternatives"\n', '    alternatives: "$.alternatives"\n    order_id: "$.id"\n'
+                     ).replace('order_status: {method: GET, path: "/orders/{order.id}", status: "$.order.status"}',
+                               'order_status:\n  path: "/orders/{order.merchant_id}"\n  status: "$.state"\n'
+                               '  fulfilled: "$.shipments"\n  paid: [complete]\n  canceled: [cancelled, voided]\n')
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("  json:\n", "  form: {order: \"{order.id}\"}\n  json:\n",
+     "FILE: checkout.form: has both `json` and `form`, but a request has one body"),
+    ('status: "$.status"', "status: header.",
+     "FILE: checkout.outcome.status: 'header.' is not one of these forms, so it could never match"),
+    ('status: "$.status"', "status: $status",
+     "FILE: checkout.outcome.status: '$status' is not one of these forms"),
+    ('message: "$.message"', "message: http_status",
+     "FILE: checkout.outcome.message: 'http_status' is not a JSON path nor header.NAME, so it could never match"),
+    ('order_id: "$.id"', "order_id: id",
+     "FILE: checkout.outcome.order_id: 'id' is not a JSON path nor header.NAME, so it could never match"),
+    ('status: "$.status"', "status: http_status",
+     "FILE: checkout.outcome.paid: 'paid' can never match: `status: http_status` reads the HTTP status code"),
+    ('    order_id: "$.id"\n', "",
+     "FILE: order_status.path: uses {order.merchant_id}, but checkout.outcome.order_id does not say where"),
+    ("  path: /checkout\n", "  path: /checkout/{order.merchant_id}\n",
+     "FILE: checkout.path: placeholder {order.merchant_id} is only known after the checkout answered"),
+    ("  canceled: [cancelled, voided]\n", "  canceled: [cancelled, complete]\n",
+     "FILE: order_status.canceled: 'complete' is listed under both paid and canceled"),
+    ('  fulfilled: "$.shipments"', "  fulfilled: shipments", "FILE: order_status.fulfilled: 'shipments' is not a JSON path"),
+    ('paid: ["paid", "succeeded"]', "paid: []", "FILE: checkout.outcome.paid: is empty, so no answer could ever"),
+    ("name: my-shop\n", "name: my-shop\nshop: {gateways: 3}\n", "FILE: shop.gateways: 3 is out of range"),
+    ("name: my-shop\n", "name: my-shop\nshop: {languages: [english]}\n",
+     "FILE: shop.languages: expected a list of language prefixes"),
+    ("name: my-shop\n", "name: my-shop\nshop: {paid_message: yes please}\n",
+     "FILE: shop.paid_message: expected true or false"),
+    ("  ready: {path: /health, timeout_s: 5}", "  cwd: no-such-folder",
+     "FILE: start.cwd: 'no-such-folder' is not a folder"),
+])
+def test_targets_that_could_never_work_name_the_field(tmp_path, old, new, expected):
+    assert old in OWN
+    message = error_of(tmp_path, OWN.replace(old, new, 1))
+    assert message.startswith(expected), message
+
+
+def test_the_merchants_vocabulary_loads(tmp_path):
+    (tmp_path / "shop").mkdir()
+    t = load_target(write(tmp_path, OWN.replace("  ready: {path: /health, timeout_s: 5}", "  cwd: shop")))
+    assert t.start.cwd == str(tmp_path / "shop")
+    assert t.outcome.order_id == "$.id" and t.order_status_field == "$.state"
+    state = t.order_state
+    assert [state.canonical(w) for w in ("complete", "voided", "cancelled", "pending", "new", None)] == \
+        ["paid", "canceled", "canceled", "pending", "new", None]
+    assert state.counter({"shipments": [{}, {}]}) == 2 and state.counter({"shipments": 3}) == 3
+    assert state.counter({}) is None
+
+
+def test_form_bodies_and_outcomes_read_from_headers_and_the_status_code(tmp_path):
+    form = OWN.replace("  json:\n", "  form:\n", 1).replace('status: "$.status"', "status: header.Location").replace(
+        'paid: ["paid", "succeeded"]', 'paid: ["/thanks/*"]').replace('message: "$.message"', "message: header.X-Note")
+    t = load_target(write(tmp_path, form))
+    assert t.checkout.json is None and t.checkout.form["order_id"] == "{order.id}"
+    answer = Answer(303, {"location": "/thanks/A-1", "x-note": "Payment received."}, None)
+    assert read_field(answer, t.outcome.status) == "/thanks/A-1" and t.outcome.classify("/thanks/A-1") == "paid"
+    assert read_field(answer, "header.X-NOTE") == "Payment received." and read_field(answer, "http_status") == 303
+    assert t.outcome.classify("/cart?declined") == "failed"
+    by_code = load_target(write(tmp_path, OWN.replace('status: "$.status"', "status: http_status").replace(
+        'paid: ["paid", "succeeded"]', "paid: [200, 303]")))
+    assert [by_code.outcome.classify(c) for c in (200, 303, 500)] == ["paid", "paid", "failed"]
+
+
+def test_what_the_shop_claims_and_its_defaults(tmp_path):
+    t = load_target(write(tmp_path, TARGET))
+    assert t.shop == Shop(gateways=1, languages=("en",), paid_message=False)  # no {backup_gateway_url}
+    with_backup = TARGET.replace('    STRIPE_WEBHOOK_SECRET', '    STRIPE_BACKUP_API_BASE: "{backup_gateway_url}"\n'
+                                 '    STRIPE_WEBHOOK_SECRET')
+    assert load_target(write(tmp_path, with_backup)).shop.gateways == 2
+    claimed = load_target(write(tmp_path, TARGET.replace(
+        "name: my-shop\n", "name: my-shop\nshop: {gateways: 1, languages: [EN, zh], paid_message: true}\n")))
+    assert claimed.shop == Shop(gateways=1, languages=("en", "zh"), paid_message=True)
+    assert claimed.shop.serves("zh_CN") and claimed.shop.serves("en-GB") and not claimed.shop.serves("de_DE")
+    for name in ("resilient", "naive"):
+        builtin = load_target(str(BUILTIN_TARGETS / f"{name}.yaml"))
+        assert builtin.shop == Shop(gateways=2, languages=("en", "zh"), paid_message=True)
+
+
+def test_a_fixed_port_with_several_workers_is_refused(tmp_path):
+    fixed = load_target(write(tmp_path, TARGET.replace('base_url: "http://127.0.0.1:{port}"',
+                                                        'base_url: "http://127.0.0.1:8000"')))
+    fixed.check_workers(1)
+    with pytest.raises(InputError) as info:
+        fixed.check_workers(2)
+    assert str(info.value).startswith(f"{fixed.path}: base_url: 'http://127.0.0.1:8000' is one fixed address, "
+                                      "but -n/--workers asks for 2 workers")
+    load_target(write(tmp_path, TARGET)).check_workers(4)  # {port}: each worker starts its own merchant
