@@ -62,8 +62,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"paychaos load: error: {exc}", file=sys.stderr)
         return 2
     print(summary(report))
+    for failure in report.get("failures") or []:
+        print(f"paychaos load: FAILED: {failure}", file=sys.stderr)
+    if report.get("failures"):
+        return 1
     total = report["verdict"]["score"]["total"]
-    return 0 if total is None or total >= report["run"]["threshold"] else 1
+    passed = total is not None and total >= report["run"]["threshold"]
+    print(f"paychaos load: {'PASSED' if passed else 'FAILED'}: score {'-' if total is None else f'{total:g}'}, "
+          f"required {report['run']['threshold']:g}")
+    return 0 if passed else 1
 
 
 def summary(report: dict) -> str:

@@ -127,6 +127,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                 errors.append(f"the proxy at {answer['url']} refused the rules of phase '{phase.name}': "
                               f"{answer.get('error') or answer.get('status')}")
     metrics = metrics_mod.compute(events, journal, ledgers)
+    failures = _user_failures(events, run.log_tail(6000))
     report = {
         "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "users": opts.users,
                 "duration_s": opts.duration_s, "workers": opts.workers, "proxies": len(stack.proxies),
@@ -138,6 +139,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
         "series": series.build(events, journal),
         "locust": _locust_stats(run.json_file),
         "errors": errors,
+        "failures": failures,
     }
     report_json.write(out / "report.json", report)
     report_html.write(out / "report.html", report)
@@ -178,6 +180,21 @@ def _wait_for_ui(run, timeout_s: float = 30.0) -> None:
             return
         except OSError:
             time.sleep(0.2)
+
+
+def _user_failures(events, log: str) -> list[str]:
+    """What makes a load run a failure whatever its score: no checkout at all, or users that crashed
+    (their tracebacks in Locust's log), shown with the users' own errors."""
+    crashes = [line.strip() for line in log.splitlines()
+               if line.strip() and ("Traceback" in line or line.lstrip().startswith(("Error", "Exception"))
+                                    or "Error:" in line)]
+    out = []
+    if not events.checkouts:
+        out.append("no checkout was recorded in any phase: the Locust users never completed one"
+                   + (": " + "; ".join(dict.fromkeys(crashes[-3:])) if crashes else ""))
+    elif crashes:
+        out.append("Locust users crashed during the run: " + "; ".join(dict.fromkeys(crashes[-3:])))
+    return out
 
 
 def _locust_stats(path: Path | None) -> dict | None:

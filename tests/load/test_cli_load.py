@@ -81,3 +81,15 @@ def test_merchant_dying_mid_run_exits_2_and_keeps_what_was_measured(tmp_path, re
     report = json.loads((report_dir / "report.json").read_text())
     assert report["errors"] and report["metrics"]["phases"][0]["checkouts"] > 0
     assert (report_dir / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_a_run_where_every_user_crashes_fails_and_shows_the_users_error(report_dir):
+    """Users that never complete a checkout (a faker locale that does not exist): exit 1 with their error,
+    never a pass on a score computed from nothing."""
+    done = _paychaos("steady", "--duration", "4", "--users", "2", "--locale", "xx_XX",
+                     "--report-dir", str(report_dir))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED: no checkout was recorded" in done.stderr and "xx_XX" in done.stderr
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["failures"] and "PASSED" not in done.stdout
