@@ -28,10 +28,19 @@ def luhn_ok(digits: str) -> bool:
     return seen > 0 and total % 10 == 0
 
 
+_IDENT_CHAR = re.compile(r"[A-Za-z_]")
+
+
 def whole_card_numbers(text: str) -> list[str]:
-    """Card-number-like runs of 12 to 19 digits that pass the Luhn check (masked ones never do)."""
+    """Card-number-like runs of 12 to 19 digits that pass the Luhn check (masked ones never do), not
+    glued to a letter or underscore (`req_0000123456789012` is an identifier, not a card number)."""
     found = []
-    for m in _PAN.finditer(text or ""):
+    text = text or ""
+    for m in _PAN.finditer(text):
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if _IDENT_CHAR.match(before) or _IDENT_CHAR.match(after):
+            continue
         digits = re.sub(r"\D", "", m.group(0))
         if SHORTEST_PAN <= len(digits) <= 19 and luhn_ok(digits):
             found.append(m.group(0))

@@ -49,3 +49,10 @@ def test_mask_text_masks_secrets_keeping_prefix_and_last_four():
         assert secret not in masked
     assert mask_text("whsec_short!") == "whsec_*****!"
     assert mask_text("the task_test_plan and risk_management notes") == "the task_test_plan and risk_management notes"
+
+
+def test_digits_inside_an_identifier_are_not_a_whole_card_number_but_are_still_masked():
+    from simulator.common.masking import count_pans, mask_text
+    text = "Request req_4242424242424242: card 4242424242424242 declined"
+    assert count_pans(text) == 1                       # the free-standing one only
+    assert "4242424242424242" not in mask_text(text)   # masking stays conservative

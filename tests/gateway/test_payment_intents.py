@@ -119,13 +119,15 @@ def test_ledger_shape_matches_the_contract(client, gateway):
     pi = create(client, payment_method="pm_card_visa", confirm=True, metadata={"order_id": "o", "cart": "c"})
     client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 299})
     ledger = get_ledger(gateway.url)
-    assert set(ledger) == {"payment_intents", "charges", "refunds", "money", "idempotency", "requests", "webhooks"}
+    assert set(ledger) == {"payment_intents", "charges", "refunds", "customers", "money", "idempotency", "requests",
+                           "webhooks"}
     assert set(ledger["payment_intents"][0]) == {
         "id", "amount", "currency", "status", "capture_method", "payment_method", "metadata", "amount_received",
-        "amount_capturable", "latest_charge", "created"}
+        "amount_capturable", "latest_charge", "customer", "receipt_email", "created"}
     assert set(ledger["charges"][0]) == {
         "id", "payment_intent", "amount", "amount_captured", "amount_refunded", "captured", "refunded", "paid",
-        "status", "metadata", "created"}
+        "status", "metadata", "customer", "receipt_email", "created"}
+    assert ledger["requests"]["api"] >= 2    # the create and the refund, not /_sim
     assert set(ledger["refunds"][0]) == {"id", "charge", "payment_intent", "amount", "status", "created"}
     assert ledger["money"]["by_metadata"]["cart"]["c"] == {"captured": 1299, "refunded": 299, "net": 1000,
                                                            "charges": 1}
