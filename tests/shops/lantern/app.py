@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
 import stripe
 from flask import Flask, jsonify, request
 
 from tests.shops.lantern import defects as defect_list
+from tests.shops.lantern import messages
 from tests.shops.lantern.catalogue import MAX_QTY, PRICES, total_cents
 from tests.shops.lantern.gateway import Deadline, GatewaySettings, call, make_client
 from tests.shops.lantern.orders import CANCELLED, COMPLETE, REFUNDED, OrderBook
@@ -64,10 +67,22 @@ def create_app(env: dict | None = None) -> Flask:
         given, problem = _order_input(request.get_json(silent=True))
         if problem:
             return _error(400, problem)
-        order = book.open(given["sku"], given["qty"], total_cents(given["sku"], given["qty"]),
-                          given["email"], given["name"])
-        status, body = checkout(shop, order, given["payment_method"], given["card"])
-        return jsonify(body), status
+        paying_with = given["payment_method"] or json.dumps(given["card"], sort_keys=True)
+        order, joined = book.open(given["sku"], given["qty"], total_cents(given["sku"], given["qty"]),
+                                  given["email"], given["name"], paying_with)
+        if joined and "no_submit_guard" not in defects:
+            order.done.wait(timeout=15)
+            if order.answer is not None:
+                return jsonify(order.answer[1]), order.answer[0]
+            return jsonify({**order.public(), "message": messages.CONFIRMING}), 202
+        if joined:   # the no_submit_guard defect: a second click is a second order
+            order, _ = book.open(given["sku"], given["qty"], order.amount, given["email"], given["name"],
+                                 paying_with + f"|{time.monotonic()}")
+        try:
+            order.answer = checkout(shop, order, given["payment_method"], given["card"])
+        finally:
+            order.done.set()
+        return jsonify(order.answer[1]), order.answer[0]
 
     @app.get("/api/orders/<order_id>")
     def read_order(order_id: str):

@@ -14,6 +14,7 @@ DEFECTS: dict[str, str] = {
     "lost_told_failed": "a lost gateway answer (connection dropped, unreadable body, 5xx) is told as declined "
                         "at once: no retry, no lookup, although the card may have been charged",
     "retry_hard_declines": "retries every decline 3 times, each as a new attempt",
+    "no_submit_guard": "a double click on pay places and pays a second order (the clean shop joins the first)",
 }
 
 
