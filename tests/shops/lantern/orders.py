@@ -36,6 +36,9 @@ class Order:
 
 
 class OrderBook:
+    """In memory, numbered from `first` at every start (a real shop's numbers come from a database sequence
+    and never repeat; tests that reuse one gateway reset it between shops, since the keys derive from them)."""
+
     def __init__(self, first: int = 1001):
         self._numbers = itertools.count(first)
         self._orders: dict[str, Order] = {}
