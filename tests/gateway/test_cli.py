@@ -27,7 +27,7 @@ def test_seed_makes_ids_deterministic():
     for _ in range(2):
         with running_gateway(seed=42) as gw:
             ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
-            httpx.post(gw.url + "/_sim/reset")
+            httpx.post(gw.url + "/_sim/reset", json={})
             ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
     assert ids[0] == ids[1] == ids[2] == ids[3]
     with running_gateway(seed=43) as gw:
