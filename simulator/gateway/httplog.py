@@ -19,7 +19,7 @@ MAX_LINE = 300
 
 class OneLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        text = record.getMessage()
+        text = record.getMessage().replace("Error handling request", "malformed HTTP request")
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
             detail = " ".join(w for w in str(getattr(exc, "message", None) or exc).split() if w.strip("^"))
