@@ -11,7 +11,6 @@ import pytest
 import requests
 import stripe
 
-from simulator.gateway.resources.sim import loopback_origin, own_host
 from simulator.gateway.testing import complete_payment, get_ledger, reset, set_processing_delay, webhook_log
 
 AUTH = {"Authorization": "Bearer sk_test_local"}
@@ -110,6 +109,8 @@ def test_v1_answers_whatever_host_the_proxy_forwards_with(gateway, host):
 
 
 def test_host_and_origin_checks_unit():
+    from simulator.gateway.resources.sim import loopback_origin, own_host
+
     assert own_host("127.0.0.1:8080", 8080) and own_host("[::1]:8080", 8080) and own_host("127.9.9.9:8080", 8080)
     assert not own_host("127.0.0.1:8081", 8080) and not own_host("127.0.0.1", 8080)
     assert not own_host("rebind.example:8080", 8080) and not own_host(None, 8080)
