@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import math
 
 from simulator.common.errors import InputError
@@ -37,9 +38,17 @@ def _in_range(args: argparse.Namespace, name: str, lo: int, hi: int) -> None:
                          valid=f"an integer {lo}..{hi}")
 
 
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
+
+
 def _allowed_hosts(values: list[str]) -> tuple[str, ...]:
     for host in values:
-        if not host or any(c.isspace() or c in "/@\\?#" for c in host) or "://" in host:
+        bare = host.strip("[]")
+        if not host or any(c.isspace() or c in "/@\\?#" for c in host) or (":" in bare and not _is_ipv6(bare)):
             raise InputError(f"'{host}' is not a host name", field="--allow-webhook-host",
                              valid="a host name or address, e.g. hooks.example.com (no scheme, port or path)")
     return tuple(h.lower().strip("[]") for h in values)

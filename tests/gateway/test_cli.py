@@ -77,6 +77,7 @@ def test_out_of_range_numbers_exit_2_naming_the_flag():
                         ("--webhook-timeout-s", "-1"), ("--webhook-timeout-s", "0"),
                         ("--processing-delay-ms", "1" + "0" * 30), ("--webhook-max-attempts", "1000000"),
                         ("--webhook-retry-base-ms", "99999999999"), ("--allow-webhook-host", "http://x.example"),
+                        ("--allow-webhook-host", "x.example:8080"),
                         ("--allow-webhook-host", "")]:
         answer = _run(flag, value)
         assert answer.returncode == 2, (flag, value, answer.stderr)
