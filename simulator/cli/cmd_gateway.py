@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import math
 
 from simulator.common.errors import InputError
-from simulator.common.netsafety import check_upstream, is_loopback_host
+from simulator.common.netsafety import is_loopback_host
 
 
 def add_parser(subparsers) -> None:
@@ -17,6 +19,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--webhook-url", help="deliver every event to this URL (loopback)")
     p.add_argument("--webhook-secret", default=None,
                    help="signing secret for --webhook-url (default whsec_paychaos_test)")
+    p.add_argument("--allow-webhook-host", action="append", default=[], metavar="HOST",
+                   help="also deliver webhooks to this non-loopback host (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="make ids deterministic")
     p.add_argument("--processing-delay-ms", type=int, default=0,
                    help="hold each money-moving call this long (to test timeouts and in-flight idempotency)")
@@ -27,33 +31,65 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _in_range(args: argparse.Namespace, name: str, lo: int, hi: int) -> None:
+    value = getattr(args, name)
+    if not lo <= value <= hi:
+        raise InputError(f"{value} is out of range", field="--" + name.replace("_", "-"),
+                         valid=f"an integer {lo}..{hi}")
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
+
+
+def _allowed_hosts(values: list[str]) -> tuple[str, ...]:
+    for host in values:
+        bare = host.strip("[]")
+        if not host or any(c.isspace() or c in "/@\\?#" for c in host) or (":" in bare and not _is_ipv6(bare)):
+            raise InputError(f"'{host}' is not a host name", field="--allow-webhook-host",
+                             valid="a host name or address, e.g. hooks.example.com (no scheme, port or path)")
+    return tuple(h.lower().strip("[]") for h in values)
+
+
 def options_from(args: argparse.Namespace):
+    from simulator.gateway.limits import (
+        MAX_PROCESSING_DELAY_MS,
+        MAX_WEBHOOK_ATTEMPTS,
+        MAX_WEBHOOK_RETRY_BASE_MS,
+        MAX_WEBHOOK_TIMEOUT_S,
+    )
     from simulator.gateway.server import DEFAULT_WEBHOOK_SECRET, Options
+    from simulator.gateway.webhooks import url_refusal
 
     if not is_loopback_host(args.host):
         raise InputError(f"'{args.host}' is not a loopback address; the gateway only binds loopback",
                          field="--host", valid="127.0.0.1, ::1, localhost")
     if not 0 <= args.port <= 65535:
         raise InputError(f"{args.port} is not a port", field="--port", valid="0..65535 (0 picks a free port)")
+    allow = _allowed_hosts(args.allow_webhook_host)
     if args.webhook_url:
-        check_upstream(args.webhook_url, field="--webhook-url")
+        refusal = url_refusal(args.webhook_url, frozenset(allow))
+        if refusal is not None:
+            raise InputError(f"'{args.webhook_url}': {refusal}", field="--webhook-url",
+                             valid="http://127.0.0.1:PORT/PATH, or a host given with --allow-webhook-host")
     elif args.webhook_secret:
         raise InputError("a secret without --webhook-url has nothing to sign for", field="--webhook-secret",
                          valid="use it together with --webhook-url")
-    for name in ("processing_delay_ms", "webhook_retry_base_ms"):
-        if getattr(args, name) < 0:
-            raise InputError(f"{getattr(args, name)} is negative", field="--" + name.replace("_", "-"),
-                             valid="an integer >= 0")
-    if args.webhook_max_attempts < 1:
-        raise InputError(f"{args.webhook_max_attempts} is below 1", field="--webhook-max-attempts",
-                         valid="an integer >= 1")
-    if args.webhook_timeout_s <= 0:
-        raise InputError(f"{args.webhook_timeout_s} is not positive", field="--webhook-timeout-s",
-                         valid="seconds > 0")
+    _in_range(args, "processing_delay_ms", 0, MAX_PROCESSING_DELAY_MS)
+    _in_range(args, "webhook_retry_base_ms", 0, MAX_WEBHOOK_RETRY_BASE_MS)
+    _in_range(args, "webhook_max_attempts", 1, MAX_WEBHOOK_ATTEMPTS)
+    timeout = args.webhook_timeout_s
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_WEBHOOK_TIMEOUT_S:
+        raise InputError(f"{timeout} is not a number of seconds in range", field="--webhook-timeout-s",
+                         valid=f"seconds > 0 and <= {MAX_WEBHOOK_TIMEOUT_S:g} (not nan or inf)")
     return Options(host=args.host, port=args.port, webhook_url=args.webhook_url,
                    webhook_secret=args.webhook_secret or DEFAULT_WEBHOOK_SECRET, seed=args.seed,
                    processing_delay_ms=args.processing_delay_ms, webhook_max_attempts=args.webhook_max_attempts,
-                   webhook_retry_base_ms=args.webhook_retry_base_ms, webhook_timeout_s=args.webhook_timeout_s)
+                   webhook_retry_base_ms=args.webhook_retry_base_ms, webhook_timeout_s=args.webhook_timeout_s,
+                   allow_webhook_hosts=allow)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -40,6 +40,16 @@ class Gateway:
         self.webhooks = webhooks or WebhookDispatcher()
         self.webhooks.attach(self.store)
         self.base_url = ""
+        self.port: int | None = None  # known once serving; /_sim checks the Host header against it
+        self.own_hosts: frozenset[str] = frozenset()
+
+    def serving_at(self, host: str, port: int) -> None:
+        """Record where the gateway listens: its base URL and the Host headers /_sim accepts at once
+        (any other loopback spelling of host:port is parsed; see resources/sim.py)."""
+        shown = f"[{host}]" if ":" in host else host
+        self.base_url = f"http://{shown}:{port}"
+        self.port = port
+        self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
         self.store.clear()

@@ -139,6 +139,11 @@ def card_details(number: str, exp_month: int, exp_year: int) -> dict:
     }
 
 
+def _digits(text: str) -> bool:
+    """Only 0-9 (`str.isdigit` also takes '²' and other scripts' digits)."""
+    return text.isascii() and text.isdigit()
+
+
 def _card_error(code: str, message: str, param: str) -> StripeError:
     return StripeError(402, "card_error", message, code=code, param=param, should_retry=False)
 
@@ -147,13 +152,13 @@ def validate_raw_card(card: dict, prefix: str = "card", today: _dt.date | None =
     """Check a raw card as Stripe does; returns (number, exp_month, exp_year) or raises a card_error."""
     today = today or _dt.date.today()
     number = "".join(str(card.get("number", "")).split())
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_ok(number):
+    if not _digits(number) or not 12 <= len(number) <= 19 or not luhn_ok(number):
         raise _card_error("incorrect_number", "Your card number is incorrect.", f"{prefix}[number]")
     month_text, year_text = str(card.get("exp_month", "")), str(card.get("exp_year", ""))
-    if not month_text.isdigit() or not 1 <= int(month_text) <= 12:
+    if not _digits(month_text) or len(month_text) > 4 or not 1 <= int(month_text) <= 12:
         raise _card_error("invalid_expiry_month", "Your card's expiration month is invalid.",
                           f"{prefix}[exp_month]")
-    if not year_text.isdigit() or len(year_text) not in (2, 4):
+    if not _digits(year_text) or len(year_text) not in (2, 4):
         raise _card_error("invalid_expiry_year", "Your card's expiration year is invalid.", f"{prefix}[exp_year]")
     month, year = int(month_text), int(year_text)
     if year < 100:
@@ -166,6 +171,6 @@ def validate_raw_card(card: dict, prefix: str = "card", today: _dt.date | None =
     cvc = card.get("cvc")
     if cvc is not None:
         want = 4 if brand(number) == "amex" else 3
-        if not (isinstance(cvc, str) and cvc.isdigit() and len(cvc) == want):
+        if not (isinstance(cvc, str) and _digits(cvc) and len(cvc) == want):
             raise _card_error("invalid_cvc", "Your card's security code is invalid.", f"{prefix}[cvc]")
     return number, month, year

@@ -10,6 +10,24 @@ import re
 
 from simulator.gateway.errors import ParamError
 
+MAX_INT_DIGITS = 18  # any integer Stripe takes fits; a longer one is refused before int() runs
+
+
+def ascii_int(text: str) -> int | None:
+    """The integer `text` spells with ASCII digits and an optional leading '-', else None.
+
+    `str.isdigit` also accepts '²' and other scripts' digits, on which `int()` fails or which Stripe
+    refuses: only 0-9 count here, at most MAX_INT_DIGITS of them."""
+    digits = text[1:] if text[:1] == "-" else text
+    if not digits or len(digits) > MAX_INT_DIGITS or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(text)
+
+
+def short(text: str, limit: int = 80) -> str:
+    """`text` cut for an error message: input is echoed, never whole when it is long."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
 
 class Param:
     required = False
@@ -36,9 +54,9 @@ class Int(Param):
 
     def convert(self, value, name):
         text = _scalar(value, name)
-        if not text.lstrip("-").isdigit() or len(text) > 19:
-            raise ParamError(f"Invalid integer: {text}", name, "parameter_invalid_integer")
-        number = int(text)
+        number = ascii_int(text)
+        if number is None:
+            raise ParamError(f"Invalid integer: {short(text)}", name, "parameter_invalid_integer")
         if self.lo is not None and number < self.lo:
             raise ParamError(f"Invalid {name}: must be at least {self.lo}", name, "parameter_invalid_integer")
         if self.hi is not None and number > self.hi:
@@ -57,7 +75,7 @@ class Str(Param):
         if len(text) > self.max_len:
             raise ParamError(f"Invalid {name}: must be at most {self.max_len} characters", name)
         if self.pattern and not self.pattern.fullmatch(text):
-            raise ParamError(f"Invalid {name}: {text!r} is not {self.what}", name)
+            raise ParamError(f"Invalid {name}: {short(text)!r} is not {self.what}", name)
         return text
 
 
@@ -76,7 +94,7 @@ class Bool(Param):
             return True
         if text in ("false", "False", "0", ""):
             return False
-        raise ParamError(f"Invalid boolean: {text}", name, "parameter_invalid_boolean")
+        raise ParamError(f"Invalid boolean: {short(text)}", name, "parameter_invalid_boolean")
 
 
 class Enum(Param):
@@ -157,7 +175,7 @@ def check(spec: dict[str, Param], params: dict, prefix: str = "") -> dict:
         name = f"{prefix}[{key}]" if prefix else key
         kind = spec.get(key)
         if kind is None:
-            raise ParamError(f"Received unknown parameter: {name}", name, "parameter_unknown")
+            raise ParamError(f"Received unknown parameter: {short(name)}", name, "parameter_unknown")
         out[key] = kind.convert(value, name)
     for key, kind in spec.items():
         if kind.required and key not in out:

@@ -13,6 +13,7 @@ from aiohttp import web
 from simulator.common.errors import InputError
 from simulator.common.procs import announce_ready
 from simulator.gateway.app import Gateway
+from simulator.gateway.httplog import request_error_log
 from simulator.gateway.resources.events import new_endpoint
 from simulator.gateway.webhooks import WebhookDispatcher
 
@@ -30,13 +31,18 @@ class Options:
     webhook_max_attempts: int = 5
     webhook_retry_base_ms: int = 200
     webhook_timeout_s: float = 5.0
+    allow_webhook_hosts: tuple[str, ...] = ()
 
 
 async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
     hooks = WebhookDispatcher(max_attempts=opts.webhook_max_attempts, retry_base_ms=opts.webhook_retry_base_ms,
-                              timeout_s=opts.webhook_timeout_s)
+                              timeout_s=opts.webhook_timeout_s, allow_hosts=opts.allow_webhook_hosts)
     gw = Gateway(seed=opts.seed, processing_delay_ms=opts.processing_delay_ms, webhooks=hooks)
     if opts.webhook_url:
+        refusal = hooks.url_refusal(opts.webhook_url)
+        if refusal is not None:
+            raise InputError(f"'{opts.webhook_url}': {refusal}", field="--webhook-url",
+                             valid="http://127.0.0.1:PORT/PATH, or a host given with --allow-webhook-host")
         new_endpoint(gw, opts.webhook_url, ["*"], opts.webhook_secret)
     sock = socket.socket(socket.AF_INET6 if ":" in opts.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -46,11 +52,9 @@ async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
         sock.close()
         raise InputError(f"cannot bind {opts.host}:{opts.port}: {exc.strerror}", field="--port",
                          valid="a free port, or 0 to let the OS pick one") from None
-    port = sock.getsockname()[1]
-    host = f"[{opts.host}]" if ":" in opts.host else opts.host
-    gw.base_url = f"http://{host}:{port}"
+    gw.serving_at(opts.host, sock.getsockname()[1])
 
-    server = web.Server(gw.handle, access_log=None, handler_cancellation=False)
+    server = web.Server(gw.handle, access_log=None, handler_cancellation=False, logger=request_error_log())
     runner = web.ServerRunner(server, handle_signals=False)
     await runner.setup()
     site = web.SockSite(runner, sock, backlog=1024)

@@ -17,14 +17,19 @@ from simulator.common.procs import Service, paychaos_argv, start_service
 
 
 def gateway_argv(**options) -> list[str]:
-    """`paychaos gateway` argv from keyword options: webhook_url="..." -> --webhook-url ..."""
+    """`paychaos gateway` argv from keyword options: webhook_url="..." -> --webhook-url ...;
+    a list or tuple repeats the flag: allow_webhook_host=["a", "b"]."""
     args = ["gateway"]
     options.setdefault("port", 0)
     for name, value in options.items():
         if value is None or value is False:
             continue
         flag = "--" + name.replace("_", "-")
-        args += [flag] if value is True else [flag, str(value)]
+        if value is True:
+            args.append(flag)
+        else:
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                args += [flag, str(item)]
     return paychaos_argv(*args)
 
 
@@ -39,6 +44,7 @@ def running_gateway(*, timeout: float = 20.0, **options) -> Iterator[Service]:
 
 
 def _call(url: str, method: str = "GET", payload: dict | None = None, timeout: float = 10.0) -> dict:
+    # /_sim takes POSTs only as application/json (see docs/gateway.md, "Local service")
     data = json.dumps(payload).encode() if payload is not None else (b"" if method == "POST" else None)
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -2,6 +2,9 @@
 background queue by a few worker tasks, retried with exponential backoff on non-2xx or timeout.
 
 The API never waits for a delivery; `/_sim/ledger` shows delivered / failed_attempts / pending.
+Endpoint URLs must name a loopback host (127.0.0.0/8, ::1, localhost) or a host allowed with
+`--allow-webhook-host`: checked where a URL comes in (`url_refusal`) and again before each attempt,
+so the gateway never connects to a refused URL.
 """
 
 from __future__ import annotations
@@ -11,13 +14,39 @@ import collections
 import json
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
+from simulator.common.netsafety import is_loopback_host
 from simulator.common.stripe_signature import sign
 from simulator.gateway.store import Collection
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def url_refusal(url: str, allow_hosts: frozenset[str] = frozenset()) -> str | None:
+    """Why the gateway will not deliver to `url`, or None when it will: http(s), no credentials,
+    and a loopback host or one of `allow_hosts`. Checked with both URL parsers in play (urllib's
+    and yarl's, which aiohttp connects with) so that no URL reads as loopback to one and not the other."""
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return "expected an http(s) URL"
+    if len(url) > 2048 or any(c.isspace() or c in "\\@" for c in url.partition("://")[2].partition("/")[0]):
+        return "expected an http(s) URL without credentials, spaces or backslashes in its host part"
+    try:
+        hosts = {urlsplit(url).hostname or "", (URL(url).host or "").lower()}
+        URL(url).port  # noqa: B018 - a bad port raises here
+        urlsplit(url).port  # noqa: B018
+    except ValueError:
+        return "expected an http(s) URL with a valid host and port"
+    if len(hosts) != 1 or "" in hosts:
+        return "expected an http(s) URL with a valid host"
+    host = hosts.pop()
+    if is_loopback_host(host) or host in allow_hosts:
+        return None
+    return (f"host '{host}' is not loopback; the gateway only delivers webhooks to 127.0.0.1, ::1 or "
+            f"localhost unless started with --allow-webhook-host {host}")
 
 
 @dataclass
@@ -29,7 +58,8 @@ class Delivery:
 
 class WebhookDispatcher:
     def __init__(self, *, max_attempts: int = 5, retry_base_ms: int = 200, timeout_s: float = 5.0,
-                 workers: int = 4):
+                 workers: int = 4, allow_hosts: tuple[str, ...] = ()):
+        self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_attempts = max_attempts
         self.retry_base_ms = retry_base_ms
         self.timeout_s = timeout_s
@@ -62,6 +92,9 @@ class WebhookDispatcher:
         store.on_event = self._on_event
 
     # -- endpoints -------------------------------------------------------------------------
+
+    def url_refusal(self, url: str) -> str | None:
+        return url_refusal(url, self.allow_hosts)
 
     def add_endpoint(self, endpoint: dict, secret: str) -> dict:
         self.endpoints.add(endpoint)
@@ -118,14 +151,11 @@ class WebhookDispatcher:
                    "Stripe-Signature": sign(payload, self.secrets[ep["id"]])}
         status, error = None, None
         started = time.time()
-        try:
-            async with self._session.post(ep["url"], data=payload.encode(), headers=headers) as resp:
-                status = resp.status
-                await resp.read()
-        except TimeoutError:
-            error = "timeout"
-        except aiohttp.ClientError as exc:
-            error = type(exc).__name__
+        refused = self.url_refusal(ep["url"])
+        if refused is not None:  # never reached through the API, which refuses such URLs: a last guard
+            error = f"refused: {refused}"
+        else:
+            status, error = await self._post(ep["url"], payload, headers)
         ok = status is not None and 200 <= status < 300
         self.log.append({"event": d.event["id"], "type": d.event["type"], "endpoint": ep["id"], "url": ep["url"],
                          "attempt": d.attempt, "status": status, "error": error, "ok": ok,
@@ -141,6 +171,16 @@ class WebhookDispatcher:
             return
         delay = self.retry_base_ms / 1000 * 2 ** (d.attempt - 1)
         self._schedule(delay, Delivery(d.endpoint_id, d.event, d.attempt + 1))
+
+    async def _post(self, url: str, payload: str, headers: dict) -> tuple[int | None, str | None]:
+        try:
+            async with self._session.post(url, data=payload.encode(), headers=headers) as resp:
+                await resp.read()
+                return resp.status, None
+        except TimeoutError:
+            return None, "timeout"
+        except aiohttp.ClientError as exc:
+            return None, type(exc).__name__
 
     def _schedule(self, delay_s: float, d: Delivery) -> None:
         generation = self._generation

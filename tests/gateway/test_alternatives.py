@@ -77,6 +77,6 @@ def test_sim_complete_refuses_an_intent_not_waiting(client, gateway):
     import httpx
 
     pi = client.v1.payment_intents.create(params={"amount": 100, "currency": "usd"})
-    answer = httpx.post(f"{gateway.url}/_sim/payment_intents/{pi.id}/complete")
+    answer = httpx.post(f"{gateway.url}/_sim/payment_intents/{pi.id}/complete", json={})
     assert answer.status_code == 400 and "requires_action" in answer.json()["error"]["message"]
-    assert httpx.post(f"{gateway.url}/_sim/payment_intents/pi_missing/fail").status_code == 404
+    assert httpx.post(f"{gateway.url}/_sim/payment_intents/pi_missing/fail", json={}).status_code == 404

@@ -27,7 +27,7 @@ def test_seed_makes_ids_deterministic():
     for _ in range(2):
         with running_gateway(seed=42) as gw:
             ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
-            httpx.post(gw.url + "/_sim/reset")
+            httpx.post(gw.url + "/_sim/reset", json={})
             ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
     assert ids[0] == ids[1] == ids[2] == ids[3]
     with running_gateway(seed=43) as gw:
@@ -70,3 +70,23 @@ def test_port_in_use_exits_2():
         taken.listen()
         answer = _run("--port", str(taken.getsockname()[1]))
     assert answer.returncode == 2 and "--port" in answer.stderr and "Traceback" not in answer.stderr
+
+
+def test_out_of_range_numbers_exit_2_naming_the_flag():
+    for flag, value in [("--webhook-timeout-s", "nan"), ("--webhook-timeout-s", "inf"),
+                        ("--webhook-timeout-s", "-1"), ("--webhook-timeout-s", "0"),
+                        ("--processing-delay-ms", "1" + "0" * 30), ("--webhook-max-attempts", "1000000"),
+                        ("--webhook-retry-base-ms", "99999999999"), ("--allow-webhook-host", "http://x.example"),
+                        ("--allow-webhook-host", "x.example:8080"),
+                        ("--allow-webhook-host", "")]:
+        answer = _run(flag, value)
+        assert answer.returncode == 2, (flag, value, answer.stderr)
+        assert flag in answer.stderr and "Traceback" not in answer.stderr, answer.stderr
+
+
+def test_allow_webhook_host_lets_webhook_url_through():
+    refused = _run("--webhook-url", "http://hooks.example.com/h")
+    assert refused.returncode == 2 and "--allow-webhook-host hooks.example.com" in refused.stderr
+    with running_gateway(webhook_url="http://hooks.example.com/h", allow_webhook_host="hooks.example.com") as gw:
+        endpoints = httpx.get(gw.url + "/_sim/webhooks").json()["endpoints"]
+        assert [ep["url"] for ep in endpoints] == ["http://hooks.example.com/h"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import lookup
+from simulator.gateway.errors import ParamError, lookup
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, Bool, ListOf, Metadata, Str
 from simulator.gateway.routing import Call, Route
@@ -50,8 +50,15 @@ def _endpoint(gw, ident: str) -> dict:
     return lookup(gw.webhooks.endpoints, "webhook_endpoint", ident)
 
 
+def _check_url(gw, url: str) -> None:
+    refusal = gw.webhooks.url_refusal(url)
+    if refusal is not None:
+        raise ParamError(f"Invalid url: {refusal}", "url")
+
+
 def create_endpoint(gw, call: Call) -> dict:
     p = call.params
+    _check_url(gw, p["url"])
     return new_endpoint(gw, p["url"], p["enabled_events"], description=p.get("description"),
                         metadata=p.get("metadata"), api_version=p.get("api_version"))
 
@@ -63,6 +70,8 @@ def retrieve_endpoint(gw, call: Call) -> dict:
 def update_endpoint(gw, call: Call) -> dict:
     ep = _endpoint(gw, call.args[0])
     p = call.params
+    if "url" in p:
+        _check_url(gw, p["url"])
     for field in ("url", "enabled_events", "description"):
         if field in p:
             ep[field] = p[field]

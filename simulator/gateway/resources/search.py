@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from simulator.gateway.errors import ParamError
+from simulator.gateway.params import ascii_int
 
 _CLAUSE = re.compile(
     r"""\s*(?:metadata\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\]|(?P<field>status|customer|currency|amount))"""
-    r"""\s*(?P<op>:|>=|<=|>|<)\s*(?:(?P<vq>['"])(?P<value>[^'"]*)(?P=vq)|(?P<num>-?\d+))\s*""")
+    r"""\s*(?P<op>:|>=|<=|>|<)\s*(?:(?P<vq>['"])(?P<value>[^'"]*)(?P=vq)|(?P<num>-?[0-9]+))\s*""")
 _AND = re.compile(r"\s+AND\s+")
 
 
@@ -34,7 +35,7 @@ def _matches(pi: dict, field: str, op: str, value: str) -> bool:
     if field.startswith("metadata."):
         return pi["metadata"].get(field[9:]) == value
     if field == "amount":
-        number = int(value) if value.lstrip("-").isdigit() else None
+        number = ascii_int(value)
         if number is None:
             return False
         return {":": pi["amount"] == number, ">": pi["amount"] > number, "<": pi["amount"] < number,
@@ -53,7 +54,7 @@ def search_intents(store, params: dict) -> dict:
     else:
         candidates = store.payment_intents.order
     limit = params.get("limit", 10)
-    start = int(params["page"]) if params.get("page", "").isdigit() else 0
+    start = max(0, ascii_int(params.get("page", "")) or 0)
     found: list[dict] = []
     skipped = 0
     more = False
