@@ -175,9 +175,11 @@ class Session:
 
     def _run(self, scenario: Scenario, obs: Observations) -> None:
         self._put_rules(None)
-        self.restart_merchant()
+        # The gateways first: a reset drops the previous scenario's pending webhook retries, which must
+        # never reach the restarted merchant (its order ids may start over, as a fresh shop's do).
         for gateway in (self.primary, self.backup):
             _post(gateway.url + "/_sim/reset", {})
+        self.restart_merchant()
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
                         on_result=lambda r: self._checkout_done(scenario, r))

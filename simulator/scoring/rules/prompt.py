@@ -219,7 +219,7 @@ def outcome(obs: Observations):
     if wanted == "paid" and obs.shop.gateways < 2 and facts.primary_fails(obs):
         wanted = None
     bare = [c for c in obs.checkouts if c.step.startswith("checkout") and (c.http_status or 0) >= 500
-            and c.raw_status is None]
+            and c.raw_status is None and not (c.message or "").strip()]
     if wanted is None and not bare:
         return None
     gave_up = []
@@ -233,8 +233,8 @@ def outcome(obs: Observations):
     found = []
     if bare:
         found.append(OUTCOME.finding(
-            Severity.MAJOR, f"{len(bare)} answer(s) were a bare HTTP {bare[0].http_status} with no status: the "
-            "customer saw a server error, not an answer", order_ids=capped(sorted({c.order_id for c in bare})),
+            Severity.MAJOR, f"{len(bare)} answer(s) were a bare HTTP {bare[0].http_status} with neither status "
+            "nor message: the customer saw a server error, not an answer", order_ids=capped(sorted({c.order_id for c in bare})),
             examples=capped([{"order_id": c.order_id, "http_status": c.http_status, "body": redact(c.body)}
                              for c in bare], 5)))
     if gave_up:

@@ -165,7 +165,8 @@ def idempotency_key(obs: Observations):
 
 @rule(RETRY_AFTER)
 def retry_after(obs: Observations):
-    """After an answer with Retry-After, the next call to that gateway for the order waits at least that long."""
+    """After an answer with Retry-After, the next attempt of that operation on that gateway for the order
+    waits at least that long (a lookup of the payment's real state is another operation, not a retry)."""
     asked = [r for r in obs.journal if ex.retry_after_s(r) is not None and ex.to_gateway(r)]
     if not asked and not any(f.fault == "rate_limit" or "retry_after_s" in f.params
                              for f in facts.gateway_faults(obs)):
@@ -173,9 +174,12 @@ def retry_after(obs: Observations):
     early = []
     for order in orders.build(obs).orders.values():
         for upstream, records in _by_upstream(order.exchanges).items():
-            for prev, nxt in zip(records, records[1:], strict=False):
+            for i, prev in enumerate(records):
                 wait = ex.retry_after_s(prev)
                 if wait is None or prev.get("status") not in (429, 503):
+                    continue
+                nxt = next((r for r in records[i + 1:] if operation(r) == operation(prev)), None)
+                if nxt is None:
                     continue
                 waited = ex.started(nxt) - ex.ended(prev)
                 if waited < wait - max(RETRY_AFTER_SLACK_S, 0.05 * wait):
