@@ -60,6 +60,7 @@ class PaychaosAddon:
         self._hung: dict[str, http.HTTPFlow] = {}
         self._held: list[tuple[str, http.HTTPFlow]] = []   # (origin flow id, copy to deliver later)
         self._tasks: set[asyncio.Task] = set()
+        self._rules_changed = asyncio.Event()   # set when the rules change: waits of the old rules end
         self._refusing: socket.socket | None = None
         self._trickle: TrickleServer | None = None
         self.hook_failures = 0
@@ -342,6 +343,7 @@ class PaychaosAddon:
     def health(self) -> dict:
         """The counters of GET /_paychaos/health: `ok` is false once any record could not be written."""
         return {"ok": self.journal.failures == 0, "journal_records": self.journal.records,
+                "in_flight": len(self._states) + len(self._held),
                 "journal_failures": self.journal.failures, "hook_failures": self.hook_failures,
                 **({"journal_last_failure": self.journal.last_failure} if self.journal.last_failure else {})}
 
@@ -460,6 +462,20 @@ class PaychaosAddon:
                 flow.resume()  # wakes the held flow; kill() alone would leave it waiting forever
                 flow.kill()
         self.rules = ruleset
+        # Delays, held and scheduled deliveries of the old rules end now (delivered at once), so nothing
+        # the old rules hold reaches the merchant later, after the next scenario's merchant started.
+        self._rules_changed.set()
+        self._rules_changed = asyncio.Event()
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep `seconds`, or less when the rules change meanwhile."""
+        if seconds <= 0:
+            return
+        changed = self._rules_changed
+        try:
+            await asyncio.wait_for(changed.wait(), seconds)
+        except TimeoutError:
+            pass
 
     def _route_forward(self, flow: http.HTTPFlow) -> str | None:
         """Forward mode: the gateway's real host is answered by the local upstream; nothing else leaves."""
@@ -559,12 +575,11 @@ class PaychaosAddon:
         return copy
 
     async def _replay_later(self, copy: http.HTTPFlow, delay_s: float) -> None:
-        if delay_s > 0:
-            await asyncio.sleep(delay_s)
+        await self.wait(delay_s)
         ctx.master.commands.call("replay.client", [copy])
 
     async def _release_after(self, copy: http.HTTPFlow, hold_s: float) -> None:
-        await asyncio.sleep(hold_s)
+        await self.wait(hold_s)
         self._release(copy)
 
     def _release_held(self, *, after: str) -> None:

@@ -7,7 +7,6 @@ port, trickle server, webhook re-delivery).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -155,7 +154,7 @@ class FlowExchange:
         """Hold the exchange until `seconds` after the request arrived: time the proxy already spent
         on it (queueing behind other flows on a busy event loop) counts toward the delay."""
         arrived = self.flow.request.timestamp_end or self.flow.request.timestamp_start or time.time()
-        await asyncio.sleep(max(0.0, arrived + seconds - time.time()))
+        await self.addon.wait(arrived + seconds - time.time())   # cut short when the rules change
 
 
 REQUEST_HEADERS = {b"content-type": "content-type", b"content-encoding": "content-encoding",

@@ -40,6 +40,7 @@ from simulator.target import FORWARD_PLACEHOLDERS, Target, render, render_string
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
 JOURNAL_GRACE_S = 0.5
+QUIESCE_TIMEOUT_S = 5.0
 
 EventSink = Callable[..., None]
 
@@ -175,8 +176,10 @@ class Session:
 
     def _run(self, scenario: Scenario, obs: Observations) -> None:
         self._put_rules(None)
-        # The gateways first: a reset drops the previous scenario's pending webhook retries, which must
-        # never reach the restarted merchant (its order ids may start over, as a fresh shop's do).
+        # Nothing of the previous scenario may reach the restarted merchant (its order ids may start
+        # over, as a fresh shop's do): the proxy delivers what the old rules held (clearing them ends
+        # every hold) and the gateways drop their pending webhook retries, before the merchant restarts.
+        self._quiesce()
         for gateway in (self.primary, self.backup):
             _post(gateway.url + "/_sim/reset", {})
         self.restart_merchant()
@@ -251,6 +254,15 @@ class Session:
         if not Path(path).exists():
             return []
         return list(read_journal(path, scenario=scenario))
+
+    def _quiesce(self, timeout_s: float = QUIESCE_TIMEOUT_S) -> None:
+        """Wait until the proxy has no exchange in flight (bounded: a merchant may keep calling)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            health = self._proxy_health()
+            if not health or not health.get("in_flight"):
+                return
+            time.sleep(0.05)
 
     def _proxy_health(self) -> dict | None:
         """The proxy's journal counters (`GET /_paychaos/health`), or None when it does not say."""

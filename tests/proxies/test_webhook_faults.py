@@ -187,3 +187,25 @@ def wait_received(upstream, n: int, timeout: float = 5.0) -> list[dict]:
         time.sleep(0.02)
     assert len(upstream.received) >= n, [r["body"][:80] for r in upstream.received]
     return list(upstream.received)
+
+
+def test_clearing_the_rules_delivers_what_they_still_hold_at_once(proxy, control, upstream):
+    """Delayed, held and scheduled deliveries of the old rules go out when the rules change, never minutes
+    later into the next scenario's merchant; the proxy says when nothing is in flight any more."""
+    from proxies.testing import clear_rules
+    set_rules(control, [{"fault": "webhook_delay", "params": {"delay_ms": 60_000}, "match": {"event.type": "a.*"}},
+                        {"fault": "webhook_duplicate", "params": {"copies": 1, "spacing_ms": 60_000},
+                         "match": {"event.type": "b.*"}}], scenario="wh-held")
+    import threading
+    held = threading.Thread(target=deliver, args=(proxy, "evt_held", "a.held"))
+    held.start()
+    assert deliver(proxy, "evt_dup", type_="b.dup").status_code == 200
+    assert delivered_ids(upstream, 1, timeout=1.0) == ["evt_dup"]          # the copy waits its 60 s ...
+    assert requests.get(control + "/health", timeout=5).json()["in_flight"] >= 2
+    clear_rules(control)
+    assert sorted(delivered_ids(upstream, 3, timeout=5.0)) == ["evt_dup", "evt_dup", "evt_held"]  # ... not any more
+    held.join(timeout=5)
+    deadline = time.monotonic() + 5
+    while requests.get(control + "/health", timeout=5).json()["in_flight"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert requests.get(control + "/health", timeout=5).json()["in_flight"] == 0

@@ -11,6 +11,8 @@ from simulator.scoring.lexicon import active
 from simulator.scoring.registry import RuleSpec, rule
 
 ALTERNATIVES = RuleSpec("fallback.alternatives", Dimension.FALLBACK, needs=frozenset({"status"}))
+# Declines whose fix is to correct what was typed, not to pay another way.
+RETYPE_CODES = frozenset({"incorrect_cvc", "invalid_cvc", "incorrect_number", "invalid_number"})
 BACKUP = RuleSpec("fallback.backup_used", Dimension.FALLBACK, needs=frozenset({"status"}))
 
 
@@ -34,7 +36,8 @@ def alternatives(obs: Observations):
     stranded, failed = [], 0
     for order in orders.build(obs).orders.values():
         answer = order.last_answer
-        if answer is None or answer.status not in ("failed", None) or order.expects_invalid:
+        if (answer is None or answer.status not in ("failed", None) or order.expects_invalid
+                or order.expected_code in RETYPE_CODES):
             continue
         declined = order.expects_decline or any(ex.outcome(r) == "card_error" for r in order.exchanges)
         silent = answer.status is None   # a hung exchange is journaled only once it ends, if ever
