@@ -8,6 +8,7 @@ merchant for a broken target path:
 - `status`  the outcome status path matched no answer: every answer would read as "failed"
 - `orders`  the order-status call answered 404 (or no status) for every order
 - `money`   captured money that no route ties to an order
+- `cancel`  the cancel call answered 404 for every order
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ def order_status_unusable(obs: Observations, out: Assessment) -> None:
                 f"({len(states)}); fix order_status.status in the target file", blind="orders")
 
 
+def cancel_unserved(obs: Observations, out: Assessment) -> None:
+    cancels = [c for c in obs.checkouts if c.step == "cancel" and c.http_status is not None]
+    if cancels and all(c.http_status in (404, 405) for c in cancels):
+        out.add(f"the cancel call answered {cancels[0].http_status} for every order ({len(cancels)}): the "
+                "target's cancel.path does not reach the merchant's cancel; refunds after cancel cannot be "
+                "judged", blind="cancel")
+
+
 def webhooks_unserved(obs: Observations, out: Assessment) -> None:
     genuine = [r for r in obs.journal if not ex.to_gateway(r) and not r.get("forged")]
     if genuine and all(r.get("status") == 404 for r in genuine):
@@ -110,7 +119,7 @@ def money_untied(obs: Observations, out: Assessment) -> None:
 
 
 CHECKS = (no_fault_applied, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
-          webhooks_unserved, evidence_incomplete, money_untied)
+          cancel_unserved, webhooks_unserved, evidence_incomplete, money_untied)
 
 
 def assess(obs: Observations) -> Assessment:

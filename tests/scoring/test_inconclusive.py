@@ -94,3 +94,13 @@ def test_a_journal_short_of_the_gateways_count_is_incomplete_evidence():
     assert "evidence incomplete" in reasons(score(obs))
     obs.ledger["requests"] = {"api": 1}
     assert score(obs).inconclusive == []
+
+
+def test_a_cancel_path_that_answers_404_everywhere_blames_nobody_for_the_refund():
+    run = Run(cause="transaction_anomaly", actions=["cancel_after_pay"])
+    run.paid("ord_1")
+    cancel = run.checkout("ord_1", "failed", step="cancel", action="cancel_after_pay", at=1.0)
+    cancel.http_status = 404
+    result = score(run.observations())
+    assert "cancel call answered 404" in reasons(result)
+    assert by_rule(result, "integrity.refund_after_cancel") == [] and serious(result) == []

@@ -14,7 +14,7 @@ from simulator.scoring.registry import RuleSpec, rule
 DOUBLE = RuleSpec("integrity.no_double_charge", Dimension.INTEGRITY)
 ORPHAN = RuleSpec("integrity.no_orphan_charge", Dimension.INTEGRITY, needs=frozenset({"status"}))
 FALSE_SUCCESS = RuleSpec("integrity.no_false_success", Dimension.INTEGRITY, needs=frozenset({"orders", "money"}))
-REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY, needs=frozenset({"orders"}))
+REFUND = RuleSpec("integrity.refund_after_cancel", Dimension.INTEGRITY, needs=frozenset({"orders", "cancel"}))
 CONVERGE = RuleSpec("integrity.state_converges", Dimension.INTEGRITY, needs=frozenset({"orders", "money"}))
 FULFIL = RuleSpec("integrity.no_double_fulfilment", Dimension.INTEGRITY, needs=frozenset({"orders"}))
 FORGED = RuleSpec("integrity.rejects_forged_webhooks", Dimension.INTEGRITY)
