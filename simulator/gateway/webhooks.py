@@ -58,7 +58,7 @@ class Delivery:
 
 class WebhookDispatcher:
     def __init__(self, *, max_attempts: int = 5, retry_base_ms: int = 200, timeout_s: float = 5.0,
-                 workers: int = 4, allow_hosts: tuple[str, ...] = ()):
+                 workers: int = 16, allow_hosts: tuple[str, ...] = ()):
         self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_attempts = max_attempts
         self.retry_base_ms = retry_base_ms

@@ -1,8 +1,8 @@
 """Lantern, a shop shaped unlike the reference merchants, against the real fake gateway, the real stripe SDK
 and, through `paychaos run`, the real proxy and scorer (issue 10).
 
-Tests marked xfail(strict=True) state what a true score must say and fail today because of the scorer
-(MEASUREMENTS.md says why, per finding); when the scoring is fixed they XPASS, which fails the run: flip them.
+The clean shop must score well with no major or critical finding (every finding true of its code), and each
+planted defect must show in its own rule; MEASUREMENTS.md has the whole-suite figures before and after.
 """
 
 from __future__ import annotations
@@ -220,10 +220,6 @@ def serious(sc: dict) -> list[str]:
     return [f"[{f['severity']}] {f['rule']}: {f['message']}" for f in sc["findings"] if f["severity"] in SERIOUS]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: money is not tied to orders without metadata.order_id (false "
-                   "critical 'said paid but no gateway holds the money', false orphan charges), the shop's "
-                   "{error: {message}} envelope counts as raw gateway JSON, customer + list + PaymentIntent counts "
-                   "as a retry storm, 'try a different card' is not an alternative")
 @pytest.mark.parametrize("name", CLEAN_SCENARIOS)
 def test_the_clean_shop_scores_at_least_80_with_no_major_or_critical(clean, name):
     sc = clean[name]
@@ -231,33 +227,19 @@ def test_the_clean_shop_scores_at_least_80_with_no_major_or_critical(clean, name
 
 
 def findings_of(sc: dict, rule: str) -> list[dict]:
-    # The shop's own {"error": {"message"}} envelope is flagged as "raw gateway JSON" on every failed answer,
-    # defect or not (a false finding, MEASUREMENTS.md): the leak defect must show as another kind of leak.
-    return [f for f in sc["findings"] if f["rule"] == rule and f["severity"] in SERIOUS
-            and f["evidence"].get("leak") != "raw gateway JSON"]
+    return [f for f in sc["findings"] if f["rule"] == rule and f["severity"] in SERIOUS]
 
 
-NOT_SHOWN = "issue 10: today the defect does not show in its own rule: "
 DEFECTS = [
     pytest.param("leak_exception", "decline-test-cards", "prompt.no_leaks", id="leak_exception"),
     pytest.param("no_timeout", "gateway-hang", "retry.own_timeout", id="no_timeout"),
     pytest.param("webhook_no_verify", "webhook-forged", "integrity.rejects_forged_webhooks", id="webhook_no_verify"),
-    pytest.param("no_idempotency", "response-lost", "retry.idempotency_key", id="no_idempotency", marks=pytest.mark.xfail(
-        strict=True, reason=NOT_SHOWN + "exchanges without metadata.order_id and with equal amounts are tied to "
-        "no order, so a new key per retry (and the double charges it makes) go unseen")),
+    pytest.param("no_idempotency", "response-lost", "retry.idempotency_key", id="no_idempotency"),
     pytest.param("webhook_no_dedupe", "webhook-delay-duplicate", "integrity.no_double_fulfilment",
-                 id="webhook_no_dedupe", marks=pytest.mark.xfail(
-                     strict=True, reason=NOT_SHOWN + "order_status cannot name the shop's own order id "
-                     "(order.merchant_id) nor read its fulfilment counter ($.shipments)")),
-    pytest.param("lost_told_failed", "response-lost", "prompt.status_right", id="lost_told_failed",
-                 marks=pytest.mark.xfail(strict=True, reason=NOT_SHOWN + "the charged-but-told-failed orders are "
-                                         "not tied to their money")),
-    pytest.param("retry_hard_declines", "decline-test-cards", "retry.hard_decline", id="retry_hard_declines",
-                 marks=pytest.mark.xfail(strict=True, reason=NOT_SHOWN + "the retried attempts are tied to no "
-                                         "order (only retry.no_storm grows, and it fires on the clean shop too)")),
-    pytest.param("no_submit_guard", "double-submit", "integrity.no_double_charge", id="no_submit_guard",
-                 marks=pytest.mark.xfail(strict=True, reason=NOT_SHOWN + "8 captured charges for 4 customers "
-                                         "are reported as 'no money' instead of a double charge")),
+                 id="webhook_no_dedupe"),
+    pytest.param("lost_told_failed", "response-lost", "prompt.status_right", id="lost_told_failed"),
+    pytest.param("retry_hard_declines", "decline-test-cards", "retry.hard_decline", id="retry_hard_declines"),
+    pytest.param("no_submit_guard", "double-submit", "integrity.no_double_charge", id="no_submit_guard"),
 ]
 
 
@@ -272,8 +254,6 @@ def test_each_planted_defect_shows_in_its_own_rule(tmp_path_factory, clean, defe
     assert not [f for f in findings_of(clean[scenario], rule) if f["message"] in {s["message"] for s in shown}]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: response-lost matches only /v1/payment_intents*, so against a "
-                   "Charges integration its fault never applies, and the scenario is scored as if it had")
 def test_a_scenario_whose_fault_never_applied_is_inconclusive(tmp_path_factory):
     sc = paychaos_run(tmp_path_factory, ("response-lost",), target=CHARGES_TARGET)["response-lost"]
     # Either the fault applies to the Charges API (faults by meaning) or the scenario says it tested nothing.
@@ -285,7 +265,8 @@ def _pay_posts(sc: dict) -> int:
 
 
 # What each planted defect really did in its run, seen in the ledger and the journal (not in the score): the
-# premise of the xfail tests above, checked on the same cached runs so a broken defect cannot hide behind an xfail.
+# premise of the defect tests above, checked on the same cached runs, so a defect that stopped happening
+# cannot pass as "paychaos found nothing".
 PREMISES = {
     "no_idempotency": lambda sc: sc["money"]["primary"]["captured"] > 4 * 4900,          # a lost answer paid twice
     "lost_told_failed": lambda sc: (sc["money"]["primary"]["captured"] == 4 * 4900
