@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.common.errors import InputError, did_you_mean
+from simulator.common.errors import InputError, brief, did_you_mean
+from simulator.common.netsafety import parse_http_url
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
@@ -31,6 +32,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
 _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
+_ENV_NAME = re.compile(r"^[^=\x00]+$")
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,9 @@ def parse_target(data, *, file: str) -> Target:
     base_url = top.str("base_url")
     _check_placeholders(top, base_url, "base_url", run_only)
     if not re.match(r"^https?://", base_url):
-        raise top.error(f"'{base_url}' is not an http(s) URL", field="base_url",
+        raise top.error(f"{brief(base_url)} is not an http(s) URL", field="base_url",
                         valid="http://127.0.0.1:{port} or http://HOST:PORT")
+    parse_http_url(_PLACEHOLDER.sub("1", base_url), field="base_url", file=file)  # port, host, no credentials
     webhook_path = top.str("webhook_path")
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())
@@ -145,6 +148,9 @@ def _start(top: Section, allowed: tuple[str, ...]) -> Start | None:
         raise sec.error(f"expected a mapping of variable to value, got {kind_of(env)}",
                         field=sec.field("env"), valid='STRIPE_API_BASE: "{gateway_url}"')
     for name, value in env.items():
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            raise sec.error(f"{brief(str(name))} is not an environment variable name",
+                            field=join(sec.field("env"), str(name)), valid="a name without '=', e.g. STRIPE_API_BASE")
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise sec.error(f"expected a string, got {kind_of(value)}", field=join(sec.field("env"), str(name)),
                             valid='"{gateway_url}" or any text')
@@ -164,7 +170,7 @@ def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: 
     method = sec.raw("method", default_method)
     method = method.upper() if isinstance(method, str) else method
     if method not in METHODS:
-        raise sec.error(f"'{sec.raw('method')}' is not an HTTP method", field=sec.field("method"), valid=METHODS)
+        raise sec.error(f"{brief(sec.raw('method'))} is not an HTTP method", field=sec.field("method"), valid=METHODS)
     path = sec.str("path")
     _check_path(sec, "path", path, allowed)
     json_body = sec.raw("json") if body else None
@@ -198,13 +204,13 @@ def _words(sec: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
 def _json_path(sec: Section, key: str, default: str | None = None) -> str | None:
     value = sec.str(key, default)
     if value is not None and not _JSON_PATH.match(value):
-        raise sec.error(f"'{value}' is not a JSON path", field=sec.field(key), valid="$.status or $.order.status")
+        raise sec.error(f"{brief(value)} is not a JSON path", field=sec.field(key), valid="$.status or $.order.status")
     return value
 
 
 def _check_path(sec: Section, key: str, path: str, allowed: tuple[str, ...]) -> None:
     if not path.startswith("/"):
-        raise sec.error(f"'{path}' does not start with '/'", field=sec.field(key), valid="/checkout")
+        raise sec.error(f"{brief(path)} does not start with '/'", field=sec.field(key), valid="/checkout")
     _check_placeholders(sec, path, sec.field(key), allowed)
 
 

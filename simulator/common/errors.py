@@ -27,6 +27,8 @@ class InputError(Exception):
 
 def nearest(name: str, choices: Iterable[str]) -> str | None:
     """The closest valid name to a misspelt one, for 'did you mean' hints."""
+    if len(name) > 100:  # difflib is quadratic; nothing that long is a misspelling
+        return None
     found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return found[0] if found else None
 
@@ -34,3 +36,12 @@ def nearest(name: str, choices: Iterable[str]) -> str | None:
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     guess = nearest(name, choices)
     return f"; did you mean '{guess}'?" if guess else ""
+
+
+def brief(value, *, bare: bool = False, limit: int = 80) -> str:
+    """A value as shown in an error: quoted text (or repr), cut to `limit` characters, so a hostile
+    file's megabyte of text never lands whole on a terminal or in a log."""
+    text = str(value) if bare or isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text)} characters)"
+    return text if bare or not isinstance(value, str) else f"'{text}'"
