@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from simulator.cli import argtypes
 from simulator.common.errors import InputError
 from simulator.common.netsafety import check_upstream, is_loopback_host
+
+MAX_DELAY_MS = 600_000  # ten minutes: longer than any client timeout worth testing
 
 
 def add_parser(subparsers) -> None:
@@ -13,17 +16,17 @@ def add_parser(subparsers) -> None:
         "gateway", help="run the Stripe-compatible fake gateway",
         description="Run the Stripe-compatible fake gateway. Prints a PAYCHAOS_READY line with its URL.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only; default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
-    p.add_argument("--webhook-url", help="deliver every event to this URL (loopback)")
+    p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
+    p.add_argument("--webhook-url", type=argtypes.url, help="deliver every event to this URL (loopback)")
     p.add_argument("--webhook-secret", default=None,
                    help="signing secret for --webhook-url (default whsec_paychaos_test)")
-    p.add_argument("--seed", type=int, default=None, help="make ids deterministic")
-    p.add_argument("--processing-delay-ms", type=int, default=0,
+    p.add_argument("--seed", type=argtypes.seed, default=None, help="make ids deterministic")
+    p.add_argument("--processing-delay-ms", type=argtypes.whole(0, MAX_DELAY_MS), default=0,
                    help="hold each money-moving call this long (to test timeouts and in-flight idempotency)")
-    p.add_argument("--webhook-max-attempts", type=int, default=5, help="delivery attempts per event (default 5)")
-    p.add_argument("--webhook-retry-base-ms", type=int, default=200,
+    p.add_argument("--webhook-max-attempts", type=argtypes.whole(1, 100), default=5, help="delivery attempts per event (default 5)")
+    p.add_argument("--webhook-retry-base-ms", type=argtypes.whole(0, MAX_DELAY_MS), default=200,
                    help="first retry delay, doubled on each attempt (default 200)")
-    p.add_argument("--webhook-timeout-s", type=float, default=5.0, help="per-attempt timeout (default 5)")
+    p.add_argument("--webhook-timeout-s", type=argtypes.number(0, 600, above=True), default=5.0, help="per-attempt timeout (default 5)")
     p.set_defaults(func=run)
 
 
@@ -33,23 +36,11 @@ def options_from(args: argparse.Namespace):
     if not is_loopback_host(args.host):
         raise InputError(f"'{args.host}' is not a loopback address; the gateway only binds loopback",
                          field="--host", valid="127.0.0.1, ::1, localhost")
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"{args.port} is not a port", field="--port", valid="0..65535 (0 picks a free port)")
     if args.webhook_url:
         check_upstream(args.webhook_url, field="--webhook-url")
     elif args.webhook_secret:
         raise InputError("a secret without --webhook-url has nothing to sign for", field="--webhook-secret",
                          valid="use it together with --webhook-url")
-    for name in ("processing_delay_ms", "webhook_retry_base_ms"):
-        if getattr(args, name) < 0:
-            raise InputError(f"{getattr(args, name)} is negative", field="--" + name.replace("_", "-"),
-                             valid="an integer >= 0")
-    if args.webhook_max_attempts < 1:
-        raise InputError(f"{args.webhook_max_attempts} is below 1", field="--webhook-max-attempts",
-                         valid="an integer >= 1")
-    if args.webhook_timeout_s <= 0:
-        raise InputError(f"{args.webhook_timeout_s} is not positive", field="--webhook-timeout-s",
-                         valid="seconds > 0")
     return Options(host=args.host, port=args.port, webhook_url=args.webhook_url,
                    webhook_secret=args.webhook_secret or DEFAULT_WEBHOOK_SECRET, seed=args.seed,
                    processing_delay_ms=args.processing_delay_ms, webhook_max_attempts=args.webhook_max_attempts,

@@ -16,7 +16,8 @@ import argparse
 import json
 from pathlib import Path
 
-from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, check_report_dir, parse_min_score
+from simulator.cli import argtypes
+from simulator.cli.cmd_run import DEFAULT_REPORT_DIR
 from simulator.common.errors import InputError
 from simulator.reporting.console import ConsoleReporter
 from simulator.reporting.entries import required_score, verdict
@@ -37,16 +38,15 @@ def add_parser(subparsers) -> None:
         description="Combine the report.json files of several `paychaos run --shard K/N` runs into one "
                     "report.json, junit.xml and report.html with one verdict.")
     p.add_argument("inputs", nargs="+", metavar="DIR", help="report directories (or report.json files)")
-    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR,
+    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR, type=argtypes.writable_dir,
                    help=f"where the merged reports go (default: ./{DEFAULT_REPORT_DIR})")
-    p.add_argument("--min-score", metavar="N", help="judge every scenario again against this score, 0-100 "
+    p.add_argument("--min-score", metavar="N", type=argtypes.score, help="judge every scenario again against this score, 0-100 "
                                                     "(default: the score each run required)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    min_score = parse_min_score(args.min_score)
-    report_dir = check_report_dir(args.report_dir)
+    min_score, report_dir = args.min_score, Path(args.report_dir)
     reports = [(path, read_report(path)) for path in report_files(args.inputs)]
     merged = merge_reports(reports, min_score=min_score)
     Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),

@@ -68,7 +68,7 @@ def parse_http_url(url: str, *, field: str, file: str | None = None, base_only: 
         raise refuse(f"{brief(url)} has a bad port", f"{VALID_URL} with a port from 1 to 65535")
     if base_only and (parts.path not in ("", "/") or parts.query or parts.fragment):
         raise refuse(f"{brief(url)} has a path, query or fragment; an upstream is a base URL",
-                     "http://HOST:PORT (the request's own path is kept)")
+                     "http://HOST:PORT; the request's own path is kept")
     return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(),
                           path="" if base_only else parts.path)
 

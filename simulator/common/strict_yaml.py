@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, ScalarNode

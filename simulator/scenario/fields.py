@@ -7,8 +7,8 @@ the valid forms. Shared by the scenario loader and the target-file loader.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 from simulator.common.errors import InputError, brief, did_you_mean

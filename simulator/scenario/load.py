@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from simulator.common.errors import InputError, brief, did_you_mean
-from simulator.common.strict_yaml import INT64_MAX
 from simulator.common.paths import builtin_scenarios_dir
+from simulator.common.strict_yaml import INT64_MAX
 from simulator.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 from simulator.scenario.model import (
