@@ -6,7 +6,8 @@ line and column, and the valid form; docs/reference/scenario-file.md "Bounds" sa
 
 - anchors and aliases (`&a`, `*a`, `<<: *a`): an alias bomb of 700 bytes expands to gigabytes;
 - a key given twice in one mapping (YAML would silently keep the last one);
-- nesting deeper than MAX_DEPTH (the composer recurses: ~500 levels is a RecursionError);
+- nesting deeper than MAX_DEPTH (the composer recurses: ~500 levels is a RecursionError), and more
+  than MAX_NODES values (parsing is pure Python: a 256 KiB flat list would take seconds);
 - whole numbers beyond 64 bits or longer than MAX_INT_CHARS (Python refuses to parse 4,300+ digits);
 - NaN and infinity (`.nan`, `.inf`, `1e999`): every number a paychaos file holds is finite;
 - a NUL character in a string (`"\\0"`): no command line, environment or header can carry it.
@@ -26,6 +27,7 @@ from simulator.common.errors import InputError, brief
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 64
+MAX_NODES = 10_000          # values (scalars, lists, mappings) in one file: parsing costs ~35 µs each
 MAX_INT_CHARS = 24          # room for 2**63-1 (19 digits) with a sign, '_' separators or a 0x prefix
 INT64_MAX = 2**63 - 1
 _SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
@@ -45,6 +47,7 @@ class StrictLoader(yaml.SafeLoader):
     def __init__(self, stream):
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -54,6 +57,10 @@ class StrictLoader(yaml.SafeLoader):
         if isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
             raise Refused(f"anchor &{brief(event.anchor, bare=True)}: YAML anchors and aliases are not supported",
                           event.start_mark, valid="write the value out where it is used")
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise Refused(f"more than {MAX_NODES} values in one file", event.start_mark,
+                          valid=f"at most {MAX_NODES} scalars, lists and mappings")
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
@@ -94,7 +101,7 @@ class StrictLoader(yaml.SafeLoader):
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
             raise Refused(f"{brief(self.construct_scalar(node), bare=True)} is not a finite number", node.start_mark,
-                          valid="a finite number such as 0.5 or 120 (NaN and infinity are not accepted)")
+                          valid="a finite number such as 0.5 or 120; NaN and infinity are not accepted")
         return value
 
     def construct_yaml_str(self, node):

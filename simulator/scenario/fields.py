@@ -138,9 +138,13 @@ class Section:
 
 def _range(lo, hi, noun: str) -> str:
     if lo is not None and hi is not None:
-        return f"a {noun} from {lo:g} to {hi:g}"
+        return f"a {noun} from {_num(lo)} to {_num(hi)}"
     if lo is not None:
-        return f"a {noun} of at least {lo:g}"
+        return f"a {noun} of at least {_num(lo)}"
     if hi is not None:
-        return f"a {noun} of at most {hi:g}"
+        return f"a {noun} of at most {_num(hi)}"
     return f"a {noun}"
+
+
+def _num(value) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
