@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 
@@ -14,7 +15,7 @@ class InputError(Exception):
         self.file = file
         self.field = field
         self.valid = valid if isinstance(valid, str) or valid is None else ", ".join(valid)
-        self.detail = message
+        self.detail = _cut(message)
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -23,6 +24,19 @@ class InputError(Exception):
         if self.valid:
             text += f" (valid: {self.valid})"
         return text
+
+
+MAX_DETAIL_CHARS = 400
+_LONG_RUN = re.compile(r"\S{120,}")
+
+
+def _cut(message: str) -> str:
+    """A safety net under brief(): a value that reached a message whole (a run of 120+ characters
+    without a space, or a message over MAX_DETAIL_CHARS) is cut, so no error prints a file's megabytes."""
+    message = _LONG_RUN.sub(lambda m: f"{m[0][:80]}… ({len(m[0])} characters)", message)
+    if len(message) > MAX_DETAIL_CHARS:
+        message = f"{message[:MAX_DETAIL_CHARS]}… ({len(message)} characters)"
+    return message
 
 
 def nearest(name: str, choices: Iterable[str]) -> str | None:

@@ -16,9 +16,11 @@ from simulator.common.strict_yaml import load_yaml_file
 
 
 def join(path: str, key: str | int) -> str:
+    """The path to a field as errors show it (`faults[2].params.delay_ms`); a long key is cut."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)
+    key = brief(key, bare=True)
+    return f"{path}.{key}" if path else key
 
 
 def kind_of(value) -> str:
