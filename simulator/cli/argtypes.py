@@ -12,17 +12,20 @@ The caps, and why, are in docs/reference/scenario-file.md ("Bounds").
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from simulator.common.errors import InputError, brief
-from simulator.common.netsafety import parse_http_url
+from simulator.common.netsafety import is_loopback_host, parse_http_url
 from simulator.common.strict_yaml import INT64_MAX
 
 MAX_PATH_CHARS = 4096
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$")
 
 
 def _refuse(problem: str, valid: str) -> argparse.ArgumentTypeError:
@@ -138,6 +141,33 @@ def writable_file(text: str) -> str:
                 pass
         except OSError as exc:
             raise _refuse(f"cannot write to {brief(text)}: {exc.strerror or exc}", valid) from None
+    return text
+
+
+def host(text: str) -> str:
+    """An IP address (IPv6 with or without brackets) or a host name (RFC 1123 labels)."""
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+        return text
+    except ValueError:
+        pass
+    if not _HOSTNAME.match(text):
+        raise _refuse(f"{brief(text)} is not a host name or address", "an IP address such as 127.0.0.1, or a host name")
+    return text
+
+
+def loopback_host(text: str) -> str:
+    """A host to bind that is loopback: paychaos's own services never listen beyond this machine."""
+    if not is_loopback_host(host(text).lower()):
+        raise _refuse(f"{brief(text)} is not a loopback address; paychaos's services bind loopback only",
+                      "127.0.0.1, ::1, localhost")
+    return text.strip("[]")
+
+
+def loopback_ipv4_host(text: str) -> str:
+    """A loopback host for a server that listens on IPv4 only (the reference merchants)."""
+    if loopback_host(text).lower() != "localhost" and ":" in text:
+        raise _refuse(f"{brief(text)} is IPv6; this server listens on IPv4 only", "127.0.0.1, localhost")
     return text
 
 

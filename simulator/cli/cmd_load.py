@@ -38,11 +38,11 @@ def add_parser(subparsers) -> None:
                         f"(0, the default: one Locust process; at most {MAX_LOCAL_WORKERS})")
     p.add_argument("--expect-remote-workers", type=argtypes.whole(0, MAX_REMOTE_WORKERS), default=0, metavar="N",
                    help="also wait for N Locust workers from other machines (prints their command)")
-    p.add_argument("--master-bind-host", default="127.0.0.1", metavar="HOST",
+    p.add_argument("--master-bind-host", default="127.0.0.1", metavar="HOST", type=argtypes.host,
                    help="interface the Locust master listens on for workers (0.0.0.0 for other machines)")
     p.add_argument("--master-port", type=argtypes.fixed_port, default=None, metavar="PORT",
                    help="port the Locust master listens on (default: any free one, printed)")
-    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=argtypes.host,
                    help="allow a non-loopback merchant host in the target's base_url (repeatable)")
     p.add_argument("--proxies", type=argtypes.whole(1, MAX_PROXIES), default=1, metavar="N",
                    help="proxy processes (each with its own merchant instance) to spread the load (default 1)")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from simulator.cli import argtypes
 from simulator.cli.cmd_run import DEFAULT_REPORT_DIR
-from simulator.common.errors import InputError
+from simulator.common.errors import InputError, brief
 from simulator.reporting.console import ConsoleReporter
 from simulator.reporting.entries import required_score, verdict
 from simulator.reporting.events import SuiteFinished
@@ -78,14 +78,27 @@ def report_files(inputs: list[str]) -> list[Path]:
     return files
 
 
+MAX_REPORT_BYTES = 64 << 20   # a report.json of 25 scenarios is well under 1 MiB
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def read_report(path: Path) -> dict:
     """A report.json, checked for what merging needs."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            raise InputError(f"larger than {MAX_REPORT_BYTES >> 20} MiB", file=str(path), valid=VALID_INPUT)
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read it: {exc}", file=str(path), valid=VALID_INPUT) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON ({exc.msg} at line {exc.lineno})", file=str(path),
+                         valid="report.json as `paychaos run` writes it") from None
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, 4,300+ digit integers, deep nesting
+        reason = "nested too deep" if isinstance(exc, RecursionError) else brief(str(exc), bare=True)
+        raise InputError(f"not a report: {reason}", file=str(path),
                          valid="report.json as `paychaos run` writes it") from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise InputError("no list of scenarios", file=str(path), field="scenarios",
@@ -100,7 +113,7 @@ def read_report(path: Path) -> dict:
                              valid='{"total", "prompt", "retry", "fallback", "integrity"}')
         total = entry["score"].get("total")
         if total is not None and not isinstance(total, int | float):
-            raise InputError(f"'{total}' is not a number", file=str(path), field=f"{where}.score.total",
+            raise InputError(f"{brief(total)} is not a number", file=str(path), field=f"{where}.score.total",
                              valid="a number from 0 to 100 or null")
         if not isinstance(entry.get("required", entry.get("threshold", 80)), int | float):
             raise InputError("not a number", file=str(path), field=f"{where}.required", valid="a number from 0 to 100")

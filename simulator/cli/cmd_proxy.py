@@ -18,7 +18,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML whose faults: to apply from the start")
     p.add_argument("--journal", metavar="FILE", type=argtypes.writable_file, help="append one JSON line per exchange here")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed for the rules' dice (default: the scenario's)")
-    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=argtypes.host,
                    help="allow this non-loopback upstream host (repeatable)")
     p.add_argument("--forward", action="store_true",
                    help="also listen as a forward proxy (HTTPS_PROXY) answering api.stripe.com locally")
