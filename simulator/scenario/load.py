@@ -63,6 +63,8 @@ def expand_paths(paths: list[str]) -> list[str]:
             files.extend(str(f) for f in found)
         elif p.is_file():
             files.append(str(p))
+        elif p.exists():
+            raise InputError("not a regular file", file=raw, valid="a scenario .yaml file or a directory of them")
         else:
             raise InputError("no such file or directory", file=raw, valid="a scenario .yaml file or a directory of them")
     return files
