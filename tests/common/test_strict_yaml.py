@@ -117,3 +117,24 @@ def test_sections_refuse_non_finite_numbers_given_as_data():
         sec.number("x", lo=0, hi=10)
     with pytest.raises(InputError, match="settle_s: inf is not a finite number"):
         parse_scenario({"name": "a", "cause": "healthy", "settle_s": float("inf")}, file="f")
+
+
+BOMB = 'name: bomb\ncause: healthy\nfaults: []\nseed:\n  a: &a ["lol", "lol"]\n  b: &b [*a, *a]\n'
+
+
+def test_every_reader_of_user_yaml_refuses_aliases(tmp_path):
+    """Scenario and target loaders are covered by tests/hostile; these are the other readers."""
+    from proxies.addon import load_scenario_rules
+    from simulator.cli.cmd_list import scenario_lines
+    from simulator.pytest_plugin import looks_like_scenario
+    from simulator.scoring.lexicon import load_lexicon
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BOMB)
+    with pytest.raises(InputError, match="YAML anchors and aliases are not supported"):
+        load_scenario_rules(str(bomb))
+    with pytest.raises(InputError, match="YAML anchors and aliases are not supported"):
+        load_lexicon(tmp_path, file=bomb)
+    assert looks_like_scenario(bomb) is False
+    assert scenario_lines(str(tmp_path)) == ["  bomb.yaml: unreadable (line 5, column 6: anchor &a: YAML anchors "
+                                             "and aliases are not supported)"]
