@@ -25,6 +25,7 @@ from simulator.common.netsafety import is_loopback_host, parse_http_url
 from simulator.common.strict_yaml import INT64_MAX
 
 MAX_PATH_CHARS = 4096
+_WHOLE = re.compile(r"^\s*[+-]?[0-9]{1,20}\s*$", re.ASCII)
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$")
 
 
@@ -37,10 +38,9 @@ def whole(lo: int, hi: int, *, what: str = "a whole number") -> Callable[[str], 
     valid = f"{what} from {lo} to {hi}"
 
     def parse(text: str) -> int:
-        digits = text.strip()
-        if not digits.lstrip("+-").isascii() or not digits.lstrip("+-").isdigit() or len(digits) > 20:
+        if not _WHOLE.match(text):
             raise _refuse(f"{brief(text)} is not a whole number", valid)
-        value = int(digits)
+        value = int(text)
         if not lo <= value <= hi:
             raise _refuse(f"{value} is out of range", valid)
         return value

@@ -3,11 +3,14 @@ starts: a bad one is exit 2 with one line naming the flag and the valid forms, n
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.cli import build_parser
 
@@ -149,3 +152,21 @@ def test_the_real_command_exits_2_with_one_error_line(argv, flag, tmp_path):
     assert out.stderr.startswith(f"paychaos {argv[0]}: error: argument {flag}: ")
     assert "Traceback" not in out.stderr and out.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+@settings(derandomize=True, max_examples=500, deadline=None, database=None)
+@given(text=st.one_of(st.text(max_size=40), st.from_regex(r"[+-]{0,2}[0-9._eE]{0,30}|https?://[a-zA-Z0-9.:@\[\]/%-]{0,40}"
+                                                          r"|[0-9]{1,3}/[0-9]{1,3}", fullmatch=True)))
+def test_any_text_is_a_value_or_an_argparse_error(text):
+    """argparse turns ArgumentTypeError (and only ValueError/TypeError besides) into exit 2; anything
+    else a type raised would be a traceback."""
+    from simulator.cli import argtypes
+
+    types = [argtypes.port, argtypes.fixed_port, argtypes.seed, argtypes.score, argtypes.whole(1, 16),
+             argtypes.number(0, 600, above=True), argtypes.shard, argtypes.url, argtypes.upstream, argtypes.host,
+             argtypes.loopback_host, argtypes.loopback_ipv4_host]
+    for kind in types:
+        try:
+            kind(text)
+        except argparse.ArgumentTypeError as exc:
+            assert "(valid: " in str(exc)
