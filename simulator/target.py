@@ -107,7 +107,8 @@ def parse_target(data, *, file: str) -> Target:
     if not re.match(r"^https?://", base_url):
         raise top.error(f"{brief(base_url)} is not an http(s) URL", field="base_url",
                         valid="http://127.0.0.1:{port} or http://HOST:PORT")
-    parse_http_url(_PLACEHOLDER.sub("1", base_url), field="base_url", file=file)  # port, host, no credentials
+    # port, host, no credentials, no path (the proxy's webhooks listener is a reverse proxy to it)
+    parse_http_url(_PLACEHOLDER.sub("1", base_url), field="base_url", file=file, base_only=True)
     webhook_path = top.str("webhook_path")
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())

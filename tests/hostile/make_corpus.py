@@ -171,7 +171,8 @@ def target_cases() -> dict[str, str]:
                        ("port-empty", "http://127.0.0.1:"), ("port-huge", "http://127.0.0.1:" + "9" * 400),
                        ("credentials", "http://user:secret@127.0.0.1:{port}"), ("no-host", "http://:8000"),
                        ("ipv6-unclosed", "http://[::1:{port}"), ("space", "http://127.0.0.1 :{port}"),
-                       ("not-http", "ftp://127.0.0.1:{port}"), ("long", "http://127.0.0.1:{port}/" + "a" * 5000)):
+                       ("not-http", "ftp://127.0.0.1:{port}"),
+                       ("path", "http://127.0.0.1:{port}/api"), ("query", "http://127.0.0.1:{port}?a=b"), ("long", "http://127.0.0.1:{port}/" + "a" * 5000)):
         cases[f"base-url-{label}"] = replace(t, 'base_url: "http://127.0.0.1:{port}"', f'base_url: "{url}"')
     for label, name in (("equals", "A=B"), ("empty", ""), ("nul", "A\\0B"), ("only-equals", "=")):
         cases[f"env-name-{label}"] = replace(t, 'STRIPE_API_BASE: "{gateway_url}"', f'"{name}": x')

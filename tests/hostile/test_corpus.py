@@ -44,7 +44,7 @@ EXPECTED = {
     "command-nul": ["NUL character"],
     "path-nul": ["NUL character"],
     "base-url": ["has a bad port", "holds credentials", "is not a URL", "is not an http(s) URL",
-                 "holds whitespace"],
+                 "holds whitespace", "has a path, query or fragment"],
     "long": ["characters)", "not valid YAML"],
     "method-long": ["(20000 characters)"],
     "status-path-long": ["(20000 characters)"],
