@@ -17,7 +17,6 @@ import struct
 import sys
 import time
 
-import yaml
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.net.http.url import hostport
 from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, ReverseMode
@@ -40,6 +39,7 @@ from simulator.common.errors import InputError
 from simulator.common.masking import mask_text
 from simulator.common.netsafety import carries_live_key_in, is_loopback_host
 from simulator.common.procs import announce_ready
+from simulator.common.strict_yaml import load_yaml_file
 
 DEFAULT_NAMES = "primary,backup,webhooks"
 CLIENT_TIMEOUT_S = 30.0        # a request body must arrive in full within this long after its headers
@@ -608,13 +608,7 @@ def load_scenario_rules(path: str, seed: int = 0) -> RuleSet:
     """The RuleSet of a scenario file's `faults:` (validated whole); an empty one without a file."""
     if not path:
         return RuleSet(seed=seed or 1)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except OSError as exc:
-        raise InputError(f"cannot read the scenario: {exc.strerror}", file=path) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=path) from None
+    doc = load_yaml_file(path)  # bounded: no aliases, no duplicate keys, finite numbers (InputError)
     if not isinstance(doc, dict):
         raise InputError("a scenario must be a mapping", file=path, valid="name:, cause:, faults: [...]")
     rules = parse_rules(apply_phases(doc.get("faults"), doc.get("phases"), source=path), source=path)

@@ -60,10 +60,11 @@ def looks_like_scenario(path: Path) -> bool:
         return False
     if "cause" not in text:
         return False  # cheap test first: most YAML in a repo is not a scenario
-    import yaml
+    from simulator.common.errors import InputError
+    from simulator.common.strict_yaml import parse_yaml
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = parse_yaml(text, file=str(path))  # bounded: an alias bomb in a repo's YAML costs nothing
+    except InputError:
         return False
     if not isinstance(data, dict) or not {"name", "cause"} <= set(data):
         return False

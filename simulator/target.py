@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from simulator.common.errors import InputError, did_you_mean
+from simulator.common.errors import InputError, brief, did_you_mean
+from simulator.common.netsafety import parse_http_url
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
@@ -41,6 +42,7 @@ FIELD_FORMS = "a JSON path ($.status, $.order.items.0.sku), header.NAME (header.
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
 _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
+_ENV_NAME = re.compile(r"^[^=\x00]+$")
 _HEADER = re.compile(r"^header\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110 field name)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -213,8 +215,10 @@ def parse_target(data, *, file: str) -> Target:
     base_url = top.str("base_url")
     _check_placeholders(top, base_url, "base_url", run_only)
     if not re.match(r"^https?://", base_url):
-        raise top.error(f"'{base_url}' is not an http(s) URL", field="base_url",
+        raise top.error(f"{brief(base_url)} is not an http(s) URL", field="base_url",
                         valid="http://127.0.0.1:{port} or http://HOST:PORT")
+    # port, host, no credentials, no path (the proxy's webhooks listener is a reverse proxy to it)
+    parse_http_url(_PLACEHOLDER.sub("1", base_url), field="base_url", file=file, base_only=True)
     webhook_path = top.str("webhook_path")
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())
@@ -285,6 +289,9 @@ def _start(top: Section, allowed: tuple[str, ...], file: str) -> Start | None:
         raise sec.error(f"expected a mapping of variable to value, got {kind_of(env)}",
                         field=sec.field("env"), valid='STRIPE_API_BASE: "{gateway_url}"')
     for name, value in env.items():
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            raise sec.error(f"{brief(str(name))} is not an environment variable name",
+                            field=join(sec.field("env"), str(name)), valid="a name without '=', e.g. STRIPE_API_BASE")
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise sec.error(f"expected a string, got {kind_of(value)}", field=join(sec.field("env"), str(name)),
                             valid='"{gateway_url}" or any text')
@@ -311,7 +318,7 @@ def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: 
     method = sec.raw("method", default_method)
     method = method.upper() if isinstance(method, str) else method
     if method not in METHODS:
-        raise sec.error(f"'{sec.raw('method')}' is not an HTTP method", field=sec.field("method"), valid=METHODS)
+        raise sec.error(f"{brief(sec.raw('method'))} is not an HTTP method", field=sec.field("method"), valid=METHODS)
     path = sec.str("path")
     _check_path(sec, "path", path, allowed)
     json_body = sec.raw("json") if body else None
@@ -389,7 +396,7 @@ def _words(sec: Section, key: str, default: tuple[str, ...], *, nonempty: bool =
 def _json_path(sec: Section, key: str, default: str | None = None) -> str | None:
     value = sec.str(key, default)
     if value is not None and not _JSON_PATH.match(value):
-        raise sec.error(f"'{value}' is not a JSON path, so it could never match", field=sec.field(key),
+        raise sec.error(f"{brief(value)} is not a JSON path, so it could never match", field=sec.field(key),
                         valid="$.status or $.order.status")
     return value
 
@@ -402,13 +409,13 @@ def _source(sec: Section, key: str, *, http_status: bool = False) -> str | None:
     if _JSON_PATH.match(value) or _HEADER.match(value) or (http_status and value == HTTP_STATUS):
         return value
     valid = FIELD_FORMS if http_status else "a JSON path ($.message, $.error.message) or header.NAME"
-    raise sec.error(f"'{value}' is not {'one of these forms' if http_status else 'a JSON path nor header.NAME'},"
+    raise sec.error(f"{brief(value)} is not {'one of these forms' if http_status else 'a JSON path nor header.NAME'},"
                     " so it could never match", field=sec.field(key), valid=valid)
 
 
 def _check_path(sec: Section, key: str, path: str, allowed: tuple[str, ...]) -> None:
     if not path.startswith("/"):
-        raise sec.error(f"'{path}' does not start with '/'", field=sec.field(key), valid="/checkout")
+        raise sec.error(f"{brief(path)} does not start with '/'", field=sec.field(key), valid="/checkout")
     _check_placeholders(sec, path, sec.field(key), allowed)
 
 

@@ -16,8 +16,15 @@ from simulator import __version__
 from simulator.common.errors import InputError
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with paychaos's error shape: `paychaos CMD: error: ...` first (as for InputError), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n(`{self.prog} --help` lists the flags and their forms)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="paychaos",
         description="Chaos simulator and test harness for payment integrations.",
     )

@@ -4,38 +4,39 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import math
 
+from simulator.cli import argtypes
 from simulator.common.errors import InputError
-from simulator.common.netsafety import is_loopback_host
+from simulator.gateway.limits import (
+    MAX_PROCESSING_DELAY_MS,
+    MAX_WEBHOOK_ATTEMPTS,
+    MAX_WEBHOOK_RETRY_BASE_MS,
+    MAX_WEBHOOK_TIMEOUT_S,
+)
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "gateway", help="run the Stripe-compatible fake gateway",
         description="Run the Stripe-compatible fake gateway. Prints a PAYCHAOS_READY line with its URL.")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only; default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port to bind; 0 (default) picks a free one")
+    p.add_argument("--host", default="127.0.0.1", type=argtypes.loopback_host,
+                   help="address to bind (loopback only; default 127.0.0.1)")
+    p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
     p.add_argument("--webhook-url", help="deliver every event to this URL (loopback)")
     p.add_argument("--webhook-secret", default=None,
                    help="signing secret for --webhook-url (default whsec_paychaos_test)")
     p.add_argument("--allow-webhook-host", action="append", default=[], metavar="HOST",
                    help="also deliver webhooks to this non-loopback host (repeatable)")
-    p.add_argument("--seed", type=int, default=None, help="make ids deterministic")
-    p.add_argument("--processing-delay-ms", type=int, default=0,
+    p.add_argument("--seed", type=argtypes.seed, default=None, help="make ids deterministic")
+    p.add_argument("--processing-delay-ms", type=argtypes.whole(0, MAX_PROCESSING_DELAY_MS), default=0,
                    help="hold each money-moving call this long (to test timeouts and in-flight idempotency)")
-    p.add_argument("--webhook-max-attempts", type=int, default=5, help="delivery attempts per event (default 5)")
-    p.add_argument("--webhook-retry-base-ms", type=int, default=200,
+    p.add_argument("--webhook-max-attempts", type=argtypes.whole(1, MAX_WEBHOOK_ATTEMPTS), default=5,
+                   help="delivery attempts per event (default 5)")
+    p.add_argument("--webhook-retry-base-ms", type=argtypes.whole(0, MAX_WEBHOOK_RETRY_BASE_MS), default=200,
                    help="first retry delay, doubled on each attempt (default 200)")
-    p.add_argument("--webhook-timeout-s", type=float, default=5.0, help="per-attempt timeout (default 5)")
+    p.add_argument("--webhook-timeout-s", type=argtypes.number(0, MAX_WEBHOOK_TIMEOUT_S, above=True), default=5.0,
+                   help="per-attempt timeout (default 5)")
     p.set_defaults(func=run)
-
-
-def _in_range(args: argparse.Namespace, name: str, lo: int, hi: int) -> None:
-    value = getattr(args, name)
-    if not lo <= value <= hi:
-        raise InputError(f"{value} is out of range", field="--" + name.replace("_", "-"),
-                         valid=f"an integer {lo}..{hi}")
 
 
 def _is_ipv6(text: str) -> bool:
@@ -55,20 +56,9 @@ def _allowed_hosts(values: list[str]) -> tuple[str, ...]:
 
 
 def options_from(args: argparse.Namespace):
-    from simulator.gateway.limits import (
-        MAX_PROCESSING_DELAY_MS,
-        MAX_WEBHOOK_ATTEMPTS,
-        MAX_WEBHOOK_RETRY_BASE_MS,
-        MAX_WEBHOOK_TIMEOUT_S,
-    )
     from simulator.gateway.server import DEFAULT_WEBHOOK_SECRET, Options
     from simulator.gateway.webhooks import url_refusal
 
-    if not is_loopback_host(args.host):
-        raise InputError(f"'{args.host}' is not a loopback address; the gateway only binds loopback",
-                         field="--host", valid="127.0.0.1, ::1, localhost")
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"{args.port} is not a port", field="--port", valid="0..65535 (0 picks a free port)")
     allow = _allowed_hosts(args.allow_webhook_host)
     if args.webhook_url:
         refusal = url_refusal(args.webhook_url, frozenset(allow))
@@ -78,13 +68,6 @@ def options_from(args: argparse.Namespace):
     elif args.webhook_secret:
         raise InputError("a secret without --webhook-url has nothing to sign for", field="--webhook-secret",
                          valid="use it together with --webhook-url")
-    _in_range(args, "processing_delay_ms", 0, MAX_PROCESSING_DELAY_MS)
-    _in_range(args, "webhook_retry_base_ms", 0, MAX_WEBHOOK_RETRY_BASE_MS)
-    _in_range(args, "webhook_max_attempts", 1, MAX_WEBHOOK_ATTEMPTS)
-    timeout = args.webhook_timeout_s
-    if not math.isfinite(timeout) or not 0 < timeout <= MAX_WEBHOOK_TIMEOUT_S:
-        raise InputError(f"{timeout} is not a number of seconds in range", field="--webhook-timeout-s",
-                         valid=f"seconds > 0 and <= {MAX_WEBHOOK_TIMEOUT_S:g} (not nan or inf)")
     return Options(host=args.host, port=args.port, webhook_url=args.webhook_url,
                    webhook_secret=args.webhook_secret or DEFAULT_WEBHOOK_SECRET, seed=args.seed,
                    processing_delay_ms=args.processing_delay_ms, webhook_max_attempts=args.webhook_max_attempts,

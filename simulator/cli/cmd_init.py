@@ -17,6 +17,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from simulator.cli import argtypes
 from simulator.common.errors import InputError
 
 DEFAULT_DIR = "paychaos"
@@ -47,9 +48,9 @@ def add_parser(subparsers) -> None:
         "init", help="write a starter target file and a sample scenario for your merchant",
         description="Write DIR/target.yaml (how paychaos starts and reaches your merchant) and "
                     f"DIR/scenarios/{SCENARIO_FILE}. Asks on a terminal; otherwise asks nothing.")
-    p.add_argument("--dir", default=DEFAULT_DIR, metavar="D", help=f"where to write (default: ./{DEFAULT_DIR})")
+    p.add_argument("--dir", default=DEFAULT_DIR, metavar="D", type=argtypes.writable_dir, help=f"where to write (default: ./{DEFAULT_DIR})")
     p.add_argument("--name", metavar="N", help=f"your merchant's name (default: {DEFAULT_NAME})")
-    p.add_argument("--port", metavar="P", help="the port your app listens on (default: a free port paychaos "
+    p.add_argument("--port", metavar="P", type=argtypes.fixed_port, help="the port your app listens on (default: a free port paychaos "
                    f"picks and passes as {{port}} when --start is given, else {DEFAULT_PORT})")
     p.add_argument("--start", metavar="CMD", help='the command that starts your app, e.g. '
                    '"python -m myshop --port {port}" (default: none, the app is already running)')
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     answers = ask_missing(args) if sys.stdin.isatty() else {}
     name = check_name(args.name or answers.get("name") or DEFAULT_NAME)
     start = args.start if args.start is not None else answers.get("start") or None
-    port = check_port(args.port if args.port is not None else answers.get("port") or None)
+    port = args.port if args.port is not None else check_port(answers.get("port") or None)
     command = check_start(start, port)
     if command is None and port is None:
         port = DEFAULT_PORT   # an app already running: paychaos cannot pick its port
@@ -121,12 +122,9 @@ def check_port(text: str | None) -> int | None:
     if text is None:
         return None
     try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise InputError(f"'{text}' is not a port", field="--port", valid="a whole number from 1 to 65535")
-    return port
+        return argtypes.fixed_port(text)
+    except argparse.ArgumentTypeError as exc:
+        raise InputError(str(exc), field="--port") from None
 
 
 def check_start(start: str | None, port: int | None) -> list[str] | None:

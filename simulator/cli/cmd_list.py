@@ -6,11 +6,11 @@ import argparse
 import glob
 import os
 
-import yaml
-
 from proxies.faults import REGISTRY
 from simulator.common.call_kinds import KINDS
+from simulator.common.errors import InputError
 from simulator.common.paths import builtin_scenarios_dir
+from simulator.common.strict_yaml import load_yaml_file
 
 SCENARIO_DIR = str(builtin_scenarios_dir())
 
@@ -42,10 +42,9 @@ def scenario_lines(directory: str) -> list[str]:
     lines = []
     for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
         try:
-            with open(path, encoding="utf-8") as fh:
-                doc = yaml.safe_load(fh) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            lines.append(f"  {os.path.basename(path)}: unreadable ({type(exc).__name__})")
+            doc = load_yaml_file(path) or {}
+        except InputError as exc:
+            lines.append(f"  {os.path.basename(path)}: unreadable ({exc.detail})")
             continue
         if not isinstance(doc, dict):
             continue

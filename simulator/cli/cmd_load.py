@@ -7,6 +7,16 @@ import functools
 import signal
 import sys
 
+from simulator.cli import argtypes
+from simulator.scenario.model import LOCALES
+
+MAX_USERS = 10_000          # Locust users on loopback machines; beyond this the load generator is measured
+MAX_LOCAL_WORKERS = 64      # Locust worker processes on this machine
+MAX_REMOTE_WORKERS = 1_000
+MAX_PROXIES = 16
+MAX_DURATION_S = 86_400     # a day
+MAX_THINK_S = 3_600
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -16,29 +26,32 @@ def add_parser(subparsers) -> None:
                     "steady, flash-sale, latency-storm, decline-wave, or a path to your own locustfile.")
     p.add_argument("profile", nargs="?", metavar="PROFILE", help="a built-in profile or a locustfile path")
     p.add_argument("--target", metavar="FILE", help="target file (default: the built-in resilient merchant)")
-    p.add_argument("--users", type=int, default=10, help="peak concurrent customers (default 10)")
-    p.add_argument("--duration", type=float, default=60.0, metavar="S", help="run length in seconds (default 60)")
-    p.add_argument("--report-dir", default="paychaos-load", metavar="DIR",
+    p.add_argument("--users", type=argtypes.whole(1, MAX_USERS), default=10,
+                   help=f"peak concurrent customers, 1-{MAX_USERS} (default 10)")
+    p.add_argument("--duration", type=argtypes.number(0, MAX_DURATION_S, above=True, unit="seconds"), default=60.0,
+                   metavar="S", help=f"run length in seconds, at most {MAX_DURATION_S} (default 60)")
+    p.add_argument("--report-dir", default="paychaos-load", metavar="DIR", type=argtypes.writable_dir,
                    help="where report.json, report.html, journals and logs go (default ./paychaos-load)")
     p.add_argument("--web", action="store_true", help="open Locust's own web UI instead of running headless")
-    p.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="run Locust distributed: a master and N workers on loopback")
-    p.add_argument("--expect-remote-workers", type=int, default=0, metavar="N",
+    p.add_argument("--workers", type=argtypes.whole(0, MAX_LOCAL_WORKERS), default=0, metavar="N",
+                   help="run Locust distributed: a master and N workers on loopback "
+                        f"(0, the default: one Locust process; at most {MAX_LOCAL_WORKERS})")
+    p.add_argument("--expect-remote-workers", type=argtypes.whole(0, MAX_REMOTE_WORKERS), default=0, metavar="N",
                    help="also wait for N Locust workers from other machines (prints their command)")
-    p.add_argument("--master-bind-host", default="127.0.0.1", metavar="HOST",
+    p.add_argument("--master-bind-host", default="127.0.0.1", metavar="HOST", type=argtypes.host,
                    help="interface the Locust master listens on for workers (0.0.0.0 for other machines)")
-    p.add_argument("--master-port", type=int, default=None, metavar="PORT",
+    p.add_argument("--master-port", type=argtypes.fixed_port, default=None, metavar="PORT",
                    help="port the Locust master listens on (default: any free one, printed)")
-    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=argtypes.host,
                    help="allow a non-loopback merchant host in the target's base_url (repeatable)")
-    p.add_argument("--proxies", type=int, default=1, metavar="N",
+    p.add_argument("--proxies", type=argtypes.whole(1, MAX_PROXIES), default=1, metavar="N",
                    help="proxy processes (each with its own merchant instance) to spread the load (default 1)")
-    p.add_argument("--min-score", type=float, default=None, metavar="N",
+    p.add_argument("--min-score", type=argtypes.score, default=None, metavar="N",
                    help="exit 1 when the total score is below N (default: the profile's threshold)")
-    p.add_argument("--think", type=float, default=None, metavar="S",
+    p.add_argument("--think", type=argtypes.number(0, MAX_THINK_S, unit="seconds"), default=None, metavar="S",
                    help="seconds each customer waits between checkouts (default: the profile's; 0 = flat out)")
-    p.add_argument("--locale", default="en_US", help="customers' locale (en_US, zh_CN)")
-    p.add_argument("--seed", type=int, default=1, help="seed for the proxy's fault dice")
+    p.add_argument("--locale", default="en_US", choices=LOCALES, help="customers' locale (en_US, zh_CN)")
+    p.add_argument("--seed", type=argtypes.seed, default=1, help="seed for the proxy's fault dice")
     p.set_defaults(func=run)
 
 

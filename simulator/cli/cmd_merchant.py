@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from simulator.cli import argtypes
 from simulator.merchants import MERCHANT_NAMES
 
 
@@ -13,8 +14,9 @@ def add_parser(subparsers) -> None:
         description="Run a reference merchant that implements the merchant HTTP contract. Flags override "
                     "STRIPE_API_BASE, STRIPE_BACKUP_API_BASE, STRIPE_WEBHOOK_SECRET and STRIPE_API_KEY.")
     p.add_argument("name", choices=MERCHANT_NAMES, help="which merchant")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0, help="0 (default) binds any free port; see the ready line")
+    p.add_argument("--host", default="127.0.0.1", type=argtypes.loopback_ipv4_host,
+                   help="loopback address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=argtypes.port, default=0, help="0 (default) binds any free port; see the ready line")
     p.add_argument("--gateway-url", help="primary gateway base URL (env STRIPE_API_BASE)")
     p.add_argument("--backup-gateway-url", help="backup gateway base URL (env STRIPE_BACKUP_API_BASE)")
     p.add_argument("--webhook-secret", help="whsec_... to verify webhooks (env STRIPE_WEBHOOK_SECRET)")

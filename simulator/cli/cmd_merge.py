@@ -16,8 +16,9 @@ import argparse
 import json
 from pathlib import Path
 
-from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, check_report_dir, finish_reports, parse_min_score
-from simulator.common.errors import InputError
+from simulator.cli import argtypes
+from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, finish_reports
+from simulator.common.errors import InputError, brief
 from simulator.reporting.console import ConsoleReporter
 from simulator.reporting.entries import required_score, verdict
 from simulator.reporting.events import SuiteFinished
@@ -37,9 +38,9 @@ def add_parser(subparsers) -> None:
         description="Combine the report.json files of several `paychaos run --shard K/N` runs into one "
                     "report.json, junit.xml and report.html with one verdict.")
     p.add_argument("inputs", nargs="+", metavar="DIR", help="report directories (or report.json files)")
-    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR,
+    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR, type=argtypes.writable_dir,
                    help=f"where the merged reports go (default: ./{DEFAULT_REPORT_DIR})")
-    p.add_argument("--min-score", metavar="N", help="judge every scenario again against this score, 0-100 "
+    p.add_argument("--min-score", metavar="N", type=argtypes.score, help="judge every scenario again against this score, 0-100 "
                                                     "(default: the score each run required)")
     p.add_argument("--allow-inconclusive", action="store_true",
                    help="inconclusive scenarios do not fail the merged verdict (default: as each run said)")
@@ -47,8 +48,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    min_score = parse_min_score(args.min_score)
-    report_dir = check_report_dir(args.report_dir)
+    min_score, report_dir = args.min_score, Path(args.report_dir)
     reports = [(path, read_report(path)) for path in report_files(args.inputs)]
     merged = merge_reports(reports, min_score=min_score, allow_inconclusive=args.allow_inconclusive)
     emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
@@ -81,14 +81,27 @@ def report_files(inputs: list[str]) -> list[Path]:
     return files
 
 
+MAX_REPORT_BYTES = 64 << 20   # a report.json of 25 scenarios is well under 1 MiB
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def read_report(path: Path) -> dict:
     """A report.json, checked for what merging needs."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            raise InputError(f"larger than {MAX_REPORT_BYTES >> 20} MiB", file=str(path), valid=VALID_INPUT)
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read it: {exc}", file=str(path), valid=VALID_INPUT) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON ({exc.msg} at line {exc.lineno})", file=str(path),
+                         valid="report.json as `paychaos run` writes it") from None
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, 4,300+ digit integers, deep nesting
+        reason = "nested too deep" if isinstance(exc, RecursionError) else brief(str(exc), bare=True)
+        raise InputError(f"not a report: {reason}", file=str(path),
                          valid="report.json as `paychaos run` writes it") from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise InputError("no list of scenarios", file=str(path), field="scenarios",
@@ -103,7 +116,7 @@ def read_report(path: Path) -> dict:
                              valid='{"total", "prompt", "retry", "fallback", "integrity"}')
         total = entry["score"].get("total")
         if total is not None and not isinstance(total, int | float):
-            raise InputError(f"'{total}' is not a number", file=str(path), field=f"{where}.score.total",
+            raise InputError(f"{brief(total)} is not a number", file=str(path), field=f"{where}.score.total",
                              valid="a number from 0 to 100 or null")
         if not isinstance(entry.get("required", entry.get("threshold", 80)), int | float):
             raise InputError("not a number", file=str(path), field=f"{where}.required", valid="a number from 0 to 100")

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import argparse
 
+from simulator.cli import argtypes
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "proxy", help="fault-injecting proxy (mitmproxy + paychaos addon)",
         description="Reverse proxy with one listener per upstream; faults from --scenario or the "
                     "control API under /_paychaos; every exchange journaled.")
-    p.add_argument("--upstream", action="append", default=[], metavar="[NAME=]URL",
+    p.add_argument("--upstream", action="append", default=[], metavar="[NAME=]URL", type=argtypes.upstream,
                    help="upstream base URL; NAME is primary (default), backup or webhooks; repeatable")
-    p.add_argument("--port", type=int, default=0, help="port of the primary listener (0: any free port)")
+    p.add_argument("--port", type=argtypes.port, default=0, help="port of the primary listener (0: any free port)")
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML whose faults: to apply from the start")
-    p.add_argument("--journal", metavar="FILE", help="append one JSON line per exchange here")
-    p.add_argument("--seed", type=int, default=0, help="seed for the rules' dice (default: the scenario's)")
-    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+    p.add_argument("--journal", metavar="FILE", type=argtypes.writable_file, help="append one JSON line per exchange here")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed for the rules' dice (default: the scenario's)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=argtypes.host,
                    help="allow this non-loopback upstream host (repeatable)")
     p.add_argument("--forward", action="store_true",
                    help="also listen as a forward proxy (HTTPS_PROXY) answering api.stripe.com locally")
-    p.add_argument("--forward-port", type=int, default=0)
-    p.add_argument("--confdir", help="mitmproxy confdir for the forward-mode CA (default: a fresh temp dir)")
+    p.add_argument("--forward-port", type=argtypes.port, default=0,
+                   help="port of the forward listener (0: any free port)")
+    p.add_argument("--confdir", type=argtypes.writable_dir, help="mitmproxy confdir for the forward-mode CA (default: a fresh temp dir)")
     p.set_defaults(func=main)
 
 

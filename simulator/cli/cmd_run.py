@@ -8,11 +8,11 @@ Exit status: 0 when every scenario meets the required score, 1 when one falls sh
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
 
+from simulator.cli import argtypes
 from simulator.common.errors import InputError
 from simulator.reporting.console import ConsoleReporter
 from simulator.reporting.fanout import Fanout
@@ -35,55 +35,19 @@ def add_parser(subparsers) -> None:
     p.add_argument("paths", nargs="*", metavar="SCENARIO_FILE_OR_DIR",
                    help="scenario files or directories of them (default: the built-in suite)")
     p.add_argument("--target", metavar="FILE", help="target file (default: the built-in resilient merchant)")
-    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR,
+    p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR, type=argtypes.writable_dir,
                    help=f"where the reports go (default: ./{DEFAULT_REPORT_DIR})")
-    p.add_argument("--min-score", metavar="N", help="score every scenario must reach, 0-100 "
+    p.add_argument("--min-score", metavar="N", type=argtypes.score, help="score every scenario must reach, 0-100 "
                                                     "(default: each scenario's own threshold)")
     p.add_argument("--allow-inconclusive", action="store_true",
                    help="an inconclusive scenario (nothing exercised, evidence incomplete) does not fail the "
                         "run; it is still reported as inconclusive, never as passed")
-    p.add_argument("-n", "--workers", metavar="WORKERS", default="1", help="scenarios run at once (default 1)")
-    p.add_argument("--shard", metavar="K/N", help="run only part K of N (deterministic split for a CI "
-                   "matrix; combine the parts' reports with `paychaos merge`)")
+    p.add_argument("-n", "--workers", metavar="WORKERS", default=1, type=argtypes.whole(1, MAX_WORKERS),
+                   help=f"scenarios run at once, 1-{MAX_WORKERS} (default 1)")
+    p.add_argument("--shard", metavar="K/N", type=argtypes.shard,
+                   help="run only part K of N (deterministic split for a CI matrix; combine the parts' reports "
+                        "with `paychaos merge`)")
     p.set_defaults(func=run)
-
-
-def parse_min_score(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 100:
-        raise InputError(f"'{text}' is not a score", field="--min-score", valid="a number from 0 to 100")
-    return value
-
-
-def parse_workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_WORKERS:
-        raise InputError(f"'{text}' is not a number of workers", field="-n/--workers",
-                         valid=f"a whole number from 1 to {MAX_WORKERS}")
-    return value
-
-
-def check_report_dir(text: str) -> Path:
-    """The report directory must be a directory we can write; checked before anything runs."""
-    path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise InputError("exists and is not a directory", file=text, field="--report-dir",
-                         valid="a directory (created when missing)")
-    existing = path
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write there ({existing} is not a writable directory)", file=text,
-                         field="--report-dir", valid="a writable directory")
-    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,10 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from simulator.scenario.shard import select_shard
     from simulator.target import load_target
 
-    # Everything the user gave is checked before anything starts or is written.
-    min_score = parse_min_score(args.min_score)
-    workers = parse_workers(args.workers)
-    report_dir = check_report_dir(args.report_dir)
+    # Everything the user gave is checked before anything starts or is written (the flags by their
+    # argtypes, the files here).
+    min_score, workers, report_dir = args.min_score, args.workers, Path(args.report_dir)
     scenarios = load_scenarios(args.paths or None)
     if args.shard:
         scenarios = select_shard(scenarios, args.shard)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from proxies.forward import forward_env, java_flags
 from proxies.journal_table import COLUMNS, row
 from proxies.testing import running_proxy
+from simulator.cli import argtypes
 from simulator.common.netsafety import check_upstream
 from simulator.common.procs import paychaos_argv, start_service
 
@@ -28,11 +29,11 @@ WEBHOOK_SECRET = "whsec_paychaos_up"
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("up", help="start gateway + proxy with a scenario's faults, for poking by hand")
     p.add_argument("scenario", metavar="SCENARIO_FILE")
-    p.add_argument("--webhook-url", help="your app's webhook endpoint; deliveries go through the proxy")
+    p.add_argument("--webhook-url", type=argtypes.url, help="your app's webhook endpoint; deliveries go through the proxy")
     p.add_argument("--backup", action="store_true", help="also start a backup gateway (implied when a "
                    "rule matches upstream: backup)")
-    p.add_argument("--journal", help="journal file (default: a new file in the temp dir)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--journal", type=argtypes.writable_file, help="journal file (default: a new file in the temp dir)")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed for the faults' dice (default: the scenario's)")
     p.add_argument("--quiet", action="store_true", help="do not show the journal live")
     p.set_defaults(func=main)
 

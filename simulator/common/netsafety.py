@@ -8,11 +8,13 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-from simulator.common.errors import InputError
+from simulator.common.errors import InputError, brief
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
+MAX_URL_CHARS = 2048
+VALID_URL = "http://HOST:PORT or https://HOST"
 
 
 def is_loopback_host(host: str) -> bool:
@@ -24,18 +26,53 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def check_upstream(url: str, allow_hosts: tuple[str, ...] = (), *, field: str = "--upstream") -> None:
-    """Raise InputError for a non-loopback upstream that is not on the allow-list."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"'{url}' is not a URL", field=field, valid="http://HOST:PORT or https://HOST")
-    if is_loopback_host(parts.hostname) or parts.hostname in allow_hosts:
-        return
-    raise InputError(
-        f"upstream host '{parts.hostname}' is not loopback; paychaos only targets 127.0.0.1 "
-        f"unless you allow the host explicitly with --allow-host {parts.hostname}",
-        field=field,
-    )
+def check_upstream(url: str, allow_hosts: tuple[str, ...] = (), *, field: str = "--upstream",
+                   base_only: bool = False) -> str:
+    """Raise InputError for a malformed URL (parse_http_url) or a non-loopback host that is not on the
+    allow-list; return the URL with its scheme and host in lower case."""
+    parts = parse_http_url(url, field=field, base_only=base_only)
+    if not (is_loopback_host(parts.hostname) or parts.hostname in allow_hosts):
+        raise InputError(
+            f"upstream host {brief(parts.hostname)} is not loopback; paychaos only targets 127.0.0.1 "
+            f"unless you allow the host explicitly with --allow-host {brief(parts.hostname, bare=True)}",
+            field=field,
+        )
+    return urlunsplit(parts)
+
+
+def parse_http_url(url: str, *, field: str, file: str | None = None, base_only: bool = False) -> SplitResult:
+    """An http(s) URL -> its parts, scheme and host in lower case (hosts are case-insensitive, so
+    `http://LOCALHOST:1` is `http://localhost:1`). InputError naming the field for: no scheme or host,
+    whitespace or control characters, a port that is not 1..65535, credentials (`user:pass@`, never
+    echoed), more than MAX_URL_CHARS, and with `base_only` a path, query or fragment."""
+    def refuse(problem: str, valid: str = VALID_URL) -> InputError:
+        return InputError(problem, file=file, field=field, valid=valid)
+
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS:
+        raise refuse(f"{brief(url)} is not a URL", f"{VALID_URL}, at most {MAX_URL_CHARS} characters")
+    try:
+        parts = urlsplit(url)
+        has_credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        raise refuse(f"{brief(url)} is not a URL") from None
+    if has_credentials:
+        raise refuse("the URL holds credentials (user:password@); they are never sent or stored",
+                     f"{VALID_URL} without user:password@")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise refuse(f"{brief(url)} holds whitespace or control characters")
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise refuse(f"{brief(url)} is not an http(s) URL")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (parts.netloc.endswith(":") and not parts.netloc.endswith("]:")):
+        raise refuse(f"{brief(url)} has a bad port", f"{VALID_URL} with a port from 1 to 65535")
+    if base_only and (parts.path not in ("", "/") or parts.query or parts.fragment):
+        raise refuse(f"{brief(url)} has a path, query or fragment; an upstream is a base URL",
+                     "http://HOST:PORT; the request's own path is kept")
+    return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(),
+                          path="" if base_only else parts.path)
 
 
 def carries_live_key(text: str) -> bool:

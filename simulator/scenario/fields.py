@@ -7,18 +7,20 @@ the valid forms. Shared by the scenario loader and the target-file loader.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
-
-from simulator.common.errors import InputError, did_you_mean
+from simulator.common.errors import InputError, brief, did_you_mean
+from simulator.common.strict_yaml import load_yaml_file
 
 
 def join(path: str, key: str | int) -> str:
+    """The path to a field as errors show it (`faults[2].params.delay_ms`); a long key is cut."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)
+    key = brief(key, bare=True)
+    return f"{path}.{key}" if path else key
 
 
 def kind_of(value) -> str:
@@ -29,21 +31,10 @@ def kind_of(value) -> str:
 
 
 def read_yaml(path: str | Path) -> object:
-    """Parse one YAML file; unreadable or invalid YAML is an InputError naming the file (and line)."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", file=file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file: {exc}", file=file) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{where}not valid YAML: {problem}", file=file) from None
+    """Parse one YAML file with the bounds of simulator.common.strict_yaml (no aliases, no duplicate
+    keys, finite 64-bit numbers, bounded size and depth); any problem is an InputError naming the file
+    and line."""
+    return load_yaml_file(path)
 
 
 class Section:
@@ -60,7 +51,7 @@ class Section:
         self.data = data
         for key in data:
             if not isinstance(key, str) or key not in self.allowed:
-                raise self.error(f"unknown key '{key}'{did_you_mean(str(key), self.allowed)}",
+                raise self.error(f"unknown key {brief(str(key))}{did_you_mean(str(key), self.allowed)}",
                                  field=join(path, str(key)), valid=", ".join(self.allowed))
         for key in required:
             if key not in data:
@@ -93,6 +84,8 @@ class Section:
             return None
         if not isinstance(value, str) or (nonempty and not value.strip()):
             raise self.error(f"expected a non-empty string, got {kind_of(value)}", field=self.field(key))
+        if "\x00" in value:
+            raise self.error("a NUL character in the text", field=self.field(key), valid="text without NUL")
         return value
 
     def choice(self, key: str, choices: Iterable[str], default: str | None = None) -> str | None:
@@ -101,7 +94,7 @@ class Section:
         if value is None and key not in self.data:
             return None
         if not isinstance(value, str) or value not in choices:
-            raise self.error(f"'{value}' is not one of the valid values{did_you_mean(str(value), choices)}",
+            raise self.error(f"{brief(value)} is not one of the valid values{did_you_mean(str(value), choices)}",
                              field=self.field(key), valid=choices)
         return value
 
@@ -111,7 +104,7 @@ class Section:
         if value is None and key not in self.data:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"expected a whole number, got {kind_of(value)} {value!r}",
+            raise self.error(f"expected a whole number, got {kind_of(value)} {brief(value)}",
                              field=self.field(key), valid=_range(lo, hi, "whole number"))
         self._bounds(key, value, lo, hi, "whole number")
         return value
@@ -122,8 +115,11 @@ class Section:
         if value is None and key not in self.data:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"expected a number, got {kind_of(value)} {value!r}",
+            raise self.error(f"expected a number, got {kind_of(value)} {brief(value)}",
                              field=self.field(key), valid=_range(lo, hi, "number"))
+        if not math.isfinite(value):
+            raise self.error(f"{value!r} is not a finite number", field=self.field(key),
+                             valid=_range(lo, hi, "finite number"))
         if above is not None and not value > above:
             raise self.error(f"{value!r} is too small", field=self.field(key), valid=f"a number above {above:g}")
         self._bounds(key, value, lo, hi, "number")
@@ -144,9 +140,13 @@ class Section:
 
 def _range(lo, hi, noun: str) -> str:
     if lo is not None and hi is not None:
-        return f"a {noun} from {lo:g} to {hi:g}"
+        return f"a {noun} from {_num(lo)} to {_num(hi)}"
     if lo is not None:
-        return f"a {noun} of at least {lo:g}"
+        return f"a {noun} of at least {_num(lo)}"
     if hi is not None:
-        return f"a {noun} of at most {hi:g}"
+        return f"a {noun} of at most {_num(hi)}"
     return f"a {noun}"
+
+
+def _num(value) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from simulator.common.errors import InputError, did_you_mean
+from simulator.common.errors import InputError, brief, did_you_mean
 from simulator.common.paths import builtin_scenarios_dir
+from simulator.common.strict_yaml import INT64_MAX
 from simulator.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
 from simulator.scenario.fields import Section, join, kind_of, read_yaml
 from simulator.scenario.model import (
@@ -31,7 +32,8 @@ TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "ac
 CUSTOMER_KEYS = ("count", "locale", "cards", "amount_min", "amount_max", "currency", "concurrency", "timeout_s")
 EXPECT_KEYS = ("threshold", "answer_budget_s", "max_gateway_calls_per_checkout", "prompt", "outcome")
 OUTCOMES = ("paid", "failed", "pending")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+MAX_SHARE = 1_000_000   # shares are normalised; a bound keeps their sum finite
 
 
 def load_scenarios(paths: list[str] | None = None) -> list[Scenario]:
@@ -61,6 +63,8 @@ def expand_paths(paths: list[str]) -> list[str]:
             files.extend(str(f) for f in found)
         elif p.is_file():
             files.append(str(p))
+        elif p.exists():
+            raise InputError("not a regular file", file=raw, valid="a scenario .yaml file or a directory of them")
         else:
             raise InputError("no such file or directory", file=raw, valid="a scenario .yaml file or a directory of them")
     return files
@@ -74,8 +78,8 @@ def parse_scenario(data, *, file: str) -> Scenario:
     top = Section(data, file=file, allowed=TOP_KEYS, required=("name", "cause"))
     name = top.str("name")
     if not _NAME.match(name):
-        raise top.error(f"'{name}' is not a valid scenario name", field="name",
-                        valid="lower-case letters, digits, '-' and '_', e.g. gateway-outage-full")
+        raise top.error(f"{brief(name)} is not a valid scenario name", field="name",
+                        valid="lower-case letters, digits, '-' and '_', at most 80, e.g. gateway-outage-full")
     cause = Cause(top.choice("cause", [c.value for c in Cause]))
     customers = _customers(top)
     fault_specs = _with_phases(top.list("faults", []), data.get("phases"), file)
@@ -88,7 +92,7 @@ def parse_scenario(data, *, file: str) -> Scenario:
         faults=_faults(fault_specs, file),
         fault_specs=fault_specs,
         expect=_expect(top),
-        seed=top.int("seed", 1, lo=0),
+        seed=top.int("seed", 1, lo=0, hi=INT64_MAX),
         settle_s=top.number("settle_s", 0.0, lo=0, hi=120),
         path=file,
     )
@@ -109,7 +113,7 @@ def _customers(top: Section) -> Customers:
                         field=sec.field("amount_max"), valid=f"at least amount_min + {count - 1}")
     currency = sec.str("currency", "usd")
     if not re.fullmatch(r"[a-z]{3}", currency):
-        raise sec.error(f"'{currency}' is not a currency code", field=sec.field("currency"),
+        raise sec.error(f"{brief(currency)} is not a currency code", field=sec.field("currency"),
                         valid="a lower-case ISO 4217 code such as usd, eur, cny")
     return Customers(
         count=count,
@@ -141,10 +145,12 @@ def _shares(sec: Section, key: str, valid: tuple[str, ...], default: str, *, nou
     for name, share in raw.items():
         where = sec.field(key) if single else join(sec.field(key), str(name))
         if name not in accepted:
-            raise sec.error(f"unknown {noun} '{name}'{did_you_mean(str(name), valid)}", field=where, valid=valid)
-        if isinstance(share, bool) or not isinstance(share, int | float) or share <= 0:
-            raise sec.error(f"the share must be a positive number, got {kind_of(share)} {share!r}",
-                            field=where, valid="a number above 0, e.g. 0.25 (shares are normalised)")
+            raise sec.error(f"unknown {noun} {brief(str(name))}{did_you_mean(str(name), valid)}", field=where,
+                            valid=valid)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= MAX_SHARE:
+            raise sec.error(f"the share must be a positive number, got {kind_of(share)} {brief(share)}",
+                            field=where, valid=f"a number above 0 and at most {MAX_SHARE:g}, e.g. 0.25 "
+                                               "(shares are normalised)")
         shares[name] = float(share)
     total = sum(shares.values())
     return {name: share / total for name, share in shares.items()}
@@ -161,7 +167,7 @@ def _actions(top: Section) -> list[Action]:
     actions = []
     for i, name in enumerate(raw):
         if name not in valid:
-            raise top.error(f"unknown action '{name}'{did_you_mean(str(name), valid)}",
+            raise top.error(f"unknown action {brief(str(name))}{did_you_mean(str(name), valid)}",
                             field=join("actions", i), valid=valid)
         actions.append(Action(name))
     return actions
@@ -187,7 +193,7 @@ def _expect(top: Section) -> Expect:
     prompt = sec.list("prompt", [])
     for i, cat in enumerate(prompt):
         if cat not in PROMPT_CATEGORIES:
-            raise sec.error(f"unknown prompt category '{cat}'{did_you_mean(str(cat), PROMPT_CATEGORIES)}",
+            raise sec.error(f"unknown prompt category {brief(str(cat))}{did_you_mean(str(cat), PROMPT_CATEGORIES)}",
                             field=join(sec.field("prompt"), i), valid=PROMPT_CATEGORIES)
     return Expect(
         threshold=sec.number("threshold", 80.0, lo=0, hi=100),

@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import yaml
-
 from simulator.common.errors import InputError
+from simulator.common.strict_yaml import load_yaml_file
 
 ANY = "*"  # phrases that count in every language
 
@@ -163,12 +162,7 @@ def _pyproject_lexicon(project_dir: Path) -> dict:
 
 
 def _yaml_lexicon(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the lexicon file: {exc.strerror}", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=str(path), valid=VALID_FORM) from None
+    data = load_yaml_file(path)  # bounded like scenario files: no aliases, duplicate keys, NaN (InputError)
     if isinstance(data, dict) and set(data) == {"lexicon"}:
         data = data["lexicon"]
     return parse_lexicon(data, file=str(path))

@@ -60,8 +60,9 @@ def test_existing_files_are_kept_unless_forced(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--port", "http"], ["--port: 'http' is not a port", "valid: a whole number from 1 to 65535"]),
-    (["--port", "70000"], ["--port: '70000' is not a port"]),
+    (["--port", "http"], ["--port: 'http' is not a whole number", "valid: a port from 1 to 65535"]),
+    (["--port", "70000"], ["--port: 70000 is out of range"]),
+    (["--dir", "/proc/x"], ["--dir: cannot write to '/proc/x'", "valid: a writable directory"]),
     (["--name", "my shop!"], ["--name: 'my shop!' is not a usable name", "valid: letters"]),
     (["--start", "python -m shop"], ["--start: the command never says which port", "{port}"]),
     (["--start", "python 'unclosed"], ["--start: cannot split it into arguments"]),

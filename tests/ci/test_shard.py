@@ -61,6 +61,6 @@ def test_paychaos_run_refuses_a_bad_shard_before_starting_anything(tmp_path):
     out = subprocess.run([sys.executable, "-m", "simulator.cli", "run", "--shard", "3/2",
                           "--report-dir", str(tmp_path / "rep")], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
-    assert out.stderr.startswith("paychaos run: error: --shard: '3/2' is out of range")
+    assert out.stderr.startswith("paychaos run: error: argument --shard: '3/2' is out of range")
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "rep").exists()

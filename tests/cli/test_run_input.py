@@ -38,7 +38,7 @@ def assert_refused(out, *words):
 
 def test_bad_min_score(tmp_path, old_report):
     out = paychaos_run("--min-score", "150", cwd=tmp_path)
-    assert_refused(out, "--min-score", "'150' is not a score", "valid: a number from 0 to 100")
+    assert_refused(out, "--min-score", "'150' is out of range", "valid: a number from 0 to 100")
     assert (old_report / "report.json").read_text() == '{"from": "an earlier run"}'
 
 
@@ -49,7 +49,7 @@ def test_bad_workers(tmp_path):
 def test_report_dir_that_is_a_file(tmp_path):
     (tmp_path / "taken").write_text("keep me")
     out = paychaos_run("--report-dir", "taken", cwd=tmp_path)
-    assert_refused(out, "taken: --report-dir: exists and is not a directory")
+    assert_refused(out, "argument --report-dir: 'taken' exists and is not a directory")
     assert (tmp_path / "taken").read_text() == "keep me"
 
 

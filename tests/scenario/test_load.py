@@ -90,7 +90,7 @@ def test_defaults_fill_what_a_minimal_file_leaves_out(tmp_path):
      "FILE: expect.threshold: 185 is out of range (valid: a number from 0 to 100)"),
     (GOOD.replace("name: outage", "name: Outage Full"),
      "FILE: name: 'Outage Full' is not a valid scenario name (valid: lower-case letters, digits, '-' and '_', "
-     "e.g. gateway-outage-full)"),
+     "at most 80, e.g. gateway-outage-full)"),
     ("cause: healthy\n", "FILE: name: required key is missing"),
     ("- just\n- a list\n", "FILE: expected a mapping, got a list (valid: key: value lines)"),
 ])
