@@ -135,8 +135,8 @@ def writable_file(text: str) -> str:
     writable_dir(str(path.parent))
     if path.exists():
         try:
-            if not path.is_file():
-                raise _refuse(f"{brief(text)} is not a regular file", valid)
+            if not (path.is_file() or path.is_char_device()):   # /dev/null discards, /dev/full fails every write
+                raise _refuse(f"{brief(text)} is not a regular file nor a device to write to", valid)
             with open(path, "ab"):
                 pass
         except OSError as exc:

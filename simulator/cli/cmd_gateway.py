@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", type=argtypes.loopback_host,
                    help="address to bind (loopback only; default 127.0.0.1)")
     p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
-    p.add_argument("--webhook-url", help="deliver every event to this URL (loopback)")
+    p.add_argument("--webhook-url", type=argtypes.url, help="deliver every event to this URL (loopback)")
     p.add_argument("--webhook-secret", default=None,
                    help="signing secret for --webhook-url (default whsec_paychaos_test)")
     p.add_argument("--allow-webhook-host", action="append", default=[], metavar="HOST",

@@ -26,8 +26,9 @@ DEFECT_FINDINGS = {
                                                       ("retry.should_retry", "retry")],
     "5 raw gateway errors shown to the customer": [("prompt.no_leaks", "prompt"),
                                                    ("prompt.message_fits", "prompt")],
-    "6 says failed although charged": [("prompt.status_right", "prompt"),
-                                       ("integrity.no_orphan_charge", "integrity")],
+    # The lie is in the answer; whether the order also stays "failed" with the money (an orphan charge)
+    # depends on whether naive's webhook lands before the order is read, so only the answer is required.
+    "6 says failed although charged": [("prompt.status_right", "prompt")],
     "7 no fallback": [("fallback.alternatives", "fallback"), ("fallback.backup_used", "fallback")],
     "8 double submit charges twice": [("integrity.no_double_charge", "integrity")],
     "9 no refund on cancel": [("integrity.refund_after_cancel", "integrity")],
