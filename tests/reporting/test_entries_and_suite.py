@@ -76,6 +76,10 @@ def test_an_inconclusive_scenario_never_passes_and_fails_the_run_unless_allowed(
     assert "INCONCLUSIVE" in table and "none of the scenario's fault rules applied" in table
     xml = junit.render(report)
     assert 'type="paychaos.inconclusive"' in xml and 'failures="1"' in xml
+    from simulator.reporting import html_report
+    page = html_report.render(report)
+    assert "Inconclusive: this run cannot carry a verdict." in page and ">INCONCLUSIVE<" in page
+    assert "none of the scenario&#x27;s fault rules applied" in page or "none of the scenario's fault rules applied" in page
 
     allowed = _inconclusive_suite(allow=True)
     assert allowed["passed"] is True and exit_code(allowed) == 0

@@ -86,3 +86,15 @@ def test_no_answer_while_the_hung_exchange_never_reached_the_journal_still_count
     run.checkout("ord_1", None, elapsed_s=None, error="timeout")
     [found] = by_rule(score(run.observations()), "fallback.alternatives")
     assert found.severity == Severity.MAJOR and found.evidence["order_ids"] == ["ord_1"]
+
+
+def test_backup_used_is_not_graded_for_a_shop_with_one_gateway_but_alternatives_still_are():
+    from simulator.observations import Shop
+    run = Run(cause="gateway_outage", faults=[fault("http_error", status=503)], backup=True,
+              shop=Shop(gateways=1))
+    run.exchange("ord_1", 503, faults=["http_error"])
+    run.checkout("ord_1", "failed", message="We couldn't reach our payment provider. Please try again.",
+                 alternatives=[])
+    result = score(run.observations())
+    assert by_rule(result, "fallback.backup_used") == []
+    assert [f.severity for f in by_rule(result, "fallback.alternatives")] == [Severity.MAJOR]

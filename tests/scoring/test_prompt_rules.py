@@ -226,3 +226,12 @@ def test_a_one_gateway_shop_is_not_expected_to_pay_through_an_outage():
     run.exchange("ord_1", 503, faults=["http_error"])
     run.checkout("ord_1", "failed")
     assert by_rule(score(run.observations()), "prompt.outcome") == []
+
+
+def test_a_paid_answer_without_a_message_is_graded_only_when_the_shop_says_it_has_one():
+    from simulator.observations import Shop
+    for shop, expected in ((Shop(paid_message=False), 0), (Shop(paid_message=True), 1)):
+        run = Run(prompt=["paid"], shop=shop)
+        run.paid("ord_1")
+        run.checkouts[-1].message = None
+        assert len(by_rule(score(run.observations()), "prompt.message_fits")) == expected
