@@ -74,6 +74,13 @@ def order_status_unusable(obs: Observations, out: Assessment) -> None:
     states = [s for s in (obs.orders or {}).values() if isinstance(s, dict)]
     if not states:
         return
+    asked = [s for s in states if s.get("http_status") is not None]
+    if not asked:
+        # Never asked (the checkout minted no order id to ask about, or the merchant did not answer):
+        # the order rules stand aside; that says nothing about the target file.
+        out.blind.add("orders")
+        return
+    states = asked
     if all(s.get("http_status") == 404 for s in states):
         out.add(f"the order-status call answered 404 for every order ({len(states)}): integrity cannot "
                 "compare the merchant's orders with the money; fix order_status.path in the target file",

@@ -104,3 +104,15 @@ def test_a_cancel_path_that_answers_404_everywhere_blames_nobody_for_the_refund(
     result = score(run.observations())
     assert "cancel call answered 404" in reasons(result)
     assert by_rule(result, "integrity.refund_after_cancel") == [] and serious(result) == []
+
+
+def test_orders_never_asked_about_are_not_a_broken_target_path():
+    """A checkout that never answered gives no merchant order id to ask about: the order rules stand aside,
+    and the scenario stays conclusive (the hang it was about was observed)."""
+    run = Run(cause="timeout", faults=[fault("hang")])
+    run.exchange("ord_1", None, error="timeout", faults=["hang"], duration=30)
+    run.checkout("ord_1", None, error="timeout")
+    run.orders["ord_1"] = {"status": None, "error": "no_merchant_order_id"}
+    result = score(run.observations())
+    assert result.inconclusive == []
+    assert by_rule(result, "integrity.state_converges") == []
