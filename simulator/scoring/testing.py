@@ -177,7 +177,7 @@ class Run:
 
     def state(self, order_id: str, status: str, **extra) -> None:
         """The merchant's order-status answer for the order."""
-        self.orders[order_id] = {"order_id": order_id, "status": status, **extra}
+        self.orders[order_id] = {"order_id": order_id, "status": status, "http_status": 200, **extra}
 
     def paid(self, order_id: str, *, at: float = 0.0, locale: str = "en_US", gateway: str = "primary") -> None:
         """A graceful successful checkout: one keyed attempt, one charge, told paid, order paid."""
