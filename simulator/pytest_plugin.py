@@ -131,6 +131,7 @@ def failure_text(entry: dict) -> str:
     lines = [f"{entry['name']} ({entry.get('cause')}): {score_line(entry)}"]
     if entry.get("error"):
         lines.append(f"error: {entry['error']}")
+    lines += [f"inconclusive: {reason}" for reason in entry.get("inconclusive") or []]
     lines += [finding_line(f) for f in entry.get("findings") or []]
     return "\n".join(lines)
 
