@@ -59,7 +59,24 @@ def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM ends the run like Ctrl-C: everything stopped, the report written
 
 
+def locust_missing() -> str | None:
+    """Why `paychaos load` cannot run here, or None: Locust is an optional extra (`paychaos[load]`)."""
+    import importlib.util
+    try:
+        found = importlib.util.find_spec("locust") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        return ("Locust is not installed: `paychaos load` needs the load extra, "
+                "pip install 'paychaos[load]' (or pip install locust)")
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    missing = locust_missing()
+    if missing:
+        print(f"paychaos load: error: {missing}", file=sys.stderr)
+        return 2
     from simulator.load.orchestrate import LoadFailed, LoadOptions, run_load
     signal.signal(signal.SIGTERM, _terminated)
     opts = LoadOptions(profile=args.profile, target=args.target, users=args.users, duration_s=args.duration,

@@ -98,3 +98,19 @@ def test_a_run_where_no_user_checked_out_or_users_crashed_is_a_failure_with_thei
     [crashed] = _user_failures(Events([{"order_id": "o1"}]), log)
     assert crashed.startswith("Locust users crashed during the run") and "xx_XX" in crashed
     assert _user_failures(Events([{"order_id": "o1"}]), "[INFO] all good\n") == []
+
+
+def test_without_the_load_extra_paychaos_load_says_which_extra_to_install(tmp_path):
+    """Locust is optional (`paychaos[load]`): hidden from the interpreter, `paychaos load` exits 2 saying so."""
+    hide = ("import sys, importlib.abc\n"
+            "class Hide(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'locust' or name.startswith('locust.'):\n"
+            "            raise ModuleNotFoundError(name)\n"
+            "sys.meta_path.insert(0, Hide())\n"
+            "from simulator.cli import main\n"
+            "sys.exit(main(['load', 'steady', '--report-dir', sys.argv[1]]))\n")
+    done = subprocess.run([sys.executable, "-c", hide, str(tmp_path / "r")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'paychaos[load]'" in done.stderr and "Traceback" not in done.stderr
