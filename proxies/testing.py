@@ -24,9 +24,11 @@ from simulator.common.procs import Service, paychaos_argv, start_service
 def running_proxy(upstreams: dict[str, str], *, scenario: str | os.PathLike | None = None,
                   journal: str | os.PathLike | None = None, seed: int | None = None, forward: bool = False,
                   confdir: str | os.PathLike | None = None, allow_hosts: tuple[str, ...] = (),
-                  env: dict | None = None, timeout: float = 30.0) -> Iterator[Service]:
+                  env: dict | None = None, control_token: str | None = None,
+                  timeout: float = 30.0) -> Iterator[Service]:
     """`paychaos proxy` as a subprocess (own process group), stopped on exit. Yields the Service;
-    `.url` is the primary listener, `.info` the whole ready line (listeners, control, journal, ...)."""
+    `.url` is the primary listener, `.info` the whole ready line (listeners, control, journal, token, ...).
+    `control_token` is given as --control-token (visible to other users in `ps`: tests only)."""
     argv = paychaos_argv("proxy")
     for name, url in upstreams.items():
         argv += ["--upstream", f"{name}={url}"]
@@ -42,6 +44,8 @@ def running_proxy(upstreams: dict[str, str], *, scenario: str | os.PathLike | No
         argv += ["--confdir", str(confdir)]
     for host in allow_hosts:
         argv += ["--allow-host", host]
+    if control_token is not None:
+        argv += ["--control-token", control_token]
     svc = start_service("proxy", argv, env=env, timeout=timeout)
     try:
         yield svc
