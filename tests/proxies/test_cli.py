@@ -109,6 +109,16 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
         assert "STRIPE_API_BASE" in env and "HTTPS_PROXY" in env and "PYTHONPATH" in env, "".join(lines)
         assert env["PYTHONPATH"] == os.pathsep.join([SITECUSTOMIZE_DIR, app_path])  # the app's entries stay
         base = env["STRIPE_API_BASE"]
+        # The token /_sim and the control API want, and curl lines that work when pasted as printed.
+        token = env["PAYCHAOS_TOKEN"]
+        curls = [line.strip() for line in lines if line.strip().startswith("curl ")]
+        ledger_url = next(c.split()[-1] for c in curls if c.endswith("/_sim/ledger"))
+        assert requests.get(ledger_url, timeout=5).status_code == 401
+        shell_env = {**os.environ, "PAYCHAOS_TOKEN": token}
+        pasted = [json.loads(subprocess.run(["bash", "-c", c], capture_output=True, text=True, timeout=10,
+                                            env=shell_env).stdout) for c in curls if " -X PUT " not in c]
+        assert pasted[0]["payment_intents"] == []                       # the ledger
+        assert [r["fault"] for r in pasted[1]["rules"]] == ["rate_limit"]  # the scenario's rules
         auth = {"Authorization": "Bearer sk_test_up"}
         data = {"amount": 900, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}
         first = requests.post(base + "/v1/payment_intents", data=data, headers=auth, timeout=10)
@@ -122,6 +132,9 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
             if " 200 " in line:
                 break
         assert "/v1/payment_intents" in seen
+        put = next(c for c in curls if " -X PUT " in c)
+        answer = subprocess.run(["bash", "-c", put], capture_output=True, text=True, timeout=10, env=shell_env)
+        assert json.loads(answer.stdout)["rules"] == []
         os.killpg(proc.pid, signal.SIGINT)
         rest = proc.communicate(timeout=30)[0]
         assert proc.returncode == 0 and "stopped" in rest
