@@ -119,10 +119,14 @@ def remember(info: dict) -> None:
 
 
 def forget(info: dict) -> None:
+    """Forget what `remember(info)` recorded (the addresses may be reused by the next service)."""
+    token = info.get("token")
+    if not token:
+        return
     with _known_lock:
         for url in _urls(info):
             address = _address(url)
-            if address and _known.get(address) == info.get("token"):
+            if address and _known.get(address) == token:
                 del _known[address]
 
 
