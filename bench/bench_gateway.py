@@ -178,7 +178,7 @@ def main() -> int:
         ap.error("--payments must be at least 100")
     with start_service("gateway", paychaos_argv("gateway", "--port", "0", "--seed", "1")) as gw:
         ours = run_client(gw.url, args.payments, args.concurrency, gw.proc.pid)
-        ledger_rows = _count_intents(gw.url)
+        ledger_rows = _count_intents(gw.url, gw.info.get("token", ""))
     with start_service("bare", [sys.executable, __file__, "--bare-server"]) as bare:
         base = run_client(bare.url, args.bare_payments or args.payments, args.concurrency, bare.proc.pid)
     print(f"confirmed PaymentIntents, {args.concurrency} concurrent clients, loopback "
@@ -190,10 +190,11 @@ def main() -> int:
     return 0 if ours["failures"] == 0 else 1
 
 
-def _count_intents(url: str) -> int:
+def _count_intents(url: str, token: str) -> int:
     import urllib.request
 
-    with urllib.request.urlopen(url + "/_sim/ledger", timeout=120) as resp:
+    req = urllib.request.Request(url + "/_sim/ledger", headers={"X-Paychaos-Token": token})
+    with urllib.request.urlopen(req, timeout=120) as resp:
         return len(json.loads(resp.read())["payment_intents"])
 
 

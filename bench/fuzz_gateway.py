@@ -9,7 +9,8 @@ among the served endpoints (/v1 and /_sim, plus unknown ones), form bodies and q
 hostile values (other scripts' digits, `--5`, 320- and 5,000-digit integers, floats, NaN, inf),
 bracket soup and nesting thousands of levels deep, duplicate parameters, bad percent-encodings and
 non-UTF-8 bytes, JSON bodies (deep, NaN, huge numbers, wrong types) with assorted Content-Types,
-foreign Host and Origin headers, and about 3% malformed HTTP on raw sockets (bad request lines,
+foreign Host and Origin headers, the /_sim token (X-Paychaos-Token) mostly right, sometimes missing
+or wrong, and about 3% malformed HTTP on raw sockets (bad request lines,
 bad Content-Length, TLS bytes, bad chunking). The same seed sends the same requests.
 Exit status 1 when a 5xx or a traceback line was seen. Not a test: it takes about a minute.
 """
@@ -160,8 +161,9 @@ MALFORMED = [
 
 
 class Fuzzer:
-    def __init__(self, url: str, seed: int, ids: dict):
+    def __init__(self, url: str, seed: int, ids: dict, token: str = ""):
         self.url = url
+        self.token = token
         self.host, _, port = url.removeprefix("http://").rpartition(":")
         self.port = int(port)
         self.rng = random.Random(seed)
@@ -210,6 +212,11 @@ class Fuzzer:
         if rng.random() < 0.1:
             headers["Host"] = rng.choice(["evil.example", f"127.0.0.1:{self.port}", f"localhost:{self.port}",
                                           "api.stripe.com", "127.0.0.1:1"])
+        pick = rng.random()
+        if pick < 0.9:  # /_sim wants the token; a missing or wrong one must be a 401/403, not a 5xx
+            headers["X-Paychaos-Token"] = self.token
+        elif pick < 0.95:
+            headers["X-Paychaos-Token"] = rng.choice(["", "wrong", "²" * 3, self.token[:-1], " " + self.token])
         if rng.random() < 0.2:
             headers["Idempotency-Key"] = rng.choice(["k1", "k2", "x" * 300, "²"]).encode().decode("latin-1")
         return self._send(method, path, body, headers)
@@ -259,7 +266,7 @@ def _start(log_path: Path):
     while time.monotonic() < deadline:
         for line in log_path.read_text(errors="replace").splitlines():
             if line.startswith("PAYCHAOS_READY "):
-                return proc, log, json.loads(line.split(" ", 1)[1])["url"]
+                return proc, log, json.loads(line.split(" ", 1)[1])
         if proc.poll() is not None:
             break
         time.sleep(0.05)
@@ -293,10 +300,11 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="paychaos-fuzz-") as tmp:
         log_path = Path(tmp) / "gateway.log"
-        proc, log, url = _start(log_path)
+        proc, log, info = _start(log_path)
+        url = info["url"]
         try:
             ids = _seed_objects(url)
-            fuzzer = Fuzzer(url, args.seed, ids)
+            fuzzer = Fuzzer(url, args.seed, ids, info.get("token", ""))
             counts: collections.Counter = collections.Counter()
             started = time.monotonic()
             for _ in range(args.requests):

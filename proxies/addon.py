@@ -35,7 +35,9 @@ from proxies.journal import JournalWriter, json_line, response_summary, webhook_
 from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
 from proxies.trickle import HEADER as TRICKLE_HEADER
 from proxies.trickle import Job, TrickleServer
+from simulator.common import localtoken
 from simulator.common.errors import InputError
+from simulator.common.localtoken import choose_token
 from simulator.common.masking import mask_text
 from simulator.common.netsafety import carries_live_key_in, is_loopback_host
 from simulator.common.procs import announce_ready
@@ -68,6 +70,7 @@ class PaychaosAddon:
         self._host_header: dict[str, str] | None = None   # reverse mode spec -> Host to send upstream
         self._client_timeout_s = 0.0
         self._client_timeouts: dict[str, tuple[http.HTTPFlow, float]] = {}  # flow id -> (flow, deadline)
+        self.control_token = ""    # what the control API wants in X-Paychaos-Token (see configure)
 
     # ------------------------------------------------------------- options
     def load(self, loader) -> None:
@@ -85,10 +88,19 @@ class PaychaosAddon:
         loader.add_option("paychaos_client_timeout_s", float, CLIENT_TIMEOUT_S,
                           "End a request whose body has not arrived in full this many seconds after its "
                           "headers (0: never).")
+        loader.add_option("paychaos_control_token", str, "",
+                          "Token every control API call must carry in X-Paychaos-Token (empty: $PAYCHAOS_TOKEN, "
+                          "else a random one, printed in the ready line or on stderr).")
 
     def configure(self, updated) -> None:
         if "mode" in updated or "paychaos_names" in updated or "paychaos_allow_hosts" in updated:
             self._map_modes()
+        given = ctx.options.paychaos_control_token
+        if ("paychaos_control_token" in updated and given) or not self.control_token:
+            try:  # the option, else $PAYCHAOS_TOKEN, else a random one, chosen once
+                self.control_token = choose_token(given or None, flag="paychaos_control_token")
+            except InputError as exc:
+                raise exceptions.OptionsError(str(exc)) from None
         if "paychaos_client_timeout_s" in updated:
             self._client_timeout_s = max(0.0, ctx.options.paychaos_client_timeout_s)
         if "paychaos_journal" in updated:
@@ -133,7 +145,10 @@ class PaychaosAddon:
         # the cyclic collector, whose full passes over it stalled held flows by tens of ms at p99.
         gc.freeze()
         if ctx.options.paychaos_announce:
-            announce_ready("proxy", **self.listeners())
+            announce_ready("proxy", **self.listeners(), token=self.control_token)
+        else:  # plain mitmdump -s: the token has to be said somewhere its user sees it
+            sys.stderr.write(f"paychaos: control API token (send it as {localtoken.HEADER}): "
+                             f"{self.control_token}\n")
 
     def listeners(self) -> dict:
         ps = ctx.master.addons.get("proxyserver")
@@ -402,9 +417,10 @@ class PaychaosAddon:
             status, body = control.handle(
                 control.ControlRequest(method=req.method, path=req.path, host=req.host_header or "",
                                        origin=req.headers.get("origin"),
+                                       token=req.headers.get(localtoken.HEADER),
                                        content_type=req.headers.get("content-type"),
                                        body=req.get_content(strict=False) or b""),
-                self.rules, self._install, self.health)
+                self.rules, self._install, self.health, self.control_token)
         except Exception as exc:  # noqa: BLE001 - a control request never reaches the upstream either
             self.hook_failures += 1
             self._note_failure(f"control:{type(exc).__name__}",

@@ -7,7 +7,9 @@ that rebinds its DNS name to 127.0.0.1 still sends its own name), so is a non-lo
 page's cross-site request), and a request with a body must say `Content-Type: application/json`
 (a plain HTML form cannot, so no cross-site "simple" request gets through). A DELETE without a body
 needs no Content-Type: browsers never send a cross-site DELETE without asking first, and the Origin
-check covers the rest.
+check covers the rest. And every call, health included, must carry this run's token in
+`X-Paychaos-Token` (simulator.common.localtoken): another user of the machine reaches 127.0.0.1 as
+well, and health tells how much traffic the run journaled.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from proxies.rules import RuleSet, parse_rules
+from simulator.common import localtoken
 from simulator.common.errors import InputError
 from simulator.common.netsafety import is_loopback_host
 
@@ -31,14 +34,15 @@ class ControlRequest:
     path: str
     host: str                   # the Host header (or :authority) the client sent; "" when absent
     origin: str | None = None
+    token: str | None = None    # the X-Paychaos-Token header, None when absent
     content_type: str | None = None
     body: bytes = b""
 
 
 def handle(req: ControlRequest, current: RuleSet, install: Callable[[RuleSet], None],
-           health: Callable[[], dict]) -> tuple[int, dict]:
-    """Answer one control request: (HTTP status, JSON body)."""
-    refusal = refuse(req)
+           health: Callable[[], dict], token: str) -> tuple[int, dict]:
+    """Answer one control request: (HTTP status, JSON body). `token`: what X-Paychaos-Token must hold."""
+    refusal = refuse(req, token)
     if refusal is not None:
         return refusal
     method = req.method
@@ -58,8 +62,9 @@ def handle(req: ControlRequest, current: RuleSet, install: Callable[[RuleSet], N
     return _put_rules(req.body, install)
 
 
-def refuse(req: ControlRequest) -> tuple[int, dict] | None:
-    """403 for a non-loopback Host or Origin, 415 for a body that is not said to be JSON; else None."""
+def refuse(req: ControlRequest, token: str) -> tuple[int, dict] | None:
+    """403 for a non-loopback Host or Origin, 401 without the token and 403 with a wrong one, 415 for
+    a body that is not said to be JSON; else None."""
     host = host_name(req.host)
     if host and not is_loopback_host(host):
         return 403, _error(f"the control API answers loopback Host headers only, not {host!r}",
@@ -69,6 +74,9 @@ def refuse(req: ControlRequest) -> tuple[int, dict] | None:
         if not origin or not is_loopback_host(origin):
             return 403, _error(f"the control API refuses requests from the origin {req.origin[:100]!r}",
                                "no Origin header, or a loopback one")
+    refused = localtoken.refusal(req.token, token, "the control API")
+    if refused is not None:
+        return refused[0], _error(refused[1], f"{localtoken.HEADER}: the token of this proxy's ready line")
     if req.method in WRITE_METHODS and (req.body or req.method != "DELETE"):
         media = (req.content_type or "").split(";", 1)[0].strip().lower()
         if media != "application/json":

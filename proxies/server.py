@@ -36,6 +36,7 @@ class ProxyConfig:
     forward: bool = False
     forward_port: int = 0
     confdir: str | None = None
+    control_token: str = ""                    # empty: $PAYCHAOS_TOKEN, else a random one
     extra_options: dict = field(default_factory=dict)
 
 
@@ -86,7 +87,7 @@ async def serve(cfg: ProxyConfig, confdir: str) -> None:
         mode=modes, connection_strategy="lazy", confdir=confdir, termlog_verbosity="warn",
         paychaos_names=",".join(names), paychaos_allow_hosts=",".join(cfg.allow_hosts),
         paychaos_journal=cfg.journal or "", paychaos_scenario=cfg.scenario or "", paychaos_seed=cfg.seed,
-        paychaos_announce=True, ssl_insecure=False, **cfg.extra_options,
+        paychaos_announce=True, paychaos_control_token=cfg.control_token, ssl_insecure=False, **cfg.extra_options,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -141,9 +141,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # -- services for hand-written tests ------------------------------------------------------------
-def _http(method: str, url: str, body: dict | None = None, timeout: float = 10.0):
+def _http(method: str, url: str, body: dict | None = None, timeout: float = 10.0, token: str | None = None):
+    """One call to /_sim or /_paychaos, with the service's token (X-Paychaos-Token) when it has one."""
     import requests
-    resp = requests.request(method, url, json=body, timeout=timeout)
+    resp = requests.request(method, url, json=body, timeout=timeout,
+                            headers={"X-Paychaos-Token": token} if token else None)
     return resp.status_code, (resp.json() if resp.content else None)
 
 
@@ -197,44 +199,52 @@ def _runner_session(config: pytest.Config):
 @dataclass
 class Gateway:
     """The fake Stripe gateway: `url` is its API base (point the stripe SDK's api_base at it
-    directly, or at `paychaos_proxy.url` to go through the faults). `backup_url`: the backup gateway."""
+    directly, or at `paychaos_proxy.url` to go through the faults). `backup_url`: the backup gateway.
+    `token` / `backup_token`: what their `/_sim` wants in X-Paychaos-Token (sent by the methods here)."""
 
     url: str
     backup_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    backup_token: str | None = field(default=None, repr=False)
 
     def ledger(self, backup: bool = False) -> dict:
-        return _http("GET", (self.backup_url if backup else self.url) + "/_sim/ledger")[1]
+        url, token = (self.backup_url, self.backup_token) if backup else (self.url, self.token)
+        return _http("GET", url + "/_sim/ledger", token=token)[1]
 
     def reset(self) -> None:
-        for url in filter(None, (self.url, self.backup_url)):
-            _http("POST", url + "/_sim/reset", {})
+        for url, token in ((self.url, self.token), (self.backup_url, self.backup_token)):
+            if url:
+                _http("POST", url + "/_sim/reset", {}, token=token)
 
 
 @dataclass
 class Proxy:
     """The fault-injecting proxy: `url` is the listener in front of the primary gateway,
-    `listeners` has `primary`, `backup` and `webhooks`."""
+    `listeners` has `primary`, `backup` and `webhooks`; `token` is what its control API wants in
+    X-Paychaos-Token (sent by the methods here)."""
 
     url: str
     control: str
     journal_path: str
     listeners: dict = field(default_factory=dict)
+    token: str | None = field(default=None, repr=False)
     _journal_start: int = 0
 
     def set_rules(self, rules: list[dict], *, seed: int = 1, scenario: str | None = None) -> dict:
         """Replace the fault rules (as in a scenario file's `faults`); a bad rule raises InputError."""
         from simulator.common.errors import InputError
-        status, body = _http("PUT", self.control, {"rules": rules, "seed": seed, "scenario": scenario})
+        status, body = _http("PUT", self.control, {"rules": rules, "seed": seed, "scenario": scenario},
+                             token=self.token)
         if status != 200:
             raise InputError(((body or {}).get("error") or {}).get("message") or f"HTTP {status}",
                              file="chaos rule")
         return body
 
     def rules(self) -> dict:
-        return _http("GET", self.control)[1]
+        return _http("GET", self.control, token=self.token)[1]
 
     def clear(self) -> None:
-        _http("DELETE", self.control)
+        _http("DELETE", self.control, token=self.token)
 
     def journal(self) -> list[dict]:
         """The exchanges journaled since this test started (cards masked)."""
@@ -267,14 +277,15 @@ def _control_url(info: dict) -> str:
 @pytest.fixture(scope="session")
 def _paychaos_gateway_service(request) -> Gateway:
     s = _runner_session(request.config)
-    return Gateway(s.primary.url, s.backup.url if s.backup else None)
+    return Gateway(s.primary.url, s.backup.url if s.backup else None, token=s.primary.info.get("token"),
+                   backup_token=s.backup.info.get("token") if s.backup else None)
 
 
 @pytest.fixture(scope="session")
 def _paychaos_proxy_service(request) -> Proxy:
     info = _runner_session(request.config).proxy.info
     return Proxy(url=info["url"], control=_control_url(info), journal_path=info.get("journal") or "",
-                 listeners=info.get("listeners") or {"primary": info["url"]})
+                 listeners=info.get("listeners") or {"primary": info["url"]}, token=info.get("token"))
 
 
 @pytest.fixture

@@ -6,13 +6,16 @@ Profiles import `CheckoutCustomer` and subclass `PhasedShape`. Run only by Locus
 process (`paychaos load` starts it): never import this module anywhere else.
 
 Configuration comes from `--paychaos-config JSON` (set by `paychaos load`); on the master it is
-read at start, on workers from `test_start` on (Locust sends the master's options over).
+read at start, on workers from `test_start` on (Locust sends the master's options over). The proxies'
+control tokens come to the master in the environment (CONTROL_TOKENS_ENV, {control URL: token}),
+not in that JSON: a command line is readable by every user of the machine.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import threading
 import time
@@ -25,6 +28,7 @@ from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
 from simulator.load import checkout_request, schedule
+from simulator.load.locust_procs import CONTROL_TOKENS_ENV
 
 _pending: list[dict] = []          # a worker's checkouts not yet sent to the master
 _pending_lock = threading.Lock()
@@ -41,6 +45,14 @@ def _add_options(parser):
 
 def config(environment) -> dict:
     return json.loads(getattr(environment.parsed_options, "paychaos_config", None) or "{}")
+
+
+def _control_tokens() -> dict:
+    try:
+        tokens = json.loads(os.environ.get(CONTROL_TOKENS_ENV) or "{}")
+    except ValueError:
+        return {}
+    return tokens if isinstance(tokens, dict) else {}
 
 
 def _write(record: dict) -> None:
@@ -224,13 +236,17 @@ class PhasedShape(LoadTestShape):
         return phase.users_at(t), phase.spawn_rate
 
     def _switch(self, rules: list, name: str) -> list:
-        """PUT the phase's rules to every proxy's control endpoint; returns what each answered."""
+        """PUT the phase's rules to every proxy's control endpoint (with its token); returns what
+        each answered."""
         answers = []
+        tokens = _control_tokens()
         for url in self.cfg.get("controls", []):
             body = json.dumps({"rules": rules, "seed": self.cfg.get("seed", 1),
                                "scenario": f"load:{self.cfg.get('profile')}:{name}"}).encode()
-            req = urllib.request.Request(f"{url}/rules", data=body, method="PUT",
-                                         headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json"}
+            if tokens.get(url):
+                headers["X-Paychaos-Token"] = tokens[url]
+            req = urllib.request.Request(f"{url}/rules", data=body, method="PUT", headers=headers)
             try:
                 with urllib.request.urlopen(req, timeout=5) as resp:
                     answers.append({"url": url, "status": resp.status})

@@ -7,6 +7,7 @@ import ipaddress
 
 from simulator.cli import argtypes
 from simulator.common.errors import InputError
+from simulator.common.localtoken import choose_token
 from simulator.gateway.limits import (
     MAX_PROCESSING_DELAY_MS,
     MAX_WEBHOOK_ATTEMPTS,
@@ -36,6 +37,10 @@ def add_parser(subparsers) -> None:
                    help="first retry delay, doubled on each attempt (default 200)")
     p.add_argument("--webhook-timeout-s", type=argtypes.number(0, MAX_WEBHOOK_TIMEOUT_S, above=True), default=5.0,
                    help="per-attempt timeout (default 5)")
+    p.add_argument("--sim-token", metavar="TOKEN", default=None,
+                   help="token every /_sim call must carry in X-Paychaos-Token (default: $PAYCHAOS_TOKEN, "
+                        "else a random one; printed in the ready line). Prefer the environment variable: "
+                        "other users can read a command line")
     p.set_defaults(func=run)
 
 
@@ -72,7 +77,7 @@ def options_from(args: argparse.Namespace):
                    webhook_secret=args.webhook_secret or DEFAULT_WEBHOOK_SECRET, seed=args.seed,
                    processing_delay_ms=args.processing_delay_ms, webhook_max_attempts=args.webhook_max_attempts,
                    webhook_retry_base_ms=args.webhook_retry_base_ms, webhook_timeout_s=args.webhook_timeout_s,
-                   allow_webhook_hosts=allow)
+                   allow_webhook_hosts=allow, sim_token=choose_token(args.sim_token, flag="--sim-token"))
 
 
 def run(args: argparse.Namespace) -> int:

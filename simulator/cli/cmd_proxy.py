@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from simulator.cli import argtypes
+from simulator.common.localtoken import choose_token
 
 
 def add_parser(subparsers) -> None:
@@ -25,6 +26,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--forward-port", type=argtypes.port, default=0,
                    help="port of the forward listener (0: any free port)")
     p.add_argument("--confdir", type=argtypes.writable_dir, help="mitmproxy confdir for the forward-mode CA (default: a fresh temp dir)")
+    p.add_argument("--control-token", metavar="TOKEN", default=None,
+                   help="token every /_paychaos call must carry in X-Paychaos-Token (default: $PAYCHAOS_TOKEN, "
+                        "else a random one; printed in the ready line). Prefer the environment variable: "
+                        "other users can read a command line")
     p.set_defaults(func=main)
 
 
@@ -34,5 +39,6 @@ def main(args: argparse.Namespace) -> int:
     allow = tuple(args.allow_host)
     cfg = ProxyConfig(upstreams=parse_upstreams(args.upstream, allow), port=args.port, scenario=args.scenario,
                       journal=args.journal, seed=args.seed, allow_hosts=allow, forward=args.forward,
-                      forward_port=args.forward_port, confdir=args.confdir)
+                      forward_port=args.forward_port, confdir=args.confdir,
+                      control_token=choose_token(args.control_token, flag="--control-token"))
     return run(cfg)

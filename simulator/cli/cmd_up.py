@@ -1,7 +1,8 @@
 """`paychaos up SCENARIO_FILE`: gateway(s) + proxy with the scenario's faults, for poking by hand.
 
-Prints the environment to give the app (reverse and forward variants), then shows the journal live
-as a table until Ctrl-C, which stops everything it started.
+Prints the environment to give the app (reverse and forward variants), the token the control API and
+`/_sim` want (with curl lines that use it), then shows the journal live as a table until Ctrl-C,
+which stops everything it started.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from proxies.forward import forward_env, java_flags
 from proxies.journal_table import COLUMNS, row
 from proxies.testing import running_proxy
 from simulator.cli import argtypes
+from simulator.common import localtoken
 from simulator.common.netsafety import check_upstream
 from simulator.common.procs import paychaos_argv, start_service
 
@@ -45,16 +47,20 @@ def main(args: argparse.Namespace) -> int:
     if args.webhook_url:
         check_upstream(args.webhook_url, field="--webhook-url")
     want_backup = args.backup or any(r.match.upstream == "backup" for r in ruleset.rules)
+    # One token for the gateway(s) and the proxy, handed over in the environment (a command line is
+    # readable by every user of the machine): $PAYCHAOS_TOKEN when set, else a fresh one.
+    token = localtoken.choose_token(None, flag="up")
+    env = {localtoken.ENV: token}
     journal = args.journal or os.path.join(tempfile.mkdtemp(prefix="paychaos-up-"), "journal.jsonl")
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     services = []
     try:
-        primary = _gateway("gateway")
+        primary = _gateway("gateway", env)
         services.append(primary)
         upstreams = {"primary": primary.url}
         if want_backup:
-            backup = _gateway("gateway-backup")
+            backup = _gateway("gateway-backup", env)
             services.append(backup)
             upstreams["backup"] = backup.url
         hook_path = ""
@@ -63,12 +69,14 @@ def main(args: argparse.Namespace) -> int:
             upstreams["webhooks"] = f"{parts.scheme}://{parts.netloc}"
             hook_path = parts.path or "/"
         with running_proxy(upstreams, scenario=args.scenario, journal=journal, seed=args.seed or None,
-                           forward=True) as proxy:
+                           forward=True, env=env) as proxy:
             info = proxy.info
             if args.webhook_url:
                 _post_json(primary.url + "/_sim/webhooks",
-                           {"url": info["listeners"]["webhooks"] + hook_path, "secret": WEBHOOK_SECRET})
+                           {"url": info["listeners"]["webhooks"] + hook_path, "secret": WEBHOOK_SECRET},
+                           token=primary.info.get("token"))
             _print_env(ruleset, info, upstreams, journal, args.webhook_url)
+            _print_tokens(primary, info)
             _follow(journal, stopping, quiet=args.quiet)
     except KeyboardInterrupt:
         pass
@@ -79,13 +87,13 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gateway(name: str):
-    return start_service(name, paychaos_argv("gateway", "--port", "0"))
+def _gateway(name: str, env: dict):
+    return start_service(name, paychaos_argv("gateway", "--port", "0"), env=env)
 
 
-def _post_json(url: str, body: dict) -> None:
+def _post_json(url: str, body: dict, *, token: str | None) -> None:
     req = urlrequest.Request(url, data=json.dumps(body).encode(), method="POST",
-                             headers={"Content-Type": "application/json"})
+                             headers={"Content-Type": "application/json", **localtoken.headers(token)})
     with urlrequest.urlopen(req, timeout=10):
         pass
 
@@ -109,6 +117,17 @@ def _print_env(ruleset, info: dict, upstreams: dict, journal: str, webhook_url: 
             continue
         _export(key, value)
     print(f"  # Java: {java_flags(info['forward'])} (import {info['ca_cert']} with keytool first)")
+
+
+def _print_tokens(primary, info: dict) -> None:
+    """The token /_sim and the control API want, and curl lines to paste (docs/reference/reproduce-by-hand.md)."""
+    header = localtoken.HEADER
+    print(f"\nToken (every /_sim and /_paychaos call sends it in the {header} header):")
+    _export(localtoken.ENV, info.get("token") or primary.info.get("token") or "")
+    print(f"  curl -s -H \"{header}: ${localtoken.ENV}\" {primary.url}/_sim/ledger")
+    print(f"  curl -s -H \"{header}: ${localtoken.ENV}\" {info['control']}/rules")
+    print(f"  curl -s -X PUT -H \"{header}: ${localtoken.ENV}\" -H 'Content-Type: application/json' "
+          f"-d '{{\"rules\": []}}' {info['control']}/rules")
     print("\nCtrl-C stops everything.\n", flush=True)
 
 

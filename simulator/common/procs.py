@@ -93,6 +93,8 @@ class Service:
 
     def stop(self, timeout: float = 5.0) -> None:
         stop_process_group(self.proc, timeout)
+        from simulator.common import localtoken  # not at the top: the reaper runs this file alone (-I)
+        localtoken.forget(self.info)
         with _live_lock:
             _live.discard(self)
         # The output pipe reaches EOF once the group is gone; then it is closed here, not left to the
@@ -351,6 +353,8 @@ def start_service(name: str, argv: list[str], *, env: dict | None = None, timeou
         time.sleep(0.1)
         svc.stop()
         raise ServiceError(f"{name} exited with status {proc.poll()} before it was ready", svc.tail())
+    from simulator.common import localtoken  # not at the top: the reaper runs this file alone (-I)
+    localtoken.remember(svc.info)  # test helpers given only a URL find the token (see localtoken)
     return svc
 
 

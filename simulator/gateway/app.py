@@ -14,6 +14,7 @@ import traceback
 
 from aiohttp import web
 
+from simulator.common.localtoken import new_token
 from simulator.common.masking import mask_text
 from simulator.gateway.errors import ParamError, StripeError
 from simulator.gateway.expand import expand
@@ -32,7 +33,7 @@ LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 
 class Gateway:
     def __init__(self, *, seed: int | None = None, processing_delay_ms: int = 0,
-                 webhooks: WebhookDispatcher | None = None):
+                 webhooks: WebhookDispatcher | None = None, sim_token: str | None = None):
         self.store = Store(seed)
         self.idempotency = IdempotencyStore()
         self.router = Router(ROUTES)
@@ -42,6 +43,8 @@ class Gateway:
         self.base_url = ""
         self.port: int | None = None  # known once serving; /_sim checks the Host header against it
         self.own_hosts: frozenset[str] = frozenset()
+        # /_sim wants this in X-Paychaos-Token (see resources/sim.py); a fresh one unless given
+        self.sim_token = sim_token or new_token()
 
     def serving_at(self, host: str, port: int) -> None:
         """Record where the gateway listens: its base URL and the Host headers /_sim accepts at once

@@ -32,12 +32,14 @@ class Options:
     webhook_retry_base_ms: int = 200
     webhook_timeout_s: float = 5.0
     allow_webhook_hosts: tuple[str, ...] = ()
+    sim_token: str | None = None     # None: a fresh random one (printed in the ready line)
 
 
 async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
     hooks = WebhookDispatcher(max_attempts=opts.webhook_max_attempts, retry_base_ms=opts.webhook_retry_base_ms,
                               timeout_s=opts.webhook_timeout_s, allow_hosts=opts.allow_webhook_hosts)
-    gw = Gateway(seed=opts.seed, processing_delay_ms=opts.processing_delay_ms, webhooks=hooks)
+    gw = Gateway(seed=opts.seed, processing_delay_ms=opts.processing_delay_ms, webhooks=hooks,
+                 sim_token=opts.sim_token)
     if opts.webhook_url:
         refusal = hooks.url_refusal(opts.webhook_url)
         if refusal is not None:
@@ -71,7 +73,7 @@ async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
     # walking them over and over (this is what made throughput fall as state grew)
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    announce_ready("gateway", url=gw.base_url)
+    announce_ready("gateway", url=gw.base_url, token=gw.sim_token)
     try:
         await stop.wait()
     finally:

@@ -4,6 +4,9 @@
         stripe_client = stripe.StripeClient("sk_test_x", base_addresses={"api": gw.url})
         ...
         assert get_ledger(gw.url)["money"]["currency_totals"]["usd"]["captured"] == 1000
+
+The /_sim helpers send the gateway's token (X-Paychaos-Token) by themselves: the one of its ready line
+when this process started it (`localtoken.token_for(url)`), or the `token=` given.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import urllib.request
 from collections.abc import Iterator
 
+from simulator.common import localtoken
 from simulator.common.procs import Service, paychaos_argv, start_service
 
 
@@ -43,42 +47,48 @@ def running_gateway(*, timeout: float = 20.0, **options) -> Iterator[Service]:
         svc.stop()
 
 
-def _call(url: str, method: str = "GET", payload: dict | None = None, timeout: float = 10.0) -> dict:
-    # /_sim takes POSTs only as application/json (see docs/gateway.md, "Local service")
+def sim_headers(url: str, token: str | None = None) -> dict[str, str]:
+    """Headers a /_sim call needs: JSON, and the gateway's token (given, or found by its URL)."""
+    return {"Content-Type": "application/json", **localtoken.headers(token or localtoken.token_for(url))}
+
+
+def _call(url: str, method: str = "GET", payload: dict | None = None, timeout: float = 10.0,
+          token: str | None = None) -> dict:
+    # /_sim takes POSTs only as application/json and calls with the token (docs/gateway.md, "Local service")
     data = json.dumps(payload).encode() if payload is not None else (b"" if method == "POST" else None)
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, method=method, headers=sim_headers(url, token))
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())
 
 
-def get_ledger(url: str) -> dict:
+def get_ledger(url: str, *, token: str | None = None) -> dict:
     """The gateway's /_sim/ledger (see docs/ARCHITECTURE.md for its shape)."""
-    return _call(url.rstrip("/") + "/_sim/ledger")
+    return _call(url.rstrip("/") + "/_sim/ledger", token=token)
 
 
-def reset(url: str) -> None:
+def reset(url: str, *, token: str | None = None) -> None:
     """Forget all payments, idempotency keys, events and counters (webhook endpoints stay)."""
-    _call(url.rstrip("/") + "/_sim/reset", "POST")
+    _call(url.rstrip("/") + "/_sim/reset", "POST", token=token)
 
 
-def set_webhook(url: str, hook_url: str, secret: str) -> dict:
+def set_webhook(url: str, hook_url: str, secret: str, *, token: str | None = None) -> dict:
     """Add (or replace) the endpoint the gateway delivers every event to."""
-    return _call(url.rstrip("/") + "/_sim/webhooks", "POST", {"url": hook_url, "secret": secret})
+    return _call(url.rstrip("/") + "/_sim/webhooks", "POST", {"url": hook_url, "secret": secret}, token=token)
 
 
-def webhook_log(url: str) -> dict:
+def webhook_log(url: str, *, token: str | None = None) -> dict:
     """Endpoints, delivery counters and the recent delivery attempts."""
-    return _call(url.rstrip("/") + "/_sim/webhooks")
+    return _call(url.rstrip("/") + "/_sim/webhooks", token=token)
 
 
-def complete_payment(url: str, intent_id: str) -> dict:
+def complete_payment(url: str, intent_id: str, *, token: str | None = None) -> dict:
     """Play the customer finishing an Alipay / WeChat Pay / bank transfer / 3DS payment."""
-    return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/complete", "POST")
+    return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/complete", "POST", token=token)
 
 
-def fail_payment(url: str, intent_id: str) -> dict:
-    return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/fail", "POST")
+def fail_payment(url: str, intent_id: str, *, token: str | None = None) -> dict:
+    return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/fail", "POST", token=token)
 
 
-def set_processing_delay(url: str, delay_ms: int) -> None:
-    _call(url.rstrip("/") + "/_sim/config", "POST", {"processing_delay_ms": delay_ms})
+def set_processing_delay(url: str, delay_ms: int, *, token: str | None = None) -> None:
+    _call(url.rstrip("/") + "/_sim/config", "POST", {"processing_delay_ms": delay_ms}, token=token)

@@ -17,6 +17,7 @@ from simulator.common.procs import start_process_group, stop_process_group
 
 STOP_TIMEOUT_S = 15   # users finish the checkout in flight when a phase or the run ends
 WORKER_WAIT_S = 30    # how long the master waits for its workers to connect
+CONTROL_TOKENS_ENV = "PAYCHAOS_CONTROL_TOKENS"   # JSON {control URL: token}, for the master's rule switches
 
 
 @dataclass
@@ -62,9 +63,13 @@ class LocustRun:
 
 def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, workers: int = 0,
                  web: bool = False, remote_workers: int = 0, master_bind_host: str = "127.0.0.1",
-                 master_port: int | None = None) -> LocustRun:
+                 master_port: int | None = None, control_tokens: dict[str, str] | None = None) -> LocustRun:
     """Local workers connect over loopback; `remote_workers` more are expected from other machines
-    (`locust -f PROFILE --worker --master-host THIS_HOST --master-port PORT`)."""
+    (`locust -f PROFILE --worker --master-host THIS_HOST --master-port PORT`).
+
+    `control_tokens` (control URL -> token) reach the master, which switches the rules, through the
+    environment variable CONTROL_TOKENS_ENV, not through `--paychaos-config`: a command line can be
+    read by every user of the machine, an environment only by its owner."""
     base = [sys.executable, "-m", "locust", "-f", str(locustfile), "--host", host,
             "--paychaos-config", json.dumps(config), "--exit-code-on-error", "0",
             "--stop-timeout", str(STOP_TIMEOUT_S), "--loglevel", "WARNING"]
@@ -84,7 +89,8 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
         main += ["--master", "--master-bind-host", master_bind_host, "--master-bind-port", str(master_port),
                  "--expect-workers", str(workers + remote_workers),
                  "--expect-workers-max-wait", str(WORKER_WAIT_S * (10 if remote_workers else 1))]
-    run = LocustRun(_spawn(main, log_file), json_file=json_stem.with_suffix(".json"), log_file=log_file,
+    secret_env = {CONTROL_TOKENS_ENV: json.dumps(control_tokens or {})}
+    run = LocustRun(_spawn(main, log_file, secret_env), json_file=json_stem.with_suffix(".json"), log_file=log_file,
                     web_url=web_url, master_port=master_port)
     try:
         for i in range(workers):
@@ -96,7 +102,7 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
     return run
 
 
-def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen:
+def _spawn(argv: list[str], log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     with open(log_path, "w", encoding="utf-8") as log:
         return start_process_group(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})})

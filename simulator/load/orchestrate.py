@@ -94,7 +94,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                   "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s]}
         run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
                            workers=opts.workers, web=opts.web, remote_workers=opts.remote_workers,
-                           master_bind_host=opts.master_bind_host, master_port=opts.master_port)
+                           master_bind_host=opts.master_bind_host, master_port=opts.master_port,
+                           control_tokens=stack.control_tokens)
         try:
             if opts.remote_workers:
                 say(f"paychaos load: waiting for {opts.remote_workers} remote worker(s); on each worker machine run:\n"
@@ -112,7 +113,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
         states = suite_scoring.order_states(target, events.checkouts) if stack.dead_merchant() is None else {}
         for name, gw in stack.gateways.items():
             if gw.alive():
-                ledgers[name] = get_json(gw.url + "/_sim/ledger")
+                ledgers[name] = get_json(gw.url + "/_sim/ledger", token=gw.info.get("token"))
         for path in stack.journals:
             if Path(path).exists():
                 journal.extend(read_journal(path))

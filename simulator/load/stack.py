@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.common import localtoken
 from simulator.common.errors import InputError
 from simulator.common.netsafety import check_upstream, free_port
 from simulator.common.procs import Service, ServiceError, paychaos_argv, start_service
@@ -53,6 +54,11 @@ class Stack:
     @property
     def controls(self) -> list[str]:
         return [p.info["control"] for p in self.proxies]
+
+    @property
+    def control_tokens(self) -> dict[str, str]:
+        """Each proxy's control URL -> the token its control API wants (its ready line's `token`)."""
+        return {p.info["control"]: p.info.get("token") or "" for p in self.proxies}
 
     @property
     def journals(self) -> list[str]:
@@ -98,7 +104,8 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1, allow_hosts:
         if target.webhook_path:
             hook = stack.proxies[0].info["listeners"]["webhooks"].rstrip("/") + target.webhook_path
             for gw in stack.gateways.values():
-                _post_json(gw.url + "/_sim/webhooks", {"url": hook, "secret": WEBHOOK_SECRET})
+                _post_json(gw.url + "/_sim/webhooks", {"url": hook, "secret": WEBHOOK_SECRET},
+                           token=gw.info.get("token"))
         if target.start:
             stack.merchants = _each([lambda i=i: _start_merchant(target, ports[i], stack.proxies[i])
                                      for i in range(count)])
@@ -156,13 +163,15 @@ def _answers(url: str, *, want_2xx: bool) -> bool:
         return False
 
 
-def _post_json(url: str, body: dict) -> None:
+def _post_json(url: str, body: dict, *, token: str | None) -> None:
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **localtoken.headers(token)})
     with urllib.request.urlopen(req, timeout=5):
         pass
 
 
-def get_json(url: str, timeout: float = 10.0) -> dict:
-    with urllib.request.urlopen(url, timeout=timeout) as resp:
+def get_json(url: str, timeout: float = 10.0, *, token: str | None = None) -> dict:
+    """GET a JSON answer; `token`: the service's, for /_sim and /_paychaos (X-Paychaos-Token)."""
+    req = urllib.request.Request(url, headers=localtoken.headers(token))
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())

@@ -22,6 +22,7 @@ from pathlib import Path
 import requests
 
 import simulator.scoring.orders as orders
+from simulator.common import localtoken
 from simulator.common.netsafety import check_upstream, free_port
 from simulator.common.procs import (
     Service,
@@ -110,7 +111,7 @@ class Session:
             hook = {"url": listeners["webhooks"].rstrip("/") + self.target.webhook_path,
                     "secret": self.webhook_secret}
             for gateway in (self.primary, self.backup):
-                _post(gateway.url + "/_sim/webhooks", hook)
+                _post(gateway, "/_sim/webhooks", hook)
 
     def _adopt(self, service: Service | None) -> Service | None:
         """Keep a service that just started, unless the session was closed meanwhile."""
@@ -181,7 +182,7 @@ class Session:
         # every hold) and the gateways drop their pending webhook retries, before the merchant restarts.
         self._quiesce()
         for gateway in (self.primary, self.backup):
-            _post(gateway.url + "/_sim/reset", {})
+            _post(gateway, "/_sim/reset", {})
         self.restart_merchant()
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
@@ -198,8 +199,8 @@ class Session:
             for order_id in dict.fromkeys(c.order_id for c in obs.checkouts):
                 obs.orders[order_id] = driver.order_status(order_id)
         self._put_rules(None)  # ends exchanges a `hang` still holds, so the journal below is complete
-        obs.ledger = _get(self.primary.url + "/_sim/ledger")
-        obs.backup_ledger = _get(self.backup.url + "/_sim/ledger")
+        obs.ledger = _get(self.primary, "/_sim/ledger")
+        obs.backup_ledger = _get(self.backup, "/_sim/ledger")
         obs.journal = self._journal(scenario.name)
         if _api_calls(obs) > _reached_gateway(obs.journal):
             time.sleep(JOURNAL_GRACE_S)  # an exchange the gateway answered may still be being journaled
@@ -238,11 +239,12 @@ class Session:
 
     def _put_rules(self, scenario: Scenario | None) -> None:
         url = _rules_url(self.proxy.info)
+        auth = _auth(self.proxy)
         if scenario is None:
-            requests.delete(url, timeout=HTTP_TIMEOUT_S).raise_for_status()
+            requests.delete(url, headers=auth, timeout=HTTP_TIMEOUT_S).raise_for_status()
             return
         body = {"rules": scenario.fault_specs, "seed": scenario.seed, "scenario": scenario.name}
-        resp = requests.put(url, json=body, timeout=HTTP_TIMEOUT_S)
+        resp = requests.put(url, json=body, headers=auth, timeout=HTTP_TIMEOUT_S)
         if resp.status_code != 200:
             raise requests.HTTPError(f"the proxy refused the rules of {scenario.name}: "
                                      f"{resp.status_code} {resp.text[:500]}")
@@ -268,7 +270,7 @@ class Session:
         """The proxy's journal counters (`GET /_paychaos/health`), or None when it does not say."""
         url = _rules_url(self.proxy.info).rsplit("/", 1)[0] + "/health"
         try:
-            resp = requests.get(url, timeout=HTTP_TIMEOUT_S)
+            resp = requests.get(url, headers=_auth(self.proxy), timeout=HTTP_TIMEOUT_S)
             return resp.json() if resp.ok else None
         except (requests.RequestException, ValueError):
             return None
@@ -308,13 +310,18 @@ def _rules_url(info: dict) -> str:
     return control + ("/rules" if control.endswith("/_paychaos") else "/_paychaos/rules")
 
 
-def _post(url: str, body: dict) -> dict:
-    resp = requests.post(url, json=body, timeout=HTTP_TIMEOUT_S)
+def _auth(service: Service) -> dict[str, str]:
+    """The header with the service's token (its ready line's `token`): /_sim and /_paychaos want it."""
+    return localtoken.headers(service.info.get("token"))
+
+
+def _post(gateway: Service, path: str, body: dict) -> dict:
+    resp = requests.post(gateway.url + path, json=body, headers=_auth(gateway), timeout=HTTP_TIMEOUT_S)
     resp.raise_for_status()
     return resp.json() if resp.content else {}
 
 
-def _get(url: str) -> dict:
-    resp = requests.get(url, timeout=HTTP_TIMEOUT_S)
+def _get(gateway: Service, path: str) -> dict:
+    resp = requests.get(gateway.url + path, headers=_auth(gateway), timeout=HTTP_TIMEOUT_S)
     resp.raise_for_status()
     return resp.json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from simulator.gateway.testing import complete_payment, fail_payment, get_ledger
+from simulator.gateway.testing import complete_payment, fail_payment, get_ledger, sim_headers
 
 
 def start(client, kind, types=None, **extra):
@@ -77,6 +77,7 @@ def test_sim_complete_refuses_an_intent_not_waiting(client, gateway):
     import httpx
 
     pi = client.v1.payment_intents.create(params={"amount": 100, "currency": "usd"})
-    answer = httpx.post(f"{gateway.url}/_sim/payment_intents/{pi.id}/complete", json={})
+    sim = sim_headers(gateway.url)
+    answer = httpx.post(f"{gateway.url}/_sim/payment_intents/{pi.id}/complete", json={}, headers=sim)
     assert answer.status_code == 400 and "requires_action" in answer.json()["error"]["message"]
-    assert httpx.post(f"{gateway.url}/_sim/payment_intents/pi_missing/fail", json={}).status_code == 404
+    assert httpx.post(f"{gateway.url}/_sim/payment_intents/pi_missing/fail", json={}, headers=sim).status_code == 404

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator.gateway.testing import sim_headers
+
 AUTH = {"Authorization": "Bearer sk_test_fuzz"}
 
 
@@ -131,12 +133,12 @@ def test_oversized_body_is_413_not_500(http):
 
 
 def test_sim_rejects_bad_bodies_with_400(gateway):
-    assert httpx.post(gateway.url + "/_sim/webhooks", content=b"[1]",
-                      headers={"Content-Type": "application/json"}).status_code == 400
-    assert httpx.post(gateway.url + "/_sim/webhooks", json={"url": "ftp://x"}).status_code == 400
-    bad_delay = httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": "soon"})
+    sim = sim_headers(gateway.url)   # JSON, and the gateway's token
+    assert httpx.post(gateway.url + "/_sim/webhooks", content=b"[1]", headers=sim).status_code == 400
+    assert httpx.post(gateway.url + "/_sim/webhooks", json={"url": "ftp://x"}, headers=sim).status_code == 400
+    bad_delay = httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": "soon"}, headers=sim)
     assert bad_delay.status_code == 400 and bad_delay.json()["error"]["param"] == "processing_delay_ms"
-    assert httpx.get(gateway.url + "/_sim/nothing").status_code == 404
+    assert httpx.get(gateway.url + "/_sim/nothing", headers=sim).status_code == 404
 
 
 def test_error_messages_never_echo_a_whole_card_number(http):

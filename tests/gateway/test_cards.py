@@ -153,7 +153,8 @@ def test_a_raw_card_number_is_never_kept_whole(client, gateway):
     with pytest.raises(stripe.CardError):
         client.v1.payment_intents.create(params={"amount": 100, "currency": "usd", "payment_method": pm.id,
                                                  "confirm": True})
-    seen = [httpx.get(gateway.url + path, headers={"Authorization": "Bearer sk_test_x"}).text
+    headers = {"Authorization": "Bearer sk_test_x", "X-Paychaos-Token": gateway.info["token"]}
+    seen = [httpx.get(gateway.url + path, headers=headers).text
             for path in ("/v1/events?limit=100", "/v1/charges", f"/v1/payment_methods/{pm.id}", "/_sim/ledger")]
     assert all(number not in text for text in seen) and gateway.tail().count(number) == 0
     assert pm.card.last4 == "9995" and pm.card.fingerprint

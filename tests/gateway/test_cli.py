@@ -27,7 +27,7 @@ def test_seed_makes_ids_deterministic():
     for _ in range(2):
         with running_gateway(seed=42) as gw:
             ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
-            httpx.post(gw.url + "/_sim/reset", json={})
+            httpx.post(gw.url + "/_sim/reset", json={}, headers={"X-Paychaos-Token": gw.info["token"]})
             ids.append(httpx.post(gw.url + "/v1/payment_intents", data=PAY, headers=AUTH).json()["id"])
     assert ids[0] == ids[1] == ids[2] == ids[3]
     with running_gateway(seed=43) as gw:
@@ -88,5 +88,6 @@ def test_allow_webhook_host_lets_webhook_url_through():
     refused = _run("--webhook-url", "http://hooks.example.com/h")
     assert refused.returncode == 2 and "--allow-webhook-host hooks.example.com" in refused.stderr
     with running_gateway(webhook_url="http://hooks.example.com/h", allow_webhook_host="hooks.example.com") as gw:
-        endpoints = httpx.get(gw.url + "/_sim/webhooks").json()["endpoints"]
+        endpoints = httpx.get(gw.url + "/_sim/webhooks", headers={"X-Paychaos-Token": gw.info["token"]}).json()
+        endpoints = endpoints["endpoints"]
         assert [ep["url"] for ep in endpoints] == ["http://hooks.example.com/h"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from simulator.gateway.testing import sim_headers
+
 AUTH = {"Authorization": "Bearer sk_test_hostile"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
@@ -82,18 +84,20 @@ SIM_BODIES = [
 
 @pytest.mark.parametrize("body,status,param", SIM_BODIES, ids=[f"body{i}" for i in range(len(SIM_BODIES))])
 def test_sim_config_refuses_hostile_bodies_and_keeps_state(gateway, http, body, status, param):
-    answer = httpx.post(gateway.url + "/_sim/config", content=body, headers=JSON)
+    tok = sim_headers(gateway.url)   # JSON, and the gateway's /_sim token
+    answer = httpx.post(gateway.url + "/_sim/config", content=body, headers=tok)
     assert answer.status_code == status, answer.text
     err = answer.json()["error"]
     assert err["type"] == "invalid_request_error" and err["message"] and err.get("param") == param
-    assert httpx.get(gateway.url + "/_sim/config").json() == {"processing_delay_ms": 0}
+    assert httpx.get(gateway.url + "/_sim/config", headers=tok).json() == {"processing_delay_ms": 0}
     assert http.post("/v1/payment_intents", content=PAY, headers=FORM).json()["status"] == "succeeded"
 
 
 def test_sim_config_takes_a_valid_delay(gateway):
-    assert httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 5}).json() == \
+    tok = sim_headers(gateway.url)   # JSON, and the gateway's /_sim token
+    assert httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 5}, headers=tok).json() == \
         {"processing_delay_ms": 5}
-    assert httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 0}).status_code == 200
+    assert httpx.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 0}, headers=tok).status_code == 200
 
 
 @pytest.mark.parametrize("payload,param", [
@@ -105,12 +109,14 @@ def test_sim_config_takes_a_valid_delay(gateway):
     ({"url": "http://127.0.0.1:99999/h"}, "url"),
 ])
 def test_sim_webhooks_checks_types_and_adds_nothing(gateway, payload, param):
-    answer = httpx.post(gateway.url + "/_sim/webhooks", json=payload)
+    tok = sim_headers(gateway.url)   # JSON, and the gateway's /_sim token
+    answer = httpx.post(gateway.url + "/_sim/webhooks", json=payload, headers=tok)
     assert answer.status_code == 400 and answer.json()["error"]["param"] == param, answer.text
-    assert httpx.get(gateway.url + "/_sim/webhooks").json()["endpoints"] == []
+    assert httpx.get(gateway.url + "/_sim/webhooks", headers=tok).json()["endpoints"] == []
 
 
 def test_sim_reset_and_complete_take_no_parameters(gateway):
-    assert httpx.post(gateway.url + "/_sim/reset", json={"everything": True}).status_code == 400
-    assert httpx.post(gateway.url + "/_sim/reset", json={}).status_code == 200
-    assert httpx.post(gateway.url + "/_sim/reset", content=b"", headers=JSON).status_code == 200
+    tok = sim_headers(gateway.url)   # JSON, and the gateway's /_sim token
+    assert httpx.post(gateway.url + "/_sim/reset", json={"everything": True}, headers=tok).status_code == 400
+    assert httpx.post(gateway.url + "/_sim/reset", json={}, headers=tok).status_code == 200
+    assert httpx.post(gateway.url + "/_sim/reset", content=b"", headers=tok).status_code == 200

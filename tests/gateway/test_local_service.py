@@ -1,6 +1,7 @@
 """/_sim is locked against browsers: Host must be this gateway on loopback (no DNS rebinding), an
 Origin must be loopback, and a POST must be application/json (no "simple" cross-site POST). The
-/v1 API keeps answering whatever Host the proxy forwards with."""
+/v1 API keeps answering whatever Host the proxy forwards with. (The token: test_sim_token.py; the
+calls here carry it, so each test sees the refusal it is about.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ import stripe
 from simulator.gateway.testing import complete_payment, get_ledger, reset, set_processing_delay, webhook_log
 
 AUTH = {"Authorization": "Bearer sk_test_local"}
+
+
+def tok(gateway) -> dict:
+    return {"X-Paychaos-Token": gateway.info["token"]}
 
 
 def _raw(url: str, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
@@ -44,7 +49,7 @@ def test_sim_refuses_a_foreign_host_header(gateway, host, method, path):
     pay = requests.post(gateway.url + "/v1/payment_intents", headers=AUTH,
                         data={"amount": 100, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"})
     status, body = _raw(gateway.url, method, path, {"Host": host.format(port=_port(gateway.url)),
-                                                     "Content-Type": "application/json"}, b"{}")
+                                                     "Content-Type": "application/json", **tok(gateway)}, b"{}")
     assert status == 403 and b"Host" in body
     assert len(get_ledger(gateway.url)["payment_intents"]) == 1 and pay.status_code == 200  # not reset
 
@@ -58,37 +63,38 @@ def test_sim_accepts_its_own_loopback_names(gateway, host):
 @pytest.mark.parametrize("ctype", [None, "text/plain", "application/x-www-form-urlencoded",
                                    "multipart/form-data; boundary=x", "application/jsonx", "text/json"])
 def test_sim_post_must_be_json(gateway, ctype):
-    requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 7})
-    headers = {"Host": urlsplit(gateway.url).netloc}
+    requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 7}, headers=tok(gateway))
+    headers = {"Host": urlsplit(gateway.url).netloc, **tok(gateway)}
     if ctype:
         headers["Content-Type"] = ctype
     for path, body in (("/_sim/reset", b""), ("/_sim/config", b'{"processing_delay_ms": 0}'),
                        ("/_sim/webhooks", b"url=http://127.0.0.1:9/h&secret=whsec_x")):
         status, answer = _raw(gateway.url, "POST", path, headers, body)
         assert status == 415 and b"application/json" in answer
-    assert requests.get(gateway.url + "/_sim/config").json() == {"processing_delay_ms": 7}
+    assert requests.get(gateway.url + "/_sim/config", headers=tok(gateway)).json() == {"processing_delay_ms": 7}
     assert webhook_log(gateway.url)["endpoints"] == []
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://127.0.0.1.evil.example",
                                     "file://", "http://[::1"])
 def test_sim_refuses_foreign_origins_even_with_json(gateway, origin):
-    requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 7})
-    answer = requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 0}, headers={"Origin": origin})
+    requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 7}, headers=tok(gateway))
+    answer = requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 0},
+                           headers={"Origin": origin, **tok(gateway)})
     assert answer.status_code == 403 and "Origin" in answer.json()["error"]["message"]
-    assert requests.get(gateway.url + "/_sim/ledger", headers={"Origin": origin}).status_code == 403
-    assert requests.get(gateway.url + "/_sim/config").json() == {"processing_delay_ms": 7}
+    assert requests.get(gateway.url + "/_sim/ledger", headers={"Origin": origin, **tok(gateway)}).status_code == 403
+    assert requests.get(gateway.url + "/_sim/config", headers=tok(gateway)).json() == {"processing_delay_ms": 7}
 
 
 def test_sim_takes_loopback_origins(gateway):
     answer = requests.post(gateway.url + "/_sim/config", json={"processing_delay_ms": 0},
-                           headers={"Origin": "http://localhost:3000"})
+                           headers={"Origin": "http://localhost:3000", **tok(gateway)})
     assert answer.status_code == 200
 
 
 def test_paychaos_own_callers_still_work(gateway):
-    """The helpers of simulator.gateway.testing and `requests.post(url, json=...)` as the runner,
-    the load stack and the pytest plugin call /_sim."""
+    """The helpers of simulator.gateway.testing (which find the token by the URL) and
+    `requests.post(url, json=..., headers=token)` as the runner, the load stack and the pytest plugin call /_sim."""
     client = stripe.StripeClient("sk_test_local", base_addresses={"api": gateway.url}, max_network_retries=0)
     pi = client.v1.payment_intents.create(params={"amount": 100, "currency": "usd", "confirm": True,
                                                   "payment_method_data": {"type": "alipay"},
@@ -96,10 +102,10 @@ def test_paychaos_own_callers_still_work(gateway):
     assert complete_payment(gateway.url, pi.id)["status"] == "succeeded"
     set_processing_delay(gateway.url, 0)
     assert requests.post(gateway.url + "/_sim/webhooks", json={"url": "http://127.0.0.1:9/h", "secret": "whsec_x"},
-                         timeout=5).status_code == 200
-    assert requests.post(gateway.url + "/_sim/reset", json={}, timeout=5).status_code == 200
+                         headers=tok(gateway), timeout=5).status_code == 200
+    assert requests.post(gateway.url + "/_sim/reset", json={}, headers=tok(gateway), timeout=5).status_code == 200
     reset(gateway.url)
-    assert requests.delete(gateway.url + "/_sim/webhooks", timeout=5).status_code == 200
+    assert requests.delete(gateway.url + "/_sim/webhooks", headers=tok(gateway), timeout=5).status_code == 200
 
 
 @pytest.mark.parametrize("host", ["api.stripe.com", "127.0.0.1:9999", "evil.example"])

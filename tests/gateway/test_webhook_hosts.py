@@ -12,7 +12,7 @@ import asyncio
 import httpx
 import pytest
 
-from simulator.gateway.testing import running_gateway, webhook_log
+from simulator.gateway.testing import running_gateway, sim_headers, webhook_log
 from simulator.gateway.webhooks import WebhookDispatcher
 from tests.gateway.test_webhooks import SECRET, Receiver, pay
 
@@ -27,7 +27,8 @@ def _elsewhere(rx: Receiver) -> str:
                                  "http://127.0.0.1@example.com/h", "http://example.com\\@127.0.0.1/h",
                                  "http://127.0.0.1.nip.io/h", "http://2130706433/h", "http://[::ffff:8.8.8.8]/h"])
 def test_non_loopback_urls_are_refused_on_every_path(gateway, url):
-    sim = httpx.post(gateway.url + "/_sim/webhooks", json={"url": url, "secret": SECRET})
+    tok = sim_headers(gateway.url)   # JSON, and the gateway's /_sim token
+    sim = httpx.post(gateway.url + "/_sim/webhooks", json={"url": url, "secret": SECRET}, headers=tok)
     assert sim.status_code == 400 and sim.json()["error"]["param"] == "url"
     v1 = httpx.post(gateway.url + "/v1/webhook_endpoints", headers=AUTH,
                     data={"url": url, "enabled_events[0]": "*"})
@@ -37,28 +38,33 @@ def test_non_loopback_urls_are_refused_on_every_path(gateway, url):
     moved = httpx.post(f"{gateway.url}/v1/webhook_endpoints/{ok['id']}", headers=AUTH, data={"url": url})
     assert moved.status_code == 400 and moved.json()["error"]["param"] == "url"
     assert [ep["url"] for ep in webhook_log(gateway.url)["endpoints"]] == ["http://127.0.0.1:9/h"]
-    httpx.delete(gateway.url + "/_sim/webhooks")
+    httpx.delete(gateway.url + "/_sim/webhooks", headers=tok)
 
 
 def test_a_refused_url_is_never_connected_to(gateway):
+    tok = sim_headers(gateway.url)   # JSON, and the gateway's /_sim token
     with Receiver() as rx, Receiver() as witness:
-        answer = httpx.post(gateway.url + "/_sim/webhooks", json={"url": _elsewhere(rx), "secret": SECRET})
+        answer = httpx.post(gateway.url + "/_sim/webhooks", json={"url": _elsewhere(rx), "secret": SECRET},
+                            headers=tok)
         assert answer.status_code == 400 and "--allow-webhook-host 0.0.0.0" in answer.json()["error"]["message"]
-        httpx.post(gateway.url + "/_sim/webhooks", json={"url": witness.url, "secret": SECRET})
+        httpx.post(gateway.url + "/_sim/webhooks", json={"url": witness.url, "secret": SECRET}, headers=tok)
         pay(gateway.url)
         witness.wait_for(lambda: len(witness.received) >= 3)  # the events were sent: to the loopback one only
         assert rx.received == []
         assert {d["url"] for d in webhook_log(gateway.url)["deliveries"]} == {witness.url}
-        httpx.delete(gateway.url + "/_sim/webhooks")
+        httpx.delete(gateway.url + "/_sim/webhooks", headers=tok)
 
 
 def test_an_allowed_host_is_delivered_to():
     with Receiver() as rx, running_gateway(allow_webhook_host=["hooks.example.com", "0.0.0.0"]) as gw:
-        assert httpx.post(gw.url + "/_sim/webhooks", json={"url": _elsewhere(rx), "secret": SECRET}).status_code == 200
+        tok = sim_headers(gw.url)
+        assert httpx.post(gw.url + "/_sim/webhooks", json={"url": _elsewhere(rx), "secret": SECRET},
+                          headers=tok).status_code == 200
         pay(gw.url)
         rx.wait_for(lambda: len(rx.received) >= 1)
         assert rx.events()  # signed and verifiable, as on loopback
-        refused = httpx.post(gw.url + "/_sim/webhooks", json={"url": "http://other.example/h", "secret": SECRET})
+        refused = httpx.post(gw.url + "/_sim/webhooks", json={"url": "http://other.example/h", "secret": SECRET},
+                             headers=tok)
         assert refused.status_code == 400
 
 

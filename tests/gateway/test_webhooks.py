@@ -11,7 +11,7 @@ import httpx
 import pytest
 import stripe
 
-from simulator.gateway.testing import running_gateway, set_webhook, webhook_log
+from simulator.gateway.testing import running_gateway, set_webhook, sim_headers, webhook_log
 
 SECRET = "whsec_test_paychaos_hooks"
 AUTH = {"Authorization": "Bearer sk_test_hooks"}
@@ -159,7 +159,7 @@ def test_endpoints_through_the_api_and_sim(gateway):
         rx.wait_for(lambda: len(rx.received) >= 4)
         later = [stripe.Webhook.construct_event(b.decode(), s, SECRET) for b, s, _ in rx.received[1:]]
         assert "payment_intent.succeeded" in {e.type for e in later}
-        httpx.delete(gateway.url + "/_sim/webhooks")
+        httpx.delete(gateway.url + "/_sim/webhooks", headers=sim_headers(gateway.url))
 
 
 def test_events_api_lists_by_type(client):

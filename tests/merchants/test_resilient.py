@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from simulator.gateway.testing import get_ledger
 from simulator.merchants.lexicon import OTHER_METHODS
 from tests.merchants.conftest import (
     checkout,
@@ -29,7 +30,7 @@ def test_paid_checkout_charges_once_and_fulfils_once(resilient, primary_gateway,
     [call] = exchanges_for(journal_path, oid)
     assert call["idempotency_key"] and call["request"]["metadata"]["order_id"] == oid
     # The gateway's payment_intent.succeeded webhook arrives too: still one fulfilment.
-    wait_for(lambda: requests.get(primary_gateway.url + "/_sim/ledger", timeout=5).json()["webhooks"]["delivered"])
+    wait_for(lambda: get_ledger(primary_gateway.url)["webhooks"]["delivered"])
     time.sleep(0.3)
     state = order_state(resilient.url, oid)
     assert state["status"] == "paid" and state["fulfilled"] == 1

@@ -15,7 +15,8 @@ import requests
 
 from proxies.forward import SITECUSTOMIZE_DIR
 from proxies.testing import running_proxy
-from simulator.common.procs import paychaos_argv, start_service
+from simulator.common.netsafety import free_port
+from simulator.common.procs import paychaos_argv, start_process_group, start_service, stop_process_group
 from tests.proxies.conftest import journal_of
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -55,6 +56,26 @@ def test_plain_mitmdump_loads_the_addon(upstream, tmp_path):
         assert resp.status_code == 502 and resp.json()["error"]["type"] == "api_error"
         recs = journal_of(svc, "via-mitmdump")
         assert recs[0]["faults"] == [{"fault": "http_error", "rule": "r1"}]
+
+
+def test_plain_mitmdump_without_the_ready_line_says_the_control_token_on_stderr(upstream):
+    """Without paychaos_announce nobody reads a ready line: the token the addon made is on stderr."""
+    port = free_port()
+    mitmdump = os.path.join(os.path.dirname(sys.executable), "mitmdump")
+    argv = [mitmdump, "-q", "-s", os.path.join(REPO, "proxies", "addon.py"),
+            "--mode", f"reverse:{upstream.url}@127.0.0.1:{port}", "--set", "connection_strategy=lazy"]
+    env = {k: v for k, v in os.environ.items() if k != "PAYCHAOS_TOKEN"}
+    proc = start_process_group(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("paychaos: control API token (send it as X-Paychaos-Token): "), line
+        token = line.rsplit(" ", 1)[1].strip()
+        control = f"http://127.0.0.1:{port}/_paychaos/rules"
+        assert requests.get(control, timeout=5).status_code == 401
+        assert requests.get(control, headers={"X-Paychaos-Token": token}, timeout=5).json()["rules"] == []
+    finally:
+        stop_process_group(proc)
+        proc.stderr.close()
 
 
 def test_list_shows_faults_with_units_and_scenarios():
@@ -109,6 +130,16 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
         assert "STRIPE_API_BASE" in env and "HTTPS_PROXY" in env and "PYTHONPATH" in env, "".join(lines)
         assert env["PYTHONPATH"] == os.pathsep.join([SITECUSTOMIZE_DIR, app_path])  # the app's entries stay
         base = env["STRIPE_API_BASE"]
+        # The token /_sim and the control API want, and curl lines that work when pasted as printed.
+        token = env["PAYCHAOS_TOKEN"]
+        curls = [line.strip() for line in lines if line.strip().startswith("curl ")]
+        ledger_url = next(c.split()[-1] for c in curls if c.endswith("/_sim/ledger"))
+        assert requests.get(ledger_url, timeout=5).status_code == 401
+        shell_env = {**os.environ, "PAYCHAOS_TOKEN": token}
+        pasted = [json.loads(subprocess.run(["bash", "-c", c], capture_output=True, text=True, timeout=10,
+                                            env=shell_env).stdout) for c in curls if " -X PUT " not in c]
+        assert pasted[0]["payment_intents"] == []                       # the ledger
+        assert [r["fault"] for r in pasted[1]["rules"]] == ["rate_limit"]  # the scenario's rules
         auth = {"Authorization": "Bearer sk_test_up"}
         data = {"amount": 900, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}
         first = requests.post(base + "/v1/payment_intents", data=data, headers=auth, timeout=10)
@@ -122,6 +153,9 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
             if " 200 " in line:
                 break
         assert "/v1/payment_intents" in seen
+        put = next(c for c in curls if " -X PUT " in c)
+        answer = subprocess.run(["bash", "-c", put], capture_output=True, text=True, timeout=10, env=shell_env)
+        assert json.loads(answer.stdout)["rules"] == []
         os.killpg(proc.pid, signal.SIGINT)
         rest = proc.communicate(timeout=30)[0]
         assert proc.returncode == 0 and "stopped" in rest

@@ -1,5 +1,6 @@
 """The control API answers local callers only: a non-loopback Host (DNS rebinding) or Origin is a 403,
-a write without `Content-Type: application/json` a 415; paychaos's own callers still work."""
+a write without `Content-Type: application/json` a 415; paychaos's own callers still work. (The
+token: test_control_token.py; the calls here carry it, so each test sees the refusal it is about.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import pytest
 import requests
 
 from proxies.testing import clear_rules, get_rules, set_rules
+from simulator.common.localtoken import token_for
+
+
+def tok(url: str) -> dict:
+    return {"X-Paychaos-Token": token_for(url)}
 
 
 def raw(url: str, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, dict]:
@@ -30,9 +36,10 @@ RULES = json.dumps({"rules": [{"fault": "http_error", "params": {"status": 503}}
 
 @pytest.mark.parametrize("host", ["evil.example:80", "attacker.test", "192.168.1.10:8080"])
 def test_a_host_that_is_not_loopback_is_refused(proxy, control, host):
-    status, body = raw(proxy.url, "GET", "/_paychaos/rules", {"Host": host})
+    status, body = raw(proxy.url, "GET", "/_paychaos/rules", {"Host": host, **tok(proxy.url)})
     assert status == 403 and "loopback Host" in body["error"]["message"]
-    status, _ = raw(proxy.url, "PUT", "/_paychaos/rules", {"Host": host, "Content-Type": "application/json"}, RULES)
+    status, _ = raw(proxy.url, "PUT", "/_paychaos/rules", {"Host": host, "Content-Type": "application/json",
+                                                           **tok(proxy.url)}, RULES)
     assert status == 403
     assert get_rules(control)["rules"] == []
 
@@ -41,7 +48,8 @@ def test_a_host_that_is_not_loopback_is_refused(proxy, control, host):
 def test_a_cross_site_origin_is_refused(proxy, control, origin):
     port = proxy.url.rsplit(":", 1)[1]
     status, body = raw(proxy.url, "PUT", "/_paychaos/rules",
-                       {"Host": f"127.0.0.1:{port}", "Origin": origin, "Content-Type": "application/json"}, RULES)
+                       {"Host": f"127.0.0.1:{port}", "Origin": origin, "Content-Type": "application/json",
+                        **tok(proxy.url)}, RULES)
     assert status == 403 and "origin" in body["error"]["message"]
     assert get_rules(control)["rules"] == []
 
@@ -49,7 +57,8 @@ def test_a_cross_site_origin_is_refused(proxy, control, origin):
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
 def test_a_write_that_is_not_json_is_refused(proxy, control, content_type):
     port = proxy.url.rsplit(":", 1)[1]
-    headers = {"Host": f"127.0.0.1:{port}", **({"Content-Type": content_type} if content_type else {})}
+    headers = {"Host": f"127.0.0.1:{port}", **tok(proxy.url),
+               **({"Content-Type": content_type} if content_type else {})}
     status, body = raw(proxy.url, "PUT", "/_paychaos/rules", headers, RULES)
     assert status == 415 and "application/json" in body["error"]["message"]
     status, _ = raw(proxy.url, "POST", "/_paychaos/rules", headers, RULES)  # a form's "simple" request
@@ -63,14 +72,15 @@ def test_paychaos_own_callers_still_work(proxy, control):
     assert len(get_rules(control)["rules"]) == 1
     clear_rules(control)
     resp = requests.put(control + "/rules", json={"rules": [{"fault": "latency", "params": {"delay_ms": 1}}]},
-                        timeout=5)  # the runner: requests with json=
+                        headers=tok(control), timeout=5)  # the runner: requests with json=
     assert resp.status_code == 200
-    assert requests.delete(control + "/rules", timeout=5).status_code == 200  # no body, no Content-Type
+    # no body, no Content-Type
+    assert requests.delete(control + "/rules", headers=tok(control), timeout=5).status_code == 200
     assert get_rules(control)["rules"] == []
-    status, _ = raw(proxy.url, "GET", "/_paychaos/health", {"Host": f"localhost:{port}",
+    status, _ = raw(proxy.url, "GET", "/_paychaos/health", {"Host": f"localhost:{port}", **tok(proxy.url),
                                                             "Origin": f"http://localhost:{port}"})
     assert status == 200
-    status, _ = raw(proxy.url, "PUT", "/_paychaos/rules", {"Host": f"[::1]:{port}",
+    status, _ = raw(proxy.url, "PUT", "/_paychaos/rules", {"Host": f"[::1]:{port}", **tok(proxy.url),
                                                            "Content-Type": "application/json; charset=utf-8"},
                     RULES)
     assert status == 200

@@ -10,14 +10,14 @@ import time
 import pytest
 import requests
 
-from proxies.testing import set_rules
+from proxies.testing import control_headers, set_rules
 from tests.proxies.conftest import as_json, journal_of
 
 DEEP_JSON = "[" * 1000 + "]" * 1000
 
 
 def health(proxy) -> dict:
-    resp = requests.get(proxy.info["control"] + "/health", timeout=5)
+    resp = requests.get(proxy.info["control"] + "/health", headers=control_headers(proxy.url), timeout=5)
     assert resp.status_code == 200
     return resp.json()
 
@@ -99,7 +99,7 @@ def test_a_journal_on_a_full_device_is_counted_and_said_not_silent(upstream):
         assert state["ok"] is False and state["journal_failures"] == 3 and state["journal_records"] == 0
         assert "No space left on device" in state["journal_last_failure"]
         assert proxy.tail().count("a journal write failed") == 1
-        rules = requests.get(proxy.info["control"] + "/rules", timeout=5).json()
+        rules = requests.get(proxy.info["control"] + "/rules", headers=control_headers(proxy.url), timeout=5).json()
         assert rules["health"]["journal_failures"] == 3
 
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from proxies.journal import JournalWriter, read_journal
-from proxies.testing import running_proxy
+from proxies.testing import control_headers, running_proxy
 
 RECORD = {"id": "j-000001", "path": "/v1/payment_intents", "padding": "x" * 300}
 
@@ -68,7 +68,7 @@ def test_a_proxy_on_a_full_tmpfs_journals_whole_lines_and_counts_the_rest(tmp_pa
                 for i in range(sent):
                     s.post(proxy.url + "/v1/payment_intents", data={"amount": "100", "description": "d" * 200,
                                                                     "metadata[order_id]": f"ord_{i}"}, timeout=5)
-            health = requests.get(proxy.info["control"] + "/health", timeout=5).json()
+            health = requests.get(proxy.info["control"] + "/health", headers=control_headers(proxy.url), timeout=5).json()
             assert health["journal_records"] + health["journal_failures"] == sent
             assert health["journal_failures"] > 0 and health["ok"] is False
             lines = (disk / "j.jsonl").read_text().splitlines()

@@ -1,10 +1,13 @@
 """The /_sim introspection and control API (no API key): health, reset, ledger, webhooks, config,
 and the customer's side of Alipay / WeChat Pay / bank transfer / 3-D Secure.
 
-Locked against browsers (see docs/gateway.md, "Local service"): the Host header must name a loopback
-address with the gateway's own port (no DNS rebinding), an Origin header must be loopback, and a
-POST must say `Content-Type: application/json` (a cross-site page cannot send that without a CORS
-preflight, which the gateway never answers). Bodies are validated like the API's parameters: size,
+Locked (see docs/gateway.md, "Local service"): the Host header must name a loopback address with the
+gateway's own port (no DNS rebinding), an Origin header must be loopback, a POST must say
+`Content-Type: application/json` (a cross-site page cannot send that without a CORS preflight, which
+the gateway never answers), and every call must carry this run's token in `X-Paychaos-Token`
+(another local user reaches 127.0.0.1 too), except the two that change and reveal nothing:
+`GET /_sim/health` (a liveness probe, always `{"ok": true}`) and the customer's redirect page (a
+browser follows it without our headers). Bodies are validated like the API's parameters: size,
 depth, JSON without NaN/Infinity, known keys, types and ranges, all before any state changes.
 """
 
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from simulator.common import localtoken
 from simulator.common.netsafety import is_loopback_host
 from simulator.gateway import ledger
 from simulator.gateway.errors import StripeError
@@ -70,6 +74,12 @@ def loopback_origin(origin: str) -> bool:
         return False
 
 
+def open_to_all(method: str, path: str) -> bool:
+    """The /_sim calls that need no token: they change nothing and tell nothing about the run."""
+    parts = path.strip("/").split("/")[1:]
+    return method in ("GET", "HEAD") and (parts == ["health"] or (len(parts) == 3 and parts[0] == "redirect"))
+
+
 def _check_caller(gw, request: web.BaseRequest) -> None:
     headers = request.headers
     host = headers.get("Host")
@@ -80,6 +90,10 @@ def _check_caller(gw, request: web.BaseRequest) -> None:
     if origin is not None and not loopback_origin(origin):
         raise SimError(403, f"Forbidden: /_sim refuses requests from web pages of other sites "
                             f"(Origin {short(origin, 60)!r}); only loopback origins may call it")
+    if not open_to_all(request.method, request.path):
+        refused = localtoken.refusal(headers.get(localtoken.HEADER), gw.sim_token, "/_sim")
+        if refused is not None:
+            raise SimError(*refused)
     if request.method == "POST":
         ctype = headers.get("Content-Type", "").partition(";")[0].strip().lower()
         if ctype != "application/json":
