@@ -59,11 +59,16 @@ def _money(amount: int | None, currency: str | None) -> str:
 
 
 async def _form(request: web.BaseRequest) -> dict[str, str]:
-    body = await request.content.read(MAX_FORM_BYTES + 1)
+    body = bytearray()
+    while len(body) <= MAX_FORM_BYTES:  # read() may answer a part of the body: read to its end
+        chunk = await request.content.read(MAX_FORM_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
     if len(body) > MAX_FORM_BYTES:
         raise _Refusal(413, "The form is too large.")
     try:
-        return dict(parse_qsl(body.decode("utf-8"), max_num_fields=50))
+        return dict(parse_qsl(bytes(body).decode("utf-8"), max_num_fields=50))
     except (UnicodeDecodeError, ValueError):
         raise _Refusal(400, "The form could not be read (expected application/x-www-form-urlencoded UTF-8).") \
             from None

@@ -60,3 +60,10 @@ def test_customers_search(client):
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.customers.search(params={"query": "created>5"})
     assert err.value.param == "query"
+
+
+def test_product_with_own_id_cannot_be_made_twice(client):
+    client.v1.products.create(params={"name": "Pen", "id": "prod_pen"})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.products.create(params={"name": "Pen", "id": "prod_pen"})
+    assert err.value.code == "resource_already_exists"

@@ -142,3 +142,17 @@ def test_attach_sends_payment_method_attached(client):
     client.v1.payment_methods.attach(pm.id, params={"customer": cus.id})
     attached = [e for e in client.v1.events.list(params={"limit": 100}).data if e.type == "payment_method.attached"]
     assert attached and attached[0].data.object.customer == cus.id
+
+
+def test_setup_future_usage_saves_the_card_for_off_session(client):
+    """The charging-a-saved-card flow: pay on-session (with 3DS) saving the card, then charge it off-session."""
+    cus = client.v1.customers.create()
+    pi = client.v1.payment_intents.create(params={
+        "amount": 1000, "currency": "usd", "customer": cus.id, "setup_future_usage": "off_session",
+        "payment_method": "pm_card_authenticationRequiredSetupForOffSession", "confirm": True, "return_url": RETURN})
+    assert pi.status == "requires_action"
+    pass_3ds(pi.next_action.redirect_to_url.url)
+    pm = client.v1.payment_intents.retrieve(pi.id).payment_method
+    assert client.v1.payment_methods.retrieve(pm).customer == cus.id
+    assert "payment_method.attached" in _types(client)
+    assert _charge_off_session(client, cus.id, pm, 1100).status == "succeeded"

@@ -194,7 +194,20 @@ def succeed(gw, pi: dict, pm: dict, call: Call) -> dict:
         pi["amount_received"] = pi["amount"]
         store.emit("charge.succeeded", charge, rid, key)
         store.emit("payment_intent.succeeded", pi, rid, key)
+    if pi["setup_future_usage"] and pi["customer"]:
+        _save_for_later(gw, pi, pm, call)
     return pi
+
+
+def _save_for_later(gw, pi: dict, pm: dict, call: Call) -> None:
+    """`setup_future_usage` with a customer: the card is attached and (off_session) set up for reuse."""
+    store = gw.store
+    if pi["setup_future_usage"] == "off_session":
+        store.set_up.add(pm["id"])
+    if pm["customer"] is None:
+        pm["customer"] = pi["customer"]
+        store.pm_by_customer[pi["customer"]].append(pm["id"])
+        store.emit("payment_method.attached", pm, call.request_id, call.idempotency_key)
 
 
 def decline(gw, pi: dict, pm: dict, call: Call, code: str, decline_code: str | None, message: str,

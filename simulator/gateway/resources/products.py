@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import lookup
+from simulator.gateway.errors import StripeError, lookup
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Bool, ListOf, Metadata, Str
 from simulator.gateway.routing import Call, Route
@@ -34,7 +34,6 @@ def new(gw, p: dict, ident: str | None = None) -> dict:
 
 
 def create(gw, call: Call) -> dict:
-    from simulator.gateway.errors import StripeError
     from simulator.gateway.resources import prices  # prices imports this module
 
     p = call.params
