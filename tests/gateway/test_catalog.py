@@ -67,3 +67,12 @@ def test_product_with_own_id_cannot_be_made_twice(client):
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.products.create(params={"name": "Pen", "id": "prod_pen"})
     assert err.value.code == "resource_already_exists"
+
+
+def test_customer_payment_methods_filter_by_type(client):
+    cus = client.v1.customers.create(params={"payment_method": "pm_card_visa"})
+    listed = client.v1.customers.payment_methods.list(cus.id, params={"type": "card"})
+    assert len(listed.data) == 1 and listed.data[0].card.last4 == "4242"
+    assert client.v1.customers.payment_methods.list(cus.id, params={"type": "alipay"}).data == []
+    attached = [e for e in client.v1.events.list(params={"limit": 100}).data if e.type == "payment_method.attached"]
+    assert attached[0].data.object.customer == cus.id

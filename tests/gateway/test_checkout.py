@@ -3,11 +3,13 @@ says so; expiry, cancel, setup mode, 3-D Secure and async methods (Alipay) throu
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import stripe
 
-from simulator.gateway.testing import complete_payment, fail_payment, get_ledger
+from simulator.gateway.testing import complete_payment, fail_payment, get_ledger, set_webhook
 from tests.gateway.browser import pass_3ds, pay_checkout, request
+from tests.gateway.test_webhooks import SECRET, Receiver
 
 SHOP = "http://127.0.0.1:9"
 
@@ -166,3 +168,41 @@ def test_list_sessions_and_bad_input(client):
         _session(client, mode="subscription")
     assert err.value.param == "mode"
     assert request(client.v1.checkout.sessions.retrieve(cs.id).url.replace(cs.id, "cs_test_nope")).status == 404
+
+
+def test_expiring_a_session_cancels_its_waiting_payment(client, gateway):
+    cs = _session(client)
+    challenge = pay_checkout(cs.url, "4000002760003184").location  # the customer leaves at 3-D Secure
+    pi_id = client.v1.checkout.sessions.retrieve(cs.id).payment_intent
+    assert client.v1.payment_intents.retrieve(pi_id).status == "requires_action"
+    client.v1.checkout.sessions.expire(cs.id)
+    assert client.v1.payment_intents.retrieve(pi_id).status == "canceled"
+    assert request(challenge, "POST", {"result": "pass"}).status == 409  # too late: nothing is captured
+    assert get_ledger(gateway.url)["money"]["currency_totals"] == {}
+
+
+def test_the_page_escapes_what_the_merchant_sent(client):
+    cs = _session(client, customer_email="x'><script>alert(1)</script>@example.com", line_items=[
+        {"price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "<img src=x onerror=alert(1)>"}}}])
+    page = request(cs.url).text
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_webhook_endpoint_receives_checkout_completed(client, gateway):
+    """The shop's webhook handler gets checkout.session.completed, signed so Stripe's own check accepts it."""
+    with Receiver() as rx:
+        set_webhook(gateway.url, rx.url, SECRET)
+        try:
+            cs = _session(client)
+            pay_checkout(cs.url)
+
+            def completed():
+                return [e for e in rx.events() if e["type"] == "checkout.session.completed"]
+
+            rx.wait_for(lambda: completed())
+            session = completed()[0]["data"]["object"]
+            assert session["id"] == cs.id and session["payment_status"] == "paid"
+            assert session["client_reference_id"] == "ord_77"
+        finally:
+            httpx.delete(gateway.url + "/_sim/webhooks")
