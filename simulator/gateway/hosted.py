@@ -33,13 +33,15 @@ _STYLE = ("body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem aut
           "table{width:100%;border-collapse:collapse}td{padding:.2rem 0}.total{font-weight:bold}")
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
+def _page(title: str, body: str, status: int = 200, framed: bool = False) -> web.Response:
     text = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
             f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{_STYLE}</style></head>"
             f"<body><h1>{html.escape(title)}</h1>{body}<p><small>paychaos test gateway: no real money moves."
             f"</small></p></body></html>")
-    return web.Response(text=text, status=status, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+    headers = {"Cache-Control": "no-store"}
+    if not framed:  # the payment page is never framed (clickjacking); stripe.js frames 3-D Secure
+        headers["X-Frame-Options"] = "DENY"
+    return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 
 def _see_other(url: str) -> web.Response:
@@ -117,7 +119,7 @@ async def _three_ds(gw, request: web.BaseRequest, ident: str, call: Call) -> web
         return _page("3D Secure authentication", (
             f"<p>Your bank asks you to confirm {what}.</p>"
             f"<form method=post><button name=result value=pass>Complete authentication</button>"
-            f"<button name=result value=fail>Fail authentication</button></form>"))
+            f"<button name=result value=fail>Fail authentication</button></form>"), framed=True)
     result = (await _form(request)).get("result")
     if result not in ("pass", "fail"):
         raise _Refusal(400, "Answer with result=pass or result=fail.")
@@ -138,7 +140,7 @@ async def _three_ds(gw, request: web.BaseRequest, ident: str, call: Call) -> web
     if return_url:
         return _see_other(_with_query(return_url, {**query, "redirect_status": "succeeded" if ok else "failed"}))
     return _page("Authentication complete" if ok else "Authentication failed",
-                 "<p>You can close this window and return to the shop.</p>")
+                 "<p>You can close this window and return to the shop.</p>", framed=True)
 
 
 # -- Checkout -----------------------------------------------------------------------------------------

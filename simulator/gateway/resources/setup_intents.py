@@ -210,7 +210,8 @@ def list_(gw, call: Call) -> dict:
 
 ROUTES = [
     Route("POST", "/v1/setup_intents", _CREATE_PARAMS, create, slow=True),
-    Route("GET", "/v1/setup_intents/{id}", {"client_secret": Str(500), "expand": EXPAND}, retrieve, browser=True),
+    Route("GET", "/v1/setup_intents/{id}", {"client_secret": Str(500), "expand": EXPAND, "is_stripe_sdk": Bool()},
+          retrieve, browser=True),
     Route("POST", "/v1/setup_intents/{id}", _UPDATE_PARAMS, update),
     Route("POST", "/v1/setup_intents/{id}/confirm", {**_CONFIRM_PARAMS, **BROWSER_CONFIRM}, confirm, slow=True,
           browser=True),
