@@ -206,3 +206,18 @@ def test_webhook_endpoint_receives_checkout_completed(client, gateway):
             assert session["client_reference_id"] == "ord_77"
         finally:
             httpx.delete(gateway.url + "/_sim/webhooks")
+
+
+def test_customer_creation_always_makes_a_customer_for_the_payment(client):
+    cs = _session(client, customer_creation="always")
+    pay_checkout(cs.url, email="new@example.com")
+    done = client.v1.checkout.sessions.retrieve(cs.id)
+    assert done.customer and client.v1.customers.retrieve(done.customer).email == "new@example.com"
+    assert client.v1.payment_intents.retrieve(done.payment_intent).customer == done.customer
+
+
+def test_a_free_session_is_refused(client):
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        _session(client, line_items=[{"price_data": {"currency": "usd", "unit_amount": 0,
+                                                     "product_data": {"name": "Free"}}}])
+    assert err.value.param == "line_items"

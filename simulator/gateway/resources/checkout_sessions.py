@@ -97,6 +97,9 @@ def create(gw, call: Call) -> dict:
         raise ParamError("line_items cannot be used with mode=setup.", "line_items")
     items, currency = _line_items(gw, p, p.get("currency"))
     total = sum(item["amount_total"] for item in items)
+    if mode == "payment" and total < 1:
+        raise ParamError("The Checkout Session's total amount must be at least 1 (in the currency's smallest unit).",
+                         "line_items")
     if mode == "payment" and total > payment_intents.MAX_AMOUNT:
         raise ParamError(f"The total ({total}) is above the largest amount ({payment_intents.MAX_AMOUNT}).",
                          "line_items")
@@ -198,6 +201,12 @@ def pay(gw, cs: dict, method: str, payment_method: str, email: str | None, call:
     if email:
         cs["customer_details"] = {"address": None, "email": email, "name": None, "phone": None,
                                   "tax_exempt": "none", "tax_ids": []}
+    if cs["customer"] is None and cs["customer_creation"] == "always":
+        from simulator.gateway.resources import customers  # customers -> payment_methods; no cycle back here
+
+        email = email or cs["customer_email"]
+        cs["customer"] = customers.create(gw, Call({"email": email} if email else {}, (), call.request_id, None,
+                                                   call.base_url))["id"]
     options = store.cs_options.get(cs["id"], {})
     return_url = f"{call.base_url}/pay/{cs['id']}/return"
     if cs["mode"] == "setup":
