@@ -82,6 +82,8 @@ class Gateway:
         except web.HTTPException as exc:  # aiohttp's own refusals, e.g. a body over 1 MiB
             return self._error(StripeError(exc.status, "invalid_request_error",
                                            f"Invalid request: {exc.reason}"), request_id)
+        except ConnectionResetError:  # the client left mid-body: no one to answer, no bug to log
+            return web.Response(status=400)
         except Exception:  # a bug of ours: answer like Stripe's 500, log the masked traceback
             print(mask_text(traceback.format_exc()), file=sys.stderr, flush=True)
             exc = StripeError(500, "api_error", "An unexpected error occurred on the gateway.")
