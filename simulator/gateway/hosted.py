@@ -111,8 +111,10 @@ async def _three_ds(gw, request: web.BaseRequest, ident: str, call: Call) -> web
     obj = _intent(gw, ident)
     if request.method not in ("GET", "POST"):
         raise _Refusal(405, "Use GET to see the challenge or POST to answer it.")
-    if obj["status"] != "requires_action":
-        raise _Refusal(409, f"This payment is not waiting for authentication (status {obj['status']}).")
+    kind = (obj.get("next_action") or {}).get("type")
+    if obj["status"] != "requires_action" or kind not in ("redirect_to_url", "use_stripe_sdk"):
+        raise _Refusal(409, f"This payment is not waiting for 3-D Secure authentication (status {obj['status']}"
+                            f"{', next action ' + kind if kind else ''}).")
     if request.method == "GET":
         amount = _money(obj.get("amount"), obj.get("currency"))
         what = f"a payment of {html.escape(amount)}" if amount else "saving your card"

@@ -94,3 +94,11 @@ def test_3ds_card_off_session_is_declined_authentication_required(client):
 def test_unknown_challenge_is_404_html(gateway):
     answer = request(f"{gateway.url}/_3ds/pi_nope")
     assert answer.status == 404 and answer.headers["content-type"].startswith("text/html")
+
+
+def test_an_alipay_payment_cannot_be_completed_on_the_3ds_page(client, gateway):
+    pi = client.v1.payment_intents.create(params={"amount": 800, "currency": "cny", "confirm": True,
+                                                  "payment_method_data": {"type": "alipay"},
+                                                  "payment_method_types": ["alipay"], "return_url": RETURN})
+    assert request(f"{gateway.url}/_3ds/{pi.id}", "POST", {"result": "pass"}).status == 409
+    assert client.v1.payment_intents.retrieve(pi.id).status == "requires_action"
