@@ -91,3 +91,21 @@ def test_secret_key_confirm_still_works_with_a_client_secret(client):
     done = client.v1.payment_intents.confirm(pi.id, params={"payment_method": "pm_card_visa",
                                                             "client_secret": pi.client_secret})
     assert done.status == "succeeded"
+
+
+def test_stripe_js_creates_the_payment_method_then_confirms(client, gateway):
+    """stripe.createPaymentMethod from a card Element, then confirmCardPayment with its id."""
+    made = request(f"{gateway.url}/v1/payment_methods", "POST", {
+        "type": "card", "card[number]": "4000000000009995", "card[exp_month]": "04", "card[exp_year]": "34",
+        "card[cvc]": "123", "billing_details[name]": "Ann Lee", "key": PK, "guid": "NA", "muid": "NA", "sid": "NA",
+        "payment_user_agent": "stripe.js/abc; stripe-js-v3/abc; card-element", "time_on_page": "9000",
+        "referrer": "http://127.0.0.1/checkout"})
+    assert made.status == 200, made.text
+    pm = made.json()
+    assert pm["card"]["last4"] == "9995" and pm["billing_details"]["name"] == "Ann Lee"
+    pi = _intent(client)
+    declined = stripe_js_confirm(gateway.url, pi.id, pi.client_secret, pm["id"])
+    assert declined.status == 402
+    error = declined.json()["error"]
+    assert error["decline_code"] == "insufficient_funds" and error["payment_intent"]["status"] == "requires_payment_method"
+    assert get_ledger(gateway.url)["money"]["currency_totals"] == {}
