@@ -109,3 +109,10 @@ def test_stripe_js_creates_the_payment_method_then_confirms(client, gateway):
     error = declined.json()["error"]
     assert error["decline_code"] == "insufficient_funds" and error["payment_intent"]["status"] == "requires_payment_method"
     assert get_ledger(gateway.url)["money"]["currency_totals"] == {}
+
+
+def test_manual_confirmation_intent_cannot_be_confirmed_by_the_browser(client, gateway):
+    pi = _intent(client, confirmation_method="manual")
+    answer = stripe_js_confirm(gateway.url, pi.id, pi.client_secret)
+    assert answer.status == 400 and "manual" in answer.json()["error"]["message"]
+    assert client.v1.payment_intents.confirm(pi.id, params={"payment_method": "pm_card_visa"}).status == "succeeded"

@@ -137,6 +137,10 @@ def check_client_secret(obj: dict, call: Call) -> None:
 def confirm(gw, call: Call) -> dict:
     pi = get(gw, call.args[0])
     check_client_secret(pi, call)
+    if call.publishable and pi["confirmation_method"] == "manual":
+        raise StripeError(400, "invalid_request_error", "This PaymentIntent has confirmation_method=manual: only "
+                          "your server (a secret key) may confirm it; the browser may only handle its next_action.",
+                          param="client_secret")
     return _confirm(gw, pi, call.params, call, attach=True)
 
 
@@ -304,6 +308,10 @@ def update(gw, call: Call) -> dict:
 def retrieve(gw, call: Call) -> dict:
     pi = get(gw, call.args[0])
     check_client_secret(pi, call)
+    if call.publishable and pi["confirmation_method"] == "manual":
+        raise StripeError(400, "invalid_request_error", "This PaymentIntent has confirmation_method=manual: only "
+                          "your server (a secret key) may confirm it; the browser may only handle its next_action.",
+                          param="client_secret")
     return pi
 
 
