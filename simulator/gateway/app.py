@@ -74,6 +74,7 @@ class Gateway:
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)
             if path.startswith(hosted.PREFIXES):  # the customer's pages: 3-D Secure, Checkout
+                store.requests_hosted += 1  # not in requests_api: a browser may reach them bypassing the proxy
                 return await hosted.handle(self, request, request_id)
             store.requests_api += 1
             return await self._api(request, request_id, path)

@@ -73,6 +73,7 @@ def build(gw) -> dict:
         "idempotency": {"count": len(gw.idempotency.records),
                         "records": [{"key": r.key, "endpoint": r.endpoint, "status": r.status, "created": r.created}
                                     for r in records]},
-        "requests": {"total": store.requests_total, "api": store.requests_api, "by_endpoint": dict(store.requests_by_endpoint)},
+        "requests": {"total": store.requests_total, "api": store.requests_api, "hosted": store.requests_hosted,
+                     "by_endpoint": dict(store.requests_by_endpoint)},
         "webhooks": gw.webhooks.stats(),
     }

@@ -50,6 +50,8 @@ def test_pay_on_the_hosted_page(client, gateway):
     assert row["id"] == cs.id and row["status"] == "complete" and row["payment_status"] == "paid"
     assert row["payment_intent"] == pi.id and row["client_reference_id"] == "ord_77"
     assert row["metadata"] == {"cart": "c1"} and row["amount_total"] == 3000
+    assert ledger["requests"]["hosted"] == 3  # two GETs and the POST of /pay, none in requests.api
+    assert ledger["requests"]["api"] == 4  # the create, two retrieves, the events list
     assert request(cs.url).status == 200  # revisiting says it is paid; no second payment
     assert get_ledger(gateway.url)["money"]["currency_totals"]["usd"]["captured"] == 3000
 
