@@ -54,9 +54,15 @@ def _with_query(url: str, params: dict) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+
+
 def _money(amount: int | None, currency: str | None) -> str:
+    """Minor units as the customer reads them: 1500 usd -> 15.00 USD, 1500 jpy -> 1500 JPY."""
     if amount is None:
         return ""
+    if currency in ZERO_DECIMAL:
+        return f"{amount} {currency.upper()}"
     return f"{amount / 100:.2f} {(currency or '').upper()}"
 
 
