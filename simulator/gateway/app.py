@@ -200,8 +200,8 @@ def _check_key(key: str, route) -> None:
     if key.startswith(LIVE_PREFIXES):
         raise StripeError(401, "invalid_request_error",
                           "paychaos refuses live API keys: this is a test gateway; use an sk_test_ key.")
-    if key.startswith("pk_") and not route.browser:
-        raise StripeError(401, "invalid_request_error",
+    if key.startswith("pk_") and not route.browser:  # 403 as Stripe answers today (stripe-ruby: PermissionError)
+        raise StripeError(403, "invalid_request_error",
                           "This API call cannot be made with a publishable API key. Please use a secret API key. "
                           "(paychaos: a pk_test_ key may only confirm or retrieve a PaymentIntent or SetupIntent "
                           "with its client_secret, create a PaymentMethod or a Token.)")

@@ -65,12 +65,12 @@ def test_publishable_key_without_client_secret_is_refused(client, gateway):
 
 def test_publishable_key_on_server_calls_is_refused(gateway):
     browser = stripe.StripeClient(PK, base_addresses={"api": gateway.url}, max_network_retries=0)
-    with pytest.raises(stripe.AuthenticationError, match="publishable API key"):
+    with pytest.raises(stripe.PermissionError, match="publishable API key"):
         browser.v1.payment_intents.create(params={"amount": 100, "currency": "usd"})
-    with pytest.raises(stripe.AuthenticationError):
+    with pytest.raises(stripe.PermissionError):
         browser.v1.customers.list()
     answer = request(f"{gateway.url}/v1/refunds", "POST", {"key": PK, "payment_intent": "pi_x"})
-    assert answer.status == 401
+    assert answer.status == 403
 
 
 def test_live_publishable_key_is_refused(client, gateway):

@@ -80,7 +80,7 @@ const expect = (cond, what) => (cond ? null : what);
     payment_method: 'pm_card_visa', expected_payment_method_type: 'card', use_stripe_sdk: true}),
   (p) => expect(p.status === 'succeeded', p.status));
   await call('browser paymentIntents.retrieve', () => browser.paymentIntents.retrieve(js.id, {client_secret: js.client_secret}));
-  await refused('browser key on a server call', () => browser.customers.list(), (e) => e.statusCode === 401);
+  await refused('browser key on a server call', () => browser.customers.list(), (e) => e.statusCode === 403);
 
   // 3-D Secure
   await call('paymentIntents.create(3DS)', () => stripe.paymentIntents.create({amount: 3000, currency: 'eur', confirm: true,
