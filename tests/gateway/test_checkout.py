@@ -167,6 +167,9 @@ def test_list_sessions_and_bad_input(client):
         _session(client, line_items=[{"price": "price_nope"}])
     assert err.value.code == "resource_missing"
     with pytest.raises(stripe.InvalidRequestError) as err:
+        _session(client, customer=client.v1.customers.create().id)  # _session also sends customer_email
+    assert err.value.param == "customer_email"
+    with pytest.raises(stripe.InvalidRequestError) as err:
         _session(client, mode="subscription")
     assert err.value.param == "mode"
     assert request(client.v1.checkout.sessions.retrieve(cs.id).url.replace(cs.id, "cs_test_nope")).status == 404

@@ -156,3 +156,13 @@ def test_setup_future_usage_saves_the_card_for_off_session(client):
     assert client.v1.payment_methods.retrieve(pm).customer == cus.id
     assert "payment_method.attached" in _types(client)
     assert _charge_off_session(client, cus.id, pm, 1100).status == "succeeded"
+
+
+def test_on_session_setup_does_not_exempt_off_session_payments(client):
+    cus = client.v1.customers.create()
+    si = _save(client, cus.id, "pm_card_authenticationRequiredOnSetup", usage="on_session", return_url=RETURN)
+    pass_3ds(si.next_action.redirect_to_url.url)
+    pm = client.v1.setup_intents.retrieve(si.id).payment_method
+    with pytest.raises(stripe.CardError) as err:
+        _charge_off_session(client, cus.id, pm)
+    assert err.value.code == "authentication_required"

@@ -88,6 +88,8 @@ def create(gw, call: Call) -> dict:
     if mode == "subscription":
         raise ParamError("mode=subscription is not simulated by paychaos; use mode=payment or mode=setup.", "mode")
     customer = p.get("customer")
+    if customer is not None and "customer_email" in p:
+        raise ParamError("You may only specify one of these parameters: customer, customer_email.", "customer_email")
     if customer is not None and store.customers.get(customer) is None:
         raise missing("customer", customer, "customer")
     if mode == "payment" and not p.get("line_items"):

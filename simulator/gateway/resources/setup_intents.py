@@ -132,7 +132,8 @@ def succeed(gw, si: dict, call: Call) -> dict:
     """The card is set up: attached to the customer (if any) and usable off-session."""
     store = gw.store
     pm = store.payment_methods.get(si["payment_method"])
-    store.set_up.add(pm["id"])
+    if si["usage"] == "off_session":  # on_session: saved, but off-session payments still authenticate
+        store.set_up.add(pm["id"])
     if si["customer"] and pm["customer"] is None:
         pm["customer"] = si["customer"]
         store.pm_by_customer[si["customer"]].append(pm["id"])
