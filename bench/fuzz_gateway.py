@@ -39,6 +39,7 @@ AUTH = "Bearer sk_test_fuzz"
 SIM_PATHS = ["/_sim/config", "/_sim/webhooks", "/_sim/reset", "/_sim/ledger", "/_sim/health",
              "/_sim/payment_intents/{id}/complete", "/_sim/payment_intents/{id}/fail", "/_sim/redirect/alipay/{id}",
              "/_sim/nothing"]
+HOSTED_PATHS = ["/_3ds/{id}", "/pay/{id}", "/pay/{id}/return", "/pay", "/_3ds/{id}/x"]
 OTHER_PATHS = ["/", "/v1", "/v1/teleports", "/v1/payment_intents/{id}/explode", "//v1//charges", "/_sim",
                "/v1/payment_intents/{id}/confirm/extra"]
 DIGITS = ["²", "٣", "５", "𝟗", "৪", "¹", "⁰", "Ⅻ", "0", "7", "-", "+", "_", " ", ".", "e"]
@@ -170,7 +171,7 @@ class Fuzzer:
         self.ids = ids
         self.conn: http.client.HTTPConnection | None = None
         self.routes = sorted({(r.method, r.template) for r in ROUTES})
-        self.paths = sorted({r.template for r in ROUTES}) + SIM_PATHS + OTHER_PATHS
+        self.paths = sorted({r.template for r in ROUTES}) + SIM_PATHS + OTHER_PATHS + HOSTED_PATHS * 4
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.conn is None:
@@ -188,6 +189,7 @@ class Fuzzer:
             path = rng.choice(self.paths)
             method = rng.choice(["GET", "POST", "POST", "POST", "DELETE", "PUT", "HEAD"])
         resource = path.split("/")[2] if path.count("/") > 1 else ""
+        resource = {"_3ds": "payment_intents", "pay": "checkout"}.get(path.split("/")[1], resource)
         ident = rng.choice(self.ids.get(resource, []) * 3 + ["pi_nope", "²", "%ff", "a" * 300, "..", "%2F", ""])
         path = path.replace("{id}", quote(ident, safe="%"))
         headers = {"Authorization": AUTH} if rng.random() < 0.9 else {
@@ -288,9 +290,19 @@ def _seed_objects(url: str) -> dict:
                                          "&return_url=http://127.0.0.1/r")
     cus = post("/v1/customers", "email=a@b.c")
     pm = post("/v1/payment_methods", "type=card&card[token]=tok_visa")
+    three_ds = post("/v1/payment_intents", "amount=700&currency=usd&confirm=true"
+                                           "&payment_method=pm_card_authenticationRequired")
+    seti = post("/v1/setup_intents", f"customer={cus['id']}&confirm=true&payment_method=pm_card_authenticationRequired")
+    price = post("/v1/prices", "unit_amount=900&currency=usd&product_data[name]=Fuzz")
+    sessions = [post("/v1/checkout/sessions", f"mode=payment&success_url=http://127.0.0.1/s&line_items[0][price]="
+                                              f"{price['id']}&payment_method_types[0]=card"
+                                              f"&payment_method_types[1]=alipay")["id"] for _ in range(3)]
+    tok = post("/v1/tokens", "card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2034")
     conn.close()
-    return {"payment_intents": [pi["id"], alipay["id"]], "charges": [pi["latest_charge"]], "customers": [cus["id"]],
-            "payment_methods": [pm["id"]], "refunds": [], "events": [], "webhook_endpoints": []}
+    return {"payment_intents": [pi["id"], alipay["id"], three_ds["id"], seti["id"]], "charges": [pi["latest_charge"]],
+            "customers": [cus["id"]], "payment_methods": [pm["id"]], "refunds": [], "events": [],
+            "webhook_endpoints": [], "setup_intents": [seti["id"]], "checkout": sessions,
+            "prices": [price["id"]], "products": [price["product"]], "tokens": [tok["id"]]}
 
 
 def main() -> int:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from simulator.common.localtoken import new_token
 from simulator.common.masking import mask_text
+from simulator.gateway import hosted
 from simulator.gateway.errors import ParamError, StripeError
 from simulator.gateway.expand import expand
 from simulator.gateway.forms import parse_form, parse_pairs
@@ -75,6 +76,9 @@ class Gateway:
         try:
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)
+            if path.startswith(hosted.PREFIXES):  # the customer's pages: 3-D Secure, Checkout
+                store.requests_hosted += 1  # not in requests_api: a browser may reach them bypassing the proxy
+                return await hosted.handle(self, request, request_id)
             store.requests_api += 1
             return await self._api(request, request_id, path)
         except StripeError as exc:
@@ -82,6 +86,8 @@ class Gateway:
         except web.HTTPException as exc:  # aiohttp's own refusals, e.g. a body over 1 MiB
             return self._error(StripeError(exc.status, "invalid_request_error",
                                            f"Invalid request: {exc.reason}"), request_id)
+        except ConnectionResetError:  # the client left mid-body: no one to answer, no bug to log
+            return web.Response(status=400)
         except Exception:  # a bug of ours: answer like Stripe's 500, log the masked traceback
             print(mask_text(traceback.format_exc()), file=sys.stderr, flush=True)
             exc = StripeError(500, "api_error", "An unexpected error occurred on the gateway.")
@@ -95,7 +101,9 @@ class Gateway:
             raise StripeError(404, "invalid_request_error", f"{what} ({method}: {path}). Please see "
                               f"https://stripe.com/docs or we can help at https://support.stripe.com/.")
         self.store.requests_by_endpoint[route.name] += 1
-        _authenticate(request.headers.get("Authorization"))
+        header_key = _header_key(request.headers.get("Authorization"))
+        if header_key:
+            _check_key(header_key, route)
         if method == "POST":
             body = await request.read()
             ctype = request.headers.get("Content-Type", "")
@@ -110,9 +118,15 @@ class Gateway:
         else:
             text = request.query_string
             raw = parse_form(text) if text else {}
+        body_key = raw.pop("key", None)  # stripe.js sends its publishable key in the form body
+        if not header_key:
+            if not isinstance(body_key, str) or not body_key:
+                _check_key("", route)
+            _check_key(body_key, route)
+        publishable = (header_key or body_key).startswith("pk_")
         params = check(route.spec, raw)
         key = request.headers.get("Idempotency-Key") if method == "POST" else None
-        call = Call(params, args, request_id, key, self.base_url)
+        call = Call(params, args, request_id, key, self.base_url, publishable)
         if key is None:
             status, payload, extra = await self._run(route, call)
             return self._respond(status, payload, request_id, extra)
@@ -164,18 +178,24 @@ def _retry_header(exc: StripeError) -> dict:
     return {"Stripe-Should-Retry": "true" if exc.should_retry else "false"}
 
 
-def _authenticate(header: str | None) -> None:
-    key = ""
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "bearer":
-            key = value.strip()
-        elif scheme.lower() == "basic":
-            import base64
-            try:
-                key = base64.b64decode(value.strip()).decode().partition(":")[0]
-            except ValueError:
-                key = ""
+def _header_key(header: str | None) -> str:
+    """The API key of an Authorization header (Bearer, or Basic as curl -u sends it), else ''."""
+    if not header:
+        return ""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        import base64
+        try:
+            return base64.b64decode(value.strip()).decode().partition(":")[0]
+        except ValueError:
+            return ""
+    return ""
+
+
+def _check_key(key: str, route) -> None:
+    """Refuse a missing or live key, and a publishable key on a call only a server may make."""
     if not key:
         raise StripeError(401, "invalid_request_error",
                           "You did not provide an API key. You need to provide your API key in the "
@@ -183,3 +203,8 @@ def _authenticate(header: str | None) -> None:
     if key.startswith(LIVE_PREFIXES):
         raise StripeError(401, "invalid_request_error",
                           "paychaos refuses live API keys: this is a test gateway; use an sk_test_ key.")
+    if key.startswith("pk_") and not route.browser:  # 403 as Stripe answers today (stripe-ruby: PermissionError)
+        raise StripeError(403, "invalid_request_error",
+                          "This API call cannot be made with a publishable API key. Please use a secret API key. "
+                          "(paychaos: a pk_test_ key may only confirm or retrieve a PaymentIntent or SetupIntent "
+                          "with its client_secret, create a PaymentMethod or a Token.)")

@@ -29,6 +29,8 @@ class Outcome:
     message: str = ""
     advice_code: str | None = None
     requires_action: bool = False
+    set_up_exempts: bool = False  # 3DS asked unless the card was set up (SetupIntent) for off-session use
+    declines_on_setup: bool = True  # False: setting the card up (and attaching it) works, charging fails
 
     @property
     def declines(self) -> bool:
@@ -37,6 +39,7 @@ class Outcome:
 
 OK = Outcome()
 THREE_DS = Outcome(requires_action=True)
+THREE_DS_UNLESS_SET_UP = Outcome(requires_action=True, set_up_exempts=True)
 
 
 def _decline(decline_code: str, message: str, advice: str) -> Outcome:
@@ -60,7 +63,10 @@ OUTCOMES: dict[str, Outcome] = {
                                  "or exceeding its amount limit.", TRY_AGAIN),
     "4100000000000019": _decline("fraudulent", DECLINED, DO_NOT_TRY),
     "4000002760003184": THREE_DS,
-    "4000002500003155": THREE_DS,
+    "4000002500003155": THREE_DS_UNLESS_SET_UP,
+    "4000000000003220": THREE_DS,
+    "4000000000003063": THREE_DS,
+    "4000000000000341": Outcome("card_declined", "generic_decline", DECLINED, DO_NOT_TRY, declines_on_setup=False),
     # paychaos's own cards (frozen / blocked accounts and issuer trouble):
     "4000008400000019": _decline("restricted_card", DECLINED, DO_NOT_TRY),
     "4000008400000027": _decline("do_not_honor", DECLINED, DO_NOT_TRY),
@@ -87,6 +93,9 @@ TEST_METHODS: dict[str, str] = {
     "authenticationRequired": "4000002760003184",
     "threeDSecureRequired": "4000002760003184",
     "authenticationRequiredOnSetup": "4000002500003155",
+    "authenticationRequiredSetupForOffSession": "4000002500003155",
+    "threeDSecure2Required": "4000000000003220",
+    "chargeCustomerFail": "4000000000000341",
     "chargeDeclinedRestrictedCard": "4000008400000019",
     "chargeDeclinedDoNotHonor": "4000008400000027",
     "chargeDeclinedIssuerNotAvailable": "4000008400000035",

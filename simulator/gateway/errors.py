@@ -16,7 +16,7 @@ class StripeError(Exception):
                  param: str | None = None, decline_code: str | None = None,
                  advice_code: str | None = None, payment_intent: dict | None = None,
                  payment_method: dict | None = None, charge: str | None = None,
-                 should_retry: bool | None = None):
+                 should_retry: bool | None = None, setup_intent: dict | None = None):
         super().__init__(message)
         self.status = status
         self.type = type_
@@ -29,13 +29,15 @@ class StripeError(Exception):
         self.payment_method = payment_method
         self.charge = charge
         self.should_retry = should_retry
+        self.setup_intent = setup_intent
 
     def body(self, request_id: str) -> dict:
         err: dict = {"type": self.type, "message": mask_text(self.message)}  # messages may echo input
         if self.code:
             err["code"] = self.code
             err["doc_url"] = DOC_BASE + self.code
-        for name in ("param", "decline_code", "advice_code", "charge", "payment_intent", "payment_method"):
+        for name in ("param", "decline_code", "advice_code", "charge", "payment_intent", "payment_method",
+                     "setup_intent"):
             value = getattr(self, name)
             if value is not None:
                 err[name] = value

@@ -6,7 +6,8 @@ from __future__ import annotations
 from simulator.gateway.errors import ParamError, StripeError
 
 _BY_PREFIX = {"ch_": "charges", "pm_": "payment_methods", "cus_": "customers", "pi_": "payment_intents",
-              "re_": "refunds", "evt_": "events"}
+              "re_": "refunds", "evt_": "events", "seti_": "setup_intents", "price_": "prices",
+              "prod_": "products", "cs_": "checkout_sessions"}
 
 
 def _lookup(store, ident):

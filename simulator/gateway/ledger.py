@@ -16,6 +16,8 @@ CHARGE_FIELDS = ("id", "payment_intent", "amount", "amount_captured", "amount_re
                  "refunded", "paid", "status", "metadata", "customer", "receipt_email", "created")
 CUSTOMER_FIELDS = ("id", "email", "name", "metadata", "created")
 REFUND_FIELDS = ("id", "charge", "payment_intent", "amount", "status", "created")
+CHECKOUT_FIELDS = ("id", "status", "payment_status", "payment_intent", "setup_intent", "client_reference_id",
+                   "metadata", "amount_total", "currency", "mode", "created")
 
 
 def _pick(obj: dict, fields: tuple[str, ...]) -> dict:
@@ -66,10 +68,12 @@ def build(gw) -> dict:
         "charges": [_pick(c, CHARGE_FIELDS) for c in store.charges.values()],
         "refunds": [_pick(r, REFUND_FIELDS) for r in store.refunds.values()],
         "customers": [_pick(c, CUSTOMER_FIELDS) for c in store.customers.values()],
+        "checkout_sessions": [_pick(cs, CHECKOUT_FIELDS) for cs in store.checkout_sessions.values()],
         "money": {"currency_totals": currency_totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},
         "idempotency": {"count": len(gw.idempotency.records),
                         "records": [{"key": r.key, "endpoint": r.endpoint, "status": r.status, "created": r.created}
                                     for r in records]},
-        "requests": {"total": store.requests_total, "api": store.requests_api, "by_endpoint": dict(store.requests_by_endpoint)},
+        "requests": {"total": store.requests_total, "api": store.requests_api, "hosted": store.requests_hosted,
+                     "by_endpoint": dict(store.requests_by_endpoint)},
         "webhooks": gw.webhooks.stats(),
     }

@@ -17,6 +17,7 @@ class Call:
     request_id: str
     idempotency_key: str | None = None
     base_url: str = ""
+    publishable: bool = False  # authenticated with a pk_test_ key (a browser's call, stripe.js)
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Route:
     spec: dict[str, Param]
     handler: Callable
     slow: bool = False  # processing delay (`--processing-delay-ms`) applies: money-moving calls
+    browser: bool = False  # a publishable key may call it (what stripe.js calls from the page)
     name: str = field(init=False)
 
     def __post_init__(self):

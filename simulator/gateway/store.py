@@ -56,6 +56,16 @@ class Store:
         self.customers = Collection()
         self.events = Collection()
         self.webhook_endpoints = Collection()
+        self.setup_intents = Collection()
+        self.products = Collection()
+        self.prices = Collection()
+        self.checkout_sessions = Collection()
+        self.tokens: dict[str, dict] = {}  # tok_ id -> token (its card PaymentMethod in "_pm")
+        self.set_up: set[str] = set()  # card PaymentMethods set up for off-session use (SetupIntent)
+        self.cs_line_items: dict[str, list[dict]] = {}  # Checkout Session id -> its line items
+        self.cs_options: dict[str, dict] = {}  # Checkout Session id -> its payment_intent_data / setup_intent_data
+        self.cs_by_intent: dict[str, str] = {}  # PaymentIntent / SetupIntent id -> its Checkout Session
+        self.seti_by_customer: dict[str, list[str]] = defaultdict(list)
         # indexes: (key, value) and customer -> intent ids; intent -> charge ids; charge -> refund ids
         self.pi_by_metadata: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.pi_by_customer: dict[str, list[str]] = defaultdict(list)
@@ -67,6 +77,7 @@ class Store:
         self.outcomes: dict[str, Outcome] = {}  # card PaymentMethod id -> what confirming with it does
         self.requests_total = 0
         self.requests_api = 0       # requests outside /_sim: what the merchant (through the proxy) asked
+        self.requests_hosted = 0    # the customer's pages (/_3ds/, /pay/)
         self.requests_by_endpoint: dict[str, int] = defaultdict(int)
         self.request_seq = 0
 

@@ -12,9 +12,11 @@ when this process started it (`localtoken.token_for(url)`), or the `token=` give
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import urllib.request
 from collections.abc import Iterator
+from urllib.parse import urlencode, urlsplit
 
 from simulator.common import localtoken
 from simulator.common.procs import Service, paychaos_argv, start_service
@@ -92,3 +94,32 @@ def fail_payment(url: str, intent_id: str, *, token: str | None = None) -> dict:
 
 def set_processing_delay(url: str, delay_ms: int, *, token: str | None = None) -> None:
     _call(url.rstrip("/") + "/_sim/config", "POST", {"processing_delay_ms": delay_ms}, token=token)
+
+
+def submit_form(page_url: str, fields: dict) -> tuple[int, str | None]:
+    """POST a hosted page's form as a browser does (redirects not followed): (status, Location)."""
+    parts = urlsplit(page_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("POST", parts.path, body=urlencode(fields),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status, resp.getheader("Location")
+    finally:
+        conn.close()
+
+
+def answer_3ds(challenge_url: str, passed: bool = True) -> tuple[int, str | None]:
+    """Press "Complete" (or "Fail") on the 3-D Secure page a next_action points at (`/_3ds/{id}`)."""
+    return submit_form(challenge_url, {"result": "pass" if passed else "fail"})
+
+
+def pay_hosted_checkout(session_url: str, number: str = "4242424242424242", email: str = "test@example.com",
+                        method: str = "card") -> tuple[int, str | None]:
+    """Pay a Checkout Session's hosted page (`/pay/{cs}`) like a customer: 303 to success_url, to the
+    3-D Secure page, or 402 for a decline (the page again)."""
+    fields = {"action": "pay", "method": method, "email": email}
+    if method == "card":
+        fields.update({"number": number, "expiry": "12/34", "cvc": "1234" if number[:2] in ("34", "37") else "123"})
+    return submit_form(session_url, fields)

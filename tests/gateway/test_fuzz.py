@@ -111,7 +111,8 @@ def test_sim_body_parser_raises_only_sim_errors(raw):
 
 
 PATHS = sorted({r.template for r in ROUTES}) + ["/_sim/config", "/_sim/webhooks", "/_sim/reset", "/_sim/ledger",
-                                                 "/_sim/payment_intents/{id}/complete", "/_sim/nothing", "/v1/x"]
+                                                 "/_sim/payment_intents/{id}/complete", "/_sim/nothing", "/v1/x",
+                                                 "/_3ds/{id}", "/pay/{id}", "/pay/{id}/return"]
 IDS = st.sampled_from(["pi_nope", "pm_card_visa", "cus_x", "ch_x", "", "²", "%ff", "a" * 300, "..", "%2F"])
 
 

@@ -9,6 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from simulator.gateway.httplog import MAX_LINE, OneLineFormatter
 from simulator.gateway.testing import running_gateway
@@ -63,3 +64,16 @@ def test_formatter_makes_one_masked_line():
     line = OneLineFormatter().format(record)
     assert "\n" not in line and "Traceback" not in line and "4242424242424242" not in line
     assert line.startswith("paychaos gateway: malformed HTTP request from 127.0.0.1: ValueError: Invalid thing:")
+
+
+@pytest.mark.parametrize("path", ["/v1/payment_intents", "/pay/cs_test_x", "/_3ds/pi_x"])
+def test_a_client_leaving_mid_body_logs_no_traceback(gateway, gateway_service, path):
+    port = int(gateway.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk_test_x\r\n"
+                  f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nabc".encode())
+        s.shutdown(socket.SHUT_WR)
+        s.recv(100)
+    # the gateway is still serving, and said nothing about it
+    assert httpx.get(gateway.url + "/_sim/health").json() == {"ok": True}
+    assert "Traceback" not in gateway_service.tail()

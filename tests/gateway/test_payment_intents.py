@@ -120,7 +120,7 @@ def test_ledger_shape_matches_the_contract(client, gateway):
     client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 299})
     ledger = get_ledger(gateway.url)
     assert set(ledger) == {"payment_intents", "charges", "refunds", "customers", "money", "idempotency", "requests",
-                           "webhooks"}
+                           "webhooks", "checkout_sessions"}
     assert set(ledger["payment_intents"][0]) == {
         "id", "amount", "currency", "status", "capture_method", "payment_method", "metadata", "amount_received",
         "amount_capturable", "latest_charge", "customer", "receipt_email", "created"}

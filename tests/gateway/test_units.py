@@ -82,3 +82,11 @@ def test_search_query_parsing():
     for bad in ["order_id:'A'", "metadata['a']:A", "status>'x'", ""]:
         with pytest.raises(ParamError):
             parse_query(bad)
+
+
+def test_hosted_page_amounts_read_as_the_customer_reads_them():
+    from simulator.gateway.hosted import _money
+
+    assert _money(1500, "usd") == "15.00 USD"
+    assert _money(1500, "jpy") == "1500 JPY"
+    assert _money(None, "usd") == ""

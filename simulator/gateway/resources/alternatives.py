@@ -47,8 +47,13 @@ def start(gw, pi: dict, pm: dict, p: dict, call: Call) -> dict:
     return pi
 
 
+def challenge_url(call: Call, obj: dict) -> str:
+    """The gateway-hosted 3-D Secure challenge page (hosted.py) for an intent (pi_ or seti_)."""
+    return f"{call.base_url}/_3ds/{obj['id']}"
+
+
 def require_3ds(gw, pi: dict, p: dict, call: Call) -> dict:
-    url = _redirect(call, pi, "3ds")
+    url = challenge_url(call, pi)
     if p.get("return_url"):
         pi["next_action"] = {"type": "redirect_to_url",
                              "redirect_to_url": {"url": url, "return_url": p["return_url"]}}
@@ -66,7 +71,9 @@ def complete(gw, pi: dict, call: Call) -> dict:
 
     _expect_action(pi)
     pm = gw.store.payment_methods.get(pi["payment_method"])
-    return succeed(gw, pi, pm, call)
+    succeed(gw, pi, pm, call)
+    _settled(gw, pi, call)
+    return pi
 
 
 def fail(gw, pi: dict, call: Call) -> dict:
@@ -86,7 +93,18 @@ def fail(gw, pi: dict, call: Call) -> dict:
                                 "doc_url": f"https://stripe.com/docs/error-codes/{code}"}
     pi["payment_method"] = None
     gw.store.emit("payment_intent.payment_failed", pi, call.request_id, None)
+    _settled(gw, pi, call)
     return pi
+
+
+def _settled(gw, pi: dict, call: Call) -> None:
+    """Tell the intent's Checkout Session, if it has one (completed, or async_payment_* events)."""
+    if pi["id"] in gw.store.cs_by_intent:
+        from simulator.gateway.resources import (
+            checkout_sessions,  # it imports payment_intents, which imports us
+        )
+
+        checkout_sessions.intent_settled(gw, pi, call)
 
 
 def _expect_action(pi: dict) -> None:

@@ -8,6 +8,7 @@ from simulator.gateway.errors import lookup, missing
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
 from simulator.gateway.resources import payment_methods
+from simulator.gateway.resources.search import search_customers
 from simulator.gateway.routing import Call, Route
 
 _FIELDS = ("name", "email", "description", "phone", "address", "shipping", "invoice_settings",
@@ -38,6 +39,8 @@ def create(gw, call: Call) -> dict:
         pm["customer"] = customer["id"]
         store.pm_by_customer[customer["id"]].append(pm["id"])
     store.emit("customer.created", customer, call.request_id, call.idempotency_key)
+    if "payment_method" in p:
+        store.emit("payment_method.attached", pm, call.request_id, call.idempotency_key)
     return customer
 
 
@@ -84,7 +87,26 @@ _COMMON = {"name": Str(256), "email": Str(512), "description": Str(), "phone": S
            "address": AnyHash(), "shipping": AnyHash(), "invoice_settings": AnyHash(),
            "preferred_locales": ListOf(Str(20)), "balance": Int(), "metadata": Metadata(),
            "tax_exempt": Str(20), "expand": EXPAND}
+def search(gw, call: Call) -> dict:
+    return search_customers(gw.store, call.params)
+
+
+def list_payment_methods(gw, call: Call) -> dict:
+    """`GET /v1/customers/{id}/payment_methods`: the customer's attached PaymentMethods."""
+    customer = _get(gw, call.args[0])
+    store = gw.store
+    result = page(store.payment_methods.by_id, store.pm_by_customer.get(customer["id"], []), call.params,
+                  f"/v1/customers/{customer['id']}/payment_methods")
+    result["data"] = [pm for pm in result["data"] if pm["customer"] == customer["id"]
+                      and ("type" not in call.params or pm["type"] == call.params["type"])]
+    return result
+
+
 ROUTES = [
+    Route("GET", "/v1/customers/search", {"query": Str(5000).req(), "limit": Int(1, 100), "page": Str(500),
+                                          "expand": EXPAND}, search),
+    Route("GET", "/v1/customers/{id}/payment_methods", {**LIST_PARAMS, "type": Str(50),
+                                                        "allow_redisplay": Str(20)}, list_payment_methods),
     Route("POST", "/v1/customers", {**_COMMON, "payment_method": Str(255), "tax_id_data": AnyHash(),
                                     "cash_balance": AnyHash()}, create),
     Route("GET", "/v1/customers/{id}", {"expand": EXPAND}, retrieve),

@@ -28,6 +28,9 @@ _CONFIRM_PARAMS = {
     "shipping": AnyHash(), "use_stripe_sdk": Bool(), "capture_method": Enum("automatic", "automatic_async", "manual"),
     "radar_options": AnyHash(), "expand": EXPAND,
 }
+# What stripe.js adds to a browser's confirm: accepted and ignored.
+BROWSER_CONFIRM = {"client_secret": Str(500), "expected_payment_method_type": Str(50),
+                   "client_context": AnyHash(), "client_attribution_metadata": AnyHash()}
 _UPDATE_PARAMS = {
     "amount": Int(1, MAX_AMOUNT), "currency": Currency(), "customer": Str(255), "description": Str(),
     "metadata": Metadata(), "payment_method": Str(255), "payment_method_types": ListOf(Str(50)),
@@ -116,8 +119,28 @@ def _attach_method(gw, pi: dict, p: dict) -> None:
         pi["status"] = "requires_confirmation"
 
 
+def check_client_secret(obj: dict, call: Call) -> None:
+    """A browser (publishable key) names the object by its client_secret; a wrong one is refused."""
+    given = call.params.get("client_secret")
+    kind = "PaymentIntent" if obj["object"] == "payment_intent" else "SetupIntent"
+    if given is None:
+        if call.publishable:
+            raise ParamError(f"Missing required param: client_secret. A publishable key may use a {kind} only "
+                             f"with its client_secret.", "client_secret", "parameter_missing")
+        return
+    if given != obj["client_secret"]:
+        raise StripeError(400, "invalid_request_error", f"The client_secret provided does not match the "
+                          f"client_secret associated with the {kind}.", code="parameter_invalid",
+                          param="client_secret")
+
+
 def confirm(gw, call: Call) -> dict:
     pi = get(gw, call.args[0])
+    check_client_secret(pi, call)
+    if call.publishable and pi["confirmation_method"] == "manual":
+        raise StripeError(400, "invalid_request_error", "This PaymentIntent has confirmation_method=manual: only "
+                          "your server (a secret key) may confirm it; the browser may only handle its next_action.",
+                          param="client_secret")
     return _confirm(gw, pi, call.params, call, attach=True)
 
 
@@ -145,6 +168,8 @@ def _confirm(gw, pi: dict, p: dict, call: Call, attach: bool = False) -> dict:
     outcome = gw.store.outcomes.get(pm["id"])
     off_session = p.get("off_session") not in (None, "false", "")
     if outcome is not None and outcome.requires_action:
+        if off_session and outcome.set_up_exempts and pm["id"] in gw.store.set_up:
+            return succeed(gw, pi, pm, call)  # set up for off-session use: no new authentication
         if off_session:
             return decline(gw, pi, pm, call, "authentication_required", "authentication_required",
                            "Your card was declined. This transaction requires authentication.", "try_again_later")
@@ -173,7 +198,20 @@ def succeed(gw, pi: dict, pm: dict, call: Call) -> dict:
         pi["amount_received"] = pi["amount"]
         store.emit("charge.succeeded", charge, rid, key)
         store.emit("payment_intent.succeeded", pi, rid, key)
+    if pi["setup_future_usage"] and pi["customer"]:
+        _save_for_later(gw, pi, pm, call)
     return pi
+
+
+def _save_for_later(gw, pi: dict, pm: dict, call: Call) -> None:
+    """`setup_future_usage` with a customer: the card is attached and (off_session) set up for reuse."""
+    store = gw.store
+    if pi["setup_future_usage"] == "off_session":
+        store.set_up.add(pm["id"])
+    if pm["customer"] is None:
+        pm["customer"] = pi["customer"]
+        store.pm_by_customer[pi["customer"]].append(pm["id"])
+        store.emit("payment_method.attached", pm, call.request_id, call.idempotency_key)
 
 
 def decline(gw, pi: dict, pm: dict, call: Call, code: str, decline_code: str | None, message: str,
@@ -268,7 +306,13 @@ def update(gw, call: Call) -> dict:
 
 
 def retrieve(gw, call: Call) -> dict:
-    return get(gw, call.args[0])
+    pi = get(gw, call.args[0])
+    check_client_secret(pi, call)
+    if call.publishable and pi["confirmation_method"] == "manual":
+        raise StripeError(400, "invalid_request_error", "This PaymentIntent has confirmation_method=manual: only "
+                          "your server (a secret key) may confirm it; the browser may only handle its next_action.",
+                          param="client_secret")
+    return pi
 
 
 def list_(gw, call: Call) -> dict:
@@ -289,10 +333,11 @@ ROUTES = [
     Route("POST", "/v1/payment_intents", _CREATE_PARAMS, create, slow=True),
     Route("GET", "/v1/payment_intents/search", {"query": Str(5000).req(), "limit": Int(1, 100), "page": Str(500),
                                                 "expand": EXPAND}, search),
-    Route("GET", "/v1/payment_intents/{id}", {"client_secret": Str(500), "expand": EXPAND}, retrieve),
+    Route("GET", "/v1/payment_intents/{id}", {"client_secret": Str(500), "expand": EXPAND, "is_stripe_sdk": Bool()},
+          retrieve, browser=True),
     Route("POST", "/v1/payment_intents/{id}", _UPDATE_PARAMS, update),
-    Route("POST", "/v1/payment_intents/{id}/confirm", {**_CONFIRM_PARAMS, "client_secret": Str(500)}, confirm,
-          slow=True),
+    Route("POST", "/v1/payment_intents/{id}/confirm", {**_CONFIRM_PARAMS, **BROWSER_CONFIRM}, confirm,
+          slow=True, browser=True),
     Route("POST", "/v1/payment_intents/{id}/capture", {
         "amount_to_capture": Int(1, MAX_AMOUNT), "metadata": Metadata(), "final_capture": Bool(),
         "statement_descriptor": Str(22), "statement_descriptor_suffix": Str(22), "expand": EXPAND,

@@ -13,9 +13,12 @@ from simulator.gateway.routing import Call, Route
 
 TYPES = ("card", "alipay", "wechat_pay", "customer_balance")
 CARD_SPEC = {"number": Str(40), "exp_month": Str(10), "exp_year": Str(10), "cvc": Str(10), "token": Str(255)}
+# What stripe.js adds to payment_method_data about the browser: accepted, kept nowhere.
+BROWSER_DATA = {name: Str(2048) for name in ("payment_user_agent", "time_on_page", "referrer", "guid", "muid",
+                                             "sid", "allow_redisplay")}
 PM_DATA = Hash({"type": Enum(*TYPES).req(), "card": Hash(CARD_SPEC), "billing_details": AnyHash(),
                 "metadata": Metadata(), "alipay": AnyHash(), "wechat_pay": AnyHash(),
-                "customer_balance": AnyHash()})
+                "customer_balance": AnyHash(), **BROWSER_DATA})
 
 
 def _new(gw, type_: str, *, customer=None, billing=None, metadata=None, card=None) -> dict:
@@ -47,6 +50,8 @@ def from_data(gw, data: dict, prefix: str) -> dict:
     if not card:
         raise ParamError(f"Missing required param: {card_param}.", card_param, "parameter_missing")
     if "token" in card:
+        if card["token"] in gw.store.tokens:
+            return resolve(gw, card["token"], f"{card_param}[token]")
         number = cards.test_method_number(card["token"])
         if number is None:
             raise missing("token", card["token"], f"{card_param}[token]")
@@ -64,6 +69,9 @@ def resolve(gw, ident: str, param: str = "payment_method") -> dict:
     pm = gw.store.payment_methods.get(ident)
     if pm is not None:
         return pm
+    if ident in gw.store.tokens:
+        from simulator.gateway.resources import tokens  # tokens imports this module
+        return tokens.use(gw, ident, param)
     number = cards.test_method_number(ident)
     if number is None:
         raise StripeError(400 if param != "id" else 404, "invalid_request_error",
@@ -142,7 +150,8 @@ ROUTES = [
     Route("POST", "/v1/payment_methods", {
         "type": Enum(*TYPES), "card": Hash(CARD_SPEC), "alipay": AnyHash(), "wechat_pay": AnyHash(),
         "customer_balance": AnyHash(), "customer": Str(255), "payment_method": Str(255), **_COMMON,
-    }, create),
+        **BROWSER_DATA,
+    }, create, browser=True),
     Route("GET", "/v1/payment_methods/{id}", {"expand": EXPAND}, retrieve),
     Route("POST", "/v1/payment_methods/{id}", {**_COMMON, "card": AnyHash()}, update),
     Route("POST", "/v1/payment_methods/{id}/attach", {"customer": Str(255).req(), "expand": EXPAND}, attach),

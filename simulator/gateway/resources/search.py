@@ -71,3 +71,36 @@ def search_intents(store, params: dict) -> dict:
         found.append(pi)
     return {"object": "search_result", "data": found, "has_more": more,
             "next_page": str(start + limit) if more else None, "url": "/v1/payment_intents/search"}
+
+
+_CUSTOMER_CLAUSE = re.compile(
+    r"""\s*(?:metadata\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\]|(?P<field>email|name|phone))"""
+    r"""\s*(?P<op>:|~)\s*(?P<vq>['"])(?P<value>[^'"]*)(?P=vq)\s*""")
+
+
+def search_customers(store, params: dict) -> dict:
+    """`email:'a@b.c'`, `name:'Jo'` (`~` for a substring), `phone:'...'`, `metadata['k']:'v'`, joined by AND."""
+    clauses = []
+    for part in _AND.split(params["query"].strip()):
+        m = _CUSTOMER_CLAUSE.fullmatch(part)
+        if not m or (m["op"] == "~" and m["field"] != "name"):
+            raise ParamError(
+                f"Invalid query: could not parse {part!r}. Supported for customers: email:'...', name:'...', "
+                f"name~'...', phone:'...', metadata['key']:'value', joined by AND.", "query")
+        clauses.append((m["key"], m["field"], m["op"], m["value"]))
+
+    def matches(customer: dict) -> bool:
+        for key, field, op, value in clauses:
+            have = customer["metadata"].get(key) if key else customer.get(field)
+            if op == "~" and not (isinstance(have, str) and value.lower() in have.lower()):
+                return False
+            if op == ":" and have != value:
+                return False
+        return True
+
+    limit = params.get("limit", 10)
+    start = max(0, ascii_int(params.get("page", "")) or 0)
+    found = [c for c in reversed([store.customers.get(i) for i in store.customers.order]) if c and matches(c)]
+    more = len(found) > start + limit
+    return {"object": "search_result", "data": found[start:start + limit], "has_more": more,
+            "next_page": str(start + limit) if more else None, "url": "/v1/customers/search"}
