@@ -133,3 +133,12 @@ def test_one_bad_file_stops_the_suite_before_anything_runs(tmp_path):
     with pytest.raises(InputError) as info:
         load_scenarios([str(tmp_path)])
     assert info.value.file == bad and info.value.field == "customers.count"
+
+
+def test_a_built_in_scenario_by_the_name_paychaos_list_prints(tmp_path, monkeypatch):
+    from simulator.scenario.load import load_scenarios
+    monkeypatch.chdir(tmp_path)        # from any folder
+    [sc] = load_scenarios(["healthy-baseline"])
+    assert sc.name == "healthy-baseline"
+    with pytest.raises(InputError, match="did you mean 'response-lost'"):
+        load_scenarios(["respons-lost"])
