@@ -6,7 +6,7 @@ Entry keys (DESIGN.md's plus extras):
   name, cause, score {total, prompt, retry, fallback, integrity}, findings [...], threshold,
   required (the score this run asked for), passed, error, inconclusive [reasons: the run could not
   carry a verdict; never passed],
-  description, path, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
+  description, path, seed, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
   seconds from the first checkout or exchange), gateway_calls,
   faults_applied, money {captured, refunded, net}, money_tied_by {order id: {gateway object id: route}},
   problems [...], notes [...]
@@ -79,6 +79,7 @@ def measured(obs) -> dict:
     return {
         "description": scenario.description,
         "path": scenario.path,
+        "seed": getattr(scenario, "seed", None),   # the faults' dice: `paychaos up PATH --seed N` replays them
         "started_at": obs.started_at,
         "duration_s": round(max(0.0, obs.ended_at - obs.started_at), 3) if obs.ended_at else None,
         "checkouts": [checkout_record(c.to_dict(), t0, tied.get(c.order_id)) for c in obs.checkouts],

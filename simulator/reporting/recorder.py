@@ -25,13 +25,15 @@ from simulator.reporting.suite import SuiteReport
 
 class RunRecorder:
     def __init__(self, scenarios: list, *, target: str, emit: Fanout, min_score: float | None = None,
-                 workers: int = 1, scorer=None, allow_inconclusive: bool = False):
+                 workers: int = 1, scorer=None, allow_inconclusive: bool = False, repro: dict | None = None,
+                 baseline: dict | None = None, baseline_file: str = ""):
         self.scenarios = {s.name: s for s in scenarios}
         self.min_score = min_score
         self.emit = emit
         self.scorer = scorer
         self.suite = SuiteReport(list(self.scenarios), target=target, min_score=min_score, started_at=time.time(),
-                                 allow_inconclusive=allow_inconclusive)
+                                 allow_inconclusive=allow_inconclusive, repro=repro, baseline=baseline,
+                                 baseline_file=baseline_file)
         self.finished = False
         emit(SuiteStarted(list(self.scenarios), target=target, workers=workers, min_score=min_score,
                           started_at=self.suite.started_at))
