@@ -8,7 +8,8 @@ Entry keys (DESIGN.md's plus extras):
   carry a verdict; never passed],
   description, path, seed, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
   seconds from the first checkout or exchange), gateway_calls,
-  faults_applied, money {captured, refunded, net}, money_tied_by {order id: {gateway object id: route}},
+  faults_applied, money {captured, refunded, net} (summed over currencies),
+  money_by_currency {gateway: {currency: {captured, refunded, net}}}, money_tied_by {order id: {gateway object id: route}},
   problems [...], notes [...]
 """
 
@@ -88,6 +89,7 @@ def measured(obs) -> dict:
         "gateway_calls": sum(1 for r in timeline if r["direction"] == "to_gateway"),
         "faults_applied": sum(1 for r in timeline if r["faults"]),
         "money": money(obs.ledger, obs.backup_ledger),
+        "money_by_currency": money_by_currency(obs.ledger, obs.backup_ledger),
         "problems": list(obs.errors),
         "notes": list(obs.notes),
     }
@@ -144,6 +146,19 @@ def money(ledger: dict | None, backup: dict | None) -> dict:
             continue
         out[name] = {k: sum(int(t.get(k) or 0) for t in totals.values())
                      for k in ("captured", "refunded", "net")}
+    return out
+
+
+def money_by_currency(ledger: dict | None, backup: dict | None) -> dict:
+    """Money that moved, per gateway and currency (minor units of that currency):
+    {"primary": {"usd": {"captured", "refunded", "net"}}}. `money` sums these over currencies."""
+    out = {}
+    for name, led in (("primary", ledger), ("backup", backup)):
+        if led is None:
+            continue
+        totals = ((led or {}).get("money") or {}).get("currency_totals") or {}
+        out[name] = {str(cur): {k: int(t.get(k) or 0) for k in ("captured", "refunded", "net")}
+                     for cur, t in totals.items() if isinstance(t, dict)}
     return out
 
 

@@ -1,6 +1,9 @@
-"""report.html: one self-contained page (inline CSS and SVG, no scripts or external assets) with
-the verdict, a summary table, and per scenario its scores, findings with evidence, a timeline of
-gateway exchanges with faults marked, and what each customer was told."""
+"""report.html: one self-contained page (inline CSS and SVG, no scripts or external assets): the
+verdict, what to fix (findings rolled up by rule, worst first, with a fix hint and a docs link), what
+changed since the baseline, the scorecard, then the scenarios, failures first and open, passed ones
+collapsed, a failed / all filter (CSS only), and per scenario its scores, findings with evidence as
+tables, the steps to reproduce it by hand, a timeline of gateway exchanges with faults marked, what
+each customer was told and the exchanges in time order. Usable at 390 px; prints cleanly."""
 
 from __future__ import annotations
 
@@ -14,7 +17,11 @@ from simulator.reporting.entries import DIMENSIONS, verdict_word
 from simulator.reporting.events import SuiteFinished
 from simulator.reporting.fanout import Reporter
 from simulator.reporting.files import write_atomic
+from simulator.reporting.fixes import fix_for
 from simulator.reporting.html_style import CSS
+from simulator.reporting.money import format_money
+from simulator.reporting.repro import steps as repro_steps
+from simulator.reporting.rollup import rollup
 
 FILENAME = "report.html"
 LANES = ("customer", "primary", "backup", "webhooks")
@@ -42,8 +49,9 @@ def anchor(name: str) -> str:
 
 def render(report: dict) -> str:
     report = mask_obj(report)
-    body = [_header(report), _summary(report)]
-    body += [_scenario(e) for e in report["scenarios"]]
+    failing = [e for e in report["scenarios"] if not e["passed"]]
+    body = [_header(report), _what_to_fix(report), _baseline(report), _summary(report),
+            _scenarios(report, failing)]
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("started_at") or 0))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -83,11 +91,73 @@ def _header(report: dict) -> str:
     )
 
 
+SCENARIO_LINKS = 4   # scenarios named per rule in "What to fix"; the rest counted
+
+
+def _what_to_fix(report: dict) -> str:
+    rows = rollup(report)
+    if not rows:
+        if report["passed"]:
+            return ""
+        return ("<section class=\"card fix\" id=\"what-to-fix\"><h2>What to fix</h2><p class=\"muted\">No findings: "
+                "the failures are errors or inconclusive runs, listed below with their reasons.</p></section>")
+    items = []
+    for r in rows:
+        names = r["scenarios"]
+        links = ", ".join(f"<a href=\"#{anchor(n)}\">{esc(n)}</a>" for n in names[:SCENARIO_LINKS])
+        if len(names) > SCENARIO_LINKS:
+            links += f" and {len(names) - SCENARIO_LINKS} more"
+        hits = (f"{len(names)} scenario{'s' if len(names) != 1 else ''}"
+                + (f" · {r['orders']} order{'s' if r['orders'] != 1 else ''}" if r["orders"] else "")
+                + f" · {r['findings']} finding{'s' if r['findings'] != 1 else ''}")
+        items.append(
+            f"<li class=\"fixrow {esc(r['severity'])}\"><div class=\"fhead\">"
+            f"<span class=\"sev {esc(r['severity'])}\">{esc(r['severity'])}</span><code>{esc(r['rule'])}</code>"
+            f"<span class=\"hits\">{hits}</span></div>"
+            f"<p class=\"fixline\"><b>Fix:</b> {esc(r['fix'])} <a href=\"{esc(r['docs'])}\">rule docs</a></p>"
+            f"<p class=\"why\">e.g. {esc(_clip(r['message'], 240))} <span class=\"muted\">in {links}</span></p></li>")
+    return (f"<section class=\"card fix\" id=\"what-to-fix\"><h2>What to fix</h2><p class=\"muted\">"
+            f"{len(rows)} rule{'s' if len(rows) != 1 else ''} found something, worst first (critical, major, minor)."
+            f"</p><ol class=\"fixes\">{''.join(items)}</ol></section>")
+
+
+def _baseline(report: dict) -> str:
+    base = report.get("baseline")
+    if not base:
+        return ""
+    n = base["counts"]
+
+    def listing(kind: str) -> str:
+        items = base[kind]
+        if not items:
+            return "<p class=\"muted\">none</p>"
+        return "<ul class=\"delta\">" + "".join(
+            f"<li><span class=\"sev {esc(i['severity'])}\">{esc(i['severity'])}</span> "
+            f"<a href=\"#{anchor(i['scenario'])}\">{esc(i['scenario'])}</a> <code>{esc(i['rule'])}</code> "
+            f"{esc(_clip(i['message'], 240))}</li>" for i in items) + "</ul>"
+
+    return (f"<section class=\"card\" id=\"since-baseline\"><h2>Since the baseline</h2>"
+            f"<p class=\"muted\">compared with <code>{esc(base.get('file') or 'report.json')}</code>: "
+            f"<b class=\"bad-t\">{n['new']} new</b>, <b class=\"good-t\">{n['fixed']} fixed</b>, "
+            f"{n['unchanged']} unchanged finding(s)</p>"
+            f"<h3>New</h3>{listing('new')}<h3>Fixed</h3>{listing('fixed')}"
+            f"<details class=\"block\"><summary>Unchanged ({n['unchanged']})</summary>{listing('unchanged')}</details>"
+            "</section>")
+
+
+VERDICT_RANK = {"ERROR": 0, "FAIL": 1, "INCONCLUSIVE": 2, "PASS": 3}
+
+
+def failures_first(scenarios: list[dict]) -> list[dict]:
+    """Errored, failed, inconclusive, then passed; run order within each."""
+    return sorted(scenarios, key=lambda e: VERDICT_RANK[verdict_word(e)])
+
+
 def _summary(report: dict) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in ("scenario", "cause", "total", *DIMENSIONS,
                                                    "required", "findings", "verdict"))
     rows = []
-    for e in report["scenarios"]:
+    for e in failures_first(report["scenarios"]):
         s, req = e["score"], e["required"]
         counts = _severity_counts(e.get("findings") or [])
         rows.append(
@@ -100,8 +170,8 @@ def _summary(report: dict) -> str:
     for name in report.get("not_run") or []:
         rows.append(f"<tr class=\"muted\"><td>{esc(name)}</td><td colspan=\"8\">not run (interrupted)</td>"
                     "<td><span class=\"pill na\">NOT RUN</span></td></tr>")
-    return (f"<section class=\"card\"><h2>Scorecard</h2><table class=\"summary\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></section>")
+    return (f"<section class=\"card\"><h2>Scorecard</h2><div class=\"scroll\"><table class=\"summary\"><thead>"
+            f"<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>")
 
 
 def _severity_counts(findings: list[dict]) -> str:
@@ -123,13 +193,33 @@ def _meter(v, required) -> str:
             "</div></div>")
 
 
+PILL = {"PASS": "good", "INCONCLUSIVE": "warn"}
+
+
 def _verdict_pill(e: dict) -> str:
     word = verdict_word(e)
-    return f"<span class=\"pill {'good' if word == 'PASS' else 'bad'}\">{word}</span>"
+    return f"<span class=\"pill {PILL.get(word, 'bad')}\">{word}</span>"
 
 
-def _scenario(e: dict) -> str:
+def _scenarios(report: dict, failing: list[dict]) -> str:
+    """The scenarios, failures first and open, passed ones collapsed. The failed / all filter is two
+    radio buttons and CSS (no script): "failed" hides passed scenarios unless a link targets one."""
+    ordered = failures_first(report["scenarios"])
+    show_failed = bool(failing)
+    bar = ("<input type=\"radio\" name=\"show\" id=\"show-failed\" class=\"filter\""
+           + (" checked" if show_failed else "") + ">"
+           "<input type=\"radio\" name=\"show\" id=\"show-all\" class=\"filter\""
+           + ("" if show_failed else " checked") + ">"
+           "<div class=\"filterbar\"><span class=\"muted\">Show</span>"
+           f"<label for=\"show-failed\">not passed ({len(failing)})</label>"
+           f"<label for=\"show-all\">all ({len(ordered)})</label></div>")
+    return (f"<section class=\"scenarios-wrap\" id=\"scenarios\">{bar}<div class=\"scenarios\">"
+            + "".join(_scenario(e, report) for e in ordered) + "</div></section>")
+
+
+def _scenario(e: dict, report: dict) -> str:
     s = e["score"]
+    word = verdict_word(e)
     dims = "".join(
         f"<div class=\"dim {score_class(s.get(d), e['required'])}\"><b>{num(s.get(d))}</b><span>{d}</span>"
         + (f"<i>{'not scored' if e.get('error') else 'does not apply'}</i>" if s.get(d) is None else "")
@@ -144,16 +234,27 @@ def _scenario(e: dict) -> str:
         facts.append(f"{e['gateway_calls']} gateway calls")
     if e.get("faults_applied") is not None:
         facts.append(f"{e['faults_applied']} exchanges faulted")
-    for name, m in (e.get("money") or {}).items():
-        facts.append(f"{name}: captured {_money(m.get('captured'))}, refunded {_money(m.get('refunded'))}")
+    facts += _money_facts(e)
     error = (f"<div class=\"error\"><b>The scenario could not run properly.</b><pre>{esc(e['error'])}</pre></div>"
              if e.get("error") else "")
     if e.get("inconclusive") and not e.get("error"):
-        error += ("<div class=\"error\"><b>Inconclusive: this run cannot carry a verdict.</b><ul>"
+        error += ("<div class=\"error warnbox\"><b>Inconclusive: this run cannot carry a verdict.</b><ul>"
                   + "".join(f"<li>{esc(r)}</li>" for r in e["inconclusive"]) + "</ul></div>")
+    worst = next((f for f in e.get("findings") or [] if f.get("severity") != "info"), None)
+    why = ""
+    if word != "PASS":
+        reason = (_clip(str(e.get("error")), 160) if e.get("error")
+                  else (e.get("inconclusive") or [""])[0] if e.get("inconclusive")
+                  else f"{worst['severity']}: {_clip(worst.get('message') or '', 160)}" if worst
+                  else f"score {num(s.get('total'))} below {num(e['required'])}")
+        why = f"<span class=\"why-short\">{esc(reason)}</span>"
     return (
-        f"<section class=\"card scenario\" id=\"{anchor(e['name'])}\">"
-        f"<div class=\"scen-head\"><div><h2>{esc(e['name'])} {_verdict_pill(e)}</h2>"
+        f"<details class=\"card scenario {'pass' if word == 'PASS' else 'notpass'}\" id=\"{anchor(e['name'])}\""
+        + ("" if word == "PASS" else " open") + ">"
+        f"<summary><span class=\"sname\">{esc(e['name'])}</span> {_verdict_pill(e)} "
+        f"<span class=\"stotal {score_class(s.get('total'), e['required'])}\">{num(s.get('total'))}"
+        f"<small> / needs {num(e['required'])}</small></span>{why}</summary>"
+        f"<div class=\"scen-head\"><div>"
         f"<p class=\"sub\"><span class=\"cause\">{esc(e.get('cause'))}</span> {esc(e.get('description') or '')}</p>"
         f"<p class=\"facts\">{' · '.join(esc(f) for f in facts)}</p>"
         + "".join(f"<p class=\"facts\">{esc(n)}</p>" for n in e.get("notes") or []) + "</div>"
@@ -161,15 +262,34 @@ def _scenario(e: dict) -> str:
         f"<span>of 100 · needs {num(e['required'])}</span></div></div>"
         f"<div class=\"dims\">{dims}</div>{error}"
         + ("" if e.get("error") and not e.get("findings") else _findings(e.get("findings") or [], e["name"]))
+        + (_repro(e, report) if word != "PASS" else "")
         + _timeline(e)
         + _checkouts(e.get("checkouts") or [])
         + _exchanges(e.get("timeline") or [], e["name"])
-        + "</section>"
+        + "</details>"
     )
 
 
-def _money(v) -> str:
-    return "–" if v is None else f"{v / 100:,.2f}"
+def _repro(e: dict, report: dict) -> str:
+    lines = repro_steps(e, report)
+    return ("<h3>Reproduce by hand</h3><pre class=\"repro\">"
+            + "\n".join(f"<span class=\"c\">{esc(x)}</span>" if x.startswith("#") else esc(x) for x in lines)
+            + "</pre>")
+
+
+def _money_facts(e: dict) -> list[str]:
+    by_cur = e.get("money_by_currency")
+    out = []
+    if by_cur:
+        for gateway, currencies in by_cur.items():
+            for cur, m in (currencies or {}).items():
+                out.append(f"{gateway}: captured {format_money(m.get('captured'), cur)}, "
+                           f"refunded {format_money(m.get('refunded'), cur)}")
+        return out
+    for name, m in (e.get("money") or {}).items():   # a report from before money_by_currency
+        out.append(f"{name}: captured {format_money(m.get('captured'), None)}, "
+                   f"refunded {format_money(m.get('refunded'), None)}")
+    return out
 
 
 def _findings(findings: list[dict], scenario: str) -> str:
@@ -177,38 +297,84 @@ def _findings(findings: list[dict], scenario: str) -> str:
         return "<h3>Findings</h3><p class=\"muted\">No findings: nothing to improve in this scenario.</p>"
     items = []
     for f in findings:
-        chips, tables = [], []
-        for key, value in (f.get("evidence") or {}).items():
-            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                tables.append(_ev_table(key, value, scenario))
-            else:
-                chips.append(f"<span class=\"ev\"><b>{esc(key)}</b> {_ev_value(value, scenario)}</span>")
+        evidence = f.get("evidence") or {}
         items.append(
             f"<li class=\"finding {esc(f.get('severity'))}\"><div class=\"fhead\">"
             f"<span class=\"sev {esc(f.get('severity'))}\">{esc(f.get('severity'))}</span>"
             f"<span class=\"fdim\">{esc(f.get('dimension'))}</span><code>{esc(f.get('rule'))}</code></div>"
-            f"<p>{esc(f.get('message'))}</p>" + (f"<div class=\"evs\">{''.join(chips)}</div>" if chips else "")
-            + "".join(tables) + "</li>")
+            f"<p>{esc(f.get('message'))}</p>"
+            + (f"<p class=\"fixline\"><b>Fix:</b> {esc(fix_for(str(f.get('rule'))))}</p>"
+               if f.get("severity") != "info" else "")
+            + (_evidence(evidence, scenario) if evidence else "") + "</li>")
     return f"<h3>Findings</h3><ul class=\"findings\">{''.join(items)}</ul>"
 
 
-EV_ITEMS, EV_ROWS, EV_CELL = 12, 5, 160
+EV_ITEMS, EV_ROWS, EV_CELL, EV_DEPTH = 12, 5, 160, 3
+RAW_MAX = 4000    # characters of a raw body shown in its expander
+MONEY_KEYS = ("amount", "captured", "refunded", "net", "amount_captured", "amount_refunded", "charged")
 
 
-def _ev_value(v, scenario: str) -> str:
+def _evidence(evidence: dict, scenario: str) -> str:
+    """A finding's evidence as a small key / value table; lists of records as tables behind an
+    expander (first EV_ROWS rows), nested objects as nested tables, money with its currency."""
+    return f"<table class=\"kv\"><tbody>{_kv_rows(evidence, scenario, 0)}</tbody></table>"
+
+
+def _kv_rows(d: dict, scenario: str, depth: int) -> str:
+    currency = d.get("currency") if isinstance(d.get("currency"), str) else None
+    rows = []
+    for key, value in d.items():
+        rows.append(f"<tr><th>{esc(key)}</th><td>{_ev_any(key, value, scenario, depth, currency)}</td></tr>")
+    return "".join(rows)
+
+
+def _ev_any(key, v, scenario: str, depth: int, currency: str | None = None) -> str:
+    if isinstance(v, dict):
+        if depth >= EV_DEPTH:
+            return f"<code class=\"json\">{esc(_clip(json.dumps(v, ensure_ascii=False), EV_CELL * 2))}</code>"
+        return f"<table class=\"kv\"><tbody>{_kv_rows(v, scenario, depth + 1)}</tbody></table>"
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        return _ev_table(str(key), v, scenario)
     if isinstance(v, list):
         shown = ", ".join(_ev_scalar(x, scenario) for x in v[:EV_ITEMS])
         return shown + (f" … ({len(v)} in all)" if len(v) > EV_ITEMS else "")
-    if isinstance(v, dict):
-        return esc(_clip(json.dumps(v, ensure_ascii=False), EV_CELL * 2))
+    if currency and key in MONEY_KEYS and isinstance(v, int) and not isinstance(v, bool):
+        return esc(format_money(v, currency))
     return _ev_scalar(v, scenario)
 
 
+def _ev_value(v, scenario: str) -> str:
+    return _ev_any("", v, scenario, EV_DEPTH)
+
+
 def _ev_scalar(v, scenario: str) -> str:
+    if v is None:
+        return "<span class=\"muted\">null</span>"
+    if isinstance(v, dict | list):
+        return f"<code class=\"json\">{esc(_clip(json.dumps(v, ensure_ascii=False), EV_CELL))}</code>"
     text = str(v)
     if text.startswith("j-") and text[2:].isdigit():  # a journal id: link to its exchange
         return f"<a href=\"#{anchor(scenario)}-{esc(text)}\">{esc(text)}</a>"
-    return esc(_clip(text, EV_CELL))
+    return _long_text(text, EV_CELL)
+
+
+def _long_text(text: str, n: int) -> str:
+    """Short text as is; long text clipped, the whole of it behind an expander."""
+    if len(text) <= n:
+        return esc(text)
+    whole = _pretty(text)
+    if len(whole) > RAW_MAX:
+        whole = whole[:RAW_MAX] + f"\n… {len(whole) - RAW_MAX} more characters in report.json"
+    return (f"<details class=\"raw\"><summary>{esc(_clip(text, n))}</summary>"
+            f"<pre>{esc(whole)}</pre></details>")
+
+
+def _pretty(text: str) -> str:
+    """A raw body: indented when it is JSON, else as it came."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, TypeError):
+        return text
 
 
 def _ev_table(key: str, rows: list[dict], scenario: str) -> str:
@@ -330,23 +496,28 @@ def _ticks(span: float) -> list[float]:
     return [round(i * step, 3) for i in range(n)]
 
 
+MSG_CHARS = 200   # a message longer than this (a raw body passed through) is clipped behind an expander
+
+
 def _checkouts(checkouts: list[dict]) -> str:
     if not checkouts:
         return ""
     rows = []
-    for c in checkouts:
+    for c in sorted(checkouts, key=lambda c: (c.get("t_s") is None, c.get("t_s") or 0)):
         status = c.get("status") or ("no answer" if c.get("error") else "–")
         alts = ", ".join(str(a) for a in c.get("alternatives") or [])
         rows.append(
             f"<tr><td class=\"nowrap\"><code>{esc(c.get('order_id'))}</code></td><td>{esc(c.get('step'))}</td>"
             f"<td class=\"narrow\">{esc(c.get('payment'))}</td><td class=\"narrow\">{esc(c.get('expected'))}</td>"
             f"<td><span class=\"st {esc(status.replace(' ', '-'))}\">{esc(status)}</span></td>"
-            f"<td>{esc(c.get('message') or c.get('error') or '')}</td><td>{esc(alts)}</td>"
+            f"<td class=\"num nowrap\">{esc(format_money(c.get('amount'), c.get('currency')))}</td>"
+            f"<td class=\"msg\">{_long_text(str(c.get('message') or c.get('error') or ''), MSG_CHARS)}</td>"
+            f"<td>{esc(alts)}</td>"
             f"<td class=\"narrow\">{esc(', '.join(c.get('tied_by') or []) or '–')}</td>"
             f"<td class=\"num\">{secs(c.get('elapsed_s'))}</td></tr>")
     return ("<details class=\"block\" open><summary>What the customers saw "
             f"({len(checkouts)})</summary><div class=\"scroll\"><table><thead><tr><th>order</th><th>step</th><th>payment</th>"
-            "<th>expected</th><th>status</th><th>message</th><th>alternatives</th>"
+            "<th>expected</th><th>status</th><th>amount</th><th>message</th><th>alternatives</th>"
             "<th title=\"how the gateway's money was tied to this order (docs/scoring.md)\">money tied by</th>"
             "<th>s</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div></details>")
@@ -363,14 +534,14 @@ def _exchanges(records: list[dict], scenario: str) -> str:
     if not records:
         return ""
     rows = []
-    for r in records:
+    for r in sorted(records, key=lambda r: (r.get("t_s") is None, r.get("t_s") or 0)):   # time order
         faults = "".join(f"<span class=\"fault\">{esc(f)}</span>" for f in r.get("faults") or [])
         rows.append(
             f"<tr id=\"{anchor(scenario)}-{esc(r.get('id'))}\" class=\"{'faulted-row' if r.get('faults') else ''}\">"
             f"<td><code>{esc(r.get('id'))}</code></td>"
             f"<td class=\"num\">{secs(r.get('t_s'))}</td><td>{esc(r.get('upstream'))}</td>"
             f"<td><code>{esc(r.get('method'))} {esc(r.get('path'))}</code></td>"
-            f"<td><code>{esc(r.get('idempotency_key') or '')}</code></td>"
+            f"<td class=\"key\"><code>{esc(r.get('idempotency_key') or '')}</code></td>"
             f"<td class=\"{_exchange_class(r)}-t\">{esc(r.get('status') if r.get('status') is not None else r.get('error') or 'none')}</td>"
             f"<td>{esc(r.get('outcome') or r.get('event') or '')}{esc(_made_by_fault(r))}</td><td>{faults}</td>"
             f"<td class=\"num\">{num(r.get('duration_ms'))}</td></tr>")
