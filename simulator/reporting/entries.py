@@ -66,10 +66,11 @@ def scenario_entry(result: dict, obs=None, *, min_score: float | None = None) ->
 
 
 def errored_entry(name: str, cause: str, error: str, *, threshold: float | None = None,
-                  min_score: float | None = None) -> dict:
-    """An entry for a scenario that could not be run or scored."""
+                  min_score: float | None = None, path: str | None = None, seed: int | None = None) -> dict:
+    """An entry for a scenario that could not be run or scored (its file and seed when known)."""
+    extra = {k: v for k, v in (("path", path), ("seed", seed)) if v is not None}
     return scenario_entry({"name": name, "cause": cause, "score": {}, "findings": [],
-                           "threshold": threshold, "error": error}, min_score=min_score)
+                           "threshold": threshold, "error": error, **extra}, min_score=min_score)
 
 
 def measured(obs) -> dict:

@@ -154,18 +154,19 @@ def failures_first(scenarios: list[dict]) -> list[dict]:
 
 
 def _summary(report: dict) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in ("scenario", "cause", "total", *DIMENSIONS,
-                                                   "required", "findings", "verdict"))
+    optional = {"cause", "findings"}   # hidden on a phone: the columns that fit matter more
+    head = "".join(("<th class=\"opt\">" if h in optional else "<th>") + f"{esc(h)}</th>"
+                   for h in ("scenario", "cause", "total", *DIMENSIONS, "required", "findings", "verdict"))
     rows = []
     for e in failures_first(report["scenarios"]):
         s, req = e["score"], e["required"]
         counts = _severity_counts(e.get("findings") or [])
         rows.append(
             f"<tr><td><a href=\"#{anchor(e['name'])}\">{esc(e['name'])}</a></td>"
-            f"<td><span class=\"cause\">{esc(e.get('cause'))}</span></td>"
+            f"<td class=\"opt\"><span class=\"cause\">{esc(e.get('cause'))}</span></td>"
             f"<td class=\"num\">{_meter(s.get('total'), req)}</td>"
             + "".join(f"<td class=\"num {score_class(s.get(d), req)}\">{num(s.get(d))}</td>" for d in DIMENSIONS)
-            + f"<td class=\"num\">{num(req)}</td><td>{counts}</td><td>{_verdict_pill(e)}</td></tr>"
+            + f"<td class=\"num\">{num(req)}</td><td class=\"opt\">{counts}</td><td>{_verdict_pill(e)}</td></tr>"
         )
     for name in report.get("not_run") or []:
         rows.append(f"<tr class=\"muted\"><td>{esc(name)}</td><td colspan=\"8\">not run (interrupted)</td>"

@@ -147,6 +147,9 @@ main{padding:10px}
 .scen-head{flex-wrap:wrap}
 .dims{grid-template-columns:repeat(2,1fr)}
 svg.timeline{min-width:640px}
+table.summary .opt,.summary .meter{display:none}
+table.summary td,table.summary th{padding:5px 4px}
+table.summary td:first-child{overflow-wrap:anywhere;min-width:90px}
 }
 @media print{
 body{background:#fff;font-size:12px}main{max-width:none;padding:0}
@@ -160,5 +163,7 @@ details::details-content{content-visibility:visible;display:contents}
 a{color:inherit}
 .scroll,.tl-wrap{overflow:visible}
 svg.timeline{min-width:0}
+th,td,td.nowrap{white-space:normal;overflow-wrap:anywhere}.meter{min-width:40px}
+td.msg,td.key,td.narrow{min-width:0;max-width:none}
 }
 """

@@ -61,14 +61,16 @@ class RunRecorder:
             entry = scenario_entry(result, obs, min_score=self.min_score)
         except Exception as exc:  # a scoring bug must not lose the other scenarios' results
             entry = errored_entry(name, str(obs.scenario.cause), f"scoring failed: {type(exc).__name__}: {exc}",
-                                  threshold=obs.scenario.expect.threshold, min_score=self.min_score)
+                                  threshold=obs.scenario.expect.threshold, min_score=self.min_score,
+                                  path=obs.scenario.path, seed=obs.scenario.seed)
         self.suite.add(entry)
         self.emit(ScenarioFinished(entry))
         return entry
 
     def scenario_errored(self, scenario, error: str) -> dict:
         entry = errored_entry(scenario.name, str(scenario.cause), error,
-                              threshold=scenario.expect.threshold, min_score=self.min_score)
+                              threshold=scenario.expect.threshold, min_score=self.min_score,
+                              path=getattr(scenario, "path", None), seed=getattr(scenario, "seed", None))
         self.suite.add(entry)
         self.emit(ScenarioFinished(entry))
         return entry

@@ -43,7 +43,7 @@ def _checkout_of(entry: dict) -> dict | None:
 
 def steps(entry: dict, report: dict) -> list[str]:
     """Shell lines (comments start with #) that reproduce the scenario by hand."""
-    path = entry.get("path") or f"{entry['name']}.yaml"
+    path = entry.get("path") or "SCENARIO_FILE"   # errored before its file was recorded: the user knows it
     repro = report.get("repro") or {}
     target_file = repro.get("target_file")
     target_flag = f" --target {shlex.quote(target_file)}" if target_file else ""
