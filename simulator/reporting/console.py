@@ -202,8 +202,9 @@ def _since_baseline(report: dict, paint, width: int) -> list[str]:
     if not base:
         return []
     n = base["counts"]
-    lines = [paint(_clip(f"Since the baseline ({base.get('file') or 'report.json'}): {n['new']} new, "
-                         f"{n['fixed']} fixed, {n['unchanged']} unchanged finding(s)", width), "bold")]
+    lines = [paint(line, "bold") for line in _wrap(
+        f"Since the baseline: {n['new']} new, {n['fixed']} fixed, {n['unchanged']} unchanged finding(s) "
+        f"(baseline: {base.get('file') or 'report.json'})", width, "", "  ")]
     for kind, color in (("new", "red"), ("fixed", "green")):
         for item in base[kind][:BASELINE_ROWS]:
             text = _clip(f"  {kind:<5} [{item['severity']}] {item['scenario']}: {item['rule']}: {item['message']}",
