@@ -85,8 +85,10 @@ class Cdp:
             self.proc.wait()
 
 
-def measure(page: Path, width: int, height: int = 900, *, media: str = "screen") -> dict:
-    """The page at a width x height viewport (mobile emulation below 500 px): what PROBE reports."""
+def measure(page: Path, width: int, height: int = 900, *, media: str = "screen", png: Path | None = None,
+            clip_top: float = 0, clip_height: float | None = None) -> dict:
+    """The page at a width x height viewport (mobile emulation below 500 px): what PROBE reports.
+    With `png`, also a screenshot of the page from `clip_top` down (`clip_height`, default one screen)."""
     with tempfile.TemporaryDirectory() as profile:
         cdp = Cdp(profile)
         try:
@@ -103,6 +105,13 @@ def measure(page: Path, width: int, height: int = 900, *, media: str = "screen")
                 if state["result"].get("value") == "complete":
                     break
             got = cdp.call("Runtime.evaluate", {"expression": PROBE, "returnByValue": True}, session)
+            if png is not None:
+                import base64
+                shot = cdp.call("Page.captureScreenshot", {
+                    "format": "png", "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": clip_top, "width": width, "height": clip_height or height, "scale": 1}},
+                    session)
+                png.write_bytes(base64.b64decode(shot["data"]))
             return got["result"]["value"]
         finally:
             cdp.close()
