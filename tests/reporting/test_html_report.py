@@ -142,7 +142,7 @@ def test_evidence_money_and_exchanges_are_readable(tmp_path):
     assert "backup: captured 12.99 USD" in page
     ids = re.findall(r'<tr id="s-gateway-outage-full-(j-\d+)"', page)
     assert ids == sorted(ids) and len(ids) == 6                         # exchanges in time order
-    assert '<details class="raw"><summary>{&quot;error&quot;' in page   # the raw body behind an expander
+    assert '<details class="raw"><summary>{"error"' in html.unescape(page)   # the raw body behind an expander
 
 
 def test_currency_minor_units():
@@ -176,3 +176,24 @@ def test_html_prints_every_scenario_without_the_filter(tmp_path):
     assert "s-healthy-baseline-with-a-long-name-with-a-long-name-with-a-long-name-with-a-long-name-" \
         in seen["scenariosShown"] and len(seen["scenariosShown"]) == 3
     assert seen["scrollWidth"] <= seen["clientWidth"]
+
+
+def test_templates_ship_as_package_data_and_jinja2_is_a_dependency():
+    import tomllib
+    from fnmatch import fnmatch
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    assert any(d.lower().startswith("jinja2") for d in project["project"]["dependencies"])
+    patterns = project["tool"]["setuptools"]["package-data"]["*"]
+    templates = list((root / "simulator" / "reporting" / "templates").iterdir())
+    assert templates and all(any(fnmatch(t.name, p) for p in patterns) for t in templates)
+
+
+def test_template_autoescapes_every_text(tmp_path):
+    report = sample_report()
+    report["target"] = '<img src=x onerror="alert(1)">'
+    report["scenarios"][1]["findings"][0]["evidence"]["note"] = {"html": "<b>bold</b>"}
+    report["scenarios"][1]["findings"][0]["message"] = "</p><script>x</script>"
+    page = write(tmp_path, report).read_text()
+    assert "<img" not in page and "<b>bold" not in page and "<script" not in page
