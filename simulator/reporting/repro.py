@@ -56,7 +56,8 @@ def steps(entry: dict, report: dict) -> list[str]:
     base = str(repro.get("base_url") or "http://127.0.0.1:{port}").replace("{port}", "$PORT")
     if repro.get("webhook_path"):
         up += f" --webhook-url {base}{repro['webhook_path']}"
-    lines = ["# 1. gateways and the fault proxy with this scenario's faults (prints the environment for your merchant)",
+    lines = ["# the whole walk-through: docs/reference/reproduce-by-hand.md",
+             "# 1. gateways and the fault proxy with this scenario's faults (prints the environment for your merchant)",
              up,
              "# 2. start your merchant with that environment on $PORT"
              + (f" (as {target_file} `start:` says)" if target_file else "")]
