@@ -197,3 +197,11 @@ def test_template_autoescapes_every_text(tmp_path):
     report["scenarios"][1]["findings"][0]["message"] = "</p><script>x</script>"
     page = write(tmp_path, report).read_text()
     assert "<img" not in page and "<b>bold" not in page and "<script" not in page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_an_all_green_report_is_short_its_scenarios_collapsed(tmp_path):
+    page = write(tmp_path, sample_report(min_score=0, with_error=False))
+    seen = measure(page, 1440, 900)
+    assert seen["scenariosShown"] == ["s-healthy-baseline", "s-gateway-outage-full"]   # filter on "all"
+    assert seen["height"] < 1400, seen     # two one-line scenarios, not two full pages
