@@ -106,6 +106,7 @@ footer{color:var(--mute);font-size:12px;text-align:center;margin:22px 0 8px}
 .fixrow .fhead{flex-wrap:wrap}.hits{color:var(--mute);font-size:12px}
 .fixline{margin:4px 0}.why{margin:2px 0;font-size:12px;color:#3b4456}
 .fix code,.finding code,.delta code{overflow-wrap:anywhere}
+.unjudged{margin:0;padding-left:18px}.unjudged li{margin:3px 0;overflow-wrap:anywhere}
 .delta{margin:0;padding-left:18px}.delta li{margin:3px 0;overflow-wrap:anywhere}
 .bad-t{color:var(--bad)}.good-t{color:var(--good)}
 .pill.warn{background:var(--warn-bg);color:var(--warn)}

@@ -82,6 +82,8 @@ def test_an_inconclusive_scenario_never_passes_and_fails_the_run_unless_allowed(
     page = html_report.render(report)
     assert "Inconclusive: this run cannot carry a verdict." in page and ">INCONCLUSIVE<" in page
     assert "none of the scenario's fault rules applied" in html.unescape(page)
+    fix = html.unescape(page[page.index('id="what-to-fix"'):page.index("</section>", page.index('id="what-to-fix"'))])
+    assert "Could not be judged" in fix and "none of the scenario's fault rules applied" in fix
 
     allowed = _inconclusive_suite(allow=True)
     assert allowed["passed"] is True and exit_code(allowed) == 0

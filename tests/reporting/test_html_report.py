@@ -106,6 +106,9 @@ def test_what_to_fix_is_first_and_rolls_up_by_rule(tmp_path):
     assert "<b>Fix:</b> Catch gateway errors and show your own message" in section
     assert 'href="docs/scoring.md#prompt-what-the-customer-was-told-and-when"' in section
     assert 'href="#s-gateway-outage-full"' in section
+    # scenarios without a verdict are named there too, with the reason
+    assert re.search(r'ERROR</span> <a href="#s-merchant-crash">merchant-crash</a>: merchant exited with status 1',
+                     section)
 
 
 def test_failures_first_open_and_passed_collapsed(tmp_path):
