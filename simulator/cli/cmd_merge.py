@@ -17,8 +17,9 @@ import json
 from pathlib import Path
 
 from simulator.cli import argtypes
-from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, finish_reports
+from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, add_report_flags, finish_reports, read_baseline
 from simulator.common.errors import InputError, brief
+from simulator.reporting.baseline import compare
 from simulator.reporting.console import ConsoleReporter
 from simulator.reporting.entries import required_score, verdict
 from simulator.reporting.events import SuiteFinished
@@ -44,14 +45,18 @@ def add_parser(subparsers) -> None:
                                                     "(default: the score each run required)")
     p.add_argument("--allow-inconclusive", action="store_true",
                    help="inconclusive scenarios do not fail the merged verdict (default: as each run said)")
+    add_report_flags(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     min_score, report_dir = args.min_score, Path(args.report_dir)
     reports = [(path, read_report(path)) for path in report_files(args.inputs)]
+    baseline, baseline_file = read_baseline(args.baseline)
     merged = merge_reports(reports, min_score=min_score, allow_inconclusive=args.allow_inconclusive)
-    emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
+    if baseline is not None:
+        merged["baseline"] = compare(merged, baseline, file=baseline_file)
+    emit = Fanout([ConsoleReporter(color=args.color), JsonReporter(report_dir), JUnitReporter(report_dir),
                    HtmlReporter(report_dir)])
     emit(SuiteFinished(merged))
     print(f"merged {len(reports)} report(s)")
@@ -160,6 +165,9 @@ def merge_reports(reports: list[tuple[Path, dict]], *, min_score: float | None =
     merged["duration_s"] = round(max(ends) - min(starts), 3) if ends and starts else None
     merged["shards"] = [{"report": str(path), "scenarios": len(d["scenarios"]), "passed": bool(d.get("passed"))}
                         for path, d in reports]
+    repro = next((d["repro"] for _, d in reports if isinstance(d.get("repro"), dict)), None)
+    if repro:
+        merged["repro"] = repro   # how the target is called, for the reproduce-by-hand steps
     return merged
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from simulator.cli import argtypes
 from simulator.common.errors import InputError
-from simulator.reporting.console import ConsoleReporter
+from simulator.reporting.console import COLOR_MODES, ConsoleReporter
 from simulator.reporting.fanout import Fanout
 from simulator.reporting.html_report import HtmlReporter
 from simulator.reporting.json_report import JsonReporter
@@ -47,7 +47,37 @@ def add_parser(subparsers) -> None:
     p.add_argument("--shard", metavar="K/N", type=argtypes.shard,
                    help="run only part K of N (deterministic split for a CI matrix; combine the parts' reports "
                         "with `paychaos merge`)")
+    add_report_flags(p)
     p.set_defaults(func=run)
+
+
+def add_report_flags(p) -> None:
+    """--baseline and --color, shared with `paychaos merge`."""
+    p.add_argument("--baseline", metavar="REPORT_JSON",
+                   help="an earlier report.json (or its directory): the reports list the findings new, fixed "
+                        "and unchanged since it")
+    p.add_argument("--color", choices=COLOR_MODES, default="auto",
+                   help="colour in the console: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), "
+                        "always, never (default auto)")
+
+
+def read_baseline(raw: str | None) -> tuple[dict | None, str]:
+    """The --baseline report, checked before anything starts; bad: InputError naming the flag (exit 2)."""
+    if not raw:
+        return None, ""
+    from simulator.cli.cmd_merge import FILENAME, read_report
+
+    path = Path(raw)
+    if path.is_dir():
+        path = path / FILENAME
+    if not path.is_file():
+        raise InputError("no such file", file=str(path), field="--baseline",
+                         valid="a report.json written by `paychaos run` or `paychaos merge`, or its directory")
+    try:
+        return read_report(path), str(raw)
+    except InputError as exc:
+        raise InputError(exc.detail, file=exc.file, field="--baseline" + (f" {exc.field}" if exc.field else ""),
+                         valid=exc.valid) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,11 +94,13 @@ def run(args: argparse.Namespace) -> int:
         scenarios = select_shard(scenarios, args.shard)
     target = load_target(args.target)
     target.check_workers(workers)
+    baseline, baseline_file = read_baseline(args.baseline)
 
-    emit = Fanout([ConsoleReporter(), JsonReporter(report_dir), JUnitReporter(report_dir),
+    emit = Fanout([ConsoleReporter(color=args.color), JsonReporter(report_dir), JUnitReporter(report_dir),
                    HtmlReporter(report_dir)])
     recorder = RunRecorder(scenarios, target=target.name, emit=emit, min_score=min_score, workers=workers,
-                           allow_inconclusive=args.allow_inconclusive)
+                           allow_inconclusive=args.allow_inconclusive, repro=repro_of(target, args.target),
+                           baseline=baseline, baseline_file=baseline_file)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         observations = run_suite(scenarios, target, workers=workers, on_event=recorder.on_event)
@@ -99,6 +131,13 @@ def finish_reports(emit: Fanout, report_dir, status: int, *, command: str) -> in
         return status or 1
     print(f"reports: {report_dir / 'report.html'} (also report.json, junit.xml)")
     return status
+
+
+def repro_of(target, target_file: str | None) -> dict:
+    """How the target is called, for the reports' reproduce-by-hand steps."""
+    call = target.checkout
+    return {"target_file": target_file, "base_url": target.base_url, "webhook_path": target.webhook_path,
+            "checkout": {"method": call.method, "path": call.path, "json": call.json, "form": call.form}}
 
 
 def _interrupt(signum, frame):

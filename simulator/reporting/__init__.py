@@ -5,6 +5,11 @@
 `suite`    the whole report and its one verdict (exit code, report.json and junit.xml agree)
 `console`, `json_report`, `junit`, `html_report`   the reporters; they do not know each other
 `fanout`   hands each event to every reporter, one at a time
+`rollup`, `fixes`   "what to fix": findings by rule, worst first, with a one-line fix per rule
+`baseline` findings new / fixed / unchanged since an earlier report.json (--baseline)
+`repro`    the shell steps that reproduce a failing scenario by hand
+`money`    minor units shown with their currency; `html_timeline` the SVG timeline;
+           `html_style` the stylesheet; `templates/report.html.j2` the page
 """
 
 from simulator.reporting.events import (

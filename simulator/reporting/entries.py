@@ -6,9 +6,10 @@ Entry keys (DESIGN.md's plus extras):
   name, cause, score {total, prompt, retry, fallback, integrity}, findings [...], threshold,
   required (the score this run asked for), passed, error, inconclusive [reasons: the run could not
   carry a verdict; never passed],
-  description, path, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
+  description, path, seed, started_at, duration_s, checkouts [...], timeline [...] (times `t_s` are
   seconds from the first checkout or exchange), gateway_calls,
-  faults_applied, money {captured, refunded, net}, money_tied_by {order id: {gateway object id: route}},
+  faults_applied, money {captured, refunded, net} (summed over currencies),
+  money_by_currency {gateway: {currency: {captured, refunded, net}}}, money_tied_by {order id: {gateway object id: route}},
   problems [...], notes [...]
 """
 
@@ -65,10 +66,11 @@ def scenario_entry(result: dict, obs=None, *, min_score: float | None = None) ->
 
 
 def errored_entry(name: str, cause: str, error: str, *, threshold: float | None = None,
-                  min_score: float | None = None) -> dict:
-    """An entry for a scenario that could not be run or scored."""
+                  min_score: float | None = None, path: str | None = None, seed: int | None = None) -> dict:
+    """An entry for a scenario that could not be run or scored (its file and seed when known)."""
+    extra = {k: v for k, v in (("path", path), ("seed", seed)) if v is not None}
     return scenario_entry({"name": name, "cause": cause, "score": {}, "findings": [],
-                           "threshold": threshold, "error": error}, min_score=min_score)
+                           "threshold": threshold, "error": error, **extra}, min_score=min_score)
 
 
 def measured(obs) -> dict:
@@ -79,6 +81,7 @@ def measured(obs) -> dict:
     return {
         "description": scenario.description,
         "path": scenario.path,
+        "seed": getattr(scenario, "seed", None),   # the faults' dice: `paychaos up PATH --seed N` replays them
         "started_at": obs.started_at,
         "duration_s": round(max(0.0, obs.ended_at - obs.started_at), 3) if obs.ended_at else None,
         "checkouts": [checkout_record(c.to_dict(), t0, tied.get(c.order_id)) for c in obs.checkouts],
@@ -87,6 +90,7 @@ def measured(obs) -> dict:
         "gateway_calls": sum(1 for r in timeline if r["direction"] == "to_gateway"),
         "faults_applied": sum(1 for r in timeline if r["faults"]),
         "money": money(obs.ledger, obs.backup_ledger),
+        "money_by_currency": money_by_currency(obs.ledger, obs.backup_ledger),
         "problems": list(obs.errors),
         "notes": list(obs.notes),
     }
@@ -143,6 +147,19 @@ def money(ledger: dict | None, backup: dict | None) -> dict:
             continue
         out[name] = {k: sum(int(t.get(k) or 0) for t in totals.values())
                      for k in ("captured", "refunded", "net")}
+    return out
+
+
+def money_by_currency(ledger: dict | None, backup: dict | None) -> dict:
+    """Money that moved, per gateway and currency (minor units of that currency):
+    {"primary": {"usd": {"captured", "refunded", "net"}}}. `money` sums these over currencies."""
+    out = {}
+    for name, led in (("primary", ledger), ("backup", backup)):
+        if led is None:
+            continue
+        totals = ((led or {}).get("money") or {}).get("currency_totals") or {}
+        out[name] = {str(cur): {k: int(t.get(k) or 0) for k in ("captured", "refunded", "net")}
+                     for cur, t in totals.items() if isinstance(t, dict)}
     return out
 
 

@@ -97,5 +97,74 @@ td.nowrap{white-space:nowrap}td.narrow{max-width:190px;overflow-wrap:anywhere;fo
 details.evt{margin:6px 0 2px}details.evt summary{cursor:pointer;font-size:12px;color:var(--mute);font-weight:600}
 details.evt table{font-size:12px;background:#fff}details.evt td,details.evt th{padding:3px 6px}
 footer{color:var(--mute);font-size:12px;text-align:center;margin:22px 0 8px}
-@media print{.card{break-inside:avoid}}
+.hero-main,.verdict{min-width:0}
+.stats{flex-wrap:wrap}
+.fixes{margin:0;padding:0;list-style:none;counter-reset:fix}
+.fixrow{border-left:4px solid var(--na);background:#fafbfd;border-radius:6px;padding:8px 12px;margin-bottom:8px}
+.fixrow.critical{border-left-color:var(--bad);background:#fff6f6}.fixrow.major{border-left-color:#ef7b7b}
+.fixrow.minor{border-left-color:var(--warn)}
+.fixrow .fhead{flex-wrap:wrap}.hits{color:var(--mute);font-size:12px}
+.fixline{margin:4px 0}.why{margin:2px 0;font-size:12px;color:#3b4456}
+.fix code,.finding code,.delta code{overflow-wrap:anywhere}
+.unjudged{margin:0;padding-left:18px}.unjudged li{margin:3px 0;overflow-wrap:anywhere}
+.delta{margin:0;padding-left:18px}.delta li{margin:3px 0;overflow-wrap:anywhere}
+.bad-t{color:var(--bad)}.good-t{color:var(--good)}
+.pill.warn{background:var(--warn-bg);color:var(--warn)}
+.warnbox{background:var(--warn-bg);color:#6b4a00}
+input.filter{position:absolute;opacity:0;pointer-events:none}
+.filterbar{display:flex;gap:8px;align-items:center;margin:4px 0 12px;flex-wrap:wrap}
+.filterbar label{cursor:pointer;border:1px solid var(--line);background:#fff;border-radius:999px;padding:3px 12px;
+font-weight:600;font-size:13px}
+#show-failed:checked~.filterbar label[for=show-failed],#show-all:checked~.filterbar label[for=show-all]{
+background:var(--accent);color:#fff;border-color:var(--accent)}
+input.filter:focus-visible~.filterbar label{outline:2px solid var(--accent)}
+#show-failed:checked~.scenarios .scenario.pass:not(:target){display:none}
+details.scenario>summary{cursor:pointer;display:flex;flex-wrap:wrap;gap:8px;align-items:baseline;list-style:none}
+details.scenario>summary::-webkit-details-marker{display:none}
+details.scenario>summary::before{content:"▸";color:var(--mute)}details.scenario[open]>summary::before{content:"▾"}
+details.scenario[open]>summary{margin-bottom:8px}
+.sname{font-size:18px;font-weight:700;overflow-wrap:anywhere}
+.stotal{font-weight:800}.stotal small{font-weight:400;color:var(--mute)}
+.stotal.good{color:var(--good)}.stotal.warn{color:var(--warn)}.stotal.bad{color:var(--bad)}
+.why-short{flex-basis:100%;color:#7a1f1f;font-size:13px;overflow-wrap:anywhere}
+pre.repro{background:#1e2433;color:#e8ecf5;border-radius:8px;padding:10px 12px;font-size:12px;white-space:pre-wrap;
+overflow-wrap:anywhere}
+pre.repro .c{color:#9fb0e6}
+table.kv{width:auto;max-width:100%;font-size:12px;margin:4px 0}
+table.kv th{white-space:normal;border:0;padding:2px 8px 2px 0;vertical-align:top;font-weight:600}
+table.kv td{border:0;padding:2px 0;overflow-wrap:anywhere}
+table.kv table.kv{margin:0}
+code.json{white-space:pre-wrap;overflow-wrap:anywhere}
+details.raw summary{cursor:pointer;overflow-wrap:anywhere}
+details.raw pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:320px;overflow:auto;background:#f6f7fb;
+padding:6px 8px;border-radius:6px;font-size:12px}
+td.msg{min-width:180px;max-width:420px;overflow-wrap:anywhere}td.key{overflow-wrap:anywhere;max-width:220px}
+.tl-wrap{overflow-x:auto}
+@media (max-width:700px){
+main{padding:10px}
+.hero{padding:14px 16px;gap:12px}.hero h1{font-size:20px}
+.stats{gap:6px}.stats div{min-width:0;padding:6px 10px}
+.card{padding:12px 12px}
+.scen-head{flex-wrap:wrap}
+.dims{grid-template-columns:repeat(2,1fr)}
+svg.timeline{min-width:640px}
+table.summary .opt,.summary .meter{display:none}
+table.summary td,table.summary th{padding:5px 4px}
+table.summary td:first-child{overflow-wrap:anywhere;min-width:90px}
+}
+@media print{
+body{background:#fff;font-size:12px}main{max-width:none;padding:0}
+.card{break-inside:auto;box-shadow:none;border:1px solid #ccc}
+.fixrow,.finding,.dim{break-inside:avoid}
+.hero{box-shadow:none;background:#fff;color:#000;border:1px solid #999}
+.hero .sub,.verdict .cap,.stats span{color:#333}.hero b{color:#000}
+.filterbar,input.filter{display:none}
+.scenario.pass{display:block!important}
+details::details-content{content-visibility:visible;display:contents}
+a{color:inherit}
+.scroll,.tl-wrap{overflow:visible}
+svg.timeline{min-width:0}
+th,td,td.nowrap{white-space:normal;overflow-wrap:anywhere}.meter{min-width:40px}
+td.msg,td.key,td.narrow{min-width:0;max-width:none}
+}
 """

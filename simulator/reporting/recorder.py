@@ -25,13 +25,15 @@ from simulator.reporting.suite import SuiteReport
 
 class RunRecorder:
     def __init__(self, scenarios: list, *, target: str, emit: Fanout, min_score: float | None = None,
-                 workers: int = 1, scorer=None, allow_inconclusive: bool = False):
+                 workers: int = 1, scorer=None, allow_inconclusive: bool = False, repro: dict | None = None,
+                 baseline: dict | None = None, baseline_file: str = ""):
         self.scenarios = {s.name: s for s in scenarios}
         self.min_score = min_score
         self.emit = emit
         self.scorer = scorer
         self.suite = SuiteReport(list(self.scenarios), target=target, min_score=min_score, started_at=time.time(),
-                                 allow_inconclusive=allow_inconclusive)
+                                 allow_inconclusive=allow_inconclusive, repro=repro, baseline=baseline,
+                                 baseline_file=baseline_file)
         self.finished = False
         emit(SuiteStarted(list(self.scenarios), target=target, workers=workers, min_score=min_score,
                           started_at=self.suite.started_at))
@@ -59,14 +61,16 @@ class RunRecorder:
             entry = scenario_entry(result, obs, min_score=self.min_score)
         except Exception as exc:  # a scoring bug must not lose the other scenarios' results
             entry = errored_entry(name, str(obs.scenario.cause), f"scoring failed: {type(exc).__name__}: {exc}",
-                                  threshold=obs.scenario.expect.threshold, min_score=self.min_score)
+                                  threshold=obs.scenario.expect.threshold, min_score=self.min_score,
+                                  path=obs.scenario.path, seed=obs.scenario.seed)
         self.suite.add(entry)
         self.emit(ScenarioFinished(entry))
         return entry
 
     def scenario_errored(self, scenario, error: str) -> dict:
         entry = errored_entry(scenario.name, str(scenario.cause), error,
-                              threshold=scenario.expect.threshold, min_score=self.min_score)
+                              threshold=scenario.expect.threshold, min_score=self.min_score,
+                              path=getattr(scenario, "path", None), seed=getattr(scenario, "seed", None))
         self.suite.add(entry)
         self.emit(ScenarioFinished(entry))
         return entry

@@ -5,7 +5,9 @@ code, report.json, junit.xml and report.html cannot disagree.
      "min_score": N | null, "allow_inconclusive": bool,
      "counts": {"scenarios", "passed", "failed", "errored", "inconclusive", "not_run"},
      "not_run": [names planned but never finished (Ctrl-C)],
-     "interrupted": bool, "target", "started_at", "duration_s", "paychaos_version"}
+     "interrupted": bool, "target", "started_at", "duration_s", "paychaos_version",
+     "repro": {"target_file", "base_url", "webhook_path", "checkout": {method, path, json, form}} (when known),
+     "baseline": what changed since --baseline (reporting.baseline.compare; only with the flag)}
 """
 
 from __future__ import annotations
@@ -13,13 +15,18 @@ from __future__ import annotations
 import time
 
 from simulator import __version__
+from simulator.reporting.baseline import compare
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 class SuiteReport:
     def __init__(self, scenario_names: list[str], *, target: str = "", min_score: float | None = None,
-                 started_at: float | None = None, allow_inconclusive: bool = False):
+                 started_at: float | None = None, allow_inconclusive: bool = False,
+                 repro: dict | None = None, baseline: dict | None = None, baseline_file: str = ""):
+        self.repro = repro
+        self.baseline = baseline          # the baseline report.json, read and checked
+        self.baseline_file = baseline_file
         self.planned = list(scenario_names)
         self.allow_inconclusive = allow_inconclusive
         self.target = target
@@ -40,7 +47,7 @@ class SuiteReport:
         passed = sum(1 for e in scenarios if e["passed"])
         excused = inconclusive if self.allow_inconclusive else 0
         not_run = [n for n in self.planned if n not in self.entries]
-        return {
+        report = {
             "scenarios": scenarios,
             "total": round(sum(totals) / len(totals), 1) if totals else None,
             "passed": (bool(scenarios) and passed + excused == len(scenarios) and passed > 0
@@ -57,6 +64,11 @@ class SuiteReport:
             "duration_s": round(time.time() - self.started_at, 3),
             "paychaos_version": __version__,
         }
+        if self.repro:
+            report["repro"] = self.repro
+        if self.baseline is not None:
+            report["baseline"] = compare(report, self.baseline, file=self.baseline_file)
+        return report
 
 
 def exit_code(report: dict) -> int:

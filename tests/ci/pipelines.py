@@ -55,10 +55,17 @@ def parse_junit(path: Path) -> ET.Element:
 
 # -- GitHub Actions -----------------------------------------------------------------------------
 class GitHub:
-    def __init__(self, workflow: Path, repo: Path, work: Path, base_env: dict):
+    """`event` and `ref` say what triggered the run (a pull request by default, or a push to main);
+    the Actions cache (actions/cache/restore and save) is a directory shared by every run given the
+    same `cache` path, as GitHub shares the default branch's caches with pull requests."""
+
+    def __init__(self, workflow: Path, repo: Path, work: Path, base_env: dict, *, event: str = "pull_request",
+                 ref: str = "refs/pull/1/merge", run_id: int = 1, cache: Path | None = None):
         self.workflow = load(workflow)
         self.repo, self.work, self.base_env = repo, work, base_env
         self.artifacts = work / "artifacts"
+        self.github = {"event_name": event, "ref": ref, "run_id": str(run_id), "sha": f"{run_id:040x}"}
+        self.cache = cache or work / "actions-cache"
 
     def matrix_cells(self, job: str) -> list[dict]:
         matrix = (self.workflow["jobs"][job].get("strategy") or {}).get("matrix") or {}
@@ -71,7 +78,8 @@ class GitHub:
         spec = self.workflow["jobs"][job]
         cells = self.matrix_cells(job)
         ctx = {"matrix": matrix or {}, "strategy": {"job-total": len(cells),
-                                                      "job-index": cells.index(matrix or {})}}
+                                                      "job-index": cells.index(matrix or {})},
+               "github": self.github}
         workspace = self._workspace(f"{job}-{'-'.join(map(str, (matrix or {}).values())) or 'only'}")
         env = dict(self.base_env)
         for scope in (self.workflow.get("env") or {}, spec.get("env") or {}):
@@ -99,10 +107,22 @@ class GitHub:
         return result
 
     def condition(self, text: str, failed: bool) -> bool:
+        """The conditions the templates use: status functions, `github.X == 'v'`, joined by &&."""
         text = _EXPR.sub(lambda m: m.group(1), text).strip()
         known = {"success()": not failed, "always()": True, "!cancelled()": True, "failure()": failed}
-        assert text in known, f"condition {text!r} is not one the templates are tested with"
-        return known[text]
+        parts = [p.strip() for p in text.split("&&")]
+        results = []
+        for part in parts:
+            compare = re.fullmatch(r"github\.(\w+)\s*==\s*'([^']*)'", part)
+            if compare:
+                assert compare.group(1) in self.github, f"unknown github.{compare.group(1)}"
+                results.append(self.github[compare.group(1)] == compare.group(2))
+            else:
+                assert part in known, f"condition {part!r} is not one the templates are tested with"
+                results.append(known[part])
+        if not any(p in known and p != "success()" for p in parts):   # GitHub adds success() unless a
+            results.append(not failed)                                  # status function is given
+        return all(results)
 
     def expr(self, text: str, ctx: dict, env: dict) -> str:
         def value(m: re.Match) -> str:
@@ -126,6 +146,17 @@ class GitHub:
             for art in sorted(self.artifacts.iterdir()):
                 if fnmatch.fnmatch(art.name, with_.get("pattern", "*")):
                     shutil.copytree(art, workspace / with_["path"] / art.name)
+        elif uses == "actions/cache/restore":
+            entries = sorted(self.cache.glob("*"), key=lambda p: p.stat().st_mtime_ns) if self.cache.exists() else []
+            exact = [e for e in entries if e.name == with_["key"]]
+            prefixes = [k.strip() for k in str(with_.get("restore-keys") or "").splitlines() if k.strip()]
+            found = exact or [e for e in entries if any(e.name.startswith(p) for p in prefixes)]
+            if found:   # the newest match, as the cache action picks it
+                shutil.copytree(found[-1], workspace / with_["path"], dirs_exist_ok=True)
+        elif uses == "actions/cache/save":
+            src, dest = workspace / with_["path"], self.cache / with_["key"]
+            if src.exists() and not dest.exists():   # cache entries are immutable
+                shutil.copytree(src, dest)
         elif uses == "mikepenz/action-junit-report":
             result.junit.append(parse_junit(workspace / with_["report_paths"]))
         else:

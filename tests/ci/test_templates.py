@@ -152,3 +152,73 @@ def test_gitlab_parallel_shards_then_merge(resilient_repo, env, tmp_path):
     assert set(cases_of(merge.junit[0])) == SCENARIOS
     merged = report(tmp_path / "artifacts" / "paychaos-merge-only" / "paychaos-report")
     assert merged["passed"] is True and merged["counts"]["scenarios"] == 2
+
+
+# -- the baseline: the last main-branch report ----------------------------------------------------
+@pytest.mark.parametrize("path", [GITHUB_SINGLE, GITHUB_SHARDED])
+def test_github_workflows_keep_main_report_as_the_baseline(path):
+    wf = load(path)
+    steps = [s for job in wf["jobs"].values() for s in job["steps"]]
+    restore = next(s for s in steps if s.get("uses", "").startswith("actions/cache/restore"))
+    save = next(s for s in steps if s.get("uses", "").startswith("actions/cache/save"))
+    assert restore["if"] == "${{ github.event_name == 'pull_request' }}"
+    assert save["if"] == "${{ always() && github.ref == 'refs/heads/main' }}"    # a failing main run too
+    assert restore["with"]["restore-keys"] == "paychaos-baseline-" and save["with"]["key"].startswith(
+        "paychaos-baseline-")
+    assert any('"${baseline[@]}"' in s.get("run", "") for s in steps)
+
+
+def test_github_pull_request_is_compared_with_the_last_main_report(resilient_repo, env, tmp_path):
+    cache = tmp_path / "actions-cache"
+    main = GitHub(GITHUB_SINGLE, resilient_repo, tmp_path / "main", env, event="push", ref="refs/heads/main",
+                  run_id=7, cache=cache)
+    first = main.run_job("paychaos")
+    assert first.returncode == 0, first.text
+    assert "Since the baseline" not in first.text                           # main has nothing to compare with
+    assert (cache / "paychaos-baseline-7" / "report.json").is_file()
+    pr = GitHub(GITHUB_SINGLE, resilient_repo, tmp_path / "pr", env, run_id=8, cache=cache)
+    second = pr.run_job("paychaos")
+    assert second.returncode == 0, second.text
+    assert "Since the baseline: 0 new, 0 fixed" in second.text
+    props = {p.get("name"): p.get("value") for p in second.junit[0].iter("property")}
+    assert props["baseline.new"] == "0" and props["baseline.file"] == "paychaos-baseline/report.json"
+    assert not (cache / "paychaos-baseline-8").exists()                     # a pull request saves nothing
+
+
+def test_gitlab_merge_request_fetches_the_default_branch_report(resilient_repo, env, tmp_path):
+    """The baseline line asks GitLab's artifacts API for the default branch's report.json; here a
+    local HTTP server on 127.0.0.1 stands in for that API."""
+    import functools
+    import http.server
+    import threading
+
+    api = tmp_path / "api"
+    stored = api / "projects" / "42" / "jobs" / "artifacts" / "main" / "raw" / "paychaos-report"
+    stored.mkdir(parents=True)
+    seen = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("JOB-TOKEN")))
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    gl_main = GitLab(GITLAB_SINGLE, resilient_repo, tmp_path / "main", env)
+    first = gl_main.run_job("paychaos")
+    assert first.returncode == 0, first.text
+    shutil.copy(tmp_path / "main" / "artifacts" / "paychaos-only" / "paychaos-report" / "report.json", stored)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(api)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        mr_env = dict(env, CI_DEFAULT_BRANCH="main", CI_COMMIT_REF_NAME="fix-retries", CI_PROJECT_ID="42",
+                      CI_API_V4_URL=f"http://127.0.0.1:{server.server_address[1]}", CI_JOB_TOKEN="job-token",
+                      CI_JOB_NAME="paychaos")
+        mr = GitLab(GITLAB_SINGLE, resilient_repo, tmp_path / "mr", mr_env).run_job("paychaos")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert mr.returncode == 0, mr.text
+    assert seen == [("/projects/42/jobs/artifacts/main/raw/paychaos-report/report.json?job=paychaos", "job-token")]
+    assert "Since the baseline: 0 new, 0 fixed" in mr.text

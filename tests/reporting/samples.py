@@ -64,10 +64,10 @@ def outage_score(total=72.5) -> dict:
         "name": "gateway-outage-full", "cause": "gateway_outage",
         "score": {"total": total, "prompt": 90.0, "retry": 55.0, "fallback": 100.0, "integrity": None},
         "findings": [
-            {"rule": "retry.backoff_grows", "dimension": "retry", "severity": "minor",
+            {"rule": "retry.backoff", "dimension": "retry", "severity": "minor",
              "message": "retries were 0.5 s apart each time; spacing should grow",
              "evidence": {"journal_ids": ["j-000001", "j-000002"], "gaps_ms": [530, 550]}},
-            {"rule": "prompt.no_leak", "dimension": "prompt", "severity": "critical",
+            {"rule": "prompt.no_leaks", "dimension": "prompt", "severity": "critical",
              "message": f"the customer was shown the whole card number {WHOLE_PAN}",
              "evidence": {"order_ids": ["ord_2"], "excerpt": f"Card {WHOLE_PAN} declined"}},
         ],

@@ -32,8 +32,15 @@ def test_junit_one_testcase_per_scenario_failure_and_error(tmp_path):
     assert list(cases) == [s["name"] for s in data["scenarios"]]
     assert cases["healthy-baseline"].find("failure") is None
     failure = cases["gateway-outage-full"].find("failure")
-    assert "score 72.5 (required 80)" in failure.get("message")
-    assert "[critical] prompt / prompt.no_leak" in failure.text and "j-000001" in failure.text
+    # the title is the worst finding, not the score line; the text has the score and every finding
+    assert failure.get("message") == ("[critical] prompt.no_leaks: the customer was shown the whole card number "
+                                      "400000******9995")
+    assert failure.text.startswith("score 72.5 (required 80)")
+    assert "[critical] prompt / prompt.no_leaks" in failure.text and "j-000001" in failure.text
+    # said once: no system-out repeating the failure, a passed scenario keeps its score in system-out
+    assert cases["gateway-outage-full"].find("system-out") is None
+    assert cases["healthy-baseline"].find("system-out").text.startswith("score 100 (required 90)")
+    assert cases["gateway-outage-full"].get("file") == "scenarios/outage.yaml"
     assert cases["merchant-crash"].find("error") is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
     assert all(tc.find("properties") is None for tc in cases.values())  # xunit2: suite properties only
@@ -62,3 +69,25 @@ def test_reports_are_readable_by_others_like_any_file(tmp_path):
     write_both(tmp_path, sample_report())
     for name in ("report.json", "junit.xml"):
         assert (tmp_path / name).stat().st_mode & 0o044 == 0o044
+
+
+def test_junit_properties_carry_each_scenarios_scores(tmp_path):
+    _, root = write_both(tmp_path, sample_report())
+    props = {p.get("name"): p.get("value") for p in root.find("testsuite").find("properties")}
+    assert props["score.gateway-outage-full.total"] == "72.5"
+    assert props["score.gateway-outage-full.retry"] == "55.0"
+    assert props["score.gateway-outage-full.integrity"] == ""        # does not apply
+    assert props["score.gateway-outage-full.required"] == "80.0"
+    assert props["score.healthy-baseline.total"] == "100.0"
+
+
+def test_junit_inconclusive_is_titled_by_its_first_reason(tmp_path):
+    report = sample_report(with_error=False)
+    report["scenarios"][1]["inconclusive"] = ["no checkout reached the gateway", "the ledger was unreadable"]
+    report["counts"]["inconclusive"], report["counts"]["failed"] = 1, 0
+    _, root = write_both(tmp_path, report)
+    case = next(c for c in root.iter("testcase") if c.get("name") == "gateway-outage-full")
+    failure = case.find("failure")
+    assert failure.get("type") == "paychaos.inconclusive"
+    assert failure.get("message") == "inconclusive: no checkout reached the gateway"
+    assert "inconclusive: the ledger was unreadable" in failure.text
