@@ -25,7 +25,8 @@ def drive(reporter, report):
     emit(SuiteFinished(report))
 
 
-def test_plain_output_when_not_a_tty_has_lines_and_scorecard():
+def test_plain_output_when_not_a_tty_has_lines_and_scorecard(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")   # wide enough for every column, whatever terminal the tests run under
     out = io.StringIO()
     drive(ConsoleReporter(out), sample_report())
     text = out.getvalue()
