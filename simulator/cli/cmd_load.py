@@ -104,8 +104,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary(report: dict) -> str:
-    lines = [f"paychaos load {report['run']['profile']}: {report['run']['users']} users, "
-             f"{report['run']['duration_s']:g}s"]
+    run = report["run"]
+    ran = run.get("ran_s")
+    length = (f"ran {ran:g}s of {run['duration_s']:g}s (interrupted)" if ran is not None and ran < run["duration_s"]
+              else f"{run['duration_s']:g}s")
+    lines = [f"paychaos load {run['profile']}: {run['users']} users, {length}"]
     for p in report["metrics"]["phases"]:
         rate = "-" if p["success_rate"] is None else f"{p['success_rate']:.0%}"
         p95 = p["latency_ms"]["p95"]

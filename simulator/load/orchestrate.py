@@ -23,6 +23,7 @@ from simulator.load import metrics as metrics_mod
 from simulator.load import profiles, report_html, report_json, series, suite_scoring, verdict
 from simulator.load.checkout_request import spec_of
 from simulator.load.locust_procs import STOP_TIMEOUT_S, WORKER_WAIT_S, start_locust
+from simulator.load.progress import Progress
 from simulator.load.stack import get_json, start_stack
 from simulator.target import load_target
 
@@ -103,7 +104,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
             if run.web_url:
                 _wait_for_ui(run)
                 say(f"paychaos load: Locust's UI is at {run.web_url} (Ctrl-C here ends the run and writes the report)")
-            errors += _watch(run, stack, opts)
+            errors += _watch(run, stack, opts, progress=None if opts.web else Progress(events_path), say=say)
             run.finish()
             if run.master.returncode not in (0, None) and not events_path.exists():
                 errors.append(f"Locust exited with status {run.master.returncode}:\n{run.log_tail()}")
@@ -142,6 +143,11 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
         "errors": errors,
         "failures": failures,
     }
+    ended = time.time()
+    report["run"]["ran_s"] = round(ended - started, 1)     # what actually ran (less after a Ctrl-C)
+    report["verdict"]["threshold"] = report["run"]["threshold"]
+    total = report["verdict"]["score"]["total"]
+    report["verdict"]["passed"] = not failures and total is not None and total >= report["run"]["threshold"]
     report_json.write(out / "report.json", report)
     report_html.write(out / "report.html", report)
     if errors:
@@ -149,7 +155,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     return report
 
 
-def _watch(run, stack, opts: LoadOptions) -> list[str]:
+def _watch(run, stack, opts: LoadOptions, *, progress: Progress | None = None, say=print) -> list[str]:
     deadline = (time.monotonic() + opts.duration_s + STOP_TIMEOUT_S + 30
                 + WORKER_WAIT_S * (10 if opts.remote_workers else 1))
     try:
@@ -163,6 +169,9 @@ def _watch(run, stack, opts: LoadOptions) -> list[str]:
             if dead_worker is not None:
                 return [f"a Locust worker exited with status {dead_worker.returncode} mid-run"]
             run.wait(0.25)
+            line = progress.due() if progress is not None else None
+            if line:
+                say(line)
     except KeyboardInterrupt:
         if not opts.web:
             return ["interrupted"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from simulator.common.masking import mask_text
 from simulator.load.charts import line_chart
+from simulator.reporting.files import write_atomic
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#1d2733}
@@ -80,10 +81,12 @@ def render(report: dict) -> str:
     errors = "".join(f'<p class="err">{escape(mask_text(e))}</p>' for e in report.get("errors", []))
     totals = metrics["totals"]
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>paychaos load: {escape(run["profile"])}</title><style>{CSS}</style></head><body>
 <h1>paychaos load: {escape(run["profile"])}</h1>
 <p class="sub">{escape(run.get("summary", ""))}<br>{run["users"]} users, {run["duration_s"]:g}s,
 {run.get("workers") or "no"} workers, {run.get("proxies", 1)} proxy process(es); target {escape(run["target"])}</p>
+{_verdict_line(report)}
 {errors}
 <div class="dims">{dims}</div>
 <p>{totals["checkouts"]} checkouts, {totals["paid"]} paid ({_pct(totals["success_rate"])}), {totals["gateway_calls"]}
@@ -101,6 +104,17 @@ gateway calls; the ledger shows {totals["ledger_charged_orders"]} charged orders
 """
 
 
+def _verdict_line(report: dict) -> str:
+    verdict, run = report["verdict"], report["run"]
+    total = verdict["score"].get("total")
+    passed = verdict.get("passed")
+    word = "PASSED" if passed else "FAILED"
+    ran = run.get("ran_s")
+    ran_text = f"; ran {ran:g} s of {run['duration_s']:g} s planned" if ran is not None and ran < run["duration_s"] else ""
+    why = "".join(f"<br>{escape(mask_text(f))}" for f in report.get("failures") or [])
+    return (f'<p class="{"ok" if passed else "err"}"><b>{word}</b>: score {_num(total)}, required '
+            f'{_num(verdict.get("threshold", run.get("threshold")))}{ran_text}{why}</p>')
+
+
 def write(path: Path, report: dict) -> Path:
-    path.write_text(render(report), encoding="utf-8")
-    return path
+    return write_atomic(path, render(report))

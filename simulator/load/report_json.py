@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from simulator.common.masking import mask_obj
+from simulator.reporting.files import write_atomic
 
 
 def write(path: Path, report: dict) -> Path:
-    path.write_text(json.dumps(mask_obj(report), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    return path
+    """Whole or not at all (a reader never sees half a report)."""
+    return write_atomic(path, json.dumps(mask_obj(report), indent=2, ensure_ascii=False, default=str))
