@@ -113,6 +113,13 @@ class Session:
             for gateway in (self.primary, self.backup):
                 _post(gateway, "/_sim/webhooks", hook)
 
+    def routes(self) -> dict[str, str]:
+        """Each gateway's own address -> the proxy listener in front of it: the customer's browser opens
+        the gateway's pages (hosted checkout, 3-D Secure) through the proxy (simulator.driver.browser)."""
+        listeners = (self.proxy.info.get("listeners") if self.proxy else None) or {}
+        pairs = ((self.primary, listeners.get("primary")), (self.backup, listeners.get("backup")))
+        return {gateway.url: via for gateway, via in pairs if gateway is not None and via}
+
     def _adopt(self, service: Service | None) -> Service | None:
         """Keep a service that just started, unless the session was closed meanwhile."""
         with self._lock:
@@ -186,7 +193,7 @@ class Session:
         self.restart_merchant()
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
-                        on_result=lambda r: self._checkout_done(scenario, r))
+                        on_result=lambda r: self._checkout_done(scenario, r), routes=self.routes())
         obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag,
                                                                  self.target.shop.languages))
         if scenario.settle_s:

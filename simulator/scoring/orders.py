@@ -40,6 +40,7 @@ class Order:
     requests: list[CheckoutResult] = field(default_factory=list)   # every request the driver made
     exchanges: list[dict] = field(default_factory=list)            # gateway calls, by start time
     webhooks: list[dict] = field(default_factory=list)             # deliveries to the merchant
+    browser: list[dict] = field(default_factory=list)   # the customer's browser's gateway calls (docs/flows/)
     charges: list[Charge] = field(default_factory=list)
     held: int = 0                   # authorised, not captured (requires_capture)
     in_flight: list[str] = field(default_factory=list)   # intents still processing / requires_action
@@ -194,6 +195,10 @@ def _build(obs: Observations) -> Book:
         if not ex.to_gateway(rec):
             if oid:
                 orders[oid].webhooks.append(rec)
+            continue
+        if ex.by_browser(rec):   # the customer's own calls: never the merchant's retries or strays
+            if oid:
+                orders[oid].browser.append(rec)
             continue
         calls += 1
         if oid:
