@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import requests
 
@@ -26,6 +27,7 @@ from simulator.observations import CheckoutResult
 from simulator.scenario.model import Action, Scenario
 from simulator.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
 
+THREE_DS_FAILED = "payment_intent_authentication_failure"   # the gateway's code for a failed challenge
 FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect}
 BODY_LIMIT = 2000
 CONNECT_TIMEOUT_S = 5.0
@@ -55,7 +57,7 @@ class Driver:
         return [r for results in per_customer for r in results]
 
     def serve(self, customer: Customer, timeout_s: float) -> list[CheckoutResult]:
-        payment = payment_for(customer)
+        payment = self.expected_in_flow(customer, payment_for(customer))
         if customer.action is Action.DOUBLE_SUBMIT:
             return self._double_submit(customer, payment, timeout_s)
         first = self.checkout(customer, payment, timeout_s)
@@ -63,6 +65,17 @@ class Driver:
             return [first]
         return [first, self.cancel(customer, payment, timeout_s, paid=first.status == "paid",
                                    merchant_order_id=first.merchant_order_id)]
+
+    def expected_in_flow(self, customer: Customer, payment: Payment) -> Payment:
+        """Where the browser answers 3-D Secure, a challenging card ends as the customer answered it:
+        paid when passed, declined when failed, still requiring action when left (docs/flows/)."""
+        if self.target.flow == "server" or payment.expected != "requires_action":
+            return payment
+        if customer.action is Action.THREE_DS_FAIL:
+            return replace(payment, expected="declined:" + THREE_DS_FAILED)
+        if customer.action is Action.THREE_DS_ABANDON:
+            return payment
+        return replace(payment, expected="paid")
 
     def _double_submit(self, customer: Customer, payment: Payment, timeout_s: float) -> list[CheckoutResult]:
         both_ready = threading.Barrier(2)
