@@ -13,6 +13,9 @@ from simulator.observations import CheckoutResult, Observations
 from simulator.scoring import attribution
 from simulator.scoring import exchanges as ex
 
+# PaymentIntent states that, in a browser flow, wait on the customer's page rather than on the merchant.
+AWAITING_CUSTOMER = ("requires_payment_method", "requires_confirmation")
+
 
 @dataclass
 class Charge:
@@ -169,6 +172,10 @@ def _build(obs: Observations) -> Book:
             if pi.get("status") == "requires_capture":
                 orders[oid].held += int(pi.get("amount_capturable") or 0)
             elif pi.get("status") in ("processing", "requires_action"):
+                orders[oid].in_flight.append(pi["id"])
+            elif pi.get("status") in AWAITING_CUSTOMER and obs.shop.flow != "server":
+                # In a browser flow an open intent waits on the customer's page (a card refused before
+                # any attempt, a page closed): the merchant cannot know more than "pending" (docs/flows/).
                 orders[oid].in_flight.append(pi["id"])
 
     stray_charges: list[Charge] = []

@@ -50,11 +50,20 @@ def call(fn: Callable[[dict], object], key: str | None = None):
     for attempt in range(ATTEMPTS):
         try:
             return fn({"idempotency_key": key} if key else {})
-        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError):
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
             if attempt == ATTEMPTS - 1:
                 raise
-            time.sleep(0.2 * 2 ** attempt * random.uniform(0.5, 1.0))
+            time.sleep(max(0.2 * 2 ** attempt * random.uniform(0.5, 1.0), _retry_after_s(exc)))
     raise AssertionError("unreachable")
+
+
+def _retry_after_s(exc: Exception) -> float:
+    """The gateway's Retry-After, in seconds (capped at 3), or 0."""
+    headers = getattr(exc, "headers", None) or {}
+    try:
+        return min(float(headers.get("retry-after") or headers.get("Retry-After") or 0), 3.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 @dataclass

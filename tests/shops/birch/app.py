@@ -64,6 +64,9 @@ def create_app(env: dict | None = None) -> Flask:
                 "metadata": {"order_id": order.id},
                 "payment_intent_data": {"metadata": {"order_id": order.id}}}, options=o), key=f"birch-{order.id}")
         except stripe.StripeError:
+            with book.lock:
+                if order.status == "pending" and not order.session:
+                    order.status = "failed"   # nothing to pay: the customer is told to come back later
             return jsonify({"id": order.id, "status": "failed", "message": UNAVAILABLE}), 503
         order.session = session.id
         by_session[session.id] = order

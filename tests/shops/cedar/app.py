@@ -51,13 +51,17 @@ def create_app(env: dict | None = None) -> Flask:
             order = book.orders.setdefault(data["id"], Order(**data))
         try:
             intent = call(lambda o: gateway.v1.payment_intents.create(params={
-                "amount": order.amount, "currency": order.currency, "payment_method_types": ["card"],
+                "amount": order.amount, "currency": order.currency, "payment_method_types": ["card", "alipay", "wechat_pay"],
                 "receipt_email": order.email or None, "metadata": {"order_id": order.id}}, options=o),
                 key=f"cedar-{order.id}")
         except stripe.StripeError:
+            with book.lock:
+                if order.status == "pending" and not order.payment_intent:
+                    order.status = "failed"   # nothing to pay: the customer is told to come back later
             return jsonify({"id": order.id, "status": "failed", "message": UNAVAILABLE}), 503
         order.payment_intent = intent.id
-        return jsonify({"id": order.id, "status": "pending", "clientSecret": intent.client_secret})
+        return jsonify({"id": order.id, "status": "pending", "clientSecret": intent.client_secret,
+                        "paymentMethods": list(intent.payment_method_types)})   # what the page offers
 
     @app.get("/orders/<order_id>")
     def read(order_id: str):
