@@ -40,8 +40,6 @@ def test_healthy_customers_pay_the_hosted_page_and_come_back_paid(clean):
     assert sc["error"] is None and not sc["inconclusive"] and sc["passed"] and not findings(sc)
     checkouts = sc["checkouts"]
     assert {(c["status"], c["http_status"]) for c in checkouts} == {("paid", 200)}   # read on /return
-    assert all(c["headers"]["Location"].endswith("/pay/" + c["headers"]["Location"].rsplit("/", 1)[1])
-               for c in checkouts)
     assert sc["money"]["primary"]["captured"] == sum(c["amount"] for c in checkouts)
     pays = [x for x in sc["timeline"] if x["direction"] == "to_gateway" and x["path"].startswith("/pay/")]
     assert len(pays) >= 2 * len(checkouts)   # the page and its form post, through the proxy

@@ -60,7 +60,7 @@ def test_3ds_passed_failed_and_left_end_as_the_customer_answered(clean):
     assert any(x["path"].startswith("/_3ds/") for x in passed["timeline"])   # the challenge, through the proxy
     failed = clean["three-ds-failed"]
     assert [c["status"] for c in failed["checkouts"]] == ["failed"] * 3 and not findings(failed)
-    assert all("authenticate" in (c["message"] or "") for c in failed["checkouts"])
+    assert all("failed authentication" in (c["message"] or "") for c in failed["checkouts"])
     left = clean["three-ds-abandoned"]
     assert [c["raw_status"] for c in left["checkouts"]] == ["three_ds_abandoned"] * 3
     assert left["money"]["primary"]["captured"] == 0 and not findings(left)

@@ -24,8 +24,10 @@ PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "charge.succeeded", "che
 
 
 def _acknowledged_payment_webhook(order: orders.Order) -> bool:
-    return any((r.get("event") or {}).get("type") in PAYMENT_EVENTS and isinstance(r.get("status"), int)
-               and 200 <= r["status"] < 300 and not r.get("forged") for r in order.webhooks)
+    """A payment event the merchant itself answered 2xx (`upstream_status`: a dropped delivery is
+    answered to the gateway by the proxy, never by the merchant)."""
+    return any((r.get("event") or {}).get("type") in PAYMENT_EVENTS and isinstance(r.get("upstream_status"), int)
+               and 200 <= r["upstream_status"] < 300 and not r.get("forged") for r in order.webhooks)
 
 
 @rule(ON_WEBHOOK)
