@@ -17,10 +17,11 @@ from simulator.driver.customers import (
     Customer,
     Payment,
     allocate,
+    new_run_tag,
     payment_for,
     plan_customers,
     served_locales,
 )
 
-__all__ = ["FALLBACK_LOCALE", "FLOWS", "Customer", "Driver", "Payment", "allocate", "payment_for",
+__all__ = ["FALLBACK_LOCALE", "FLOWS", "Customer", "Driver", "Payment", "allocate", "new_run_tag", "payment_for",
            "plan_customers", "served_locales"]

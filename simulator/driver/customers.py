@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import uuid
 from dataclasses import dataclass
 
 from faker import Faker
@@ -70,6 +71,13 @@ def served_locales(shares: dict[str, float], languages: tuple[str, ...] | None) 
     if not kept or total <= 0:
         return {FALLBACK_LOCALE: 1.0}
     return {loc: share / total for loc, share in kept.items()}
+
+
+def new_run_tag() -> str:
+    """A run's tag for its order ids: a letter, then five hex digits. A tag of digits alone could join a
+    scenario name ending in digits (`merchant-account-403`) and the order number into a run of 12+
+    digits that passes the card-number check: a made-up "leak" wherever a shop echoes the order id."""
+    return "r" + uuid.uuid4().hex[:5]
 
 
 def plan_customers(scenario: Scenario, run_tag: str, languages: tuple[str, ...] | None = None) -> list[Customer]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -32,7 +31,7 @@ from simulator.common.procs import (
     remove_temp_dir,
     start_service,
 )
-from simulator.driver import Driver, plan_customers
+from simulator.driver import Driver, new_run_tag, plan_customers
 from simulator.observations import CheckoutResult, Observations
 from simulator.runner.merchant import MerchantError, MerchantProcess
 from simulator.scenario.model import Scenario
@@ -57,7 +56,7 @@ class Session:
         self.on_event = on_event
         self.worker = worker
         self.allow_hosts = allow_hosts
-        self.run_tag = uuid.uuid4().hex[:6]
+        self.run_tag = new_run_tag()
         self.webhook_secret = "whsec_" + secrets.token_hex(16)
         self.workdir: Path | None = None
         self.primary: Service | None = None
