@@ -45,6 +45,14 @@ _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
 _ENV_NAME = re.compile(r"^[^=\x00]+$")
 _HEADER = re.compile(r"^header\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110 field name)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_PUBLISHABLE = re.compile(r"^pk_test_[A-Za-z0-9_]+$")
+
+# How the customer's browser takes part in a checkout (docs/flows/): `server` the merchant confirms the
+# payment itself; `client_secret` the answer carries a PaymentIntent's client secret and the browser
+# confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page.
+FLOWS = ("server", "client_secret", "redirect")
+CLIENT_SECRET_PATHS = ("$.clientSecret", "$.client_secret")  # where a client secret is looked for by default
+DEFAULT_PUBLISHABLE_KEY = "pk_test_paychaos"
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class Shop:
     gateways: int = 1                      # 1: no backup gateway, so `fallback.backup_used` is not graded
     languages: tuple[str, ...] = ("en",)   # language prefixes served; customers are drawn from these
     paid_message: bool = False             # whether a paid answer carries a message worth grading
+    flow: str = "server"                   # checkout.flow: who confirms the payment (FLOWS)
 
     def serves(self, locale: str) -> bool:
         return language_of(locale) in self.languages
@@ -104,6 +113,8 @@ class Outcome:
     message: str | None = None         # JSON path or header.NAME
     alternatives: str | None = None    # JSON path
     order_id: str | None = None        # JSON path or header.NAME: the order id the merchant minted
+    client_secret: str | None = None   # JSON path: the PaymentIntent's client secret (flow client_secret)
+    redirect_url: str | None = None    # JSON path or header.NAME: the hosted page's URL (flow redirect)
 
     def classify(self, raw_status) -> str:
         """The merchant's own status word -> paid | pending | failed."""
@@ -171,6 +182,8 @@ class Target:
     cancel: Call | None = None
     shop: Shop = Shop()
     path: str = ""
+    flow: str = "server"               # checkout.flow (FLOWS)
+    publishable_key: str = DEFAULT_PUBLISHABLE_KEY  # what the browser's calls carry as `key` (client_secret flow)
 
     @property
     def order_status_field(self) -> str:
@@ -206,7 +219,7 @@ def load_target(path: str | None = None) -> Target:
 def parse_target(data, *, file: str) -> Target:
     top = Section(data, file=file, required=("name", "base_url", "checkout"),
                   allowed=("version", "name", "shop", "start", "base_url", "webhook_path", "checkout",
-                           "order_status", "cancel"))
+                           "order_status", "cancel", "publishable_key"))
     top.int("version", 1, lo=1, hi=1)
     run_only = RUN_PLACEHOLDERS
     per_checkout = RUN_PLACEHOLDERS + CHECKOUT_PLACEHOLDERS
@@ -223,8 +236,13 @@ def parse_target(data, *, file: str) -> Target:
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())
 
-    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome"),
+    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome", "flow"),
                            required=("path", "outcome"), optional=False)
+    flow = _flow(checkout)
+    publishable_key = top.str("publishable_key", DEFAULT_PUBLISHABLE_KEY)
+    if not _PUBLISHABLE.match(publishable_key):
+        raise top.error(f"{brief(publishable_key)} is not a test publishable key", field="publishable_key",
+                        valid="pk_test_... (what the shop's page hands stripe.js; live keys are never used)")
     order_status = top.section("order_status", allowed=("method", "path", "status", "fulfilled", *ORDER_STATES),
                                required=("path",))
     cancel = top.section("cancel", allowed=("method", "path"), required=("path",))
@@ -240,6 +258,8 @@ def parse_target(data, *, file: str) -> Target:
         order_state=_order_state(order_status) if order_status else OrderState(),
         cancel=_call(cancel, "POST", after_checkout) if cancel else None,
         path=file,
+        flow=flow,
+        publishable_key=publishable_key,
     )
     for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):
         if call is not None and outcome.order_id is None and "{" + MERCHANT_ORDER_ID + "}" in call.path:
@@ -247,7 +267,21 @@ def parse_target(data, *, file: str) -> Target:
                             "checkout answer carries the merchant's order id, so it could never be filled",
                             field=sec.field("path"),
                             valid=f"set checkout.outcome.order_id (e.g. \"$.id\"), or use {{order.id}} in {name}.path")
-    return _with_shop(top, target)
+    target = _with_shop(top, target)
+    return replace(target, shop=replace(target.shop, flow=flow))
+
+
+def _flow(checkout: Section) -> str:
+    flow = checkout.raw("flow", "server")
+    if flow not in FLOWS:
+        raise checkout.error(f"{brief(str(flow))} is not a checkout flow{did_you_mean(str(flow), FLOWS)}",
+                             field=checkout.field("flow"), valid=FLOWS)
+    outcome = checkout.raw("outcome")
+    for key, needs in (("client_secret", "client_secret"), ("redirect_url", "redirect")):
+        if flow != needs and isinstance(outcome, dict) and key in outcome:
+            raise checkout.error(f"is only read with `flow: {needs}`, but the flow is {flow}",
+                                 field=join(checkout.field("outcome"), key), valid=f"checkout.flow: {needs}")
+    return flow
 
 
 def _with_shop(top: Section, target: Target) -> Target:
@@ -338,7 +372,8 @@ def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: 
 
 
 def _outcome(checkout: Section) -> Outcome:
-    sec = checkout.section("outcome", allowed=("status", "paid", "pending", "message", "alternatives", "order_id"),
+    sec = checkout.section("outcome", allowed=("status", "paid", "pending", "message", "alternatives", "order_id",
+                                               "client_secret", "redirect_url"),
                            required=("status",), optional=False)
     status = _source(sec, "status", http_status=True)
     paid = _words(sec, "paid", ("paid",), nonempty=True)
@@ -354,6 +389,8 @@ def _outcome(checkout: Section) -> Outcome:
         message=_source(sec, "message"),
         alternatives=_json_path(sec, "alternatives"),
         order_id=_source(sec, "order_id"),
+        client_secret=_json_path(sec, "client_secret"),
+        redirect_url=_source(sec, "redirect_url"),
     )
 
 

@@ -20,7 +20,7 @@ ALLOWED = {
     "simulator.observations": ["simulator.scenario.model", "simulator.target"],
     "simulator.target": ["simulator.common*", "simulator.scenario*"],
     "simulator.merchant_request": ["simulator.common*", "simulator.target"],
-    "simulator.driver": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.merchant_request",
+    "simulator.driver*": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.merchant_request",
                          "simulator.observations"],
     "simulator.scoring*": ["simulator.common*", "simulator.scenario*", "simulator.observations",
                            "simulator.scoring*"],

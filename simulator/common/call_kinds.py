@@ -65,3 +65,21 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
     if len(parts) == 3:
         return _POST_KINDS.get((resource, parts[2]), "other")
     return "other"
+
+
+# The customer's browser (paychaos's driver in the client_secret and redirect flows, docs/flows/) makes
+# some calls itself: the hosted pages, and stripe.js's confirm and retrieve with a publishable key. They
+# are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
+BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
+HOSTED_PREFIXES = ("/pay/", "/_3ds/")
+
+
+def browser_call(path: str, query: str = "", return_url: str | None = None, key: str | None = None) -> bool:
+    """Whether a gateway call came from the customer's browser: a hosted page, or a call carrying a
+    publishable key (in the query, or `key` of the body) or the driver's own return_url."""
+    path = path.split("?", 1)[0]
+    if path.startswith(HOSTED_PREFIXES):
+        return True
+    if str(return_url or "").endswith(BROWSER_RETURN_PATH) or str(key or "").startswith("pk_"):
+        return True
+    return "key=pk_" in (query or "") or "key=pk_" in (path if "?" in path else "")

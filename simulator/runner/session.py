@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -32,7 +31,7 @@ from simulator.common.procs import (
     remove_temp_dir,
     start_service,
 )
-from simulator.driver import Driver, plan_customers
+from simulator.driver import Driver, new_run_tag, plan_customers
 from simulator.observations import CheckoutResult, Observations
 from simulator.runner.merchant import MerchantError, MerchantProcess
 from simulator.scenario.model import Scenario
@@ -57,7 +56,7 @@ class Session:
         self.on_event = on_event
         self.worker = worker
         self.allow_hosts = allow_hosts
-        self.run_tag = uuid.uuid4().hex[:6]
+        self.run_tag = new_run_tag()
         self.webhook_secret = "whsec_" + secrets.token_hex(16)
         self.workdir: Path | None = None
         self.primary: Service | None = None
@@ -112,6 +111,13 @@ class Session:
                     "secret": self.webhook_secret}
             for gateway in (self.primary, self.backup):
                 _post(gateway, "/_sim/webhooks", hook)
+
+    def routes(self) -> dict[str, str]:
+        """Each gateway's own address -> the proxy listener in front of it: the customer's browser opens
+        the gateway's pages (hosted checkout, 3-D Secure) through the proxy (simulator.driver.browser)."""
+        listeners = (self.proxy.info.get("listeners") if self.proxy else None) or {}
+        pairs = ((self.primary, listeners.get("primary")), (self.backup, listeners.get("backup")))
+        return {gateway.url: via for gateway, via in pairs if gateway is not None and via}
 
     def _adopt(self, service: Service | None) -> Service | None:
         """Keep a service that just started, unless the session was closed meanwhile."""
@@ -186,7 +192,7 @@ class Session:
         self.restart_merchant()
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
-                        on_result=lambda r: self._checkout_done(scenario, r))
+                        on_result=lambda r: self._checkout_done(scenario, r), routes=self.routes())
         obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag,
                                                                  self.target.shop.languages))
         if scenario.settle_s:

@@ -31,6 +31,10 @@ class Action(StrEnum):
     TYPO_CARD = "typo_card"                # a Luhn-broken card number
     EXPIRED_CARD = "expired_card"          # an expiry date in the past
     WRONG_CVC = "wrong_cvc"                # a malformed security code
+    # The customer's browser on a 3-D Secure challenge (flows client_secret and redirect, docs/flows/);
+    # a server-flow checkout never reaches one, so there they act as `checkout`.
+    THREE_DS_FAIL = "three_ds_fail"        # presses "Fail authentication"
+    THREE_DS_ABANDON = "three_ds_abandon"  # closes the challenge without answering
 
 
 @dataclass(frozen=True)

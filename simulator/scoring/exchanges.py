@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from simulator.common import call_kinds
+
 # Decline codes whose documented next step is "try again" (stripe-facts.md); every other card error
 # is a hard decline that must not be reattempted.
 SOFT_DECLINES = frozenset({"approve_with_id", "issuer_not_available", "processing_error",
@@ -39,6 +41,13 @@ def endpoint(rec: dict) -> str:
 
 def request(rec: dict) -> dict:
     return rec.get("request") or {}
+
+
+def by_browser(rec: dict) -> bool:
+    """A call the customer's browser made (hosted page, stripe.js confirm or retrieve): not the merchant's."""
+    req = request(rec)
+    return to_gateway(rec) and call_kinds.browser_call(rec.get("path") or "", rec.get("query") or "",
+                                                      req.get("return_url"), req.get("key"))
 
 
 def response(rec: dict) -> dict:

@@ -38,8 +38,10 @@ def _to_gateway(obs: Observations) -> list[dict]:
 def no_fault_applied(obs: Observations, out: Assessment) -> None:
     if obs.scenario.faults and not any(r.get("faults") for r in obs.journal):
         rules = ", ".join(f"{f.id or '?'} {f.fault}" for f in obs.scenario.faults)
+        why = ("; in the redirect flow the card is paid on the gateway's hosted page, which payment faults do "
+               "not reach (docs/flows/redirect.md)" if obs.shop.flow == "redirect" else "")
         out.add(f"none of the scenario's fault rules ({rules}) applied to any call: nothing was tested; "
-                "check each rule's match (kind, path, upstream) against the calls the merchant makes")
+                f"check each rule's match (kind, path, upstream) against the calls the merchant makes{why}")
 
 
 def no_gateway_call(obs: Observations, out: Assessment) -> None:

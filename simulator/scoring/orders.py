@@ -13,6 +13,9 @@ from simulator.observations import CheckoutResult, Observations
 from simulator.scoring import attribution
 from simulator.scoring import exchanges as ex
 
+# PaymentIntent states that, in a browser flow, wait on the customer's page rather than on the merchant.
+AWAITING_CUSTOMER = ("requires_payment_method", "requires_confirmation")
+
 
 @dataclass
 class Charge:
@@ -40,6 +43,7 @@ class Order:
     requests: list[CheckoutResult] = field(default_factory=list)   # every request the driver made
     exchanges: list[dict] = field(default_factory=list)            # gateway calls, by start time
     webhooks: list[dict] = field(default_factory=list)             # deliveries to the merchant
+    browser: list[dict] = field(default_factory=list)   # the customer's browser's gateway calls (docs/flows/)
     charges: list[Charge] = field(default_factory=list)
     held: int = 0                   # authorised, not captured (requires_capture)
     in_flight: list[str] = field(default_factory=list)   # intents still processing / requires_action
@@ -169,6 +173,10 @@ def _build(obs: Observations) -> Book:
                 orders[oid].held += int(pi.get("amount_capturable") or 0)
             elif pi.get("status") in ("processing", "requires_action"):
                 orders[oid].in_flight.append(pi["id"])
+            elif pi.get("status") in AWAITING_CUSTOMER and obs.shop.flow != "server":
+                # In a browser flow an open intent waits on the customer's page (a card refused before
+                # any attempt, a page closed): the merchant cannot know more than "pending" (docs/flows/).
+                orders[oid].in_flight.append(pi["id"])
 
     stray_charges: list[Charge] = []
     customer_of: dict[str, str] = {}
@@ -194,6 +202,10 @@ def _build(obs: Observations) -> Book:
         if not ex.to_gateway(rec):
             if oid:
                 orders[oid].webhooks.append(rec)
+            continue
+        if ex.by_browser(rec):   # the customer's own calls: never the merchant's retries or strays
+            if oid:
+                orders[oid].browser.append(rec)
             continue
         calls += 1
         if oid:

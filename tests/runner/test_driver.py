@@ -228,3 +228,18 @@ def test_a_huge_merchant_message_is_kept_masked_and_cut_saying_so():
     assert len(kept) < MESSAGE_LIMIT + 60 and kept.endswith("[cut: 20,000,032 characters in all]")
     assert "4242424242424242" not in kept and "424242******4242" in kept
     assert shown_text("Your card was declined.") == "Your card was declined."
+
+
+def test_order_ids_never_read_as_card_numbers():
+    """A tag of digits alone ("100049") after a scenario name ending in digits made "403-100049-002", which
+    the card-number check counts: a made-up leak wherever a shop echoes the order id."""
+    from simulator.common.masking import count_pans
+    from simulator.driver import new_run_tag
+
+    assert count_pans("merchant-account-403-100049-002") == 1   # what a digits-only tag could give
+    tag = new_run_tag()
+    assert tag[0].isalpha() and len(tag) == 6
+    scenario = Scenario(name="merchant-account-403", cause=Cause.MERCHANT_ACCOUNT, description="x",
+                        customers=Customers(count=4))
+    assert not any(count_pans(c.order_id) for c in plan_customers(scenario, "r00049"))
+    assert not any(count_pans(c.order_id) for c in plan_customers(scenario, tag))

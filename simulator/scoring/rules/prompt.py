@@ -27,11 +27,14 @@ CODE_CATEGORIES: dict[str, set[str]] = {
     "expired_card": {"expired"}, "invalid_expiry_month": {"expired"}, "invalid_expiry_year": {"expired"},
     "incorrect_cvc": {"cvc"}, "invalid_cvc": {"cvc"},
     "incorrect_number": {"card_number"}, "invalid_number": {"card_number"},
+    # a failed 3-D Secure challenge (flows client_secret and redirect): a decline, another card, try again
+    "payment_intent_authentication_failure": {"declined", "other_method", "try_again"},
     **{code: {"account_restricted", "declined"} for code in
        ("restricted_card", "do_not_honor", "transaction_not_allowed", "pickup_card", "invalid_account")},
     **{code: {"try_again", "declined"} for code in
        ("processing_error", "try_again_later", "issuer_not_available", "reenter_transaction", "approve_with_id")},
 }
+LEFT_CHALLENGE = "three_ds_abandoned"   # the driver's raw_status for a customer who left the challenge (docs/flows/)
 # What a failure the fault caused (not the card) should say, by cause.
 CAUSE_CATEGORIES: dict[str, set[str]] = {
     Cause.ACCOUNT_PROBLEM: {"declined", "insufficient_funds", "account_restricted"},
@@ -111,6 +114,8 @@ def message_fits(obs: Observations):
                            and obs.shop.paid_message)
             if answer.status not in ("failed", "pending") and not paid_worded:
                 continue
+            if answer.raw_status == LEFT_CHALLENGE:
+                continue   # the customer closed the 3-D Secure page: nobody could tell them anything
             wanted = wanted_categories(obs, order, answer.status)
             text = answer.message or ""
             lang = language(answer.locale or order.locale)

@@ -1,146 +1,48 @@
-"""The driver: faker customers check out through the merchant, as the target file says, and every
+"""The Driver: customers check out through the merchant, as the target file says, and every
 customer-facing request becomes one `CheckoutResult`.
 
-Customers are planned from the scenario seed (same seed, same customers, cards and amounts), in the
-languages the shop serves. Each order gets its own amount, so a ledger payment can be tied to its order
-even when the merchant puts no metadata on it. Requests are built by `simulator.merchant_request` (the
-same builder the Locust users use) and redirects are never followed: a 303 is the merchant's answer.
-Raw card numbers leave this module only masked.
+Requests to the merchant are built by `simulator.merchant_request` (the same builder the Locust users
+use) and redirects are never followed: a 303 is the merchant's answer. What happens after the
+merchant's answer depends on the target's `checkout.flow`: the merchant confirmed the payment itself
+(`server`), or the customer's browser takes part (`client_secret`, `redirect`); each flow is one
+module of this package. Raw card numbers leave this package only masked.
 """
 
 from __future__ import annotations
 
-import datetime
-import random
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 
 import requests
-from faker import Faker
 
-from simulator.common.masking import count_pans, mask_pan, mask_text
+from simulator.common.masking import count_pans, mask_text
+from simulator.driver import client_secret, redirect, server
+from simulator.driver.browser import Browser
+from simulator.driver.customers import Customer, Payment, payment_for
 from simulator.merchant_request import build, kept_headers, read_outcome, shown_text
 from simulator.observations import CheckoutResult
-from simulator.scenario.cards import TEST_CARDS, break_luhn
 from simulator.scenario.model import Action, Scenario
-from simulator.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract, language_of
+from simulator.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
 
+THREE_DS_FAILED = "payment_intent_authentication_failure"   # the gateway's code for a failed challenge
+FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect}
 BODY_LIMIT = 2000
 CONNECT_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True)
-class Customer:
-    index: int
-    order_id: str
-    amount: int
-    currency: str
-    locale: str
-    name: str
-    email: str
-    phone: str
-    token: str          # the test PaymentMethod this customer's card stands for
-    action: Action
-
-
-@dataclass(frozen=True)
-class Payment:
-    """What one request pays with: a token, or a raw card (a typo, a past expiry, a bad CVC)."""
-
-    token: str | None
-    number: str
-    exp_month: int
-    exp_year: int
-    cvc: str
-    expected: str
-
-    def shown(self) -> str:
-        return self.token or mask_pan(self.number)
-
-
-def allocate(shares: dict[str, float], count: int) -> list[str]:
-    """`count` names in proportion to their shares (largest remainder), in share order."""
-    exact = {name: share * count for name, share in shares.items()}
-    counts = {name: int(v) for name, v in exact.items()}
-    by_remainder = sorted(exact, key=lambda n: exact[n] - counts[n], reverse=True)
-    for name in by_remainder[: count - sum(counts.values())]:
-        counts[name] += 1
-    return [name for name in shares for _ in range(counts[name])]
-
-
-FALLBACK_LOCALE = "en_US"
-
-
-def served_locales(shares: dict[str, float], languages: tuple[str, ...] | None) -> dict[str, float]:
-    """The scenario's locale shares, kept only for the languages the shop serves; the others' shares go
-    to the served ones in proportion. None serves every language; none served -> en_US alone."""
-    if languages is None:
-        return shares
-    kept = {loc: share for loc, share in shares.items() if language_of(loc) in languages}
-    if len(kept) == len(shares):
-        return shares
-    total = sum(kept.values())
-    if not kept or total <= 0:
-        return {FALLBACK_LOCALE: 1.0}
-    return {loc: share / total for loc, share in kept.items()}
-
-
-def plan_customers(scenario: Scenario, run_tag: str, languages: tuple[str, ...] | None = None) -> list[Customer]:
-    """The scenario's customers, the same for the same seed (order ids carry the run's tag), drawn from
-    the locales whose language the shop serves (`Target.shop.languages`; None: all of them)."""
-    spec = scenario.customers
-    rng = random.Random(scenario.seed)
-    shares = served_locales(spec.locales, languages)
-    locales = allocate(shares, spec.count)
-    tokens = allocate(spec.cards, spec.count)
-    rng.shuffle(locales)
-    rng.shuffle(tokens)
-    amounts = rng.sample(range(spec.amount_min, spec.amount_max + 1), spec.count)
-    fakers = {}
-    for loc in shares:
-        fakers[loc] = Faker(loc)
-        fakers[loc].seed_instance(scenario.seed)
-    customers = []
-    for i in range(spec.count):
-        fake = fakers[locales[i]]
-        customers.append(Customer(
-            index=i,
-            order_id=f"{scenario.name[:32]}-{run_tag}-{i + 1:03d}",
-            amount=amounts[i],
-            currency=spec.currency,
-            locale=locales[i],
-            name=fake.name(),
-            email=fake.email(),
-            phone=fake.phone_number(),
-            token=tokens[i],
-            action=scenario.actions[i % len(scenario.actions)],
-        ))
-    return customers
-
-
-def payment_for(customer: Customer, today: datetime.date | None = None) -> Payment:
-    """The card the customer pays with, and what they should end up with, given their action."""
-    today = today or datetime.date.today()
-    card = TEST_CARDS[customer.token]
-    cvc = "1234" if len(card.number) == 15 else "123"
-    if customer.action is Action.TYPO_CARD:
-        return Payment(None, break_luhn(card.number), 12, today.year + 3, cvc, "invalid:incorrect_number")
-    if customer.action is Action.EXPIRED_CARD:
-        return Payment(None, card.number, 1, today.year - 1, cvc, "invalid:invalid_expiry_year")
-    if customer.action is Action.WRONG_CVC:
-        return Payment(None, card.number, 12, today.year + 3, "1", "invalid:invalid_cvc")
-    return Payment(customer.token, card.number, 12, today.year + 3, cvc, card.expected)
 
 
 class Driver:
     """Drives one scenario's customers through one merchant."""
 
     def __init__(self, target: Target, base_url: str, run_values: dict,
-                 on_result: Callable[[CheckoutResult], None] | None = None):
+                 on_result: Callable[[CheckoutResult], None] | None = None,
+                 routes: dict[str, str] | None = None):
+        """routes: each gateway's own origin -> the proxy listener in front of it (the browser's pages
+        go through the proxy; docs/flows/)."""
         self.target = target
+        self.routes = dict(routes or {})
         self.base_url = base_url.rstrip("/")
         self.run_values = run_values
         self.on_result = on_result
@@ -155,7 +57,7 @@ class Driver:
         return [r for results in per_customer for r in results]
 
     def serve(self, customer: Customer, timeout_s: float) -> list[CheckoutResult]:
-        payment = payment_for(customer)
+        payment = self.expected_in_flow(customer, payment_for(customer))
         if customer.action is Action.DOUBLE_SUBMIT:
             return self._double_submit(customer, payment, timeout_s)
         first = self.checkout(customer, payment, timeout_s)
@@ -163,6 +65,17 @@ class Driver:
             return [first]
         return [first, self.cancel(customer, payment, timeout_s, paid=first.status == "paid",
                                    merchant_order_id=first.merchant_order_id)]
+
+    def expected_in_flow(self, customer: Customer, payment: Payment) -> Payment:
+        """Where the browser answers 3-D Secure, a challenging card ends as the customer answered it:
+        paid when passed, declined when failed, still requiring action when left (docs/flows/)."""
+        if self.target.flow == "server" or payment.expected != "requires_action":
+            return payment
+        if customer.action is Action.THREE_DS_FAIL:
+            return replace(payment, expected="declined:" + THREE_DS_FAILED)
+        if customer.action is Action.THREE_DS_ABANDON:
+            return payment
+        return replace(payment, expected="paid")
 
     def _double_submit(self, customer: Customer, payment: Payment, timeout_s: float) -> list[CheckoutResult]:
         both_ready = threading.Barrier(2)
@@ -195,14 +108,37 @@ class Driver:
         result = self._new_result(customer, payment, step, payment.expected)
         answer = self._request(result, self.target.checkout, self.values(customer, payment), timeout_s, "checkout")
         if answer is not None:
-            reading = read_outcome(self.target.outcome, answer)
-            result.status, result.raw_status = reading.status, reading.raw_status
-            result.message, result.alternatives = reading.message, reading.alternatives
-            result.merchant_order_id, result.headers = reading.order_id, reading.headers
-            if reading.order_id is not None:
-                with self._lock:
-                    self._merchant_ids.setdefault(customer.order_id, reading.order_id)
+            browser = Browser(self.routes, timeout_s)
+            try:
+                FLOWS[self.target.flow].finish(self, customer, payment, result, answer, browser)
+            finally:
+                browser.close()
         return self._done(result)
+
+    def read_answer(self, result: CheckoutResult, customer: Customer, answer: Answer) -> None:
+        """Fill result from a merchant's answer as the target's outcome reads it."""
+        reading = read_outcome(self.target.outcome, answer)
+        result.status, result.raw_status = reading.status, reading.raw_status
+        result.message, result.alternatives = reading.message, reading.alternatives
+        result.headers = {**result.headers, **reading.headers}
+        if reading.order_id is not None:
+            result.merchant_order_id = reading.order_id
+            with self._lock:
+                self._merchant_ids.setdefault(customer.order_id, reading.order_id)
+
+    def wait_for_order(self, customer: Customer, merchant_order_id: str | None,
+                       waits_s: tuple[float, ...] = (0.2, 0.4, 0.8, 1.6)) -> dict:
+        """After the browser's part: give the merchant's webhook a moment to land, reading the order's
+        state until it is no longer pending (four reads, about 3 s at most). The last answer read."""
+        state: dict = {}
+        if self.target.order_status is None:
+            return state
+        for wait in waits_s:
+            time.sleep(wait)
+            state = self.order_status(customer.order_id, merchant_order_id=merchant_order_id)
+            if state.get("status") not in (None, "pending"):
+                break
+        return state
 
     def cancel(self, customer: Customer, payment: Payment, timeout_s: float, *, paid: bool,
                merchant_order_id: str | None = None) -> CheckoutResult:

@@ -1,0 +1,150 @@
+"""Birch's HTTP API: POST /checkout (303 to the hosted page), GET /return, GET /orders/{id}, POST
+/orders/{id}/cancel, POST /hooks/stripe, GET /healthz."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import stripe
+from flask import Flask, jsonify, redirect, request
+
+from tests.shops.browser_shop import (
+    RECONCILE_EVERY_S,
+    UNAVAILABLE,
+    Book,
+    Order,
+    call,
+    client,
+    defects,
+    order_input,
+    verified_event,
+)
+
+DEFECTS = ("fulfil_on_redirect", "trust_success_url")
+NOT_PAID = ("Your payment was not completed, and you have not been charged. Please try again with another "
+            "card or payment method.")
+WAITING = "We are waiting for your payment to be confirmed. We will email you."
+
+
+def create_app(env: dict | None = None) -> Flask:
+    env = dict(os.environ if env is None else env)
+    planted = defects("BIRCH_DEFECTS", DEFECTS, env)
+    gateway = client(env)
+    secret = env.get("STRIPE_WEBHOOK_SECRET", "")
+    book = Book()
+    by_session: dict[str, Order] = {}
+    app = Flask("birch")
+
+    def settle(order: Order, session, *, fulfil: bool) -> None:
+        """What the session says about the order (from a webhook or a look-up)."""
+        order.payment_intent = session.get("payment_intent") or order.payment_intent
+        if session.get("payment_status") == "paid":
+            book.paid(order, fulfil=fulfil)
+        elif session.get("status") == "expired":
+            with book.lock:
+                if order.status == "pending":
+                    order.status = "canceled"
+
+    @app.post("/checkout")
+    def checkout():
+        data = order_input()
+        if not data["id"] or data["amount"] <= 0:
+            return jsonify({"status": "failed", "message": "An order needs an id and an amount."}), 400
+        with book.lock:
+            order = book.orders.setdefault(data["id"], Order(**data))
+        back = request.host_url.rstrip("/") + "/return?session_id={CHECKOUT_SESSION_ID}"
+        try:
+            session = call(lambda o: gateway.v1.checkout.sessions.create(params={
+                "mode": "payment", "success_url": back, "cancel_url": back,
+                "line_items": [{"quantity": 1, "price_data": {
+                    "currency": order.currency, "unit_amount": order.amount,
+                    "product_data": {"name": f"Birch order {order.id}"}}}],
+                "customer_email": order.email or None, "client_reference_id": order.id,
+                "metadata": {"order_id": order.id},
+                "payment_intent_data": {"metadata": {"order_id": order.id}}}, options=o), key=f"birch-{order.id}")
+        except stripe.StripeError:
+            with book.lock:
+                if order.status == "pending" and not order.session:
+                    order.status = "failed"   # nothing to pay: the customer is told to come back later
+            return jsonify({"id": order.id, "status": "failed", "message": UNAVAILABLE}), 503
+        order.session = session.id
+        by_session[session.id] = order
+        return redirect(session.url, code=303)
+
+    @app.get("/return")
+    def came_back():
+        order = by_session.get(request.args.get("session_id", ""))
+        if order is None:
+            return jsonify({"status": "failed", "message": "We could not find your order."}), 404
+        if "fulfil_on_redirect" in planted:
+            book.paid(order, fulfil=True)        # the defect: landing here is taken for payment
+        if "trust_success_url" in planted:
+            book.paid(order, fulfil=False)
+            return jsonify({"id": order.id, "status": "paid"})
+        try:
+            session = call(lambda o: gateway.v1.checkout.sessions.retrieve(order.session, options=o))
+        except stripe.StripeError:
+            return jsonify({"id": order.id, "status": "pending", "message": WAITING})
+        settle(order, session.to_dict(), fulfil=False)     # fulfilment waits for the webhook
+        if session.payment_status == "paid":
+            return jsonify({"id": order.id, "status": "paid"})
+        if session.status == "open":   # back without paying; the session stays open for another try
+            with book.lock:
+                if order.status == "pending":
+                    order.status = "failed"
+            return jsonify({"id": order.id, "status": "failed", "message": NOT_PAID})
+        return jsonify({"id": order.id, "status": "pending", "message": WAITING})
+
+    @app.get("/orders/<order_id>")
+    def read(order_id: str):
+        order = book.orders.get(order_id)
+        if order is None:
+            return jsonify({"error": "no such order"}), 404
+        if order.status == "pending" and order.session and time.time() - order.checked_at > RECONCILE_EVERY_S:
+            order.checked_at = time.time()   # the webhook may be late or lost: ask the gateway now and then
+            try:
+                settle(order, gateway.v1.checkout.sessions.retrieve(order.session).to_dict(), fulfil=False)
+            except stripe.StripeError:
+                pass
+        return jsonify(order.view())
+
+    @app.post("/orders/<order_id>/cancel")
+    def cancel(order_id: str):
+        order = book.orders.get(order_id)
+        if order is None:
+            return jsonify({"error": "no such order"}), 404
+        try:
+            if order.status == "paid" and order.payment_intent:
+                call(lambda o: gateway.v1.refunds.create(params={"payment_intent": order.payment_intent},
+                                                         options=o), key=f"birch-{order.id}-refund")
+                order.status = "refunded"
+            elif order.status == "pending" and order.session:
+                call(lambda o: gateway.v1.checkout.sessions.expire(order.session, options=o),
+                     key=f"birch-{order.id}-expire")
+                order.status = "canceled"
+        except stripe.StripeError:
+            return jsonify({"id": order.id, "status": order.status, "message": UNAVAILABLE}), 503
+        return jsonify({**order.view(), "message": f"Order {order.status}."})
+
+    @app.post("/hooks/stripe")
+    def hook():
+        event, refusal = verified_event(secret)
+        if refusal:
+            return refusal
+        if book.seen(event["id"]):
+            return jsonify({"received": True, "duplicate": True})
+        obj = event["data"]["object"]
+        order = by_session.get(obj.get("id", "")) if event["type"].startswith("checkout.session.") else None
+        if order is not None and event["type"] in ("checkout.session.completed",
+                                                   "checkout.session.async_payment_succeeded",
+                                                   "checkout.session.expired"):
+            settle(order, obj, fulfil=True)      # the one place a healthy Birch fulfils
+        book.handled(event["id"])
+        return jsonify({"received": True})
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"ok": True})
+
+    return app

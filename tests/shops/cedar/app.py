@@ -1,0 +1,118 @@
+"""Cedar's HTTP API: POST /orders (answers the client secret), GET /orders/{id}, POST
+/orders/{id}/cancel, POST /hooks/stripe, GET /healthz."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import stripe
+from flask import Flask, jsonify
+
+from tests.shops.browser_shop import (
+    RECONCILE_EVERY_S,
+    UNAVAILABLE,
+    Book,
+    Order,
+    call,
+    client,
+    defects,
+    order_input,
+    verified_event,
+)
+
+DEFECTS = ("no_requires_action",)
+
+
+def create_app(env: dict | None = None) -> Flask:
+    env = dict(os.environ if env is None else env)
+    planted = defects("CEDAR_DEFECTS", DEFECTS, env)
+    gateway = client(env)
+    secret = env.get("STRIPE_WEBHOOK_SECRET", "")
+    book = Book()
+    app = Flask("cedar")
+
+    def settle(order: Order, intent) -> None:
+        """What the intent's status means for the order (from a webhook or a look-up)."""
+        status = intent["status"]
+        if status == "succeeded" or (status == "requires_action" and "no_requires_action" in planted):
+            book.paid(order, fulfil=status == "requires_action")  # the defect ships at once
+        elif status in ("requires_payment_method", "canceled") and intent.get("last_payment_error"):
+            with book.lock:
+                if order.status == "pending":
+                    order.status = "failed"
+
+    @app.post("/orders")
+    def place():
+        data = order_input()
+        if not data["id"] or data["amount"] <= 0:
+            return jsonify({"status": "failed", "message": "An order needs an id and an amount."}), 400
+        with book.lock:
+            order = book.orders.setdefault(data["id"], Order(**data))
+        try:
+            intent = call(lambda o: gateway.v1.payment_intents.create(params={
+                "amount": order.amount, "currency": order.currency, "payment_method_types": ["card", "alipay", "wechat_pay"],
+                "receipt_email": order.email or None, "metadata": {"order_id": order.id}}, options=o),
+                key=f"cedar-{order.id}")
+        except stripe.StripeError:
+            with book.lock:
+                if order.status == "pending" and not order.payment_intent:
+                    order.status = "failed"   # nothing to pay: the customer is told to come back later
+            return jsonify({"id": order.id, "status": "failed", "message": UNAVAILABLE}), 503
+        order.payment_intent = intent.id
+        return jsonify({"id": order.id, "status": "pending", "clientSecret": intent.client_secret,
+                        "paymentMethods": list(intent.payment_method_types)})   # what the page offers
+
+    @app.get("/orders/<order_id>")
+    def read(order_id: str):
+        order = book.orders.get(order_id)
+        if order is None:
+            return jsonify({"error": "no such order"}), 404
+        if order.status == "pending" and order.payment_intent and time.time() - order.checked_at > RECONCILE_EVERY_S:
+            order.checked_at = time.time()   # the webhook may be late or lost: ask the gateway now and then
+            try:
+                settle(order, gateway.v1.payment_intents.retrieve(order.payment_intent).to_dict())
+            except stripe.StripeError:
+                pass
+        return jsonify(order.view())
+
+    @app.post("/orders/<order_id>/cancel")
+    def cancel(order_id: str):
+        order = book.orders.get(order_id)
+        if order is None:
+            return jsonify({"error": "no such order"}), 404
+        try:
+            if order.status == "paid":
+                call(lambda o: gateway.v1.refunds.create(params={"payment_intent": order.payment_intent},
+                                                         options=o), key=f"cedar-{order.id}-refund")
+                order.status = "refunded"
+            elif order.status == "pending" and order.payment_intent:
+                call(lambda o: gateway.v1.payment_intents.cancel(order.payment_intent, options=o),
+                     key=f"cedar-{order.id}-cancel")
+                order.status = "canceled"
+        except stripe.StripeError:
+            return jsonify({"id": order.id, "status": order.status, "message": UNAVAILABLE}), 503
+        return jsonify({**order.view(), "message": f"Order {order.status}."})
+
+    @app.post("/hooks/stripe")
+    def hook():
+        event, refusal = verified_event(secret)
+        if refusal:
+            return refusal
+        if book.seen(event["id"]):
+            return jsonify({"received": True, "duplicate": True})
+        intent = event["data"]["object"]
+        order = book.orders.get((intent.get("metadata") or {}).get("order_id", ""))
+        if order is not None and event["type"].startswith("payment_intent."):
+            if event["type"] == "payment_intent.succeeded":
+                book.paid(order, fulfil=True)   # the one place an order is fulfilled
+            else:
+                settle(order, intent)
+        book.handled(event["id"])
+        return jsonify({"received": True})
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"ok": True})
+
+    return app

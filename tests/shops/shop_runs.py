@@ -1,0 +1,30 @@
+"""`paychaos run` on a test shop from the tests, report.json's scenarios by name (cached per process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERIOUS = ("critical", "major")
+_runs: dict[tuple, dict] = {}
+
+
+def paychaos_run(tmp_path_factory, target: str, scenarios: tuple[str, ...], env: dict[str, str]) -> dict:
+    key = (target, scenarios, tuple(sorted(env.items())))
+    if key not in _runs:
+        out = tmp_path_factory.mktemp("shop-run")
+        argv = [sys.executable, "-m", "simulator.cli", "run", "-n", "2", *(f"scenarios/{s}.yaml" for s in scenarios),
+                "--target", target, "--report-dir", str(out)]
+        proc = subprocess.run(argv, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+        assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+        report = json.loads((out / "report.json").read_text())
+        _runs[key] = {sc["name"]: sc for sc in report["scenarios"]}
+    return _runs[key]
+
+
+def findings(sc: dict, rule: str | None = None, severities=SERIOUS) -> list[dict]:
+    return [f for f in sc["findings"] if f["severity"] in severities and (rule is None or f["rule"] == rule)]
