@@ -60,6 +60,10 @@ FIXES: dict[str, str] = {
                                  "still in flight.",
     "integrity.webhooks_acknowledged": "Answer webhooks 2xx once handled (queue slow work); a 5xx makes "
                                        "Stripe retry for days, then disable the endpoint.",
+    "integrity.fulfilled_on_webhook": "Fulfil on the payment webhook (payment_intent.succeeded, "
+                                      "checkout.session.completed), never on the customer's return to success_url.",
+    "integrity.abandoned_3ds_uncharged": "Leave a PaymentIntent whose 3-D Secure was abandoned unpaid and "
+                                         "uncaptured; let it expire or cancel it, never capture it later.",
 }
 
 GENERIC_FIX = "See the rule's row in docs/scoring.md."
