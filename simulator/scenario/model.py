@@ -75,7 +75,7 @@ LOCALES = ("en_US", "zh_CN")
 # Prompt-lexicon categories (docs/ARCHITECTURE.md) a scenario may expect in the customer's message.
 PROMPT_CATEGORIES = (
     "unavailable", "card_number", "expired", "cvc", "insufficient_funds", "account_restricted",
-    "declined", "try_again", "other_method", "contact_bank", "support", "pending", "paid",
+    "declined", "try_again", "other_method", "contact_bank", "support", "pending", "paid", "authentication",
 )
 
 

@@ -55,6 +55,8 @@ BUILTIN: dict[str, dict[str, tuple[str, ...]]] = {
                      "zh": ("联系您的银行", "联系银行", "发卡行")},
     "support": {"en": ("contact support", "customer support", "support team", "contact us", "customer service",
                        "help center"), "zh": ("联系客服", "客服", "联系我们")},
+    "authentication": {"en": ("verification", "verify", "authenticate", "authentication", "3d secure",
+                              "3-d secure"), "zh": ("验证", "认证")},
     "pending": {"en": ("being confirmed", "being processed", "processing your payment", "we'll email you",
                        "we will email you", "confirming your payment"), "zh": ("正在确认", "确认中", "处理中")},
     "paid": {"en": ("payment received", "payment successful", "payment was successful", "payment succeeded",

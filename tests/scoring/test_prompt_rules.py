@@ -235,3 +235,14 @@ def test_a_paid_answer_without_a_message_is_graded_only_when_the_shop_says_it_ha
         run.paid("ord_1")
         run.checkouts[-1].message = None
         assert len(by_rule(score(run.observations()), "prompt.message_fits")) == expected
+
+
+def test_a_server_flow_merchant_that_cannot_complete_3ds_says_so_and_that_fits():
+    run = Run(cause="account_problem")
+    run.exchange("ord_1", 200)
+    run.checkout("ord_1", "failed", expected="requires_action",
+                 message="Your bank asks for an extra verification that this checkout cannot complete. "
+                         "Please use another payment method or contact your bank.")
+    run.checkout("ord_2", "failed", expected="requires_action", message="Error.")
+    found = by_rule(score(run.observations()), "prompt.message_fits")
+    assert [f.evidence["order_ids"] for f in found] == [["ord_2"]]

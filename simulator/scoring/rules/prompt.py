@@ -90,8 +90,12 @@ def status_right(obs: Observations):
 
 def wanted_categories(obs: Observations, order: orders.Order, status: str | None) -> set[str]:
     """The lexicon categories a message for this answer should name (any one of them fits)."""
-    if status == "pending" or order.expected == "requires_action":
+    if status == "pending":
         return {"pending"}
+    if order.expected == "requires_action":
+        # The bank asks for 3-D Secure: a merchant that cannot complete it (a server flow) says so,
+        # with another way to pay or the bank to call.
+        return {"pending"} if status != "failed" else {"authentication", "other_method", "contact_bank"}
     if order.expects_decline or order.expects_invalid:
         return CODE_CATEGORIES.get(order.expected_code or "", {"declined"})
     if status == "paid":
