@@ -40,6 +40,7 @@ from simulator.target import FORWARD_PLACEHOLDERS, Target, render, render_string
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
 JOURNAL_GRACE_S = 0.5
+QUIET_BEFORE_READING_S = 1.5   # at most, per scenario: a merchant may keep calling in the background
 QUIESCE_TIMEOUT_S = 5.0
 
 EventSink = Callable[..., None]
@@ -205,6 +206,7 @@ class Session:
             for order_id in dict.fromkeys(c.order_id for c in obs.checkouts):
                 obs.orders[order_id] = driver.order_status(order_id)
         self._put_rules(None)  # ends exchanges a `hang` still holds, so the journal below is complete
+        self._quiesce(QUIET_BEFORE_READING_S)  # exchanges still going end and are journaled (bounded)
         obs.ledger = _get(self.primary, "/_sim/ledger")
         obs.backup_ledger = _get(self.backup, "/_sim/ledger")
         obs.journal = self._journal(scenario.name)

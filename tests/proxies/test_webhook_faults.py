@@ -200,12 +200,18 @@ def test_clearing_the_rules_delivers_what_they_still_hold_at_once(proxy, control
     held = threading.Thread(target=deliver, args=(proxy, "evt_held", "a.held"))
     held.start()
     assert deliver(proxy, "evt_dup", type_="b.dup").status_code == 200
-    assert delivered_ids(upstream, 1, timeout=1.0) == ["evt_dup"]          # the copy waits its 60 s ...
-    assert requests.get(control + "/health", headers=control_headers(control), timeout=5).json()["in_flight"] >= 2
+    assert delivered_ids(upstream, 1, timeout=5.0) == ["evt_dup"]          # the copy waits its 60 s ...
+
+    def in_flight() -> int:
+        return requests.get(control + "/health", headers=control_headers(control), timeout=5).json()["in_flight"]
+    deadline = time.monotonic() + 5                                        # ... and evt_held its 60 s
+    while in_flight() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert in_flight() >= 2
     clear_rules(control)
     assert sorted(delivered_ids(upstream, 3, timeout=5.0)) == ["evt_dup", "evt_dup", "evt_held"]  # ... not any more
     held.join(timeout=5)
     deadline = time.monotonic() + 5
-    while requests.get(control + "/health", headers=control_headers(control), timeout=5).json()["in_flight"] and time.monotonic() < deadline:
+    while in_flight() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert requests.get(control + "/health", headers=control_headers(control), timeout=5).json()["in_flight"] == 0
+    assert in_flight() == 0
