@@ -97,14 +97,8 @@ def create(gw, call: Call) -> dict:
 
 def _attach_method(gw, pi: dict, p: dict) -> None:
     """Set the intent's payment_method from `payment_method` or `payment_method_data`."""
-    if "payment_method" in p and "payment_method_data" in p:
-        raise ParamError("You may only specify one of these parameters: payment_method, payment_method_data.",
-                         "payment_method_data")
-    if "payment_method" in p:
-        pm = payment_methods.resolve(gw, p["payment_method"])
-    elif "payment_method_data" in p:
-        pm = payment_methods.from_data(gw, p["payment_method_data"], "payment_method_data")
-    else:
+    pm = payment_methods.named_in(gw, p)
+    if pm is None:
         return
     if pm["type"] not in pi["payment_method_types"]:
         if gw.store.explicit_types.get(pi["id"]):

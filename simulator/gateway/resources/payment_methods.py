@@ -64,6 +64,19 @@ def _year() -> int:
     return time.gmtime().tm_year
 
 
+def named_in(gw, p: dict) -> dict | None:
+    """The PaymentMethod a confirm names by `payment_method` or makes from `payment_method_data` (one of
+    them at most); None when it names none."""
+    if "payment_method" in p and "payment_method_data" in p:
+        raise ParamError("You may only specify one of these parameters: payment_method, payment_method_data.",
+                         "payment_method_data")
+    if "payment_method" in p:
+        return resolve(gw, p["payment_method"])
+    if "payment_method_data" in p:
+        return from_data(gw, p["payment_method_data"], "payment_method_data")
+    return None
+
+
 def resolve(gw, ident: str, param: str = "payment_method") -> dict:
     """An existing PaymentMethod, or a fresh one made from a test id such as pm_card_visa."""
     pm = gw.store.payment_methods.get(ident)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import ParamError, StripeError, lookup, missing, unexpected_state
+from simulator.gateway.errors import StripeError, lookup, missing, unexpected_state
 from simulator.gateway.listing import LIST_PARAMS, page
 from simulator.gateway.params import EXPAND, AnyHash, Bool, Enum, ListOf, Metadata, Str
 from simulator.gateway.resources import alternatives, payment_methods
@@ -79,14 +79,8 @@ def create(gw, call: Call) -> dict:
 
 
 def _set_method(gw, si: dict, p: dict) -> None:
-    if "payment_method" in p and "payment_method_data" in p:
-        raise ParamError("You may only specify one of these parameters: payment_method, payment_method_data.",
-                         "payment_method_data")
-    if "payment_method" in p:
-        pm = payment_methods.resolve(gw, p["payment_method"])
-    elif "payment_method_data" in p:
-        pm = payment_methods.from_data(gw, p["payment_method_data"], "payment_method_data")
-    else:
+    pm = payment_methods.named_in(gw, p)
+    if pm is None:
         return
     si["payment_method"] = pm["id"]
     if si["status"] == "requires_payment_method":
