@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.common.procs import announce_ready, paychaos_argv, start_service  # noqa: E402
+from paychaos.common.procs import announce_ready, paychaos_argv, start_service  # noqa: E402
 
 
 class _Connection(asyncio.Protocol):

@@ -27,9 +27,9 @@ import threading
 import time
 from pathlib import Path
 
-from simulator.common.netsafety import free_port
-from simulator.common.procs import paychaos_argv, start_service, stop_process_group
-from simulator.load.orchestrate import LoadOptions, run_load
+from paychaos.common.netsafety import free_port
+from paychaos.common.procs import paychaos_argv, start_service, stop_process_group
+from paychaos.load.orchestrate import LoadOptions, run_load
 
 RAW_LOCUSTFILE = textwrap.dedent('''
     from locust import FastHttpUser, constant, task
@@ -74,8 +74,8 @@ class CpuSampler:
     """CPU seconds used by each child process of this one (the stack and Locust), sampled twice a
     second, so the CPU cost per checkout of each part can be read for the measured phase only."""
 
-    CLASSES = (("locust", "locust"), ("proxy", "simulator.cli proxy"), ("gateway", "simulator.cli gateway"),
-               ("merchant", "simulator.cli merchant"))
+    CLASSES = (("locust", "locust"), ("proxy", "paychaos.cli proxy"), ("gateway", "paychaos.cli gateway"),
+               ("merchant", "paychaos.cli merchant"))
 
     def __init__(self):
         self.samples: list[tuple[float, dict[str, float]]] = []

@@ -24,12 +24,12 @@ import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from proxies.testing import running_proxy, set_rules
-from simulator.common.procs import start_service
+from paychaos.common.procs import start_service
+from paychaos.proxies.testing import running_proxy, set_rules
 
 UPSTREAM = textwrap.dedent("""
     from aiohttp import web
-    from simulator.common.procs import announce_ready
+    from paychaos.common.procs import announce_ready
     BODY = b'{"object": "payment_intent", "id": "pi_1", "status": "succeeded"}'
     async def handle(request):
         await request.read()
@@ -51,7 +51,7 @@ UPSTREAM = textwrap.dedent("""
 READY_ADDON = textwrap.dedent("""
     import gc
     from mitmproxy import ctx
-    from simulator.common.procs import announce_ready
+    from paychaos.common.procs import announce_ready
     class Ready:
         def running(self):
             gc.freeze()
@@ -209,8 +209,8 @@ def addon_cost_us(exchanges: int = 20000) -> float:
     from mitmproxy.proxy.mode_specs import ProxyMode
     from mitmproxy.test import taddons, tflow
 
-    from proxies.addon import PaychaosAddon
-    from proxies.rules import RuleSet, parse_rules
+    from paychaos.proxies.addon import PaychaosAddon
+    from paychaos.proxies.rules import RuleSet, parse_rules
 
     mode = ProxyMode.parse("reverse:http://127.0.0.1:9@0")
     body = POST_LUA.split('wrk.body = "', 1)[1].split('"', 1)[0].encode()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import timeit
 
-from proxies.rules import Candidate, RuleSet, parse_rules
-from simulator.common.call_kinds import call_kind
+from paychaos.common.call_kinds import call_kind
+from paychaos.proxies.rules import Candidate, RuleSet, parse_rules
 
 CASES = {
     "no rule": None,

@@ -32,8 +32,8 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.common.procs import paychaos_argv, start_process_group, stop_process_group  # noqa: E402
-from simulator.gateway.resources import ROUTES  # noqa: E402
+from paychaos.common.procs import paychaos_argv, start_process_group, stop_process_group  # noqa: E402
+from paychaos.gateway.resources import ROUTES  # noqa: E402
 
 AUTH = "Bearer sk_test_fuzz"
 SIM_PATHS = ["/_sim/config", "/_sim/webhooks", "/_sim/reset", "/_sim/ledger", "/_sim/health",

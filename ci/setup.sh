@@ -13,7 +13,7 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing paychaos and its dependencies into .venv" >&2
   .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" >&2 || true
-  .venv/bin/python -c "import simulator, proxies, mitmproxy, stripe"
+  .venv/bin/python -c "import paychaos, paychaos.proxies, paychaos.scenarios, mitmproxy, stripe"
   .venv/bin/python -c "import locust" 2>/dev/null
   echo "$want" > "$stamp"
 fi

@@ -21,8 +21,15 @@ from mitmproxy import ctx, exceptions, http
 from mitmproxy.net.http.url import hostport
 from mitmproxy.proxy.mode_specs import ProxyMode, RegularMode, ReverseMode
 
-from proxies import control
-from proxies.exchange import (
+from paychaos.common import localtoken
+from paychaos.common.errors import InputError
+from paychaos.common.localtoken import choose_token
+from paychaos.common.masking import mask_text
+from paychaos.common.netsafety import carries_live_key_in, is_loopback_host
+from paychaos.common.procs import announce_ready
+from paychaos.common.strict_yaml import load_yaml_file
+from paychaos.proxies import control
+from paychaos.proxies.exchange import (
     REQUEST_HEADERS,
     RESPONSE_HEADERS,
     ExchangeState,
@@ -31,17 +38,10 @@ from proxies.exchange import (
     header_values,
     new_state,
 )
-from proxies.journal import JournalWriter, json_line, response_summary, webhook_event
-from proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
-from proxies.trickle import HEADER as TRICKLE_HEADER
-from proxies.trickle import Job, TrickleServer
-from simulator.common import localtoken
-from simulator.common.errors import InputError
-from simulator.common.localtoken import choose_token
-from simulator.common.masking import mask_text
-from simulator.common.netsafety import carries_live_key_in, is_loopback_host
-from simulator.common.procs import announce_ready
-from simulator.common.strict_yaml import load_yaml_file
+from paychaos.proxies.journal import JournalWriter, json_line, response_summary, webhook_event
+from paychaos.proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
+from paychaos.proxies.trickle import HEADER as TRICKLE_HEADER
+from paychaos.proxies.trickle import Job, TrickleServer
 
 DEFAULT_NAMES = "primary,backup,webhooks"
 CLIENT_TIMEOUT_S = 30.0        # a request body must arrive in full within this long after its headers

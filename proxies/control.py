@@ -8,7 +8,7 @@ page's cross-site request), and a request with a body must say `Content-Type: ap
 (a plain HTML form cannot, so no cross-site "simple" request gets through). A DELETE without a body
 needs no Content-Type: browsers never send a cross-site DELETE without asking first, and the Origin
 check covers the rest. And every call, health included, must carry this run's token in
-`X-Paychaos-Token` (simulator.common.localtoken): another user of the machine reaches 127.0.0.1 as
+`X-Paychaos-Token` (paychaos.common.localtoken): another user of the machine reaches 127.0.0.1 as
 well, and health tells how much traffic the run journaled.
 """
 
@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from proxies.rules import RuleSet, parse_rules
-from simulator.common import localtoken
-from simulator.common.errors import InputError
-from simulator.common.netsafety import is_loopback_host
+from paychaos.common import localtoken
+from paychaos.common.errors import InputError
+from paychaos.common.netsafety import is_loopback_host
+from paychaos.proxies.rules import RuleSet, parse_rules
 
 PREFIX = "/_paychaos"
 WRITE_METHODS = ("PUT", "POST", "DELETE", "PATCH")

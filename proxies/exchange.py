@@ -1,7 +1,7 @@
 """The adapter a fault acts on: one mitmproxy flow plus what the addon knows about it.
 
 `ExchangeState` is what the journal record is built from; `FlowExchange` is the `Exchange` protocol
-of proxies.faults.base, implemented with mitmproxy's flow and the addon's helpers (reset, refusing
+of paychaos.proxies.faults.base, implemented with mitmproxy's flow and the addon's helpers (reset, refusing
 port, trickle server, webhook re-delivery).
 """
 
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from mitmproxy import http
 
-from proxies.journal import request_fields
+from paychaos.proxies.journal import request_fields
 
 if TYPE_CHECKING:
-    from proxies.addon import PaychaosAddon
-    from proxies.rules import Firing
+    from paychaos.proxies.addon import PaychaosAddon
+    from paychaos.proxies.rules import Firing
 
 
 @dataclass

@@ -2,7 +2,7 @@
 stays flat however long a run is. The record shape is fixed in docs/ARCHITECTURE.md.
 
 Also the helpers that turn a request or response body into the record's key fields, with card
-numbers masked (`simulator.common.masking`), and the reader the scorer uses.
+numbers masked (`paychaos.common.masking`), and the reader the scorer uses.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from urllib.parse import unquote_plus
 
 import orjson
 
-from simulator.common.errors import InputError
-from simulator.common.masking import mask_obj
+from paychaos.common.errors import InputError
+from paychaos.common.masking import mask_obj
 
 KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
               "payment_intent", "charge", "description", "return_url")

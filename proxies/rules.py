@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from proxies.faults import REGISTRY, Fault, build_fault
-from simulator.common.call_kinds import KINDS, call_kind
-from simulator.common.errors import InputError, did_you_mean
-from simulator.scenario.model import FaultRule, Match, Window
+from paychaos.common.call_kinds import KINDS, call_kind
+from paychaos.common.errors import InputError, did_you_mean
+from paychaos.proxies.faults import REGISTRY, Fault, build_fault
+from paychaos.scenario.model import FaultRule, Match, Window
 
 UPSTREAMS = ("primary", "backup", "webhooks")
 GATEWAY_UPSTREAMS = ("primary", "backup")
@@ -293,7 +293,7 @@ class Candidate:
 
     @cached_property
     def kind(self) -> str:
-        """The kind of call (simulator.common.call_kinds), worked out once, when a rule first asks."""
+        """The kind of call (paychaos.common.call_kinds), worked out once, when a rule first asks."""
         return call_kind(self.method, self.path, self.upstream)
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from mitmproxy.options import Options
 from mitmproxy.tools.dump import DumpMaster
 
-from proxies.addon import PaychaosAddon, load_scenario_rules
-from simulator.common.errors import InputError
-from simulator.common.netsafety import check_upstream
-from simulator.common.procs import make_temp_dir, remove_temp_dir
+from paychaos.common.errors import InputError
+from paychaos.common.netsafety import check_upstream
+from paychaos.common.procs import make_temp_dir, remove_temp_dir
+from paychaos.proxies.addon import PaychaosAddon, load_scenario_rules
 
 UPSTREAM_NAMES = ("primary", "backup", "webhooks")
 # mitmproxy refuses two listeners on the same "host:port" even when the port is 0, so each listener

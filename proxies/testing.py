@@ -16,8 +16,8 @@ import os
 from collections.abc import Iterator
 from urllib import request as urlrequest
 
-from simulator.common import localtoken
-from simulator.common.procs import Service, paychaos_argv, start_service
+from paychaos.common import localtoken
+from paychaos.common.procs import Service, paychaos_argv, start_service
 
 
 @contextlib.contextmanager

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from simulator.common.masking import mask_text
-from simulator.target import HEADER_PREFIX, Answer, Call, Outcome, header, read_field, render
+from paychaos.common.masking import mask_text
+from paychaos.target import HEADER_PREFIX, Answer, Call, Outcome, header, read_field, render
 
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
-from simulator.scenario.model import Scenario
-from simulator.target import Shop
+from paychaos.scenario.model import Scenario
+from paychaos.target import Shop
 
 
 class Dimension(StrEnum):

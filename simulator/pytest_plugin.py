@@ -60,22 +60,22 @@ def looks_like_scenario(path: Path) -> bool:
         return False
     if "cause" not in text:
         return False  # cheap test first: most YAML in a repo is not a scenario
-    from simulator.common.errors import InputError
-    from simulator.common.strict_yaml import parse_yaml
+    from paychaos.common.errors import InputError
+    from paychaos.common.strict_yaml import parse_yaml
     try:
         data = parse_yaml(text, file=str(path))  # bounded: an alias bomb in a repo's YAML costs nothing
     except InputError:
         return False
     if not isinstance(data, dict) or not {"name", "cause"} <= set(data):
         return False
-    from simulator.scenario.model import Cause
+    from paychaos.scenario.model import Cause
     return "faults" in data or data["cause"] in {c.value for c in Cause}
 
 
 class ScenarioFile(pytest.File):
     def collect(self):
-        from simulator.common.errors import InputError
-        from simulator.scenario.load import load_scenario_file
+        from paychaos.common.errors import InputError
+        from paychaos.scenario.load import load_scenario_file
         try:
             scenario = load_scenario_file(str(self.path))
         except InputError as exc:  # the user meant a scenario: say what is wrong, as a failing test
@@ -99,9 +99,9 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         if self.problem:
             raise ScenarioFailed(f"invalid scenario file: {self.problem}")
-        from simulator.reporting.entries import scenario_entry
-        from simulator.runner import check_runnable
-        from simulator.scoring import score
+        from paychaos.reporting.entries import scenario_entry
+        from paychaos.runner import check_runnable
+        from paychaos.scoring import score
 
         session = _runner_session(self.config)
         check_runnable([self.scenario], session.target)
@@ -114,8 +114,8 @@ class ScenarioItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ScenarioFailed):
             return str(excinfo.value)
-        from simulator.common.errors import InputError
-        from simulator.runner import SessionError
+        from paychaos.common.errors import InputError
+        from paychaos.runner import SessionError
         if isinstance(excinfo.value, InputError):
             return f"paychaos: {excinfo.value}"
         if isinstance(excinfo.value, SessionError):
@@ -127,7 +127,7 @@ class ScenarioItem(pytest.Item):
 
 
 def failure_text(entry: dict) -> str:
-    from simulator.reporting.junit import finding_line, score_line
+    from paychaos.reporting.junit import finding_line, score_line
     lines = [f"{entry['name']} ({entry.get('cause')}): {score_line(entry)}"]
     if entry.get("error"):
         lines.append(f"error: {entry['error']}")
@@ -163,8 +163,8 @@ class RunnerSession:
 
     def get(self):
         if self.session is None:
-            from simulator.runner import Session
-            from simulator.target import load_target
+            from paychaos.runner import Session
+            from paychaos.target import load_target
             target_file = (self.config.getoption("paychaos_target") or self.config.getini("paychaos_target")
                            or None)
             workerinput = getattr(self.config, "workerinput", {})
@@ -232,7 +232,7 @@ class Proxy:
 
     def set_rules(self, rules: list[dict], *, seed: int = 1, scenario: str | None = None) -> dict:
         """Replace the fault rules (as in a scenario file's `faults`); a bad rule raises InputError."""
-        from simulator.common.errors import InputError
+        from paychaos.common.errors import InputError
         status, body = _http("PUT", self.control, {"rules": rules, "seed": seed, "scenario": scenario},
                              token=self.token)
         if status != 200:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from simulator.common.errors import InputError, brief, did_you_mean
-from simulator.common.netsafety import parse_http_url
-from simulator.scenario.fields import Section, join, kind_of, read_yaml
+from paychaos.common.errors import InputError, brief, did_you_mean
+from paychaos.common.netsafety import parse_http_url
+from paychaos.scenario.fields import Section, join, kind_of, read_yaml
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
 

@@ -12,30 +12,35 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # package (glob) -> what it may import of paychaos (globs); anything of paychaos not listed is a violation
 ALLOWED = {
-    "simulator.common*": [],
-    "simulator.gateway*": ["simulator.common*"],
-    "simulator.merchants*": ["simulator.common*"],
-    "proxies*": ["proxies*", "simulator.common*", "simulator.scenario.model"],
-    "simulator.scenario*": ["simulator.common*", "simulator.scenario*", "proxies.rules", "proxies.faults*"],
-    "simulator.observations": ["simulator.scenario.model", "simulator.target"],
-    "simulator.target": ["simulator.common*", "simulator.scenario*"],
-    "simulator.merchant_request": ["simulator.common*", "simulator.target"],
-    "simulator.driver*": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.merchant_request",
-                         "simulator.observations"],
-    "simulator.scoring*": ["simulator.common*", "simulator.scenario*", "simulator.observations",
-                           "simulator.scoring*"],
-    "simulator.reporting*": ["simulator", "simulator.common*", "simulator.scoring*", "simulator.reporting*",
-                             "simulator.observations"],
-    "simulator.runner*": ["simulator.common*", "simulator.scenario*", "simulator.target", "simulator.driver",
-                          "simulator.observations", "simulator.runner*", "proxies.journal",
-                          "simulator.scoring.orders"],
+    "paychaos.common*": [],
+    "paychaos.gateway*": ["paychaos.common*"],
+    "paychaos.merchants*": ["paychaos.common*"],
+    "paychaos.proxies*": ["paychaos.proxies*", "paychaos.common*", "paychaos.scenario.model"],
+    "paychaos.scenario*": ["paychaos.common*", "paychaos.scenario*", "paychaos.proxies.rules", "paychaos.proxies.faults*"],
+    "paychaos.observations": ["paychaos.scenario.model", "paychaos.target"],
+    "paychaos.target": ["paychaos.common*", "paychaos.scenario*"],
+    "paychaos.merchant_request": ["paychaos.common*", "paychaos.target"],
+    "paychaos.driver*": ["paychaos.common*", "paychaos.scenario*", "paychaos.target", "paychaos.merchant_request",
+                         "paychaos.observations"],
+    "paychaos.scoring*": ["paychaos.common*", "paychaos.scenario*", "paychaos.observations",
+                           "paychaos.scoring*"],
+    "paychaos.reporting*": ["paychaos", "paychaos.common*", "paychaos.scoring*", "paychaos.reporting*",
+                             "paychaos.observations"],
+    "paychaos.runner*": ["paychaos.common*", "paychaos.scenario*", "paychaos.target", "paychaos.driver",
+                          "paychaos.observations", "paychaos.runner*", "paychaos.proxies.journal",
+                          "paychaos.scoring.orders"],
 }
 
 
+# repository folder -> the import package it is installed as (pyproject's package-dir)
+FOLDERS = {"simulator": "paychaos", "proxies": "paychaos.proxies"}
+
+
 def modules():
-    for path in sorted([*ROOT.glob("simulator/**/*.py"), *ROOT.glob("proxies/**/*.py")]):
-        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-        yield name, path
+    for folder, package in FOLDERS.items():
+        for path in sorted(ROOT.glob(f"{folder}/**/*.py")):
+            parts = path.relative_to(ROOT / folder).with_suffix("").parts
+            yield ".".join((package, *parts)).removesuffix(".__init__"), path
 
 
 def imports_of(path: Path) -> set[str]:
@@ -62,7 +67,7 @@ def test_module_imports_only_what_its_layer_may(module, path):
     allowed = rule_for(module)
     if allowed is None:
         return  # the top layers (cli, pytest plugin, load) may import any part
-    ours = {m for m in imports_of(path) if m.split(".")[0] in ("simulator", "proxies")}
+    ours = {m for m in imports_of(path) if m.split(".")[0] == "paychaos"}
     bad = sorted(m for m in ours if not any(fnmatch(m, a) for a in allowed))
     assert not bad, f"{module} imports {bad}; its layer may import {allowed}"
 

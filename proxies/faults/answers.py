@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from proxies.faults import stripe_errors
-from proxies.faults.base import Exchange, Fault, param, register
+from paychaos.proxies.faults import stripe_errors
+from paychaos.proxies.faults.base import Exchange, Fault, param, register
 
 
 @register

@@ -1,6 +1,6 @@
 """What a fault is: a small typed unit with a name, parameters whose names carry their units, and
 an apply step. Matching, probability, windows, counts and dice live in the rule wrapper
-(`proxies.rules`), never in a fault.
+(`paychaos.proxies.rules`), never in a fault.
 
 A fault acts on an `Exchange` (the addon's adapter around one mitmproxy flow), so fault modules do
 not import mitmproxy and can be read on their own.
@@ -13,12 +13,12 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
-from simulator.common.call_kinds import KINDS
-from simulator.common.errors import InputError, did_you_mean
+from paychaos.common.call_kinds import KINDS
+from paychaos.common.errors import InputError, did_you_mean
 
 
 class Exchange(Protocol):
-    """One request/response through the proxy, as a fault sees it (implemented in proxies.exchange)."""
+    """One request/response through the proxy, as a fault sees it (implemented in paychaos.proxies.exchange)."""
 
     rng: Any                      # random.Random seeded from (seed, rule id, match number)
     upstream: str                 # primary | backup | webhooks
@@ -56,7 +56,7 @@ class Fault:
 
     name: ClassVar[str] = ""
     leg: ClassVar[str] = "gateway"        # gateway | webhooks: which leg it makes sense on
-    # The kinds of call (simulator.common.call_kinds) it can do its job on: a rule never fires it on
+    # The kinds of call (paychaos.common.call_kinds) it can do its job on: a rule never fires it on
     # another kind, and a rule's `match.kind` outside these is an input error.
     kinds: ClassVar[tuple[str, ...]] = KINDS
     units: ClassVar[dict[str, str]] = {}  # param -> human unit/valid range for `paychaos list`

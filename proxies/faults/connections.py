@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proxies.faults.base import Exchange, Fault, register
+from paychaos.proxies.faults.base import Exchange, Fault, register
 
 
 @register

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from proxies.faults.base import Exchange, Fault, param, register
+from paychaos.proxies.faults.base import Exchange, Fault, param, register
 
 
 @register

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from proxies.faults.base import Exchange, Fault, param, register
-from simulator.common.stripe_signature import sign
+from paychaos.common.stripe_signature import sign
+from paychaos.proxies.faults.base import Exchange, Fault, param, register
 
 
 @register

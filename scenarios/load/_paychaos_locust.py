@@ -27,8 +27,8 @@ from faker import Faker
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
-from simulator.load import checkout_request, schedule
-from simulator.load.locust_procs import CONTROL_TOKENS_ENV
+from paychaos.load import checkout_request, schedule
+from paychaos.load.locust_procs import CONTROL_TOKENS_ENV
 
 _pending: list[dict] = []          # a worker's checkouts not yet sent to the master
 _pending_lock = threading.Lock()
@@ -200,7 +200,7 @@ class CheckoutCustomer(FastHttpUser):
 
 
 class PhasedShape(LoadTestShape):
-    """Walks `phases` (see simulator.load.schedule) and switches the proxy's rules at each boundary."""
+    """Walks `phases` (see paychaos.load.schedule) and switches the proxy's rules at each boundary."""
 
     abstract = True
     phases: list[dict] = []      # {name, share, users, users_end?, rules}: see schedule.plan

@@ -12,8 +12,8 @@ import importlib
 import pkgutil
 import sys
 
-from simulator import __version__
-from simulator.common.errors import InputError
+from paychaos import __version__
+from paychaos.common.errors import InputError
 
 
 class Parser(argparse.ArgumentParser):

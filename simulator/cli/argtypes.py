@@ -20,9 +20,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from simulator.common.errors import InputError, brief
-from simulator.common.netsafety import is_loopback_host, parse_http_url
-from simulator.common.strict_yaml import INT64_MAX
+from paychaos.common.errors import InputError, brief
+from paychaos.common.netsafety import is_loopback_host, parse_http_url
+from paychaos.common.strict_yaml import INT64_MAX
 
 MAX_PATH_CHARS = 4096
 _WHOLE = re.compile(r"^\s*[+-]?[0-9]{1,20}\s*$", re.ASCII)
@@ -82,7 +82,7 @@ def optional_port(text: str) -> int | None:
 
 def shard(text: str) -> str:
     """`K/N`, 1 <= K <= N (whether part K holds any scenario is known once the suite is loaded)."""
-    from simulator.scenario.shard import VALID, parse_shard
+    from paychaos.scenario.shard import VALID, parse_shard
 
     try:
         parse_shard(text)
@@ -183,7 +183,7 @@ def url(text: str) -> str:
 def upstream(text: str) -> str:
     """`URL` or `NAME=URL` with URL a base URL (no path, port 1..65535, no credentials), normalised.
     The name and whether the host is loopback (or allowed by --allow-host) are checked by
-    proxies.server.parse_upstreams, with the other flags."""
+    paychaos.proxies.server.parse_upstreams, with the other flags."""
     name, sep, rest = text.partition("=")
     if not sep or "://" in name:
         name, rest = "", text

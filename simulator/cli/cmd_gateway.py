@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 
-from simulator.cli import argtypes
-from simulator.common.errors import InputError
-from simulator.common.localtoken import choose_token
-from simulator.gateway.limits import (
+from paychaos.cli import argtypes
+from paychaos.common.errors import InputError
+from paychaos.common.localtoken import choose_token
+from paychaos.gateway.limits import (
     MAX_PROCESSING_DELAY_MS,
     MAX_WEBHOOK_ATTEMPTS,
     MAX_WEBHOOK_RETRY_BASE_MS,
@@ -61,8 +61,8 @@ def _allowed_hosts(values: list[str]) -> tuple[str, ...]:
 
 
 def options_from(args: argparse.Namespace):
-    from simulator.gateway.server import DEFAULT_WEBHOOK_SECRET, Options
-    from simulator.gateway.webhooks import url_refusal
+    from paychaos.gateway.server import DEFAULT_WEBHOOK_SECRET, Options
+    from paychaos.gateway.webhooks import url_refusal
 
     allow = _allowed_hosts(args.allow_webhook_host)
     if args.webhook_url:
@@ -81,6 +81,6 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.gateway.server import run as serve
+    from paychaos.gateway.server import run as serve
 
     return serve(options_from(args))

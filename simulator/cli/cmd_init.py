@@ -17,8 +17,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from simulator.cli import argtypes
-from simulator.common.errors import InputError
+from paychaos.cli import argtypes
+from paychaos.common.errors import InputError
 
 DEFAULT_DIR = "paychaos"
 DEFAULT_NAME = "my-shop"
@@ -154,7 +154,7 @@ def start_block(command: list[str] | None) -> str:
 
 
 def template(name: str) -> str:
-    return resources.files("simulator.init_templates").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("paychaos.init_templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def fill(text: str, values: dict[str, str]) -> str:

@@ -6,9 +6,9 @@ import argparse
 import json
 import os
 
-from proxies.journal import read_journal
-from proxies.journal_table import COLUMNS, JournalFilter, row
-from simulator.common.errors import InputError
+from paychaos.common.errors import InputError
+from paychaos.proxies.journal import read_journal
+from paychaos.proxies.journal_table import COLUMNS, JournalFilter, row
 
 
 def add_parser(subparsers) -> None:

@@ -6,11 +6,11 @@ import argparse
 import glob
 import os
 
-from proxies.faults import REGISTRY
-from simulator.common.call_kinds import KINDS
-from simulator.common.errors import InputError
-from simulator.common.paths import builtin_scenarios_dir
-from simulator.common.strict_yaml import load_yaml_file
+from paychaos.common.call_kinds import KINDS
+from paychaos.common.errors import InputError
+from paychaos.common.paths import builtin_scenarios_dir
+from paychaos.common.strict_yaml import load_yaml_file
+from paychaos.proxies.faults import REGISTRY
 
 SCENARIO_DIR = str(builtin_scenarios_dir())
 
@@ -54,7 +54,7 @@ def scenario_lines(directory: str) -> list[str]:
 
 
 def profile_lines() -> list[str]:
-    from simulator.load.profiles import available  # reads the locustfiles as text; never imports locust
+    from paychaos.load.profiles import available  # reads the locustfiles as text; never imports locust
 
     return [f"  {p.name:<18} {p.summary}" for p in available().values()]
 

@@ -7,8 +7,8 @@ import functools
 import signal
 import sys
 
-from simulator.cli import argtypes
-from simulator.scenario.model import LOCALES
+from paychaos.cli import argtypes
+from paychaos.scenario.model import LOCALES
 
 MAX_USERS = 10_000          # Locust users on loopback machines; beyond this the load generator is measured
 MAX_LOCAL_WORKERS = 64      # Locust worker processes on this machine
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"paychaos load: error: {missing}", file=sys.stderr)
         return 2
-    from simulator.load.orchestrate import LoadFailed, LoadOptions, run_load
+    from paychaos.load.orchestrate import LoadFailed, LoadOptions, run_load
     signal.signal(signal.SIGTERM, _terminated)
     opts = LoadOptions(profile=args.profile, target=args.target, users=args.users, duration_s=args.duration,
                        report_dir=args.report_dir, web=args.web, workers=args.workers, proxies=args.proxies,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from simulator.cli import argtypes
-from simulator.merchants import MERCHANT_NAMES
+from paychaos.cli import argtypes
+from paychaos.merchants import MERCHANT_NAMES
 
 
 def add_parser(subparsers) -> None:
@@ -25,8 +25,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.merchants.config import load_config
-    from simulator.merchants.run import serve
+    from paychaos.merchants.config import load_config
+    from paychaos.merchants.run import serve
 
     config = load_config(gateway_url=args.gateway_url, backup_gateway_url=args.backup_gateway_url,
                          webhook_secret=args.webhook_secret, api_key=args.api_key,

@@ -16,18 +16,18 @@ import argparse
 import json
 from pathlib import Path
 
-from simulator.cli import argtypes
-from simulator.cli.cmd_run import DEFAULT_REPORT_DIR, add_report_flags, finish_reports, read_baseline
-from simulator.common.errors import InputError, brief
-from simulator.reporting.baseline import compare
-from simulator.reporting.console import ConsoleReporter
-from simulator.reporting.entries import required_score, verdict
-from simulator.reporting.events import SuiteFinished
-from simulator.reporting.fanout import Fanout
-from simulator.reporting.html_report import HtmlReporter
-from simulator.reporting.json_report import FILENAME, JsonReporter
-from simulator.reporting.junit import JUnitReporter
-from simulator.reporting.suite import SuiteReport
+from paychaos.cli import argtypes
+from paychaos.cli.cmd_run import DEFAULT_REPORT_DIR, add_report_flags, finish_reports, read_baseline
+from paychaos.common.errors import InputError, brief
+from paychaos.reporting.baseline import compare
+from paychaos.reporting.console import ConsoleReporter
+from paychaos.reporting.entries import required_score, verdict
+from paychaos.reporting.events import SuiteFinished
+from paychaos.reporting.fanout import Fanout
+from paychaos.reporting.html_report import HtmlReporter
+from paychaos.reporting.json_report import FILENAME, JsonReporter
+from paychaos.reporting.junit import JUnitReporter
+from paychaos.reporting.suite import SuiteReport
 
 VALID_INPUT = "a report directory written by `paychaos run` (holding report.json), the report.json itself, " \
               "or a directory of such report directories"

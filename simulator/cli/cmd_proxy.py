@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from simulator.cli import argtypes
-from simulator.common.localtoken import choose_token
+from paychaos.cli import argtypes
+from paychaos.common.localtoken import choose_token
 
 
 def add_parser(subparsers) -> None:
@@ -34,7 +34,7 @@ def add_parser(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from proxies.server import ProxyConfig, parse_upstreams, run  # mitmproxy: only when needed
+    from paychaos.proxies.server import ProxyConfig, parse_upstreams, run  # mitmproxy: only when needed
 
     allow = tuple(args.allow_host)
     cfg = ProxyConfig(upstreams=parse_upstreams(args.upstream, allow), port=args.port, scenario=args.scenario,

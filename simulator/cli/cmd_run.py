@@ -12,15 +12,15 @@ import signal
 import sys
 from pathlib import Path
 
-from simulator.cli import argtypes
-from simulator.common.errors import InputError
-from simulator.reporting.console import COLOR_MODES, ConsoleReporter
-from simulator.reporting.fanout import Fanout
-from simulator.reporting.html_report import HtmlReporter
-from simulator.reporting.json_report import JsonReporter
-from simulator.reporting.junit import JUnitReporter
-from simulator.reporting.recorder import RunRecorder
-from simulator.reporting.suite import exit_code
+from paychaos.cli import argtypes
+from paychaos.common.errors import InputError
+from paychaos.reporting.console import COLOR_MODES, ConsoleReporter
+from paychaos.reporting.fanout import Fanout
+from paychaos.reporting.html_report import HtmlReporter
+from paychaos.reporting.json_report import JsonReporter
+from paychaos.reporting.junit import JUnitReporter
+from paychaos.reporting.recorder import RunRecorder
+from paychaos.reporting.suite import exit_code
 
 DEFAULT_REPORT_DIR = "paychaos-report"
 MAX_WORKERS = 16
@@ -65,7 +65,7 @@ def read_baseline(raw: str | None) -> tuple[dict | None, str]:
     """The --baseline report, checked before anything starts; bad: InputError naming the flag (exit 2)."""
     if not raw:
         return None, ""
-    from simulator.cli.cmd_merge import FILENAME, read_report
+    from paychaos.cli.cmd_merge import FILENAME, read_report
 
     path = Path(raw)
     if path.is_dir():
@@ -81,10 +81,10 @@ def read_baseline(raw: str | None) -> tuple[dict | None, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.runner import run_suite
-    from simulator.scenario.load import load_scenarios
-    from simulator.scenario.shard import select_shard
-    from simulator.target import load_target
+    from paychaos.runner import run_suite
+    from paychaos.scenario.load import load_scenarios
+    from paychaos.scenario.shard import select_shard
+    from paychaos.target import load_target
 
     # Everything the user gave is checked before anything starts or is written (the flags by their
     # argtypes, the files here).

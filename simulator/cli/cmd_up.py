@@ -17,13 +17,13 @@ import time
 from urllib import request as urlrequest
 from urllib.parse import urlsplit
 
-from proxies.forward import forward_env, java_flags
-from proxies.journal_table import COLUMNS, row
-from proxies.testing import running_proxy
-from simulator.cli import argtypes
-from simulator.common import localtoken
-from simulator.common.netsafety import check_upstream
-from simulator.common.procs import paychaos_argv, start_service
+from paychaos.cli import argtypes
+from paychaos.common import localtoken
+from paychaos.common.netsafety import check_upstream
+from paychaos.common.procs import paychaos_argv, start_service
+from paychaos.proxies.forward import forward_env, java_flags
+from paychaos.proxies.journal_table import COLUMNS, row
+from paychaos.proxies.testing import running_proxy
 
 WEBHOOK_SECRET = "whsec_paychaos_up"
 
@@ -41,7 +41,7 @@ def add_parser(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from proxies.addon import load_scenario_rules  # mitmproxy: only when needed
+    from paychaos.proxies.addon import load_scenario_rules  # mitmproxy: only when needed
 
     ruleset = load_scenario_rules(args.scenario, args.seed)   # bad file: exit 2 before anything starts
     if args.webhook_url:

@@ -24,7 +24,7 @@ import secrets
 import threading
 from urllib.parse import urlsplit
 
-from simulator.common.errors import InputError
+from paychaos.common.errors import InputError
 
 HEADER = "X-Paychaos-Token"
 ENV = "PAYCHAOS_TOKEN"

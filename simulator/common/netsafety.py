@@ -10,7 +10,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-from simulator.common.errors import InputError, brief
+from paychaos.common.errors import InputError, brief
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 MAX_URL_CHARS = 2048

@@ -1,17 +1,15 @@
-"""Where the built-in scenarios live: beside the source tree in a checkout (editable install), or
-under `<prefix>/share/paychaos/scenarios` where a regular install puts them (pyproject data-files)."""
+"""Where the built-in scenarios and Locust profiles live: package data of `paychaos.scenarios` (the
+repository's scenarios/ folder), found through importlib.resources wherever paychaos is installed
+(a checkout's editable install, a venv, `pip install --user`)."""
 
 from __future__ import annotations
 
-import sys
+from importlib import resources
 from pathlib import Path
-
-_SOURCE_TREE = Path(__file__).resolve().parents[2] / "scenarios"
-_INSTALLED = Path(sys.prefix) / "share" / "paychaos" / "scenarios"
 
 
 def builtin_scenarios_dir() -> Path:
-    return _SOURCE_TREE if _SOURCE_TREE.is_dir() else _INSTALLED
+    return Path(str(resources.files("paychaos.scenarios")))
 
 
 def builtin_load_profiles_dir() -> Path:

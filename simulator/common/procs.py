@@ -93,7 +93,7 @@ class Service:
 
     def stop(self, timeout: float = 5.0) -> None:
         stop_process_group(self.proc, timeout)
-        from simulator.common import localtoken  # not at the top: the reaper runs this file alone (-I)
+        from paychaos.common import localtoken  # not at the top: the reaper runs this file alone (-I)
         localtoken.forget(self.info)
         with _live_lock:
             _live.discard(self)
@@ -353,14 +353,14 @@ def start_service(name: str, argv: list[str], *, env: dict | None = None, timeou
         time.sleep(0.1)
         svc.stop()
         raise ServiceError(f"{name} exited with status {proc.poll()} before it was ready", svc.tail())
-    from simulator.common import localtoken  # not at the top: the reaper runs this file alone (-I)
+    from paychaos.common import localtoken  # not at the top: the reaper runs this file alone (-I)
     localtoken.remember(svc.info)  # test helpers given only a URL find the token (see localtoken)
     return svc
 
 
 def paychaos_argv(*args: str) -> list[str]:
     """argv that runs the paychaos CLI with this very interpreter."""
-    return [sys.executable, "-m", "simulator.cli", *args]
+    return [sys.executable, "-m", "paychaos.cli", *args]
 
 
 @atexit.register

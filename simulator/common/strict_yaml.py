@@ -23,7 +23,7 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, ScalarNode
 
-from simulator.common.errors import InputError, brief
+from paychaos.common.errors import InputError, brief
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 64

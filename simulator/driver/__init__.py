@@ -11,8 +11,8 @@ customer-facing request becomes one `CheckoutResult`.
 docs/flows/ says what each flow does and why.
 """
 
-from simulator.driver.core import FLOWS, Driver
-from simulator.driver.customers import (
+from paychaos.driver.core import FLOWS, Driver
+from paychaos.driver.customers import (
     FALLBACK_LOCALE,
     Customer,
     Payment,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from simulator.common.netsafety import is_loopback_host
+from paychaos.common.netsafety import is_loopback_host
 
 CONNECT_TIMEOUT_S = 5.0
 

@@ -24,17 +24,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from simulator.common.call_kinds import BROWSER_RETURN_PATH
-from simulator.driver.browser import LeftLoopback, Page
-from simulator.merchant_request import shown_text
-from simulator.observations import CheckoutResult
-from simulator.scenario.model import Action
-from simulator.target import CLIENT_SECRET_PATHS, Answer, extract
+from paychaos.common.call_kinds import BROWSER_RETURN_PATH
+from paychaos.driver.browser import LeftLoopback, Page
+from paychaos.merchant_request import shown_text
+from paychaos.observations import CheckoutResult
+from paychaos.scenario.model import Action
+from paychaos.target import CLIENT_SECRET_PATHS, Answer, extract
 
 if TYPE_CHECKING:
-    from simulator.driver.browser import Browser
-    from simulator.driver.core import Driver
-    from simulator.driver.customers import Customer, Payment
+    from paychaos.driver.browser import Browser
+    from paychaos.driver.core import Driver
+    from paychaos.driver.customers import Customer, Payment
 
 SECRET = re.compile(r"^((?:pi)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$")
 PAID = ("succeeded", "requires_capture")

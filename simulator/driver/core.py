@@ -1,7 +1,7 @@
 """The Driver: customers check out through the merchant, as the target file says, and every
 customer-facing request becomes one `CheckoutResult`.
 
-Requests to the merchant are built by `simulator.merchant_request` (the same builder the Locust users
+Requests to the merchant are built by `paychaos.merchant_request` (the same builder the Locust users
 use) and redirects are never followed: a 303 is the merchant's answer. What happens after the
 merchant's answer depends on the target's `checkout.flow`: the merchant confirmed the payment itself
 (`server`), or the customer's browser takes part (`client_secret`, `redirect`); each flow is one
@@ -18,14 +18,14 @@ from dataclasses import replace
 
 import requests
 
-from simulator.common.masking import count_pans, mask_text
-from simulator.driver import client_secret, redirect, server
-from simulator.driver.browser import Browser
-from simulator.driver.customers import Customer, Payment, payment_for
-from simulator.merchant_request import build, kept_headers, read_outcome, shown_text
-from simulator.observations import CheckoutResult
-from simulator.scenario.model import Action, Scenario
-from simulator.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
+from paychaos.common.masking import count_pans, mask_text
+from paychaos.driver import client_secret, redirect, server
+from paychaos.driver.browser import Browser
+from paychaos.driver.customers import Customer, Payment, payment_for
+from paychaos.merchant_request import build, kept_headers, read_outcome, shown_text
+from paychaos.observations import CheckoutResult
+from paychaos.scenario.model import Action, Scenario
+from paychaos.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
 
 THREE_DS_FAILED = "payment_intent_authentication_failure"   # the gateway's code for a failed challenge
 FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect}

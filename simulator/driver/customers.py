@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-from simulator.common.masking import mask_pan
-from simulator.scenario.cards import TEST_CARDS, break_luhn
-from simulator.scenario.model import Action, Scenario
-from simulator.target import language_of
+from paychaos.common.masking import mask_pan
+from paychaos.scenario.cards import TEST_CARDS, break_luhn
+from paychaos.scenario.model import Action, Scenario
+from paychaos.target import language_of
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,17 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from simulator.common.masking import count_pans, mask_text
-from simulator.driver.browser import LeftLoopback, Page, origin
-from simulator.merchant_request import shown_text
-from simulator.observations import CheckoutResult
-from simulator.scenario.model import Action
-from simulator.target import Answer, read_field
+from paychaos.common.masking import count_pans, mask_text
+from paychaos.driver.browser import LeftLoopback, Page, origin
+from paychaos.merchant_request import shown_text
+from paychaos.observations import CheckoutResult
+from paychaos.scenario.model import Action
+from paychaos.target import Answer, read_field
 
 if TYPE_CHECKING:
-    from simulator.driver.browser import Browser
-    from simulator.driver.core import Driver
-    from simulator.driver.customers import Customer, Payment
+    from paychaos.driver.browser import Browser
+    from paychaos.driver.core import Driver
+    from paychaos.driver.customers import Customer, Payment
 
 MAX_HOPS = 8
 BODY_LIMIT = 2000

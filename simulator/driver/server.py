@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.observations import CheckoutResult
-from simulator.target import Answer
+from paychaos.observations import CheckoutResult
+from paychaos.target import Answer
 
 if TYPE_CHECKING:
-    from simulator.driver.browser import Browser
-    from simulator.driver.core import Driver
-    from simulator.driver.customers import Customer, Payment
+    from paychaos.driver.browser import Browser
+    from paychaos.driver.core import Driver
+    from paychaos.driver.customers import Customer, Payment
 
 
 def finish(driver: Driver, customer: Customer, payment: Payment, result: CheckoutResult, answer: Answer,

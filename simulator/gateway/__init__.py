@@ -1,4 +1,4 @@
 """A Stripe-compatible, stateful fake gateway: test cards, idempotency, webhooks, /_sim introspection.
 
-Run it with `paychaos gateway`; start it from tests with `simulator.gateway.testing.running_gateway`.
+Run it with `paychaos gateway`; start it from tests with `paychaos.gateway.testing.running_gateway`.
 """

@@ -14,18 +14,18 @@ import traceback
 
 from aiohttp import web
 
-from simulator.common.localtoken import new_token
-from simulator.common.masking import mask_text
-from simulator.gateway import hosted
-from simulator.gateway.errors import ParamError, StripeError
-from simulator.gateway.expand import expand
-from simulator.gateway.forms import parse_form, parse_pairs
-from simulator.gateway.idempotency import MAX_KEY_LENGTH, IdempotencyStore
-from simulator.gateway.params import check
-from simulator.gateway.resources import ROUTES, sim
-from simulator.gateway.routing import Call, Router
-from simulator.gateway.store import Store
-from simulator.gateway.webhooks import WebhookDispatcher
+from paychaos.common.localtoken import new_token
+from paychaos.common.masking import mask_text
+from paychaos.gateway import hosted
+from paychaos.gateway.errors import ParamError, StripeError
+from paychaos.gateway.expand import expand
+from paychaos.gateway.forms import parse_form, parse_pairs
+from paychaos.gateway.idempotency import MAX_KEY_LENGTH, IdempotencyStore
+from paychaos.gateway.params import check
+from paychaos.gateway.resources import ROUTES, sim
+from paychaos.gateway.routing import Call, Router
+from paychaos.gateway.store import Store
+from paychaos.gateway.webhooks import WebhookDispatcher
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 FREEZE_EVERY = 10_000  # requests; see Gateway.handle

@@ -12,8 +12,8 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
-from simulator.common.masking import luhn_ok
-from simulator.gateway.errors import StripeError
+from paychaos.common.masking import luhn_ok
+from paychaos.gateway.errors import StripeError
 
 TRY_AGAIN = "try_again_later"
 DO_NOT_TRY = "do_not_try_again"

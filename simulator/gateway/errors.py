@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.common.masking import mask_text
+from paychaos.common.masking import mask_text
 
 DOC_BASE = "https://stripe.com/docs/error-codes/"
 

@@ -3,7 +3,7 @@ also inside lists (`data.latest_charge`) and one level deeper (`latest_charge.pa
 
 from __future__ import annotations
 
-from simulator.gateway.errors import ParamError, StripeError
+from paychaos.gateway.errors import ParamError, StripeError
 
 _BY_PREFIX = {"ch_": "charges", "pm_": "payment_methods", "cus_": "customers", "pi_": "payment_intents",
               "re_": "refunds", "evt_": "events", "seti_": "setup_intents", "price_": "prices",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote_plus
 
-from simulator.gateway.errors import ParamError
-from simulator.gateway.params import ascii_int, short
+from paychaos.gateway.errors import ParamError
+from paychaos.gateway.params import ascii_int, short
 
 # Stripe's deepest parameters have 5 levels (payment_method_options[card][mandate_options][x][0]);
 # a cap keeps `a[a][a]...` from building (and later walking) a structure thousands of levels deep.

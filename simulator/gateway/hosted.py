@@ -20,10 +20,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from simulator.gateway.errors import StripeError
-from simulator.gateway.params import short
-from simulator.gateway.resources import alternatives, checkout_sessions, payment_methods, setup_intents
-from simulator.gateway.routing import Call
+from paychaos.gateway.errors import StripeError
+from paychaos.gateway.params import short
+from paychaos.gateway.resources import alternatives, checkout_sessions, payment_methods, setup_intents
+from paychaos.gateway.routing import Call
 
 MAX_FORM_BYTES = 16 * 1024
 PREFIXES = ("/_3ds/", "/pay/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from simulator.common.masking import mask_text
+from paychaos.common.masking import mask_text
 
 MAX_LINE = 300
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from simulator.gateway.errors import StripeError
+from paychaos.gateway.errors import StripeError
 
 MAX_KEY_LENGTH = 255
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulator.gateway.errors import ParamError
-from simulator.gateway.params import EXPAND, AnyHash, Int, Str
+from paychaos.gateway.errors import ParamError
+from paychaos.gateway.params import EXPAND, AnyHash, Int, Str
 
 LIST_PARAMS = {"limit": Int(1, 100), "starting_after": Str(255), "ending_before": Str(255),
                "expand": EXPAND, "created": AnyHash()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.gateway.errors import ParamError
+from paychaos.gateway.errors import ParamError
 
 MAX_INT_DIGITS = 18  # any integer Stripe takes fits; a longer one is refused before int() runs
 

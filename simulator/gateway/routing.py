@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from simulator.gateway.params import Param
+from paychaos.gateway.params import Param
 
 
 @dataclass

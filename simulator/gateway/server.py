@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from simulator.common.errors import InputError
-from simulator.common.procs import announce_ready
-from simulator.gateway.app import Gateway
-from simulator.gateway.httplog import request_error_log
-from simulator.gateway.resources.events import new_endpoint
-from simulator.gateway.webhooks import WebhookDispatcher
+from paychaos.common.errors import InputError
+from paychaos.common.procs import announce_ready
+from paychaos.gateway.app import Gateway
+from paychaos.gateway.httplog import request_error_log
+from paychaos.gateway.resources.events import new_endpoint
+from paychaos.gateway.webhooks import WebhookDispatcher
 
 DEFAULT_WEBHOOK_SECRET = "whsec_paychaos_test"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from simulator.gateway.cards import Outcome
-from simulator.gateway.ids import IdMaker
+from paychaos.gateway.cards import Outcome
+from paychaos.gateway.ids import IdMaker
 
 API_VERSION = "2026-10-28.endive"  # what stripe-python 16.1.0 sends
 

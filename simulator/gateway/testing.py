@@ -18,8 +18,8 @@ import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
-from simulator.common import localtoken
-from simulator.common.procs import Service, paychaos_argv, start_service
+from paychaos.common import localtoken
+from paychaos.common.procs import Service, paychaos_argv, start_service
 
 
 def gateway_argv(**options) -> list[str]:

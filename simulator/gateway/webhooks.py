@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from yarl import URL
 
-from simulator.common.netsafety import is_loopback_host
-from simulator.common.stripe_signature import sign
-from simulator.gateway.store import Collection
+from paychaos.common.netsafety import is_loopback_host
+from paychaos.common.stripe_signature import sign
+from paychaos.gateway.store import Collection
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 

@@ -1,6 +1,6 @@
-"""One customer's checkout request, from a target's `checkout` section (simulator.target), in a
+"""One customer's checkout request, from a target's `checkout` section (paychaos.target), in a
 form that travels to the Locust users as JSON, and the outcome read back from the answer. Both are
-done by `simulator.merchant_request`, the builder and reader the driver of `paychaos run` uses too.
+done by `paychaos.merchant_request`, the builder and reader the driver of `paychaos run` uses too.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict
 
-from simulator.merchant_request import Reading, Request, build, read_outcome
-from simulator.scenario.cards import TEST_CARDS
-from simulator.target import Answer, Call, Outcome, Target
+from paychaos.merchant_request import Reading, Request, build, read_outcome
+from paychaos.scenario.cards import TEST_CARDS
+from paychaos.target import Answer, Call, Outcome, Target
 
 
 def spec_of(target: Target) -> dict:

@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.common.netsafety import free_port
-from simulator.common.procs import start_process_group, stop_process_group
+from paychaos.common.netsafety import free_port
+from paychaos.common.procs import start_process_group, stop_process_group
 
 STOP_TIMEOUT_S = 15   # users finish the checkout in flight when a phase or the run ends
 WORKER_WAIT_S = 30    # how long the master waits for its workers to connect

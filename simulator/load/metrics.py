@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from simulator.load.events import PhaseWindow, RunEvents
+from paychaos.load.events import PhaseWindow, RunEvents
 
 DEAD_FAULTS = {"http_error", "refused", "reset", "close", "hang", "auth_error"}
 RECOVERY_WINDOW_S = 2.0     # success must be back over this window to count as recovered

@@ -16,16 +16,16 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from proxies.journal import read_journal
-from simulator.common.errors import InputError
-from simulator.load import events as events_mod
-from simulator.load import metrics as metrics_mod
-from simulator.load import profiles, report_html, report_json, series, suite_scoring, verdict
-from simulator.load.checkout_request import spec_of
-from simulator.load.locust_procs import STOP_TIMEOUT_S, WORKER_WAIT_S, start_locust
-from simulator.load.progress import Progress
-from simulator.load.stack import get_json, start_stack
-from simulator.target import load_target
+from paychaos.common.errors import InputError
+from paychaos.load import events as events_mod
+from paychaos.load import metrics as metrics_mod
+from paychaos.load import profiles, report_html, report_json, series, suite_scoring, verdict
+from paychaos.load.checkout_request import spec_of
+from paychaos.load.locust_procs import STOP_TIMEOUT_S, WORKER_WAIT_S, start_locust
+from paychaos.load.progress import Progress
+from paychaos.load.stack import get_json, start_stack
+from paychaos.proxies.journal import read_journal
+from paychaos.target import load_target
 
 
 @dataclass

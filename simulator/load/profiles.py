@@ -10,8 +10,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.common.errors import InputError, did_you_mean
-from simulator.common.paths import builtin_load_profiles_dir
+from paychaos.common.errors import InputError, did_you_mean
+from paychaos.common.paths import builtin_load_profiles_dir
 
 PROFILE_DIR = builtin_load_profiles_dir()
 DEFAULT_PROFILE = "brownout"

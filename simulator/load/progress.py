@@ -7,7 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from simulator.load.metrics import percentile
+from paychaos.load.metrics import percentile
 
 EVERY_S = 5.0
 

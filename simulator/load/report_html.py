@@ -6,9 +6,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from simulator.common.masking import mask_text
-from simulator.load.charts import line_chart
-from simulator.reporting.files import write_atomic
+from paychaos.common.masking import mask_text
+from paychaos.load.charts import line_chart
+from paychaos.reporting.files import write_atomic
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#1d2733}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simulator.common.masking import mask_obj
-from simulator.reporting.files import write_atomic
+from paychaos.common.masking import mask_obj
+from paychaos.reporting.files import write_atomic
 
 
 def write(path: Path, report: dict) -> Path:

@@ -3,8 +3,8 @@ call rate per time bucket, on seconds since the run started."""
 
 from __future__ import annotations
 
-from simulator.load.events import RunEvents
-from simulator.load.metrics import gateway_calls, percentile
+from paychaos.load.events import RunEvents
+from paychaos.load.metrics import gateway_calls, percentile
 
 
 def bucket_width(duration_s: float) -> float:

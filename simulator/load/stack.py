@@ -1,7 +1,7 @@
 """The services a load run drives: primary and backup gateways, one or more proxy processes (each
 with its own journal) and one merchant instance behind each proxy.
 
-The merchant is the target file's (`simulator.target`): with a `start` section it is started here
+The merchant is the target file's (`paychaos.target`): with a `start` section it is started here
 once per proxy, with `{gateway_url}` pointing at that proxy; without one it must already be
 running at `base_url` (then only one proxy makes sense, and the user points the merchant at it).
 """
@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.common import localtoken
-from simulator.common.errors import InputError
-from simulator.common.netsafety import check_upstream, free_port
-from simulator.common.procs import Service, ServiceError, paychaos_argv, start_service
-from simulator.runner.merchant import MerchantError, MerchantProcess
-from simulator.target import Target, render, render_strings, run_values
+from paychaos.common import localtoken
+from paychaos.common.errors import InputError
+from paychaos.common.netsafety import check_upstream, free_port
+from paychaos.common.procs import Service, ServiceError, paychaos_argv, start_service
+from paychaos.runner.merchant import MerchantError, MerchantProcess
+from paychaos.target import Target, render, render_strings, run_values
 
 WEBHOOK_SECRET = "whsec_paychaos_load"
 

@@ -1,4 +1,4 @@
-"""The suite's own scoring (simulator.scoring) applied to each phase of a load run: every phase
+"""The suite's own scoring (paychaos.scoring) applied to each phase of a load run: every phase
 becomes the observations of one scenario (its checkouts, the exchanges and money of its orders, the
 orders' final states) so a load run is judged by the same rules and dimensions as `paychaos run`.
 """
@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from proxies.rules import parse_rules
-from simulator.driver import Driver
-from simulator.load.events import PhaseWindow, RunEvents
-from simulator.observations import CheckoutResult, Observations
-from simulator.scenario.cards import TEST_CARDS
-from simulator.scenario.model import Cause, Scenario
-from simulator.scoring import exchanges, score
-from simulator.target import Target
+from paychaos.driver import Driver
+from paychaos.load.events import PhaseWindow, RunEvents
+from paychaos.observations import CheckoutResult, Observations
+from paychaos.proxies.rules import parse_rules
+from paychaos.scenario.cards import TEST_CARDS
+from paychaos.scenario.model import Cause, Scenario
+from paychaos.scoring import exchanges, score
+from paychaos.target import Target
 
 CAUSE_BY_FAULT = {
     "http_error": Cause.GATEWAY_OUTAGE, "refused": Cause.GATEWAY_OUTAGE, "reset": Cause.GATEWAY_OUTAGE,

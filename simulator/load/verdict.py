@@ -1,5 +1,5 @@
 """The graceful-degradation verdict of a load run, in the suite's four dimensions (prompt, retry,
-fallback, integrity): the suite's own rules per phase (simulator.load.suite_scoring) plus the rules
+fallback, integrity): the suite's own rules per phase (paychaos.load.suite_scoring) plus the rules
 only a load run can check, over the per-phase metrics: retry amplification against the healthy phase,
 a dead primary falling off (circuit breaking), recovery after a fault, money nobody accounts for.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from simulator.observations import Dimension, Finding, Severity
-from simulator.scoring.scorer import dimension_score, total_score
+from paychaos.observations import Dimension, Finding, Severity
+from paychaos.scoring.scorer import dimension_score, total_score
 
 STORM_FACTOR = 3.0            # a faulted phase may cost this many times the healthy calls per checkout
 MAX_CALLS_PER_CHECKOUT = 6

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from simulator.common.errors import InputError
-from simulator.common.netsafety import carries_live_key
+from paychaos.common.errors import InputError
+from paychaos.common.netsafety import carries_live_key
 
 DEFAULT_API_KEY = "sk_test_paychaos"
 

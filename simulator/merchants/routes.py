@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from simulator.merchants.checkout_input import CheckoutInputError, parse_checkout
-from simulator.merchants.server import Request, Route, bad_request
+from paychaos.merchants.checkout_input import CheckoutInputError, parse_checkout
+from paychaos.merchants.server import Request, Route, bad_request
 
 
 def _unknown(order_id: str) -> tuple[int, dict]:

@@ -8,16 +8,16 @@ import signal
 import sys
 import threading
 
-from simulator.common.procs import announce_ready
-from simulator.merchants.config import MerchantConfig
-from simulator.merchants.server import make_server, serve_in_thread, server_url
+from paychaos.common.procs import announce_ready
+from paychaos.merchants.config import MerchantConfig
+from paychaos.merchants.server import make_server, serve_in_thread, server_url
 
 
 def build(name: str, config: MerchantConfig):
     if name == "resilient":
-        from simulator.merchants.resilient.app import build_routes
+        from paychaos.merchants.resilient.app import build_routes
     else:
-        from simulator.merchants.naive.app import build_routes
+        from paychaos.merchants.naive.app import build_routes
     routes, merchant = build_routes(config)
     return make_server(routes, config.host, config.port), merchant
 

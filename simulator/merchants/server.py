@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from simulator.common.masking import mask_text
+from paychaos.common.masking import mask_text
 
 log = logging.getLogger("paychaos.merchant")
 

@@ -12,14 +12,14 @@
            `html_style` the stylesheet; `templates/report.html.j2` the page
 """
 
-from simulator.reporting.events import (
+from paychaos.reporting.events import (
     CheckoutDone,
     ScenarioFinished,
     ScenarioStarted,
     SuiteFinished,
     SuiteStarted,
 )
-from simulator.reporting.fanout import Fanout, Reporter
+from paychaos.reporting.fanout import Fanout, Reporter
 
 __all__ = ["CheckoutDone", "Fanout", "Reporter", "ScenarioFinished", "ScenarioStarted",
            "SuiteFinished", "SuiteStarted"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.reporting.entries import SEVERITY_ORDER
+from paychaos.reporting.entries import SEVERITY_ORDER
 
 _DIGITS = re.compile(r"\S*\d\S*")
 

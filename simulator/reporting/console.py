@@ -14,17 +14,17 @@ import sys
 import textwrap
 from typing import TextIO
 
-from simulator.common.masking import mask_text
-from simulator.reporting.entries import DIMENSIONS, verdict_word
-from simulator.reporting.events import (
+from paychaos.common.masking import mask_text
+from paychaos.reporting.entries import DIMENSIONS, verdict_word
+from paychaos.reporting.events import (
     CheckoutDone,
     ScenarioFinished,
     ScenarioStarted,
     SuiteFinished,
     SuiteStarted,
 )
-from simulator.reporting.fanout import Reporter
-from simulator.reporting.rollup import rollup
+from paychaos.reporting.fanout import Reporter
+from paychaos.reporting.rollup import rollup
 
 BAR_WIDTH = 20
 COLOR_MODES = ("auto", "always", "never")

@@ -15,8 +15,8 @@ Entry keys (DESIGN.md's plus extras):
 
 from __future__ import annotations
 
-from simulator.common.masking import mask_obj
-from simulator.scoring import orders
+from paychaos.common.masking import mask_obj
+from paychaos.scoring import orders
 
 DIMENSIONS = ("prompt", "retry", "fallback", "integrity")
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3}

@@ -20,17 +20,17 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from simulator.common.masking import mask_obj
-from simulator.reporting.entries import DIMENSIONS, verdict_word
-from simulator.reporting.events import SuiteFinished
-from simulator.reporting.fanout import Reporter
-from simulator.reporting.files import write_atomic
-from simulator.reporting.fixes import fix_for
-from simulator.reporting.html_style import CSS
-from simulator.reporting.html_timeline import exchange_class, made_by_fault, num, secs, timeline
-from simulator.reporting.money import format_money
-from simulator.reporting.repro import steps as repro_steps
-from simulator.reporting.rollup import rollup
+from paychaos.common.masking import mask_obj
+from paychaos.reporting.entries import DIMENSIONS, verdict_word
+from paychaos.reporting.events import SuiteFinished
+from paychaos.reporting.fanout import Reporter
+from paychaos.reporting.files import write_atomic
+from paychaos.reporting.fixes import fix_for
+from paychaos.reporting.html_style import CSS
+from paychaos.reporting.html_timeline import exchange_class, made_by_fault, num, secs, timeline
+from paychaos.reporting.money import format_money
+from paychaos.reporting.repro import steps as repro_steps
+from paychaos.reporting.rollup import rollup
 
 FILENAME = "report.html"
 TEMPLATE = "report.html.j2"
@@ -136,7 +136,7 @@ HELPERS = {
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("simulator.reporting", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("paychaos.reporting", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.globals.update(HELPERS)

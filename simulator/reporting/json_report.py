@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simulator.common.masking import mask_obj
-from simulator.reporting.events import SuiteFinished
-from simulator.reporting.fanout import Reporter
-from simulator.reporting.files import write_atomic
+from paychaos.common.masking import mask_obj
+from paychaos.reporting.events import SuiteFinished
+from paychaos.reporting.fanout import Reporter
+from paychaos.reporting.files import write_atomic
 
 FILENAME = "report.json"
 

@@ -11,11 +11,11 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from simulator.common.masking import mask_obj, mask_text
-from simulator.reporting.entries import DIMENSIONS
-from simulator.reporting.events import SuiteFinished
-from simulator.reporting.fanout import Reporter
-from simulator.reporting.files import write_atomic
+from paychaos.common.masking import mask_obj, mask_text
+from paychaos.reporting.entries import DIMENSIONS
+from paychaos.reporting.events import SuiteFinished
+from paychaos.reporting.fanout import Reporter
+from paychaos.reporting.files import write_atomic
 
 FILENAME = "junit.xml"
 

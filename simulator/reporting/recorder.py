@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import time
 
-from simulator.common.masking import mask_obj
-from simulator.reporting.entries import errored_entry, scenario_entry
-from simulator.reporting.events import (
+from paychaos.common.masking import mask_obj
+from paychaos.reporting.entries import errored_entry, scenario_entry
+from paychaos.reporting.events import (
     CheckoutDone,
     ScenarioFinished,
     ScenarioStarted,
     SuiteFinished,
     SuiteStarted,
 )
-from simulator.reporting.fanout import Fanout
-from simulator.reporting.suite import SuiteReport
+from paychaos.reporting.fanout import Fanout
+from paychaos.reporting.suite import SuiteReport
 
 
 class RunRecorder:
@@ -86,7 +86,7 @@ class RunRecorder:
 
     def _score(self, obs):
         if self.scorer is None:
-            from simulator.scoring import score
+            from paychaos.scoring import score
             self.scorer = score
         return self.scorer(obs)
 

@@ -7,8 +7,8 @@ by the scenarios and findings it hit. Info findings are not things to fix and ar
 
 from __future__ import annotations
 
-from simulator.reporting.entries import SEVERITY_ORDER
-from simulator.reporting.fixes import docs_link, fix_for
+from paychaos.reporting.entries import SEVERITY_ORDER
+from paychaos.reporting.fixes import docs_link, fix_for
 
 TO_FIX = ("critical", "major", "minor")
 

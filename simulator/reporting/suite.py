@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import time
 
-from simulator import __version__
-from simulator.reporting.baseline import compare
+from paychaos import __version__
+from paychaos.reporting.baseline import compare
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 

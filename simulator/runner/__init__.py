@@ -2,7 +2,7 @@
 the four observations, and `run_suite` that spreads scenarios over workers.
 """
 
-from simulator.runner.session import Session, SessionError
-from simulator.runner.suite import check_runnable, run_suite
+from paychaos.runner.session import Session, SessionError
+from paychaos.runner.suite import check_runnable, run_suite
 
 __all__ = ["Session", "SessionError", "check_runnable", "run_suite"]

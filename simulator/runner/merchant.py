@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from simulator.common.masking import mask_text
-from simulator.common.procs import start_process_group, stop_process_group
+from paychaos.common.masking import mask_text
+from paychaos.common.procs import start_process_group, stop_process_group
 
 POLL_S = 0.1
 

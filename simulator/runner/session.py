@@ -20,10 +20,10 @@ from pathlib import Path
 
 import requests
 
-import simulator.scoring.orders as orders
-from simulator.common import localtoken
-from simulator.common.netsafety import check_upstream, free_port
-from simulator.common.procs import (
+import paychaos.scoring.orders as orders
+from paychaos.common import localtoken
+from paychaos.common.netsafety import check_upstream, free_port
+from paychaos.common.procs import (
     Service,
     ServiceError,
     make_temp_dir,
@@ -31,11 +31,11 @@ from simulator.common.procs import (
     remove_temp_dir,
     start_service,
 )
-from simulator.driver import Driver, new_run_tag, plan_customers
-from simulator.observations import CheckoutResult, Observations
-from simulator.runner.merchant import MerchantError, MerchantProcess
-from simulator.scenario.model import Scenario
-from simulator.target import FORWARD_PLACEHOLDERS, Target, render, render_strings, run_values
+from paychaos.driver import Driver, new_run_tag, plan_customers
+from paychaos.observations import CheckoutResult, Observations
+from paychaos.runner.merchant import MerchantError, MerchantProcess
+from paychaos.scenario.model import Scenario
+from paychaos.target import FORWARD_PLACEHOLDERS, Target, render, render_strings, run_values
 
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
@@ -115,7 +115,7 @@ class Session:
 
     def routes(self) -> dict[str, str]:
         """Each gateway's own address -> the proxy listener in front of it: the customer's browser opens
-        the gateway's pages (hosted checkout, 3-D Secure) through the proxy (simulator.driver.browser)."""
+        the gateway's pages (hosted checkout, 3-D Secure) through the proxy (paychaos.driver.browser)."""
         listeners = (self.proxy.info.get("listeners") if self.proxy else None) or {}
         pairs = ((self.primary, listeners.get("primary")), (self.backup, listeners.get("backup")))
         return {gateway.url: via for gateway, via in pairs if gateway is not None and via}
@@ -258,7 +258,7 @@ class Session:
                                      f"{resp.status_code} {resp.text[:500]}")
 
     def _journal(self, scenario: str) -> list[dict]:
-        from proxies.journal import read_journal
+        from paychaos.proxies.journal import read_journal
 
         path = self.proxy.info.get("journal") or str(self.workdir / "journal.jsonl")
         if not Path(path).exists():

@@ -12,11 +12,11 @@ import queue
 import threading
 from collections.abc import Callable
 
-from simulator.common.errors import InputError
-from simulator.observations import Observations
-from simulator.runner.session import Session, SessionError
-from simulator.scenario.model import Action, Scenario
-from simulator.target import Target
+from paychaos.common.errors import InputError
+from paychaos.observations import Observations
+from paychaos.runner.session import Session, SessionError
+from paychaos.scenario.model import Action, Scenario
+from paychaos.target import Target
 
 JOIN_POLL_S = 0.2
 

@@ -11,8 +11,8 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from simulator.common.errors import InputError, brief, did_you_mean
-from simulator.common.strict_yaml import load_yaml_file
+from paychaos.common.errors import InputError, brief, did_you_mean
+from paychaos.common.strict_yaml import load_yaml_file
 
 
 def join(path: str, key: str | int) -> str:
@@ -31,7 +31,7 @@ def kind_of(value) -> str:
 
 
 def read_yaml(path: str | Path) -> object:
-    """Parse one YAML file with the bounds of simulator.common.strict_yaml (no aliases, no duplicate
+    """Parse one YAML file with the bounds of paychaos.common.strict_yaml (no aliases, no duplicate
     keys, finite 64-bit numbers, bounded size and depth); any problem is an InputError naming the file
     and line."""
     return load_yaml_file(path)

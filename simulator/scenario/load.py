@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from simulator.common.errors import InputError, brief, did_you_mean
-from simulator.common.paths import builtin_scenarios_dir
-from simulator.common.strict_yaml import INT64_MAX
-from simulator.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
-from simulator.scenario.fields import Section, join, kind_of, read_yaml
-from simulator.scenario.model import (
+from paychaos.common.errors import InputError, brief, did_you_mean
+from paychaos.common.paths import builtin_scenarios_dir
+from paychaos.common.strict_yaml import INT64_MAX
+from paychaos.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
+from paychaos.scenario.fields import Section, join, kind_of, read_yaml
+from paychaos.scenario.model import (
     LOCALES,
     PROMPT_CATEGORIES,
     Action,
@@ -184,13 +184,13 @@ def _actions(top: Section) -> list[Action]:
 
 def _with_phases(specs: list, phases, file: str) -> list:
     """The `faults:` list with each `phase: NAME` given its phase's window (what the proxy is sent)."""
-    from proxies.rules import apply_phases
+    from paychaos.proxies.rules import apply_phases
 
     return apply_phases(specs, phases, source=file)
 
 
 def _faults(specs: list, file: str) -> list:
-    from proxies.rules import parse_rules  # the proxy owns the fault vocabulary
+    from paychaos.proxies.rules import parse_rules  # the proxy owns the fault vocabulary
 
     return parse_rules(specs, source=file)
 

@@ -48,16 +48,16 @@ class Match:
     upstream: str | None = None       # primary | backup | webhooks
     method: str | None = None
     path: str | None = None           # glob
-    # kinds of call (simulator.common.call_kinds.KINDS); () = any kind the fault applies to.
+    # kinds of call (paychaos.common.call_kinds.KINDS); () = any kind the fault applies to.
     kinds: tuple[str, ...] = ()
     # request fields -> globs (any of): amount, currency, payment_method, metadata.KEY, header.NAME,
-    # event.type (webhooks leg). Built by proxies.rules.parse_rules, which owns the valid forms.
+    # event.type (webhooks leg). Built by paychaos.proxies.rules.parse_rules, which owns the valid forms.
     fields: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class FaultRule:
-    """One entry of a scenario's `faults:` list, validated by `proxies.rules.parse_rules`."""
+    """One entry of a scenario's `faults:` list, validated by `paychaos.proxies.rules.parse_rules`."""
 
     fault: str
     params: dict = field(default_factory=dict)   # every parameter of the fault, defaults filled in

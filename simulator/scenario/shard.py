@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.common.errors import InputError
+from paychaos.common.errors import InputError
 
 FIELD = "--shard"
 VALID = "K/N with whole numbers 1 <= K <= N, e.g. 1/3"

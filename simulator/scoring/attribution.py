@@ -24,8 +24,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
-from simulator.observations import CheckoutResult, Observations
-from simulator.scoring import exchanges as ex
+from paychaos.observations import CheckoutResult, Observations
+from paychaos.scoring import exchanges as ex
 
 ROUTES = ("metadata", "answer", "customer", "idempotency_key", "amount", "time")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.common.masking import mask_text
+from paychaos.common.masking import mask_text
 
 MAX_ITEMS = 20
 _SECRET = re.compile(r"\b((?:sk|rk)_(?:test|live)_|whsec_)[A-Za-z0-9]+")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.common import call_kinds
+from paychaos.common import call_kinds
 
 # Decline codes whose documented next step is "try again" (stripe-facts.md); every other card error
 # is a hard decline that must not be reattempted.

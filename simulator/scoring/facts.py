@@ -3,9 +3,9 @@ expected declines, actions. Rules judge evidence; these only decide whether a ru
 
 from __future__ import annotations
 
-from simulator.observations import Observations
-from simulator.scenario.model import Action, Cause, FaultRule
-from simulator.scoring import exchanges as ex
+from paychaos.observations import Observations
+from paychaos.scenario.model import Action, Cause, FaultRule
+from paychaos.scoring import exchanges as ex
 
 # Faults after which another try (or a lookup) is the graceful move.
 TRANSIENT_FAULTS = frozenset({"http_error", "refused", "reset", "close", "hang", "latency", "slow_body",

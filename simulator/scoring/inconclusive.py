@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.observations import Observations
-from simulator.scoring import exchanges as ex
-from simulator.scoring import orders
+from paychaos.observations import Observations
+from paychaos.scoring import exchanges as ex
+from paychaos.scoring import orders
 
 
 @dataclass

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from simulator.common.masking import whole_card_numbers
+from paychaos.common.masking import whole_card_numbers
 
 STRIPE_ERROR_TYPES = ("card_error", "api_error", "invalid_request_error", "idempotency_error",
                       "rate_limit_error", "authentication_error", "api_connection_error")

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from simulator.common.errors import InputError
-from simulator.common.strict_yaml import load_yaml_file
+from paychaos.common.errors import InputError
+from paychaos.common.strict_yaml import load_yaml_file
 
 ANY = "*"  # phrases that count in every language
 

@@ -1,7 +1,7 @@
 """One view per order, joining the four observations: what the customer was told, the gateway
 exchanges made for it, the money the ledgers hold for it, and the merchant's own order state.
 
-Ledger money and journal exchanges are tied to orders by `simulator.scoring.attribution`, which says
+Ledger money and journal exchanges are tied to orders by `paychaos.scoring.attribution`, which says
 by which route each object was tied (`Order.routes`).
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.observations import CheckoutResult, Observations
-from simulator.scoring import attribution
-from simulator.scoring import exchanges as ex
+from paychaos.observations import CheckoutResult, Observations
+from paychaos.scoring import attribution
+from paychaos.scoring import exchanges as ex
 
 # PaymentIntent states that, in a browser flow, wait on the customer's page rather than on the merchant.
 AWAITING_CUSTOMER = ("requires_payment_method", "requires_confirmation")

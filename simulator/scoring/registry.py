@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from simulator.observations import Dimension, Finding, Observations, Severity
+from paychaos.observations import Dimension, Finding, Observations, Severity
 
 Check = Callable[[Observations], "list[Finding] | None"]
 
@@ -62,7 +62,7 @@ def rule(spec: RuleSpec) -> Callable[[Check], Check]:
 
 def all_rules(dimension: Dimension | None = None) -> list[Rule]:
     """Every registered rule (of one dimension), in a stable order."""
-    from simulator.scoring import rules as _  # noqa: F401  (registers the built-in rules)
+    from paychaos.scoring import rules as _  # noqa: F401  (registers the built-in rules)
 
     found = [r for r in RULES.values() if dimension is None or r.dimension == dimension]
     order = list(Dimension)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import traceback
 
-from simulator.observations import Dimension, Finding, Observations, Severity
-from simulator.scoring import inconclusive
-from simulator.scoring.lexicon import Lexicon, using_lexicon
-from simulator.scoring.registry import Rule, RuleSpec, all_rules
-from simulator.scoring.result import ScenarioResult
+from paychaos.observations import Dimension, Finding, Observations, Severity
+from paychaos.scoring import inconclusive
+from paychaos.scoring.lexicon import Lexicon, using_lexicon
+from paychaos.scoring.registry import Rule, RuleSpec, all_rules
+from paychaos.scoring.result import ScenarioResult
 
 POINTS = {Severity.CRITICAL: 60, Severity.MAJOR: 30, Severity.MINOR: 10, Severity.INFO: 0}
 CRITICAL_CAP = 50.0

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 
-from simulator.observations import CheckoutResult, Observations, Shop
-from simulator.scenario.model import Action, Cause, Customers, Expect, FaultRule, Match, Scenario
+from paychaos.observations import CheckoutResult, Observations, Shop
+from paychaos.scenario.model import Action, Cause, Customers, Expect, FaultRule, Match, Scenario
 
 T0 = 1_764_160_000.0
 

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from simulator.scenario.load import load_scenario_file
-from simulator.target import load_target
+from paychaos.scenario.load import load_scenario_file
+from paychaos.target import load_target
 
 SCENARIO = "starter-gateway-blip.yaml"
 
 
 def init(*args, cwd, stdin=subprocess.DEVNULL):
-    return subprocess.run([sys.executable, "-m", "simulator.cli", "init", *args], cwd=cwd, stdin=stdin,
+    return subprocess.run([sys.executable, "-m", "paychaos.cli", "init", *args], cwd=cwd, stdin=stdin,
                           capture_output=True, text=True, timeout=60)
 
 

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from simulator.reporting.entries import scenario_entry
-from simulator.reporting.json_report import render
-from simulator.reporting.suite import SuiteReport
+from paychaos.reporting.entries import scenario_entry
+from paychaos.reporting.json_report import render
+from paychaos.reporting.suite import SuiteReport
 
 WHOLE_PAN = "4000000000009995"
 
@@ -36,7 +36,7 @@ def write_shard(directory, entries, *, min_score=None, started_at=None, interrup
 
 
 def merge(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "simulator.cli", "merge", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "paychaos.cli", "merge", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 

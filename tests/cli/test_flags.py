@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.cli import build_parser
+from paychaos.cli import build_parser
 
 
 def parse(argv: list[str]):
@@ -146,7 +146,7 @@ def test_checking_a_journal_leaves_an_existing_file_as_it_was(tmp_path):
                                        (["load", "--users", "1000000"], "--users"),
                                        (["proxy", "--upstream", "http://u:p@127.0.0.1:1"], "--upstream")])
 def test_the_real_command_exits_2_with_one_error_line(argv, flag, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "simulator.cli", *argv], cwd=tmp_path, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "paychaos.cli", *argv], cwd=tmp_path, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.startswith(f"paychaos {argv[0]}: error: argument {flag}: ")
@@ -160,7 +160,7 @@ def test_the_real_command_exits_2_with_one_error_line(argv, flag, tmp_path):
 def test_any_text_is_a_value_or_an_argparse_error(text):
     """argparse turns ArgumentTypeError (and only ValueError/TypeError besides) into exit 2; anything
     else a type raised would be a traceback."""
-    from simulator.cli import argtypes
+    from paychaos.cli import argtypes
 
     types = [argtypes.port, argtypes.fixed_port, argtypes.seed, argtypes.score, argtypes.whole(1, 16),
              argtypes.number(0, 600, above=True), argtypes.shard, argtypes.url, argtypes.upstream, argtypes.host,

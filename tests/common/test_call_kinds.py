@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.common.call_kinds import KINDS, call_kind
+from paychaos.common.call_kinds import KINDS, call_kind
 
 
 @pytest.mark.parametrize("method, path, upstream, kind", [

@@ -3,7 +3,7 @@ a stopped service's addresses are forgotten; a service without a token (a mercha
 
 from __future__ import annotations
 
-from simulator.common import localtoken
+from paychaos.common import localtoken
 
 
 def test_a_url_finds_its_services_token_by_address():

@@ -1,4 +1,4 @@
-from simulator.common.masking import count_pans, luhn_ok, mask_obj, mask_pan, mask_text, whole_card_numbers
+from paychaos.common.masking import count_pans, luhn_ok, mask_obj, mask_pan, mask_text, whole_card_numbers
 
 
 def test_mask_pan_keeps_first_six_and_last_four():
@@ -52,7 +52,7 @@ def test_mask_text_masks_secrets_keeping_prefix_and_last_four():
 
 
 def test_digits_inside_an_identifier_are_not_a_whole_card_number_but_are_still_masked():
-    from simulator.common.masking import count_pans, mask_text
+    from paychaos.common.masking import count_pans, mask_text
     text = "Request req_4242424242424242: card 4242424242424242 declined"
     assert count_pans(text) == 1                       # the free-standing one only
     assert "4242424242424242" not in mask_text(text)   # masking stays conservative

@@ -1,4 +1,4 @@
-"""Nothing started through simulator.common.procs outlives the process that started it, even when that
+"""Nothing started through paychaos.common.procs outlives the process that started it, even when that
 process is SIGKILLed (no atexit, no signal handler): real processes, real signals, no mocks."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from simulator.common.procs import start_service
+from paychaos.common.procs import start_service
 
 REPO = Path(__file__).resolve().parents[2]
 GONE_WITHIN_S = 5.0
@@ -27,12 +27,12 @@ SHELL = ["sh", "-c", 'sleep 600 & echo "PAYCHAOS_READY {\\"service\\": \\"sh\\",
 
 PARENT = textwrap.dedent("""
     import json, os, sys, threading, time
-    from simulator.common import procs
+    from paychaos.common import procs
     SLEEPER, SHELL = json.loads(sys.argv[1]), json.loads(sys.argv[2])
     from pathlib import Path
-    from simulator.common.netsafety import free_port
-    from simulator.load.locust_procs import _spawn
-    from simulator.runner.merchant import MerchantProcess
+    from paychaos.common.netsafety import free_port
+    from paychaos.load.locust_procs import _spawn
+    from paychaos.runner.merchant import MerchantProcess
     direct = procs.start_service("sleeper", SLEEPER)
     shell = procs.start_service("shell", SHELL)
     port = free_port()                  # the runner's merchant and a Locust process take the same path
@@ -169,7 +169,7 @@ def test_normal_stop_is_unchanged_and_a_member_that_ignores_sigint_is_ended_when
     # lifeline keeps holding the group and ends it when the parent exits.
     script = textwrap.dedent("""
         import json, sys
-        from simulator.common import procs
+        from paychaos.common import procs
         shell = procs.start_service("shell", json.loads(sys.argv[1]))
         shell.stop()
         print(json.dumps({"leader_status": shell.proc.returncode, "grandchild": shell.info["grandchild"]}), flush=True)

@@ -10,12 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from simulator.common import procs
+from paychaos.common import procs
 
 GONE_WITHIN_S = 5.0
 PARENT = """
 import sys, time
-from simulator.common import procs
+from paychaos.common import procs
 kept = procs.make_temp_dir("paychaos-test-kept-")
 removed = procs.make_temp_dir("paychaos-test-removed-")
 open(kept + "/key.pem", "w").write("secret")

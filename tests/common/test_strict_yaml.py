@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from simulator.common.errors import InputError, brief
-from simulator.common.strict_yaml import (
+from paychaos.common.errors import InputError, brief
+from paychaos.common.strict_yaml import (
     INT64_MAX,
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -15,8 +15,8 @@ from simulator.common.strict_yaml import (
     load_yaml_file,
     parse_yaml,
 )
-from simulator.scenario.fields import Section
-from simulator.scenario.load import parse_scenario
+from paychaos.scenario.fields import Section
+from paychaos.scenario.load import parse_scenario
 
 
 def refused(text: str) -> str:
@@ -124,10 +124,10 @@ BOMB = 'name: bomb\ncause: healthy\nfaults: []\nseed:\n  a: &a ["lol", "lol"]\n 
 
 def test_every_reader_of_user_yaml_refuses_aliases(tmp_path):
     """Scenario and target loaders are covered by tests/hostile; these are the other readers."""
-    from proxies.addon import load_scenario_rules
-    from simulator.cli.cmd_list import scenario_lines
-    from simulator.pytest_plugin import looks_like_scenario
-    from simulator.scoring.lexicon import load_lexicon
+    from paychaos.cli.cmd_list import scenario_lines
+    from paychaos.proxies.addon import load_scenario_rules
+    from paychaos.pytest_plugin import looks_like_scenario
+    from paychaos.scoring.lexicon import load_lexicon
 
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(BOMB)

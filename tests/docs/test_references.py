@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from proxies.faults import REGISTRY
-from simulator.scenario.load import CUSTOMER_KEYS, EXPECT_KEYS, TOP_KEYS, load_scenarios
-from simulator.scenario.model import PROMPT_CATEGORIES, Action, Cause
-from simulator.scoring import all_rules
-from simulator.target import CHECKOUT_PLACEHOLDERS, RUN_PLACEHOLDERS
+from paychaos.proxies.faults import REGISTRY
+from paychaos.scenario.load import CUSTOMER_KEYS, EXPECT_KEYS, TOP_KEYS, load_scenarios
+from paychaos.scenario.model import PROMPT_CATEGORIES, Action, Cause
+from paychaos.scoring import all_rules
+from paychaos.target import CHECKOUT_PLACEHOLDERS, RUN_PLACEHOLDERS
 from tests.docs.test_snippets import DOCS as OWN_DOCS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import iniconfig
 import pytest
 import yaml
 
-from simulator.scenario.load import parse_scenario
-from simulator.target import parse_target
+from paychaos.scenario.load import parse_scenario
+from paychaos.target import parse_target
 from tests.docs.snippets import snippets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from simulator.gateway.testing import reset, running_gateway
+from paychaos.gateway.testing import reset, running_gateway
 
 API_KEY = "sk_test_paychaos"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from simulator.gateway.testing import complete_payment, fail_payment, get_ledger, sim_headers
+from paychaos.gateway.testing import complete_payment, fail_payment, get_ledger, sim_headers
 
 
 def start(client, kind, types=None, **extra):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.gateway.testing import sim_headers
+from paychaos.gateway.testing import sim_headers
 
 AUTH = {"Authorization": "Bearer sk_test_fuzz"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from simulator.gateway.testing import get_ledger
+from paychaos.gateway.testing import get_ledger
 from tests.gateway.browser import PK, request, stripe_js_card_data, stripe_js_confirm
 
 

@@ -7,7 +7,7 @@ import datetime
 import pytest
 import stripe
 
-from simulator.gateway.cards import OUTCOMES, TEST_METHODS
+from paychaos.gateway.cards import OUTCOMES, TEST_METHODS
 
 DECLINES = [  # (payment method name after pm_card_, code, decline_code, advice_code)
     ("visa_chargeDeclined", "card_declined", "generic_decline", "do_not_try_again"),
@@ -122,7 +122,7 @@ def test_raw_card_inline_on_the_intent(client):
 
 
 def test_3ds_requires_action_then_sim_complete(client, gateway):
-    from simulator.gateway.testing import complete_payment, fail_payment
+    from paychaos.gateway.testing import complete_payment, fail_payment
 
     pi = client.v1.payment_intents.create(params={
         "amount": 700, "currency": "usd", "payment_method": "pm_card_authenticationRequired", "confirm": True,

@@ -7,7 +7,7 @@ import httpx
 import pytest
 import stripe
 
-from simulator.gateway.testing import complete_payment, fail_payment, get_ledger, set_webhook
+from paychaos.gateway.testing import complete_payment, fail_payment, get_ledger, set_webhook
 from tests.gateway.browser import pass_3ds, pay_checkout, request
 from tests.gateway.test_webhooks import SECRET, Receiver
 

@@ -6,8 +6,8 @@ import subprocess
 
 import httpx
 
-from simulator.common.procs import paychaos_argv
-from simulator.gateway.testing import get_ledger, running_gateway
+from paychaos.common.procs import paychaos_argv
+from paychaos.gateway.testing import get_ledger, running_gateway
 
 AUTH = {"Authorization": "Bearer sk_test_cli"}
 PAY = {"amount": "100", "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}

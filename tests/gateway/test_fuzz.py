@@ -14,13 +14,13 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.gateway.errors import ParamError, StripeError
-from simulator.gateway.forms import MAX_DEPTH, parse_form
-from simulator.gateway.limits import MAX_SIM_JSON_DEPTH
-from simulator.gateway.params import Int, ascii_int, check
-from simulator.gateway.resources import ROUTES
-from simulator.gateway.resources.sim import SimError, json_depth, parse_body
-from simulator.gateway.testing import sim_headers
+from paychaos.gateway.errors import ParamError, StripeError
+from paychaos.gateway.forms import MAX_DEPTH, parse_form
+from paychaos.gateway.limits import MAX_SIM_JSON_DEPTH
+from paychaos.gateway.params import Int, ascii_int, check
+from paychaos.gateway.resources import ROUTES
+from paychaos.gateway.resources.sim import SimError, json_depth, parse_body
+from paychaos.gateway.testing import sim_headers
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=300,
                 suppress_health_check=list(HealthCheck))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from simulator.gateway.testing import sim_headers
+from paychaos.gateway.testing import sim_headers
 
 AUTH = {"Authorization": "Bearer sk_test_hostile"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import stripe
 
-from simulator.gateway.testing import get_ledger, set_processing_delay
+from paychaos.gateway.testing import get_ledger, set_processing_delay
 
 AUTH = {"Authorization": "Bearer sk_test_idem"}
 BODY = {"amount": "1000", "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}

@@ -12,7 +12,7 @@ import pytest
 import requests
 import stripe
 
-from simulator.gateway.testing import complete_payment, get_ledger, reset, set_processing_delay, webhook_log
+from paychaos.gateway.testing import complete_payment, get_ledger, reset, set_processing_delay, webhook_log
 
 AUTH = {"Authorization": "Bearer sk_test_local"}
 
@@ -93,7 +93,7 @@ def test_sim_takes_loopback_origins(gateway):
 
 
 def test_paychaos_own_callers_still_work(gateway):
-    """The helpers of simulator.gateway.testing (which find the token by the URL) and
+    """The helpers of paychaos.gateway.testing (which find the token by the URL) and
     `requests.post(url, json=..., headers=token)` as the runner, the load stack and the pytest plugin call /_sim."""
     client = stripe.StripeClient("sk_test_local", base_addresses={"api": gateway.url}, max_network_retries=0)
     pi = client.v1.payment_intents.create(params={"amount": 100, "currency": "usd", "confirm": True,
@@ -115,7 +115,7 @@ def test_v1_answers_whatever_host_the_proxy_forwards_with(gateway, host):
 
 
 def test_host_and_origin_checks_unit():
-    from simulator.gateway.resources.sim import loopback_origin, own_host
+    from paychaos.gateway.resources.sim import loopback_origin, own_host
 
     assert own_host("127.0.0.1:8080", 8080) and own_host("[::1]:8080", 8080) and own_host("127.9.9.9:8080", 8080)
     assert not own_host("127.0.0.1:8081", 8080) and not own_host("127.0.0.1", 8080)

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from simulator.gateway.httplog import MAX_LINE, OneLineFormatter
-from simulator.gateway.testing import running_gateway
+from paychaos.gateway.httplog import MAX_LINE, OneLineFormatter
+from paychaos.gateway.testing import running_gateway
 
 MALFORMED = [
     b"GARBAGE\r\n\r\n",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from simulator.gateway.testing import get_ledger
+from paychaos.gateway.testing import get_ledger
 
 
 def create(client, **params):

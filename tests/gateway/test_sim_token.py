@@ -11,9 +11,9 @@ import subprocess
 import pytest
 import requests
 
-from simulator.common import localtoken
-from simulator.common.procs import paychaos_argv
-from simulator.gateway.testing import get_ledger, running_gateway
+from paychaos.common import localtoken
+from paychaos.common.procs import paychaos_argv
+from paychaos.gateway.testing import get_ledger, running_gateway
 
 AUTH = {"Authorization": "Bearer sk_test_token"}
 PAY = {"amount": 700, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}
@@ -102,7 +102,7 @@ def test_sim_token_flag_and_environment_choose_the_token():
     with running_gateway(sim_token=chosen) as gw:
         assert gw.info["token"] == chosen
         assert requests.get(gw.url + "/_sim/ledger", headers={HEADER: chosen}, timeout=5).status_code == 200
-    from simulator.common.procs import start_service
+    from paychaos.common.procs import start_service
     env_token = "env-token-0123456789abcdef"
     with start_service("gateway", paychaos_argv("gateway", "--port", "0"), env={localtoken.ENV: env_token}) as gw:
         assert gw.info["token"] == env_token

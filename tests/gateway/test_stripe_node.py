@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.gateway.testing import get_ledger
+from paychaos.gateway.testing import get_ledger
 from tests.gateway.browser import pay_checkout, request
 
 HERE = Path(__file__).parent / "node"

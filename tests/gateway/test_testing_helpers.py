@@ -1,8 +1,8 @@
-"""simulator.gateway.testing's browser helpers, as other areas' tests use them."""
+"""paychaos.gateway.testing's browser helpers, as other areas' tests use them."""
 
 from __future__ import annotations
 
-from simulator.gateway.testing import answer_3ds, get_ledger, pay_hosted_checkout
+from paychaos.gateway.testing import answer_3ds, get_ledger, pay_hosted_checkout
 from tests.gateway.browser import request
 
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import stripe
 
-from simulator.gateway.testing import get_ledger
+from paychaos.gateway.testing import get_ledger
 from tests.gateway.browser import pass_3ds, request, stripe_js_confirm
 
 RETURN = "http://127.0.0.1:9/order/return"

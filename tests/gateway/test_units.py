@@ -7,13 +7,13 @@ import datetime
 import pytest
 import stripe
 
-from simulator.common.stripe_signature import sign
-from simulator.gateway import cards
-from simulator.gateway.errors import ParamError, StripeError
-from simulator.gateway.forms import parse_form
-from simulator.gateway.ids import IdMaker
-from simulator.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
-from simulator.gateway.resources.search import parse_query
+from paychaos.common.stripe_signature import sign
+from paychaos.gateway import cards
+from paychaos.gateway.errors import ParamError, StripeError
+from paychaos.gateway.forms import parse_form
+from paychaos.gateway.ids import IdMaker
+from paychaos.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
+from paychaos.gateway.resources.search import parse_query
 
 
 def test_parse_form_nests_brackets_and_lists():
@@ -85,7 +85,7 @@ def test_search_query_parsing():
 
 
 def test_hosted_page_amounts_read_as_the_customer_reads_them():
-    from simulator.gateway.hosted import _money
+    from paychaos.gateway.hosted import _money
 
     assert _money(1500, "usd") == "15.00 USD"
     assert _money(1500, "jpy") == "1500 JPY"

@@ -12,8 +12,8 @@ import asyncio
 import httpx
 import pytest
 
-from simulator.gateway.testing import running_gateway, sim_headers, webhook_log
-from simulator.gateway.webhooks import WebhookDispatcher
+from paychaos.gateway.testing import running_gateway, sim_headers, webhook_log
+from paychaos.gateway.webhooks import WebhookDispatcher
 from tests.gateway.test_webhooks import SECRET, Receiver, pay
 
 AUTH = {"Authorization": "Bearer sk_test_hosts"}
@@ -100,7 +100,7 @@ def test_the_dispatcher_refuses_a_url_that_got_past_the_api():
 
 
 def test_url_refusal_unit():
-    from simulator.gateway.webhooks import url_refusal
+    from paychaos.gateway.webhooks import url_refusal
 
     assert url_refusal("http://127.0.0.1:1/x") is None and url_refusal("https://localhost/x") is None
     assert url_refusal("http://[::1]:8/x") is None and url_refusal("http://127.3.4.5/x") is None

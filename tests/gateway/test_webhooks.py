@@ -11,7 +11,7 @@ import httpx
 import pytest
 import stripe
 
-from simulator.gateway.testing import running_gateway, set_webhook, sim_headers, webhook_log
+from paychaos.gateway.testing import running_gateway, set_webhook, sim_headers, webhook_log
 
 SECRET = "whsec_test_paychaos_hooks"
 AUTH = {"Authorization": "Bearer sk_test_hooks"}

@@ -37,7 +37,7 @@ expect:
 TARGET = """\
 name: hostile
 start:
-  command: ["{python}", "-m", "simulator.cli", "merchant", "resilient", "--port", "{port}"]
+  command: ["{python}", "-m", "paychaos.cli", "merchant", "resilient", "--port", "{port}"]
   env:
     STRIPE_API_BASE: "{gateway_url}"
   ready: {path: /health, timeout_s: 20}
@@ -159,7 +159,7 @@ def target_cases() -> dict[str, str]:
     cases: dict[str, str] = {}
     cases["alias-bomb-checkout-json"] = replace(t, 'amount: "{order.amount}"', f"amount: {bomb()}")
     cases["alias-bomb-env"] = replace(t, 'STRIPE_API_BASE: "{gateway_url}"', f"BOMB: {bomb()}")
-    cases["alias-bomb-command"] = replace(t, '  command: ["{python}", "-m", "simulator.cli", "merchant", '
+    cases["alias-bomb-command"] = replace(t, '  command: ["{python}", "-m", "paychaos.cli", "merchant", '
                                              '"resilient", "--port", "{port}"]', f"  command: {bomb()}")
     cases["anchor-base-url"] = replace(t, 'base_url: "http://127.0.0.1:{port}"', 'base_url: &u "http://127.0.0.1:{port}"')
     cases["dup-base-url"] = t + 'base_url: "http://127.0.0.1:1"\n'

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from simulator.load.orchestrate import LoadOptions, run_load
+from paychaos.load.orchestrate import LoadOptions, run_load
 
 pytestmark = pytest.mark.slow
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from simulator.driver import Driver, payment_for, plan_customers
-from simulator.load import checkout_request
-from simulator.merchant_request import build, read_outcome
-from simulator.scenario.model import Action, Cause, Customers, Scenario
-from simulator.target import Answer, load_target
+from paychaos.driver import Driver, payment_for, plan_customers
+from paychaos.load import checkout_request
+from paychaos.merchant_request import build, read_outcome
+from paychaos.scenario.model import Action, Cause, Customers, Scenario
+from paychaos.target import Answer, load_target
 
 TARGET = """\
 name: own-words

@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from simulator.common.netsafety import free_port
+from paychaos.common.netsafety import free_port
 
 
 def _paychaos(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "simulator.cli", "load", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "paychaos.cli", "load", *args], capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -62,7 +62,7 @@ def test_merchant_dying_mid_run_exits_2_and_keeps_what_was_measured(tmp_path, re
     target.write_text(textwrap.dedent("""\
         name: dying-shop
         start:
-          command: ["timeout", "6", "{python}", "-m", "simulator.cli", "merchant", "resilient", "--port", "{port}"]
+          command: ["timeout", "6", "{python}", "-m", "paychaos.cli", "merchant", "resilient", "--port", "{port}"]
           env: {STRIPE_API_BASE: "{gateway_url}", STRIPE_BACKUP_API_BASE: "{backup_gateway_url}",
                 STRIPE_WEBHOOK_SECRET: "{webhook_secret}"}
           ready: {path: /health, timeout_s: 20}
@@ -85,7 +85,7 @@ def test_merchant_dying_mid_run_exits_2_and_keeps_what_was_measured(tmp_path, re
 
 def test_a_run_where_no_user_checked_out_or_users_crashed_is_a_failure_with_their_error():
     """What makes a load run fail whatever its score (orchestrate._user_failures, one function)."""
-    from simulator.load.orchestrate import _user_failures
+    from paychaos.load.orchestrate import _user_failures
 
     class Events:
         def __init__(self, checkouts):
@@ -108,7 +108,7 @@ def test_without_the_load_extra_paychaos_load_says_which_extra_to_install(tmp_pa
             "        if name == 'locust' or name.startswith('locust.'):\n"
             "            raise ModuleNotFoundError(name)\n"
             "sys.meta_path.insert(0, Hide())\n"
-            "from simulator.cli import main\n"
+            "from paychaos.cli import main\n"
             "sys.exit(main(['load', 'steady', '--report-dir', sys.argv[1]]))\n")
     done = subprocess.run([sys.executable, "-c", hide, str(tmp_path / "r")], capture_output=True, text=True,
                           timeout=60)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from simulator.load.orchestrate import LoadOptions, run_load
+from paychaos.load.orchestrate import LoadOptions, run_load
 
 pytestmark = pytest.mark.slow
 

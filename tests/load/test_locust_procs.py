@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simulator.load.locust_procs import start_locust
+from paychaos.load.locust_procs import start_locust
 
 
 def test_a_reused_report_dir_never_serves_an_old_runs_locust_count(tmp_path):

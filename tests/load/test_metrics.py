@@ -2,8 +2,8 @@
 
 import json
 
-from simulator.load import metrics, series, verdict
-from simulator.load.events import read_events
+from paychaos.load import metrics, series, verdict
+from paychaos.load.events import read_events
 
 T0 = 1_700_000_000.0
 OUTAGE = [{"fault": "http_error", "params": {"status": 503}, "match": {"upstream": "primary"}}]

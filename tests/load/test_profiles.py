@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from proxies.rules import parse_rules
-from simulator.common.errors import InputError
-from simulator.load import profiles
+from paychaos.common.errors import InputError
+from paychaos.load import profiles
+from paychaos.proxies.rules import parse_rules
 
 BUILT_IN = {"steady", "flash-sale", "brownout", "latency-storm", "decline-wave"}
 

@@ -2,7 +2,7 @@
 
 import json
 
-from simulator.load.progress import Progress
+from paychaos.load.progress import Progress
 
 
 def test_progress_reads_the_events_file_as_it_grows_and_resets_per_phase(tmp_path):

@@ -1,6 +1,6 @@
 import json
 
-from simulator.load import metrics, report_html, report_json, series, verdict
+from paychaos.load import metrics, report_html, report_json, series, verdict
 from tests.load.test_metrics import _scenario
 
 

@@ -1,4 +1,4 @@
-from simulator.load.schedule import phase_at, plan
+from paychaos.load.schedule import phase_at, plan
 
 PHASES = [
     {"name": "healthy", "share": 1, "users": 1.0, "rules": []},

@@ -13,10 +13,10 @@ import uuid
 import pytest
 import requests
 
-from proxies.journal import read_journal
-from proxies.testing import clear_rules, running_proxy
-from simulator.common.procs import paychaos_argv, start_service
-from simulator.gateway.testing import get_ledger, running_gateway, set_webhook
+from paychaos.common.procs import paychaos_argv, start_service
+from paychaos.gateway.testing import get_ledger, running_gateway, set_webhook
+from paychaos.proxies.journal import read_journal
+from paychaos.proxies.testing import clear_rules, running_proxy
 
 SECRET = "whsec_merchanttests"
 
@@ -48,7 +48,7 @@ def proxy(primary_gateway, backup_gateway, journal_path):
 @pytest.fixture
 def faults(proxy):
     """Set fault rules on the proxy for one test: faults([{...}]); cleared afterwards."""
-    from proxies.testing import set_rules
+    from paychaos.proxies.testing import set_rules
 
     control = proxy.info["control"]
     yield lambda rules: set_rules(control, rules, scenario="merchant-tests")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from simulator.common.procs import paychaos_argv
+from paychaos.common.procs import paychaos_argv
 
 
 def _run(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:

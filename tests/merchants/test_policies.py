@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from simulator.merchants.checkout_input import RawCard
-from simulator.merchants.resilient.declines import check_card, decline_reason
-from simulator.merchants.resilient.retry_policy import CircuitBreaker, RetryPolicy
+from paychaos.merchants.checkout_input import RawCard
+from paychaos.merchants.resilient.declines import check_card, decline_reason
+from paychaos.merchants.resilient.retry_policy import CircuitBreaker, RetryPolicy
 
 TODAY = dt.date(2026, 6, 15)
 

@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from simulator.gateway.testing import get_ledger
-from simulator.merchants.lexicon import OTHER_METHODS
+from paychaos.gateway.testing import get_ledger
+from paychaos.merchants.lexicon import OTHER_METHODS
 from tests.merchants.conftest import (
     checkout,
     event,

@@ -60,14 +60,14 @@ def test_fault_free_baseline_with_a_paychaos_cause_is_collected(pytester):
 
 
 def test_plugin_never_imports_locust(pytester):
-    code = ("import sys, simulator.pytest_plugin; "
+    code = ("import sys, paychaos.pytest_plugin; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')]; print(bad)")
     result = pytester.run(sys.executable, "-c", code)
     assert result.ret == 0 and result.outlines[-1] == "[]"
 
 
 def test_an_inconclusive_scenario_fails_its_test_naming_the_reason():
-    from simulator.pytest_plugin import failure_text
+    from paychaos.pytest_plugin import failure_text
     entry = {"name": "outage", "cause": "gateway_outage", "score": {"total": 100.0}, "required": 80,
              "inconclusive": ["none of the scenario's fault rules applied to any call"], "findings": []}
     text = failure_text(entry)

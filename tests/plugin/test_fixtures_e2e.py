@@ -42,7 +42,7 @@ def test_resilient_merchant_fails_over_when_primary_is_down(paychaos_merchant, p
 
 
 def test_a_bad_rule_is_refused_with_the_field(chaos):
-    from simulator.common.errors import InputError
+    from paychaos.common.errors import InputError
     with pytest.raises(InputError, match="delay_ms"):
         with chaos("latency", delay_ms="soon"):
             pass

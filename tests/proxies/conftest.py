@@ -10,8 +10,8 @@ import time
 import pytest
 from aiohttp import web
 
-from proxies.journal import read_journal
-from proxies.testing import clear_rules, running_proxy
+from paychaos.proxies.journal import read_journal
+from paychaos.proxies.testing import clear_rules, running_proxy
 
 
 class RecordingUpstream:

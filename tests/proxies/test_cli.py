@@ -13,10 +13,10 @@ import time
 
 import requests
 
-from proxies.forward import SITECUSTOMIZE_DIR
-from proxies.testing import running_proxy
-from simulator.common.netsafety import free_port
-from simulator.common.procs import paychaos_argv, start_process_group, start_service, stop_process_group
+from paychaos.common.netsafety import free_port
+from paychaos.common.procs import paychaos_argv, start_process_group, start_service, stop_process_group
+from paychaos.proxies.forward import SITECUSTOMIZE_DIR
+from paychaos.proxies.testing import running_proxy
 from tests.proxies.conftest import journal_of
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -92,7 +92,7 @@ def test_list_shows_faults_with_units_and_scenarios():
 def test_journal_command_filters(upstream, tmp_path):
     journal = tmp_path / "j.jsonl"
     with running_proxy({"primary": upstream.url}, journal=journal) as proxy:
-        from proxies.testing import set_rules
+        from paychaos.proxies.testing import set_rules
         set_rules(proxy.info["control"], [{"fault": "http_error", "params": {"status": 503}, "times": 1}],
                   scenario="cli")
         for key in ("k-1", "k-2"):

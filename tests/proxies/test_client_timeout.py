@@ -7,12 +7,12 @@ import json
 import socket
 import sys
 
-from proxies.journal import read_journal
-from simulator.common.procs import start_service
+from paychaos.common.procs import start_service
+from paychaos.proxies.journal import read_journal
 
 SCRIPT = """
 import sys
-from proxies.server import ProxyConfig, run
+from paychaos.proxies.server import ProxyConfig, run
 run(ProxyConfig(upstreams={"primary": sys.argv[1]}, journal=sys.argv[2],
                 extra_options={"paychaos_client_timeout_s": 1.0}))
 """

@@ -10,8 +10,8 @@ import socket
 import pytest
 import requests
 
-from proxies.testing import clear_rules, get_rules, set_rules
-from simulator.common.localtoken import token_for
+from paychaos.common.localtoken import token_for
+from paychaos.proxies.testing import clear_rules, get_rules, set_rules
 
 
 def tok(url: str) -> dict:

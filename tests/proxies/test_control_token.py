@@ -11,9 +11,9 @@ import subprocess
 import pytest
 import requests
 
-from proxies.testing import get_rules, running_proxy, set_rules
-from simulator.common import localtoken
-from simulator.common.procs import paychaos_argv
+from paychaos.common import localtoken
+from paychaos.common.procs import paychaos_argv
+from paychaos.proxies.testing import get_rules, running_proxy, set_rules
 
 HEADER = "X-Paychaos-Token"
 RULE = {"fault": "http_error", "params": {"status": 503}}

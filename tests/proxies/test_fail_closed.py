@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from proxies.testing import control_headers, set_rules
+from paychaos.proxies.testing import control_headers, set_rules
 from tests.proxies.conftest import as_json, journal_of
 
 DEEP_JSON = "[" * 1000 + "]" * 1000
@@ -88,7 +88,7 @@ def test_health_counts_the_records_written(proxy, control):
 
 
 def test_a_journal_on_a_full_device_is_counted_and_said_not_silent(upstream):
-    from proxies.testing import running_proxy
+    from paychaos.proxies.testing import running_proxy
     with running_proxy({"primary": upstream.url}, journal="/dev/full") as proxy:
         for _ in range(3):
             assert requests.get(proxy.url + "/v1/balance", timeout=5).status_code == 200

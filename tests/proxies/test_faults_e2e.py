@@ -10,9 +10,9 @@ import time
 import pytest
 import requests
 
-from proxies.rules import apply_phases
-from proxies.testing import clear_rules, set_rules
-from simulator.common.masking import whole_card_numbers
+from paychaos.common.masking import whole_card_numbers
+from paychaos.proxies.rules import apply_phases
+from paychaos.proxies.testing import clear_rules, set_rules
 from tests.proxies.conftest import as_json, journal_of
 
 FORM = {"amount": "1299", "currency": "usd", "payment_method": "pm_card_visa", "metadata[order_id]": "ord_1"}

@@ -11,9 +11,9 @@ import textwrap
 
 import pytest
 
-from proxies.forward import SITECUSTOMIZE_DIR, forward_env
-from proxies.testing import running_proxy, set_rules
-from simulator.gateway.testing import get_ledger, running_gateway
+from paychaos.gateway.testing import get_ledger, running_gateway
+from paychaos.proxies.forward import SITECUSTOMIZE_DIR, forward_env
+from paychaos.proxies.testing import running_proxy, set_rules
 from tests.proxies.conftest import journal_of
 
 APP = textwrap.dedent("""

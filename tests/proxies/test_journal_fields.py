@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proxies.journal import form_fields, json_line, request_fields, response_summary, webhook_event
-from proxies.journal_table import row
+from paychaos.proxies.journal import form_fields, json_line, request_fields, response_summary, webhook_event
+from paychaos.proxies.journal_table import row
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from proxies.journal import JournalWriter, read_journal
-from proxies.testing import control_headers, running_proxy
+from paychaos.proxies.journal import JournalWriter, read_journal
+from paychaos.proxies.testing import control_headers, running_proxy
 
 RECORD = {"id": "j-000001", "path": "/v1/payment_intents", "padding": "x" * 300}
 
@@ -32,7 +32,7 @@ def test_a_short_write_is_cut_back_so_no_line_is_ever_half_written(tmp_path):
     path = tmp_path / "journal.jsonl"
     script = textwrap.dedent(f"""
         import json, resource, signal, sys
-        from proxies.journal import JournalWriter
+        from paychaos.proxies.journal import JournalWriter
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
         w = JournalWriter({str(path)!r})

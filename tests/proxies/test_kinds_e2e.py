@@ -8,8 +8,8 @@ import pytest
 import requests
 import stripe
 
-from proxies.testing import running_proxy, set_rules
-from simulator.gateway.testing import get_ledger, running_gateway
+from paychaos.gateway.testing import get_ledger, running_gateway
+from paychaos.proxies.testing import running_proxy, set_rules
 from tests.proxies.conftest import journal_of
 
 

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from proxies.testing import set_rules
+from paychaos.proxies.testing import set_rules
 from tests.proxies.conftest import journal_of
 
 LIVE = "sk_live_51Habcdefghijklmnop"

@@ -12,10 +12,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxies.faults import REGISTRY, build_fault
-from proxies.rules import ActiveRule, Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
-from simulator.common.errors import InputError
-from simulator.common.paths import builtin_scenarios_dir
+from paychaos.common.errors import InputError
+from paychaos.common.paths import builtin_scenarios_dir
+from paychaos.proxies.faults import REGISTRY, build_fault
+from paychaos.proxies.rules import ActiveRule, Candidate, RuleSet, apply_phases, parse_rules, rule_to_dict
 
 
 def candidate(**kw) -> Candidate:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from proxies.testing import running_proxy
+from paychaos.proxies.testing import running_proxy
 
 
 def wait_gone(path: str, within: float = 5.0) -> bool:

@@ -11,9 +11,9 @@ import pytest
 import requests
 import stripe
 
-from proxies.testing import control_headers, set_rules
-from simulator.common.stripe_signature import sign
-from simulator.gateway.testing import get_ledger, running_gateway
+from paychaos.common.stripe_signature import sign
+from paychaos.gateway.testing import get_ledger, running_gateway
+from paychaos.proxies.testing import control_headers, set_rules
 from tests.proxies.conftest import journal_of
 
 
@@ -192,7 +192,7 @@ def wait_received(upstream, n: int, timeout: float = 5.0) -> list[dict]:
 def test_clearing_the_rules_delivers_what_they_still_hold_at_once(proxy, control, upstream):
     """Delayed, held and scheduled deliveries of the old rules go out when the rules change, never minutes
     later into the next scenario's merchant; the proxy says when nothing is in flight any more."""
-    from proxies.testing import clear_rules
+    from paychaos.proxies.testing import clear_rules
     set_rules(control, [{"fault": "webhook_delay", "params": {"delay_ms": 60_000}, "match": {"event.type": "a.*"}},
                         {"fault": "webhook_duplicate", "params": {"copies": 1, "spacing_ms": 60_000},
                          "match": {"event.type": "b.*"}}], scenario="wh-held")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from simulator.observations import CheckoutResult, Observations
-from simulator.reporting.entries import errored_entry, scenario_entry
-from simulator.reporting.suite import SuiteReport
-from simulator.scenario.model import Cause, Customers, Expect, Scenario
+from paychaos.observations import CheckoutResult, Observations
+from paychaos.reporting.entries import errored_entry, scenario_entry
+from paychaos.reporting.suite import SuiteReport
+from paychaos.scenario.model import Cause, Customers, Expect, Scenario
 
 T0 = float(int(time.time()) - 60)
 WHOLE_PAN = "4000000000009995"

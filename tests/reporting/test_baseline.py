@@ -8,12 +8,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from simulator.reporting import SuiteFinished
-from simulator.reporting.baseline import compare, message_kind
-from simulator.reporting.console import ConsoleReporter
-from simulator.reporting.html_report import HtmlReporter
-from simulator.reporting.json_report import JsonReporter, render
-from simulator.reporting.junit import JUnitReporter
+from paychaos.reporting import SuiteFinished
+from paychaos.reporting.baseline import compare, message_kind
+from paychaos.reporting.console import ConsoleReporter
+from paychaos.reporting.html_report import HtmlReporter
+from paychaos.reporting.json_report import JsonReporter, render
+from paychaos.reporting.junit import JUnitReporter
 from tests.reporting.samples import sample_report
 
 
@@ -77,7 +77,7 @@ def test_every_report_shows_the_baseline(tmp_path):
 
 
 def cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "simulator.cli", *map(str, args)], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "paychaos.cli", *map(str, args)], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from simulator.reporting import (
+from paychaos.reporting import (
     CheckoutDone,
     Fanout,
     ScenarioFinished,
@@ -11,7 +11,7 @@ from simulator.reporting import (
     SuiteFinished,
     SuiteStarted,
 )
-from simulator.reporting.console import ConsoleReporter, terminal_width, wants_color
+from paychaos.reporting.console import ConsoleReporter, terminal_width, wants_color
 from tests.reporting.samples import WHOLE_PAN, sample_report
 
 

@@ -1,7 +1,7 @@
 import html
 
-from simulator.reporting.entries import scenario_entry
-from simulator.reporting.suite import exit_code
+from paychaos.reporting.entries import scenario_entry
+from paychaos.reporting.suite import exit_code
 from tests.reporting.samples import WHOLE_PAN, outage_observations, outage_score, sample_report
 
 
@@ -45,8 +45,8 @@ def test_one_verdict_for_the_suite():
 
 
 def test_all_scenarios_meeting_the_score_pass():
-    from simulator.reporting.entries import scenario_entry as entry_of
-    from simulator.reporting.suite import SuiteReport
+    from paychaos.reporting.entries import scenario_entry as entry_of
+    from paychaos.reporting.suite import SuiteReport
     from tests.reporting.samples import healthy_score
     suite = SuiteReport(["healthy-baseline", "gateway-outage-full"], target="resilient", min_score=70)
     suite.add(entry_of(healthy_score(), min_score=70))
@@ -56,8 +56,8 @@ def test_all_scenarios_meeting_the_score_pass():
 
 
 def _inconclusive_suite(allow: bool):
-    from simulator.reporting.entries import scenario_entry as entry_of
-    from simulator.reporting.suite import SuiteReport
+    from paychaos.reporting.entries import scenario_entry as entry_of
+    from paychaos.reporting.suite import SuiteReport
     from tests.reporting.samples import healthy_score
     suite = SuiteReport(["healthy-baseline", "gateway-outage-full"], target="shop", allow_inconclusive=allow)
     suite.add(entry_of(healthy_score()))
@@ -67,8 +67,8 @@ def _inconclusive_suite(allow: bool):
 
 
 def test_an_inconclusive_scenario_never_passes_and_fails_the_run_unless_allowed():
-    from simulator.reporting import junit
-    from simulator.reporting.console import render_table
+    from paychaos.reporting import junit
+    from paychaos.reporting.console import render_table
     report = _inconclusive_suite(allow=False)
     entry = report["scenarios"][1]
     assert entry["score"]["total"] == 100.0 and entry["passed"] is False    # a perfect score, no verdict
@@ -78,7 +78,7 @@ def test_an_inconclusive_scenario_never_passes_and_fails_the_run_unless_allowed(
     assert "INCONCLUSIVE" in table and "none of the scenario's fault rules applied" in table
     xml = junit.render(report)
     assert 'type="paychaos.inconclusive"' in xml and 'failures="1"' in xml
-    from simulator.reporting import html_report
+    from paychaos.reporting import html_report
     page = html_report.render(report)
     assert "Inconclusive: this run cannot carry a verdict." in page and ">INCONCLUSIVE<" in page
     assert "none of the scenario's fault rules applied" in html.unescape(page)

@@ -3,9 +3,9 @@
 import re
 from pathlib import Path
 
-from simulator.reporting.fixes import FIXES, SECTIONS, docs_link, fix_for
-from simulator.reporting.rollup import rollup
-from simulator.scoring.registry import all_rules
+from paychaos.reporting.fixes import FIXES, SECTIONS, docs_link, fix_for
+from paychaos.reporting.rollup import rollup
+from paychaos.scoring.registry import all_rules
 from tests.reporting.samples import sample_report
 
 SCORING_MD = Path(__file__).resolve().parents[2] / "docs" / "scoring.md"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli.cmd_run import repro_of
-from simulator.reporting import SuiteFinished
-from simulator.reporting.entries import measured
-from simulator.reporting.html_report import HtmlReporter
-from simulator.reporting.money import format_money
-from simulator.target import load_target
+from paychaos.cli.cmd_run import repro_of
+from paychaos.reporting import SuiteFinished
+from paychaos.reporting.entries import measured
+from paychaos.reporting.html_report import HtmlReporter
+from paychaos.reporting.money import format_money
+from paychaos.target import load_target
 from tests.reporting.browser import CHROMIUM, measure, png_size, screenshot
 from tests.reporting.samples import WHOLE_PAN, journal_record, outage_observations, sample_report
 

@@ -1,9 +1,9 @@
 import json
 import xml.etree.ElementTree as ET
 
-from simulator.reporting import SuiteFinished
-from simulator.reporting.json_report import JsonReporter
-from simulator.reporting.junit import JUnitReporter
+from paychaos.reporting import SuiteFinished
+from paychaos.reporting.json_report import JsonReporter
+from paychaos.reporting.junit import JUnitReporter
 from tests.reporting.samples import WHOLE_PAN, sample_report
 
 

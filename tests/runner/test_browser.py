@@ -1,4 +1,4 @@
-"""The driver's browser (simulator.driver.browser): gateway pages through the proxy, loopback only,
+"""The driver's browser (paychaos.driver.browser): gateway pages through the proxy, loopback only,
 redirects never followed by itself; and how scoring tells the browser's calls from the merchant's."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from simulator.common.call_kinds import BROWSER_RETURN_PATH, browser_call
-from simulator.driver.browser import Browser, LeftLoopback
+from paychaos.common.call_kinds import BROWSER_RETURN_PATH, browser_call
+from paychaos.driver.browser import Browser, LeftLoopback
 
 
 @pytest.fixture

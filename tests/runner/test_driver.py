@@ -9,11 +9,11 @@ from dataclasses import replace
 
 import pytest
 
-from simulator.common.masking import luhn_ok
-from simulator.driver import Driver, allocate, payment_for, plan_customers
-from simulator.load import checkout_request
-from simulator.scenario.model import Action, Cause, Customers, Scenario
-from simulator.target import Call, Outcome, Target, load_target
+from paychaos.common.masking import luhn_ok
+from paychaos.driver import Driver, allocate, payment_for, plan_customers
+from paychaos.load import checkout_request
+from paychaos.scenario.model import Action, Cause, Customers, Scenario
+from paychaos.target import Call, Outcome, Target, load_target
 
 
 def scenario(**customers) -> Scenario:
@@ -222,7 +222,7 @@ def test_customers_come_from_the_languages_the_shop_serves():
 
 
 def test_a_huge_merchant_message_is_kept_masked_and_cut_saying_so():
-    from simulator.merchant_request import MESSAGE_LIMIT, shown_text
+    from paychaos.merchant_request import MESSAGE_LIMIT, shown_text
     huge = "Card 4242424242424242 declined. " + "x" * 20_000_000
     kept = shown_text(huge)
     assert len(kept) < MESSAGE_LIMIT + 60 and kept.endswith("[cut: 20,000,032 characters in all]")
@@ -233,8 +233,8 @@ def test_a_huge_merchant_message_is_kept_masked_and_cut_saying_so():
 def test_order_ids_never_read_as_card_numbers():
     """A tag of digits alone ("100049") after a scenario name ending in digits made "403-100049-002", which
     the card-number check counts: a made-up leak wherever a shop echoes the order id."""
-    from simulator.common.masking import count_pans
-    from simulator.driver import new_run_tag
+    from paychaos.common.masking import count_pans
+    from paychaos.driver import new_run_tag
 
     assert count_pans("merchant-account-403-100049-002") == 1   # what a digits-only tag could give
     tag = new_run_tag()

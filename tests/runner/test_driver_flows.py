@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from simulator.driver.client_secret import confirm_fields, secret_in
-from simulator.driver.core import Driver
-from simulator.driver.customers import Payment
-from simulator.driver.redirect import page_url
-from simulator.target import Answer, Call, Outcome, Target
+from paychaos.driver.client_secret import confirm_fields, secret_in
+from paychaos.driver.core import Driver
+from paychaos.driver.customers import Payment
+from paychaos.driver.redirect import page_url
+from paychaos.target import Answer, Call, Outcome, Target
 
 SECRET = "pi_123_secret_abc"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.runner import Session, run_suite
-from simulator.scenario.load import BUILTIN_DIR, load_scenario_file
-from simulator.target import load_target
+from paychaos.runner import Session, run_suite
+from paychaos.scenario.load import BUILTIN_DIR, load_scenario_file
+from paychaos.target import load_target
 
 pytestmark = pytest.mark.slow
 
@@ -108,9 +108,9 @@ def test_a_merchant_that_dies_is_reported_with_its_output_and_the_suite_goes_on(
 
 SCRIPT = """
 import sys
-from simulator.runner import run_suite
-from simulator.scenario.load import load_scenarios
-from simulator.target import load_target
+from paychaos.runner import run_suite
+from paychaos.scenario.load import load_scenarios
+from paychaos.target import load_target
 def show(kind, *payload):
     print(kind, flush=True)
 run_suite(load_scenarios(sys.argv[1:]), load_target(None), workers=2, on_event=show)
@@ -160,7 +160,7 @@ def test_a_journal_that_cannot_be_written_makes_the_scenario_errored_never_a_bet
     0, the reason said), not scored on the evidence that happened to fit."""
     import tempfile
 
-    from simulator.scoring import score
+    from paychaos.scoring import score
     disk = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
     disk.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)],

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from simulator.common.errors import InputError
-from simulator.target import (
+from paychaos.common.errors import InputError
+from paychaos.target import (
     BUILTIN_TARGETS,
     Answer,
     Shop,

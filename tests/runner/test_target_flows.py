@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.common.errors import InputError
-from simulator.target import DEFAULT_PUBLISHABLE_KEY, load_target
+from paychaos.common.errors import InputError
+from paychaos.target import DEFAULT_PUBLISHABLE_KEY, load_target
 
 BASE = """\
 name: shop

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulator.scenario.load import load_scenarios
-from simulator.scenario.model import Cause
+from paychaos.scenario.load import load_scenarios
+from paychaos.scenario.model import Cause
 
 
 def test_the_built_in_suite_covers_every_cause_with_small_mixed_scenarios():

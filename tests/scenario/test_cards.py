@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.common.masking import luhn_ok
-from simulator.gateway import cards as gateway_cards
-from simulator.scenario.cards import TEST_CARDS, break_luhn
+from paychaos.common.masking import luhn_ok
+from paychaos.gateway import cards as gateway_cards
+from paychaos.scenario.cards import TEST_CARDS, break_luhn
 
 
 @pytest.mark.parametrize("token", sorted(TEST_CARDS))

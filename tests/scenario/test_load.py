@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from simulator.common.errors import InputError
-from simulator.scenario.load import load_scenario_file, load_scenarios
-from simulator.scenario.model import Action, Cause
+from paychaos.common.errors import InputError
+from paychaos.scenario.load import load_scenario_file, load_scenarios
+from paychaos.scenario.model import Action, Cause
 
 GOOD = """\
 name: outage
@@ -136,7 +136,7 @@ def test_one_bad_file_stops_the_suite_before_anything_runs(tmp_path):
 
 
 def test_a_built_in_scenario_by_the_name_paychaos_list_prints(tmp_path, monkeypatch):
-    from simulator.scenario.load import load_scenarios
+    from paychaos.scenario.load import load_scenarios
     monkeypatch.chdir(tmp_path)        # from any folder
     [sc] = load_scenarios(["healthy-baseline"])
     assert sc.name == "healthy-baseline"

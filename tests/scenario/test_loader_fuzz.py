@@ -8,10 +8,10 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.common.errors import InputError
-from simulator.common.strict_yaml import parse_yaml
-from simulator.scenario.load import CUSTOMER_KEYS, EXPECT_KEYS, TOP_KEYS, parse_scenario
-from simulator.target import parse_target
+from paychaos.common.errors import InputError
+from paychaos.common.strict_yaml import parse_yaml
+from paychaos.scenario.load import CUSTOMER_KEYS, EXPECT_KEYS, TOP_KEYS, parse_scenario
+from paychaos.target import parse_target
 
 FUZZ = settings(derandomize=True, max_examples=300, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -1,6 +1,6 @@
 import pytest
 
-from simulator.scoring.lexicon import Lexicon
+from paychaos.scoring.lexicon import Lexicon
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,10 @@ which route tied each charge (docs/scoring.md "How money and exchanges are tied 
 
 import json
 
-from simulator.observations import Severity
-from simulator.scoring import score
-from simulator.scoring.orders import build
-from simulator.scoring.testing import Run
+from paychaos.observations import Severity
+from paychaos.scoring import score
+from paychaos.scoring.orders import build
+from paychaos.scoring.testing import Run
 from tests.scoring.conftest import by_rule
 
 FIXED_PRICE = 1999    # a shop that computes its own prices: every order costs the same, amounts tie nothing

@@ -3,12 +3,12 @@ browser's own calls kept apart from the merchant's, and a customer who left the 
 
 from __future__ import annotations
 
-from simulator.common.call_kinds import BROWSER_RETURN_PATH
-from simulator.observations import Shop
-from simulator.scoring import orders
-from simulator.scoring.rules.browser_flows import abandoned_3ds_uncharged, fulfilled_on_webhook
-from simulator.scoring.rules.prompt import message_fits
-from simulator.scoring.testing import Run
+from paychaos.common.call_kinds import BROWSER_RETURN_PATH
+from paychaos.observations import Shop
+from paychaos.scoring import orders
+from paychaos.scoring.rules.browser_flows import abandoned_3ds_uncharged, fulfilled_on_webhook
+from paychaos.scoring.rules.prompt import message_fits
+from paychaos.scoring.testing import Run
 
 REDIRECT = Shop(flow="redirect")
 

@@ -1,8 +1,8 @@
 """fallback rules: the customer still has a way to pay when the primary fails or the card is declined."""
 
-from simulator.observations import Dimension, Severity
-from simulator.scoring import score
-from simulator.scoring.testing import Run, fault
+from paychaos.observations import Dimension, Severity
+from paychaos.scoring import score
+from paychaos.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
 OUTAGE = [fault("http_error", status=503)]
@@ -89,7 +89,7 @@ def test_no_answer_while_the_hung_exchange_never_reached_the_journal_still_count
 
 
 def test_backup_used_is_not_graded_for_a_shop_with_one_gateway_but_alternatives_still_are():
-    from simulator.observations import Shop
+    from paychaos.observations import Shop
     run = Run(cause="gateway_outage", faults=[fault("http_error", status=503)], backup=True,
               shop=Shop(gateways=1))
     run.exchange("ord_1", 503, faults=["http_error"])

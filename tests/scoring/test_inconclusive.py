@@ -1,9 +1,9 @@
 """A scenario that exercised nothing, or whose evidence is incomplete, is inconclusive: never passed, the
 reason named, and no finding rests on a broken target path (docs/scoring.md "Inconclusive")."""
 
-from simulator.observations import Severity
-from simulator.scoring import score
-from simulator.scoring.testing import Run, fault
+from paychaos.observations import Severity
+from paychaos.scoring import score
+from paychaos.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
 OUTAGE = [fault("http_error", status=503)]

@@ -1,9 +1,9 @@
 """integrity rules: money never doubled, kept or invented; order states agree with the ledgers."""
 
-from simulator.observations import Dimension, Severity
-from simulator.scoring import score
-from simulator.scoring.rules.integrity import rejects_forged_webhooks
-from simulator.scoring.testing import Run, fault
+from paychaos.observations import Dimension, Severity
+from paychaos.scoring import score
+from paychaos.scoring.rules.integrity import rejects_forged_webhooks
+from paychaos.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from simulator.common.errors import InputError
-from simulator.scoring import score
-from simulator.scoring.lexicon import Lexicon, active, language, load_lexicon
-from simulator.scoring.testing import Run
+from paychaos.common.errors import InputError
+from paychaos.scoring import score
+from paychaos.scoring.lexicon import Lexicon, active, language, load_lexicon
+from paychaos.scoring.testing import Run
 from tests.scoring.conftest import by_rule
 
 

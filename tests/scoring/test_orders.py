@@ -1,7 +1,7 @@
 """The order view: ledger money and journal exchanges tied to orders by metadata, intent id or amount."""
 
-from simulator.scoring.orders import build
-from simulator.scoring.testing import Run
+from paychaos.scoring.orders import build
+from paychaos.scoring.testing import Run
 
 
 def test_money_and_exchanges_are_tied_by_metadata_intent_and_unique_amount():

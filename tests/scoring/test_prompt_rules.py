@@ -2,9 +2,9 @@
 
 import json
 
-from simulator.observations import Dimension, Severity
-from simulator.scoring import score
-from simulator.scoring.testing import Run, fault
+from paychaos.observations import Dimension, Severity
+from paychaos.scoring import score
+from paychaos.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
 OUTAGE = [fault("http_error", status=503)]
@@ -221,7 +221,7 @@ def test_a_bare_server_error_is_not_an_answer_and_expect_outcome_is_honoured():
 
 
 def test_a_one_gateway_shop_is_not_expected_to_pay_through_an_outage():
-    from simulator.observations import Shop
+    from paychaos.observations import Shop
     run = Run(cause="gateway_outage", faults=OUTAGE, outcome="paid", shop=Shop(gateways=1))
     run.exchange("ord_1", 503, faults=["http_error"])
     run.checkout("ord_1", "failed")
@@ -229,7 +229,7 @@ def test_a_one_gateway_shop_is_not_expected_to_pay_through_an_outage():
 
 
 def test_a_paid_answer_without_a_message_is_graded_only_when_the_shop_says_it_has_one():
-    from simulator.observations import Shop
+    from paychaos.observations import Shop
     for shop, expected in ((Shop(paid_message=False), 0), (Shop(paid_message=True), 1)):
         run = Run(prompt=["paid"], shop=shop)
         run.paid("ord_1")

@@ -1,8 +1,8 @@
 """retry rules on hand-made observations: transient failures retried well, hard declines never."""
 
-from simulator.observations import Dimension, Severity
-from simulator.scoring import score
-from simulator.scoring.testing import Run, fault
+from paychaos.observations import Dimension, Severity
+from paychaos.scoring import score
+from paychaos.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
 OUTAGE = [fault("http_error", status=503)]

@@ -1,9 +1,9 @@
 import json
 
-from simulator.observations import Dimension, Severity
-from simulator.scoring import POINTS, all_rules, score
-from simulator.scoring.scorer import total_score
-from simulator.scoring.testing import Run, fault
+from paychaos.observations import Dimension, Severity
+from paychaos.scoring import POINTS, all_rules, score
+from paychaos.scoring.scorer import total_score
+from paychaos.scoring.testing import Run, fault
 from tests.scoring.conftest import by_rule
 
 
@@ -74,7 +74,7 @@ def test_info_findings_cost_nothing():
 
 
 def test_a_failing_rule_makes_the_scenario_errored_not_silently_good():
-    from simulator.scoring.registry import Rule, RuleSpec
+    from paychaos.scoring.registry import Rule, RuleSpec
 
     def broken(obs):
         raise KeyError("id")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.gateway.testing import running_gateway
+from paychaos.gateway.testing import running_gateway
 from tests.shops.birch.app import create_app
 from tests.shops.browser_shop import UnknownDefect
 from tests.shops.shop_runs import findings, paychaos_run

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from simulator.gateway.testing import running_gateway
+from paychaos.gateway.testing import running_gateway
 from tests.shops.browser_shop import UnknownDefect
 from tests.shops.cedar.app import create_app
 from tests.shops.shop_runs import ROOT, findings, paychaos_run

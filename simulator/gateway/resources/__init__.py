@@ -1,6 +1,6 @@
 """One module per Stripe resource; each exposes ROUTES. `sim` serves the /_sim introspection API."""
 
-from simulator.gateway.resources import (
+from paychaos.gateway.resources import (
     balance,
     charges,
     checkout_sessions,

@@ -4,10 +4,10 @@ and 3-D Secure. The intent waits in requires_action with its next_action until
 
 from __future__ import annotations
 
-from simulator.gateway.cards import Outcome
-from simulator.gateway.errors import ParamError, StripeError
-from simulator.gateway.resources import charges
-from simulator.gateway.routing import Call
+from paychaos.gateway.cards import Outcome
+from paychaos.gateway.errors import ParamError, StripeError
+from paychaos.gateway.resources import charges
+from paychaos.gateway.routing import Call
 
 
 def _redirect(call: Call, pi: dict, kind: str) -> str:
@@ -67,7 +67,7 @@ def require_3ds(gw, pi: dict, p: dict, call: Call) -> dict:
 
 def complete(gw, pi: dict, call: Call) -> dict:
     """The customer paid (scanned the QR code, approved in Alipay, wired the money, passed 3DS)."""
-    from simulator.gateway.resources.payment_intents import succeed  # payment_intents imports this module
+    from paychaos.gateway.resources.payment_intents import succeed  # payment_intents imports this module
 
     _expect_action(pi)
     pm = gw.store.payment_methods.get(pi["payment_method"])
@@ -100,7 +100,7 @@ def fail(gw, pi: dict, call: Call) -> dict:
 def _settled(gw, pi: dict, call: Call) -> None:
     """Tell the intent's Checkout Session, if it has one (completed, or async_payment_* events)."""
     if pi["id"] in gw.store.cs_by_intent:
-        from simulator.gateway.resources import (
+        from paychaos.gateway.resources import (
             checkout_sessions,  # it imports payment_intents, which imports us
         )
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from simulator.gateway.params import EXPAND
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.params import EXPAND
+from paychaos.gateway.routing import Call, Route
 
 
 def retrieve(gw, call: Call) -> dict:

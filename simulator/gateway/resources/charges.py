@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.cards import Outcome
-from simulator.gateway.errors import StripeError, lookup
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Bool, Currency, Int, Metadata, Str
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.cards import Outcome
+from paychaos.gateway.errors import StripeError, lookup
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Bool, Currency, Int, Metadata, Str
+from paychaos.gateway.routing import Call, Route
 
 
 def make(gw, pi: dict, pm: dict, outcome: Outcome | None, captured: bool) -> dict:
@@ -39,7 +39,7 @@ def make(gw, pi: dict, pm: dict, outcome: Outcome | None, captured: bool) -> dic
 
 def create(gw, call: Call) -> dict:
     """The legacy Charges API (`source=tok_visa` or a PaymentMethod id): no PaymentIntent behind it."""
-    from simulator.gateway.resources import payment_methods
+    from paychaos.gateway.resources import payment_methods
 
     p = call.params
     source = p.get("source") or p.get("payment_method")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import ParamError, StripeError, lookup, missing
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import (
+from paychaos.gateway.errors import ParamError, StripeError, lookup, missing
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import (
     EXPAND,
     AnyHash,
     Bool,
@@ -26,8 +26,8 @@ from simulator.gateway.params import (
     Metadata,
     Str,
 )
-from simulator.gateway.resources import payment_intents, prices, setup_intents
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.resources import payment_intents, prices, setup_intents
+from paychaos.gateway.routing import Call, Route
 
 METHODS = ("card", "alipay", "wechat_pay")
 ASYNC_METHODS = ("alipay", "wechat_pay")
@@ -204,7 +204,7 @@ def pay(gw, cs: dict, method: str, payment_method: str, email: str | None, call:
         cs["customer_details"] = {"address": None, "email": email, "name": None, "phone": None,
                                   "tax_exempt": "none", "tax_ids": []}
     if cs["customer"] is None and cs["customer_creation"] == "always":
-        from simulator.gateway.resources import customers  # customers -> payment_methods; no cycle back here
+        from paychaos.gateway.resources import customers  # customers -> payment_methods; no cycle back here
 
         email = email or cs["customer_email"]
         cs["customer"] = customers.create(gw, Call({"email": email} if email else {}, (), call.request_id, None,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import lookup, missing
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
-from simulator.gateway.resources import payment_methods
-from simulator.gateway.resources.search import search_customers
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.errors import lookup, missing
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
+from paychaos.gateway.resources import payment_methods
+from paychaos.gateway.resources.search import search_customers
+from paychaos.gateway.routing import Call, Route
 
 _FIELDS = ("name", "email", "description", "phone", "address", "shipping", "invoice_settings",
            "preferred_locales", "balance")

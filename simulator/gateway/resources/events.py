@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import ParamError, lookup
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, Bool, ListOf, Metadata, Str
-from simulator.gateway.routing import Call, Route
-from simulator.gateway.store import API_VERSION
+from paychaos.gateway.errors import ParamError, lookup
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, Bool, ListOf, Metadata, Str
+from paychaos.gateway.routing import Call, Route
+from paychaos.gateway.store import API_VERSION
 
 
 def retrieve_event(gw, call: Call) -> dict:

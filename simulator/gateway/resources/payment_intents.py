@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.cards import Outcome
-from simulator.gateway.errors import ParamError, StripeError, lookup, missing, unexpected_state
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Bool, Currency, Enum, Int, ListOf, Metadata, Str
-from simulator.gateway.resources import alternatives, charges, payment_methods
-from simulator.gateway.resources.search import search_intents
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.cards import Outcome
+from paychaos.gateway.errors import ParamError, StripeError, lookup, missing, unexpected_state
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Bool, Currency, Enum, Int, ListOf, Metadata, Str
+from paychaos.gateway.resources import alternatives, charges, payment_methods
+from paychaos.gateway.resources.search import search_intents
+from paychaos.gateway.routing import Call, Route
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action")

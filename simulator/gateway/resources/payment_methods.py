@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway import cards
-from simulator.gateway.errors import ParamError, StripeError, missing
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Enum, Hash, Metadata, Str
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway import cards
+from paychaos.gateway.errors import ParamError, StripeError, missing
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Enum, Hash, Metadata, Str
+from paychaos.gateway.routing import Call, Route
 
 TYPES = ("card", "alipay", "wechat_pay", "customer_balance")
 CARD_SPEC = {"number": Str(40), "exp_month": Str(10), "exp_year": Str(10), "cvc": Str(10), "token": Str(255)}
@@ -83,7 +83,7 @@ def resolve(gw, ident: str, param: str = "payment_method") -> dict:
     if pm is not None:
         return pm
     if ident in gw.store.tokens:
-        from simulator.gateway.resources import tokens  # tokens imports this module
+        from paychaos.gateway.resources import tokens  # tokens imports this module
         return tokens.use(gw, ident, param)
     number = cards.test_method_number(ident)
     if number is None:

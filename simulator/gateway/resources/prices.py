@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import ParamError, lookup, missing
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import (
+from paychaos.gateway.errors import ParamError, lookup, missing
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import (
     EXPAND,
     AnyHash,
     Bool,
@@ -22,8 +22,8 @@ from simulator.gateway.params import (
     Str,
     check,
 )
-from simulator.gateway.resources import products
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.resources import products
+from paychaos.gateway.routing import Call, Route
 
 MAX_AMOUNT = 99_999_999
 PRODUCT_DATA = Hash({"name": Str(250).req(), "description": Str(40000), "images": ListOf(Str(2048), 8),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import StripeError, lookup
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Bool, ListOf, Metadata, Str
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.errors import StripeError, lookup
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Bool, ListOf, Metadata, Str
+from paychaos.gateway.routing import Call, Route
 
 _COMMON = {"name": Str(250), "description": Str(40000), "active": Bool(), "metadata": Metadata(),
            "images": ListOf(Str(2048), 8), "url": Str(2048), "statement_descriptor": Str(22),
@@ -34,7 +34,7 @@ def new(gw, p: dict, ident: str | None = None) -> dict:
 
 
 def create(gw, call: Call) -> dict:
-    from simulator.gateway.resources import prices  # prices imports this module
+    from paychaos.gateway.resources import prices  # prices imports this module
 
     p = call.params
     if "id" in p and gw.store.products.get(p["id"]) is not None:

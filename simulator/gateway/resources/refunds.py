@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import ParamError, StripeError, lookup, missing
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Enum, Int, Metadata, Str
-from simulator.gateway.resources import charges
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.errors import ParamError, StripeError, lookup, missing
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Enum, Int, Metadata, Str
+from paychaos.gateway.resources import charges
+from paychaos.gateway.routing import Call, Route
 
 
 def _money(amount: int, currency: str) -> str:

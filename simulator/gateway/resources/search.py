@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from simulator.gateway.errors import ParamError
-from simulator.gateway.params import ascii_int
+from paychaos.gateway.errors import ParamError
+from paychaos.gateway.params import ascii_int
 
 _CLAUSE = re.compile(
     r"""\s*(?:metadata\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\]|(?P<field>status|customer|currency|amount))"""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway.errors import StripeError, lookup, missing, unexpected_state
-from simulator.gateway.listing import LIST_PARAMS, page
-from simulator.gateway.params import EXPAND, AnyHash, Bool, Enum, ListOf, Metadata, Str
-from simulator.gateway.resources import alternatives, payment_methods
-from simulator.gateway.resources.payment_intents import BROWSER_CONFIRM, check_client_secret
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway.errors import StripeError, lookup, missing, unexpected_state
+from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.params import EXPAND, AnyHash, Bool, Enum, ListOf, Metadata, Str
+from paychaos.gateway.resources import alternatives, payment_methods
+from paychaos.gateway.resources.payment_intents import BROWSER_CONFIRM, check_client_secret
+from paychaos.gateway.routing import Call, Route
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 AUTH_FAILED = "The latest attempt to set up the payment method has failed because authentication failed."

@@ -19,15 +19,15 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from simulator.common import localtoken
-from simulator.common.netsafety import is_loopback_host
-from simulator.gateway import ledger
-from simulator.gateway.errors import StripeError
-from simulator.gateway.limits import MAX_PROCESSING_DELAY_MS, MAX_SIM_BODY_BYTES, MAX_SIM_JSON_DEPTH
-from simulator.gateway.params import short
-from simulator.gateway.resources import alternatives
-from simulator.gateway.resources.events import new_endpoint
-from simulator.gateway.routing import Call
+from paychaos.common import localtoken
+from paychaos.common.netsafety import is_loopback_host
+from paychaos.gateway import ledger
+from paychaos.gateway.errors import StripeError
+from paychaos.gateway.limits import MAX_PROCESSING_DELAY_MS, MAX_SIM_BODY_BYTES, MAX_SIM_JSON_DEPTH
+from paychaos.gateway.params import short
+from paychaos.gateway.resources import alternatives
+from paychaos.gateway.resources.events import new_endpoint
+from paychaos.gateway.routing import Call
 
 OFFERED = "health, reset, ledger, config, webhooks, payment_intents/ID/complete and /fail"
 

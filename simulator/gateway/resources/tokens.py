@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import time
 
-from simulator.gateway import cards
-from simulator.gateway.errors import ParamError, StripeError, lookup
-from simulator.gateway.params import EXPAND, AnyHash, Hash, Str
-from simulator.gateway.resources import payment_methods
-from simulator.gateway.routing import Call, Route
+from paychaos.gateway import cards
+from paychaos.gateway.errors import ParamError, StripeError, lookup
+from paychaos.gateway.params import EXPAND, AnyHash, Hash, Str
+from paychaos.gateway.resources import payment_methods
+from paychaos.gateway.routing import Call, Route
 
 CARD_SPEC = {**payment_methods.CARD_SPEC, "name": Str(200), "currency": Str(3),
              **{f"address_{part}": Str(200) for part in ("line1", "line2", "city", "state", "zip", "country")}}

@@ -7,13 +7,13 @@ import logging
 
 import requests
 
-from simulator.common.masking import mask_text
-from simulator.merchants.checkout_input import CheckoutInput
-from simulator.merchants.config import MerchantConfig
-from simulator.merchants.lexicon import message
-from simulator.merchants.orders import OrderStore
-from simulator.merchants.routes import order_routes
-from simulator.merchants.server import Request, Route
+from paychaos.common.masking import mask_text
+from paychaos.merchants.checkout_input import CheckoutInput
+from paychaos.merchants.config import MerchantConfig
+from paychaos.merchants.lexicon import message
+from paychaos.merchants.orders import OrderStore
+from paychaos.merchants.routes import order_routes
+from paychaos.merchants.server import Request, Route
 
 log = logging.getLogger("paychaos.merchant.naive")
 

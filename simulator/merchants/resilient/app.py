@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from simulator.merchants.config import MerchantConfig
-from simulator.merchants.resilient.gateway_client import Gateway
-from simulator.merchants.resilient.merchant import ResilientMerchant
-from simulator.merchants.resilient.payments import PaymentFlow
-from simulator.merchants.resilient.webhooks import WebhookInbox
-from simulator.merchants.routes import order_routes
-from simulator.merchants.server import Request, Route
+from paychaos.merchants.config import MerchantConfig
+from paychaos.merchants.resilient.gateway_client import Gateway
+from paychaos.merchants.resilient.merchant import ResilientMerchant
+from paychaos.merchants.resilient.payments import PaymentFlow
+from paychaos.merchants.resilient.webhooks import WebhookInbox
+from paychaos.merchants.routes import order_routes
+from paychaos.merchants.server import Request, Route
 
 
 def build_routes(config: MerchantConfig) -> tuple[list[Route], ResilientMerchant]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from simulator.common.masking import luhn_ok
-from simulator.merchants.checkout_input import RawCard
+from paychaos.common.masking import luhn_ok
+from paychaos.merchants.checkout_input import RawCard
 
 _BY_CODE = {
     "incorrect_number": "card_number", "invalid_number": "card_number",

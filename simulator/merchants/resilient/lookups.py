@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.merchants.resilient.gateway_client import OK, Gateway
+from paychaos.merchants.resilient.gateway_client import OK, Gateway
 
 PAID_STATUSES = ("succeeded", "requires_capture")
 

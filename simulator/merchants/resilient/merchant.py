@@ -15,13 +15,13 @@ import time
 
 import stripe
 
-from simulator.merchants.checkout_input import CheckoutInput
-from simulator.merchants.lexicon import MESSAGES, OTHER_METHODS, message
-from simulator.merchants.orders import Order, OrderStore
-from simulator.merchants.resilient.declines import decline_reason
-from simulator.merchants.resilient.lookups import find_order_intents
-from simulator.merchants.resilient.payments import Outcome, PaymentFlow
-from simulator.merchants.resilient.reconciler import Reconciler
+from paychaos.merchants.checkout_input import CheckoutInput
+from paychaos.merchants.lexicon import MESSAGES, OTHER_METHODS, message
+from paychaos.merchants.orders import Order, OrderStore
+from paychaos.merchants.resilient.declines import decline_reason
+from paychaos.merchants.resilient.lookups import find_order_intents
+from paychaos.merchants.resilient.payments import Outcome, PaymentFlow
+from paychaos.merchants.resilient.reconciler import Reconciler
 
 log = logging.getLogger("paychaos.merchant.resilient")
 

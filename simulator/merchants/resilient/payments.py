@@ -17,12 +17,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from simulator.merchants.checkout_input import CheckoutInput
-from simulator.merchants.lexicon import AFTER_DECLINE, OTHER_METHODS
-from simulator.merchants.resilient.declines import check_card, decline_reason, is_hard
-from simulator.merchants.resilient.gateway_client import AUTH, DECLINED, OK, CallResult, Gateway
-from simulator.merchants.resilient.lookups import PAID_STATUSES, find_order_intents
-from simulator.merchants.resilient.retry_policy import CircuitBreaker, RetryPolicy, Tries
+from paychaos.merchants.checkout_input import CheckoutInput
+from paychaos.merchants.lexicon import AFTER_DECLINE, OTHER_METHODS
+from paychaos.merchants.resilient.declines import check_card, decline_reason, is_hard
+from paychaos.merchants.resilient.gateway_client import AUTH, DECLINED, OK, CallResult, Gateway
+from paychaos.merchants.resilient.lookups import PAID_STATUSES, find_order_intents
+from paychaos.merchants.resilient.retry_policy import CircuitBreaker, RetryPolicy, Tries
 
 log = logging.getLogger("paychaos.merchant.payments")
 
@@ -30,7 +30,7 @@ log = logging.getLogger("paychaos.merchant.payments")
 @dataclass
 class Outcome:
     status: str                          # paid | pending | failed
-    reason: str                          # lexicon reason (simulator.merchants.lexicon)
+    reason: str                          # lexicon reason (paychaos.merchants.lexicon)
     alternatives: list[str] = field(default_factory=list)
     payment_intent: str | None = None
     gateway: str | None = None

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.merchants.resilient.gateway_client import AUTH, OK, TRANSIENT, UNKNOWN, CallResult, Gateway
+from paychaos.merchants.resilient.gateway_client import AUTH, OK, TRANSIENT, UNKNOWN, CallResult, Gateway
 
 log = logging.getLogger("paychaos.merchant.retry")
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import stripe
 
-from simulator.merchants.server import Request
+from paychaos.merchants.server import Request
 
 log = logging.getLogger("paychaos.merchant.webhooks")
 

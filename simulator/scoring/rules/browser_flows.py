@@ -9,11 +9,11 @@ and a 3-D Secure challenge the customer left moves no money.
 
 from __future__ import annotations
 
-from simulator.observations import Dimension, Observations, Severity
-from simulator.scenario.model import Action
-from simulator.scoring import facts, orders
-from simulator.scoring.evidence import capped
-from simulator.scoring.registry import RuleSpec, rule
+from paychaos.observations import Dimension, Observations, Severity
+from paychaos.scenario.model import Action
+from paychaos.scoring import facts, orders
+from paychaos.scoring.evidence import capped
+from paychaos.scoring.registry import RuleSpec, rule
 
 ON_WEBHOOK = RuleSpec("integrity.fulfilled_on_webhook", Dimension.INTEGRITY, needs=frozenset({"orders"}))
 ABANDONED = RuleSpec("integrity.abandoned_3ds_uncharged", Dimension.INTEGRITY)

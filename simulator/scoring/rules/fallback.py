@@ -3,12 +3,12 @@ pay: the backup gateway, or alternative methods offered in the answer."""
 
 from __future__ import annotations
 
-from simulator.observations import Dimension, Observations, Severity
-from simulator.scoring import exchanges as ex
-from simulator.scoring import facts, orders
-from simulator.scoring.evidence import capped, redact
-from simulator.scoring.lexicon import active
-from simulator.scoring.registry import RuleSpec, rule
+from paychaos.observations import Dimension, Observations, Severity
+from paychaos.scoring import exchanges as ex
+from paychaos.scoring import facts, orders
+from paychaos.scoring.evidence import capped, redact
+from paychaos.scoring.lexicon import active
+from paychaos.scoring.registry import RuleSpec, rule
 
 ALTERNATIVES = RuleSpec("fallback.alternatives", Dimension.FALLBACK, needs=frozenset({"status"}))
 # Declines whose fix is to correct what was typed, not to pay another way.

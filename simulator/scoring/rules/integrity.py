@@ -4,12 +4,12 @@ webhook believed."""
 
 from __future__ import annotations
 
-from simulator.observations import Dimension, Observations, Severity
-from simulator.scenario.model import Action
-from simulator.scoring import exchanges as ex
-from simulator.scoring import facts, orders
-from simulator.scoring.evidence import capped
-from simulator.scoring.registry import RuleSpec, rule
+from paychaos.observations import Dimension, Observations, Severity
+from paychaos.scenario.model import Action
+from paychaos.scoring import exchanges as ex
+from paychaos.scoring import facts, orders
+from paychaos.scoring.evidence import capped
+from paychaos.scoring.registry import RuleSpec, rule
 
 DOUBLE = RuleSpec("integrity.no_double_charge", Dimension.INTEGRITY)
 ORPHAN = RuleSpec("integrity.no_orphan_charge", Dimension.INTEGRITY, needs=frozenset({"status"}))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from simulator.observations import Dimension, Observations, Severity
-from simulator.scenario.model import Cause
-from simulator.scoring import exchanges as ex
-from simulator.scoring import facts, orders
-from simulator.scoring.evidence import capped, ms, redact
-from simulator.scoring.leaks import WHY, leaks_in
-from simulator.scoring.lexicon import active, language
-from simulator.scoring.registry import RuleSpec, rule
+from paychaos.observations import Dimension, Observations, Severity
+from paychaos.scenario.model import Cause
+from paychaos.scoring import exchanges as ex
+from paychaos.scoring import facts, orders
+from paychaos.scoring.evidence import capped, ms, redact
+from paychaos.scoring.leaks import WHY, leaks_in
+from paychaos.scoring.lexicon import active, language
+from paychaos.scoring.registry import RuleSpec, rule
 
 STATUS = RuleSpec("prompt.status_right", Dimension.PROMPT, needs=frozenset({"status"}))
 MESSAGE = RuleSpec("prompt.message_fits", Dimension.PROMPT, needs=frozenset({"status"}))

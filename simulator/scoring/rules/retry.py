@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from statistics import median
 
-from simulator.observations import Dimension, Observations, Severity
-from simulator.scenario.model import Action, Cause
-from simulator.scoring import exchanges as ex
-from simulator.scoring import facts, orders
-from simulator.scoring.evidence import capped, ms
-from simulator.scoring.registry import RuleSpec, rule
+from paychaos.observations import Dimension, Observations, Severity
+from paychaos.scenario.model import Action, Cause
+from paychaos.scoring import exchanges as ex
+from paychaos.scoring import facts, orders
+from paychaos.scoring.evidence import capped, ms
+from paychaos.scoring.registry import RuleSpec, rule
 
 TRANSIENT = RuleSpec("retry.transient_retried", Dimension.RETRY, needs=frozenset({"status"}))
 BOUNDED = RuleSpec("retry.bounded", Dimension.RETRY, needs=frozenset({"status"}))
