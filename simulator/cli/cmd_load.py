@@ -103,17 +103,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
-def run_was_cut(run: dict) -> bool:
-    """Ctrl-C (or SIGTERM) before the last phase ended. Reports of older versions have no flag."""
-    if "interrupted" in run:
-        return bool(run["interrupted"])
-    return run.get("ran_s") is not None and run["ran_s"] < run["duration_s"]
-
-
 def summary(report: dict) -> str:
+    from paychaos.load.report_html import cut_short
     run = report["run"]
     ran = run.get("ran_s")
-    length = (f"ran {ran or 0:g}s of {run['duration_s']:g}s (interrupted)" if run_was_cut(run)
+    length = (f"ran {ran or 0:g}s of {run['duration_s']:g}s (interrupted)" if cut_short(run)
               else f"{run['duration_s']:g}s")
     lines = [f"paychaos load {run['profile']}: {run['users']} users, {length}"]
     for p in report["metrics"]["phases"]:
