@@ -16,9 +16,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from paychaos.common.masking import mask_obj
+from paychaos.load import verdict as load_verdict
 from paychaos.load.charts import line_chart
 from paychaos.reporting.entries import SEVERITY_ORDER
 from paychaos.reporting.files import write_atomic
+from paychaos.reporting.fixes import docs_page
 from paychaos.reporting.html_report import environment
 from paychaos.reporting.html_style import CSS
 from paychaos.reporting.rollup import rollup
@@ -92,6 +94,17 @@ def _by_phase(findings: list[dict]) -> dict:
     return {"scenarios": [{"name": name, "findings": found} for name, found in phases.items()]}
 
 
+def what_to_fix(findings: list[dict]) -> list[dict]:
+    """The findings rolled up by rule, worst first, each with its fix: the suite's rules' from
+    paychaos.reporting.fixes, the load rules' from paychaos.load.verdict (and docs/load.md)."""
+    rows = rollup(_by_phase(findings))
+    for row in rows:
+        if row["rule"] in load_verdict.FIXES:
+            row["fix"] = load_verdict.FIXES[row["rule"]]
+            row["docs"] = docs_page("load.md", load_verdict.DOCS_SECTION)
+    return rows
+
+
 def render(report: dict) -> str:
     report = mask_obj(report)
     run, metrics, verdict = report["run"], report["metrics"], report["verdict"]
@@ -102,7 +115,7 @@ def render(report: dict) -> str:
         run=run, passed=bool(verdict.get("passed")), cut=cut_short(run), score=verdict["score"],
         threshold=threshold, totals=metrics["totals"], phases=metrics["phases"],
         suite={r["phase"]: r["score"].get("total") for r in verdict.get("phases", [])},
-        fixes=rollup(_by_phase(findings)), findings=findings, charts=_charts(report),
+        fixes=what_to_fix(findings), findings=findings, charts=_charts(report),
         failures=report.get("failures") or [], errors=report.get("errors") or [], started=when,
         css=Markup(CSS), pct=_pct, rate_class=_rate_class, recovered=_recovered, falls_off=_falls_off,
         phase_anchor=phase_anchor)

@@ -145,3 +145,18 @@ def test_load_report_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
         report_html.write(path, _long_report(tmp_path))
     assert path.read_bytes() == before                                        # the old report, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "report.html"]   # no temporary left
+
+
+def test_every_load_rule_has_a_fix_that_the_report_shows():
+    source = Path(verdict.__file__).read_text()
+    named = set(re.findall(r'_finding\("([a-z_]+)"', source))
+    assert named and named == set(verdict.FIXES), sorted(named ^ set(verdict.FIXES))
+    rows = report_html.what_to_fix([
+        {"rule": "no_retry_storm", "dimension": "retry", "severity": "minor", "message": "3.2x", "evidence": {"phase": "b"}},
+        {"rule": "backup_gateway_used", "dimension": "fallback", "severity": "major", "message": "never",
+         "evidence": {"phase": "full-outage"}},
+        {"rule": "retry.idempotency_key", "dimension": "retry", "severity": "major", "message": "no key",
+         "evidence": {"phase": "full-outage", "order_ids": ["o1", "o2"]}}])
+    assert [r["rule"] for r in rows] == ["backup_gateway_used", "retry.idempotency_key", "no_retry_storm"]
+    assert rows[0]["fix"] == verdict.FIXES["backup_gateway_used"] and rows[0]["docs"].startswith("docs/load.md#")
+    assert rows[1]["docs"].startswith("docs/scoring.md#") and rows[1]["orders"] == 2
