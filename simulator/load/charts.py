@@ -76,4 +76,5 @@ def _segments(pts):
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.0f}" if v >= 10 or v == 0 else f"{v:.2g}"
+    """Axis labels: 0, 0.25, 2.5, 12.5, 50, 1000 (never 12 for 12.5)."""
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.3g}"

@@ -33,6 +33,10 @@ def _pct(v) -> str:
     return "–" if v is None else f"{v:.0%}"
 
 
+def _ms(v) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
 def _rate_class(v) -> str:
     if v is None:
         return "na"
@@ -117,7 +121,7 @@ def render(report: dict) -> str:
         suite={r["phase"]: r["score"].get("total") for r in verdict.get("phases", [])},
         fixes=what_to_fix(findings), findings=findings, charts=_charts(report),
         failures=report.get("failures") or [], errors=report.get("errors") or [], started=when,
-        css=Markup(CSS), pct=_pct, rate_class=_rate_class, recovered=_recovered, falls_off=_falls_off,
+        css=Markup(CSS), pct=_pct, ms=_ms, rate_class=_rate_class, recovered=_recovered, falls_off=_falls_off,
         phase_anchor=phase_anchor)
 
 

@@ -146,7 +146,7 @@ svg.chart{display:block;width:100%;max-width:860px;height:auto}
 svg .ch-title{font-weight:600;font-size:15px;fill:var(--ink)}svg .ch-axis{font-size:13px;fill:var(--mute)}
 svg .ch-phase{font-size:12px;fill:#3b4650}svg .ch-legend{font-size:13px;fill:var(--ink)}
 svg .ch-grid{stroke:#d9e0e7;stroke-width:1}
-table.phases td:first-child{white-space:nowrap}
+table.phases td:first-child{white-space:nowrap}table.phases th{white-space:normal;vertical-align:bottom}
 .narrow-note{display:none}
 @media (max-width:700px){
 main{padding:10px}
@@ -176,6 +176,7 @@ a{color:inherit}
 .scroll,.tl-wrap{overflow:visible}
 svg.timeline,svg.chart{min-width:0}.chart-wrap{overflow:visible;break-inside:avoid}
 .narrow-note{display:none}table.summary .opt{display:table-cell}
+table.phases{font-size:11px}table.phases td,table.phases th{padding:4px 3px}table.phases td:first-child{white-space:normal}
 th,td,td.nowrap{white-space:normal;overflow-wrap:anywhere}.meter{min-width:40px}
 td.msg,td.key,td.narrow{min-width:0;max-width:none}
 }

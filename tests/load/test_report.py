@@ -160,3 +160,21 @@ def test_every_load_rule_has_a_fix_that_the_report_shows():
     assert [r["rule"] for r in rows] == ["backup_gateway_used", "retry.idempotency_key", "no_retry_storm"]
     assert rows[0]["fix"] == verdict.FIXES["backup_gateway_used"] and rows[0]["docs"].startswith("docs/load.md#")
     assert rows[1]["docs"].startswith("docs/scoring.md#") and rows[1]["orders"] == 2
+
+
+@pytest.mark.parametrize("columns", [100, 60])
+def test_console_summary_fits_the_terminal_and_says_what_to_fix(tmp_path, monkeypatch, columns):
+    from paychaos.cli.cmd_load import summary
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    report = _long_report(tmp_path)
+    lines = summary(report).splitlines()
+    assert all(len(line) <= columns for line in lines[:-1]), lines       # the last line is the report's path
+    head = "paychaos load brownout: 5 users, ran 12.4s of 30s (interrupted)"
+    assert (lines[0] if columns >= len(head) else lines[0] + " " + lines[1].strip()) == head
+    assert lines[-1] == f"  report: {tmp_path}/report.html"
+    fix = next(i for i, line in enumerate(lines) if line.startswith("  what to fix (1 rule(s), worst first"))
+    assert lines[fix + 1].split()[:2] == ["CRITICAL", "prompt.no_leaks"]
+    assert lines[fix + 2].strip().startswith("fix: Catch gateway errors")
+    phase_rows = [line for line in lines if "brownout-30pct" in line]
+    assert len(phase_rows) == 1 and "20" in phase_rows[0] and "0%" in phase_rows[0]
