@@ -72,12 +72,14 @@ def test_load_report_in_headless_chromium_fits_without_sideways_scroll(tmp_path,
     page = _page(tmp_path)
     text = page.read_text()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
-    seen = measure(page, width, height, extra=PHASE_COLUMNS)
+    table_fits = "(t => t.offsetWidth <= t.parentElement.clientWidth)(document.querySelector('table.phases'))"
+    seen = measure(page, width, height, extra=f"[{PHASE_COLUMNS}, {table_fits}]")
     assert seen["scrollWidth"] <= seen["clientWidth"] == width, seen   # no horizontal page scroll
     assert seen["right"] <= width + 1, seen                             # nothing sticks out of the page
     assert seen["fixTop"] is not None and seen["fixTop"] < seen["height"] / 2, seen  # what to fix comes early
     # all 13 columns on a desktop; on a phone the optional ones go (report.json has them)
-    assert seen["extra"] == (13 if width > 700 else 6), seen
+    # the phase table fits its card, no scrolling inside its box either
+    assert seen["extra"] == [13 if width > 700 else 6, True], seen
     png = screenshot(page, tmp_path / f"load-{width}.png", width, 2400)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png_size(png) == (width, 2400)
     assert len(png) > 40_000  # a blank or unstyled page compresses to a few kB
