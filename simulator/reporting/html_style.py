@@ -146,7 +146,7 @@ svg.chart{display:block;width:100%;max-width:860px;height:auto}
 svg .ch-title{font-weight:600;font-size:15px;fill:var(--ink)}svg .ch-axis{font-size:13px;fill:var(--mute)}
 svg .ch-phase{font-size:12px;fill:#3b4650}svg .ch-legend{font-size:13px;fill:var(--ink)}
 svg .ch-grid{stroke:#d9e0e7;stroke-width:1}
-table.phases td:first-child{white-space:nowrap}table.phases th{white-space:normal;vertical-align:bottom}
+table.phases td:first-child{min-width:140px;overflow-wrap:anywhere}table.phases th{white-space:normal;vertical-align:bottom}
 .narrow-note{display:none}
 @media (max-width:700px){
 main{padding:10px}
