@@ -39,7 +39,8 @@ from paychaos.target import FORWARD_PLACEHOLDERS, Target, gateway_flags, render,
 
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
-JOURNAL_GRACE_S = 0.5
+JOURNAL_GRACE_S = 0.5           # between reads of a journal short of the gateway's API count
+JOURNAL_CATCH_UP_S = 10.0       # at most, in all (only when short)
 QUIET_BEFORE_READING_S = 1.5   # at most, per scenario: a merchant may keep calling in the background
 QUIESCE_TIMEOUT_S = 5.0
 
@@ -210,8 +211,12 @@ class Session:
         obs.ledger = _get(self.primary, "/_sim/ledger")
         obs.backup_ledger = _get(self.backup, "/_sim/ledger")
         obs.journal = self._journal(scenario.name)
-        if _api_calls(obs) > _reached_gateway(obs.journal):
-            time.sleep(JOURNAL_GRACE_S)  # an exchange the gateway answered may still be being journaled
+        # An exchange the gateway answered may still be being journaled (a busy machine, a held exchange
+        # ended just now): read again until the journal catches up, within a bound. Still short after
+        # that, the scenario is inconclusive (scoring/inconclusive.py), never scored on half the evidence.
+        deadline = time.monotonic() + JOURNAL_CATCH_UP_S
+        while _api_calls(obs) > _reached_gateway(obs.journal) and time.monotonic() < deadline:
+            time.sleep(JOURNAL_GRACE_S)
             obs.journal = self._journal(scenario.name)
         obs.proxy_health = self._proxy_health()
         failures = (obs.proxy_health or {}).get("journal_failures") or 0
