@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from paychaos.observations import CheckoutResult
 
 WALLETS = ("alipay", "wechat_pay")   # the async methods, in the order a customer is handed them
-PRESSES = 2                          # no answer the page can act on: the customer reloads and presses Pay again
+PRESSES = 3                          # no answer the page can act on: the customer reloads and presses Pay again
+PAUSE_S = 0.5                        # ... after this long, or the gateway's Retry-After (at most MAX_PAUSE_S)
+MAX_PAUSE_S = 2.0
 BEFORE_SETTLED_WAITS_S = (0.2, 0.4, 0.8)   # reads of the order while the money is not there yet
 
 
@@ -35,11 +37,12 @@ BEFORE_SETTLED_WAITS_S = (0.2, 0.4, 0.8)   # reads of the order while the money 
 class Step:
     """What pressing Pay led to: `done` (the session's answer, with its intent), `declined` (the page
     shows the gateway's words), `unsure` (no answer the page can act on: lost, 5xx, 409, 429, not JSON,
-    or the session is no longer open)."""
+    or the session is no longer open; `pause_s`: how long the customer waits before pressing again)."""
 
     kind: str
     intent: dict | None = None
     message: str | None = None
+    pause_s: float = PAUSE_S
 
 
 def wallet_for(customer: Customer, offered: list[str]) -> str | None:
@@ -86,7 +89,11 @@ def _refusal(page) -> Step:
     error = page.json.get("error") if isinstance(page.json, dict) else None
     if page.status == 402 and isinstance(error, dict):   # a card error: the page shows the gateway's words
         return Step("declined", message=error.get("message"))
-    return Step("unsure")
+    try:
+        pause = min(float((page.headers or {}).get("Retry-After") or PAUSE_S), MAX_PAUSE_S)
+    except ValueError:
+        pause = PAUSE_S
+    return Step("unsure", pause_s=max(pause, 0.0))
 
 
 def settle_async(driver: Driver, customer: Customer, result: CheckoutResult, gateway: str, intent_id: str) -> None:

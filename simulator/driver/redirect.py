@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -94,6 +95,7 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
         step = script.press_pay(wallet)
         if step.kind != "unsure":
             break
+        time.sleep(step.pause_s)
         page = browser.get(url)   # no answer the page could act on: the customer reloads it
         if page.status != 200 or "name=action value=pay" not in (page.text or ""):
             return _closed_page(browser, merchant, page, result)
