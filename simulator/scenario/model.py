@@ -134,3 +134,11 @@ class Scenario:
     seed: int = 1
     settle_s: float = 0.0             # wait after the last checkout (webhooks, reconciliation)
     path: str | None = None           # the file it came from
+
+
+def flows_of(scenario: Scenario) -> tuple[str, ...] | None:
+    """The flows in which the scenario can happen: None for any flow; for a scenario whose every action
+    is bound to some flows (ACTION_FLOWS), the flows that can play one of them."""
+    if not scenario.actions or not all(a in ACTION_FLOWS for a in scenario.actions):
+        return None
+    return tuple(sorted({f for a in scenario.actions for f in ACTION_FLOWS[a]}))
