@@ -88,6 +88,13 @@ def fix_for(rule: str) -> str:
     return FIXES.get(rule, GENERIC_FIX)
 
 
+def docs_page(page: str, section: str | None = None) -> str:
+    """docs/PAGE (or $PAYCHAOS_DOCS_URL/PAGE), at a section when given."""
+    base = os.environ.get(DOCS_ENV, "").rstrip("/")
+    url = f"{base}/{page}" if base else f"docs/{page}"
+    return f"{url}#{section}" if section else url
+
+
 def docs_link(rule: str) -> str:
     """docs/scoring.md (or $PAYCHAOS_DOCS_URL/scoring.md) at the section of the rule's dimension."""
     base = os.environ.get(DOCS_ENV, "").rstrip("/")
