@@ -3,15 +3,22 @@
 
 1. The page's URL comes from the merchant's answer: `checkout.outcome.redirect_url` (a JSON path or
    header.NAME), else the `Location` of a 3xx, else `$.url`. None: the merchant's answer is the outcome.
-2. The browser opens the page and pays it like a customer (the form's email, card number, MM/YY
-   expiry, CVC: the customer's test card, or the broken one of a raw-card action), through the proxy.
+2. The browser opens the page and pays it as the page's script does (page_script.py): the
+   PaymentMethod from the customer's test card (or the broken one of a raw-card action), then
+   `POST /v1/payment_pages/{cs}/confirm`, through the proxy (a `kind: payment` call faults reach).
+   No answer it can act on: the customer reloads the page and presses Pay again (three presses at most).
 3. A 3-D Secure challenge is passed, failed (`three_ds_fail`) or left (`three_ds_abandon`: the
    customer is gone and never hears back; pending, with the challenge page as the last thing seen).
-4. A refused card or a failed challenge shows the page again with the gateway's message; the customer
-   presses Cancel and follows it to the merchant's cancel_url.
+4. A refused card or a failed challenge: the page shows the gateway's message; the customer presses
+   Cancel and follows it to the merchant's cancel_url. A page no longer open (paid by another tab or
+   by a confirm whose answer was lost; expired) links back to the shop, and the customer follows it.
 5. The redirect back (success_url or cancel_url, loopback only) is followed, and the merchant's answer
    there is read with the target's `checkout.outcome`, as a checkout answer is: what the customer is
    told. Then the merchant's order is read a few times, giving its webhook a moment to land.
+
+The page's own actions: `leave_page` / `pay_late` (the session's time runs out; a late customer
+follows the expired page back to the shop) and `async_settles` / `async_fails` (Alipay or WeChat Pay,
+whose money settles or fails after the customer is back and the merchant's order was read).
 """
 
 from __future__ import annotations
