@@ -19,7 +19,8 @@ from paychaos.common.errors import InputError
 from paychaos.common.masking import mask_obj
 
 KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
-              "payment_intent", "charge", "description", "return_url")
+              "payment_intent", "charge", "description", "return_url",
+              "key")   # stripe.js's publishable key in the body: the customer's browser called (call_kinds.browser_call)
 ERROR_KINDS = ("reset", "close", "timeout", "refused", "live_key", "upstream", "not_allowed",
                "inspection_failed", "client_timeout")
 

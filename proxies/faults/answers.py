@@ -138,7 +138,7 @@ class Decline(Fault):
                 ex.set_request_field("payment_method", method)
             else:  # `source=tok_visa` (or a customer's default source, which the decline replaces)
                 ex.set_request_field("source", "tok_" + method.removeprefix("pm_card_"))
-        elif resource in ("payment_intents", "setup_intents") and not any(
+        elif resource in ("payment_intents", "setup_intents", "payment_pages") and not any(
                 k.startswith("payment_method_data") for k in sent):
             # create: only when it names a card (then its confirm, now or later, declines); confirm:
             # always (a confirm may name a card, else it uses the one attached at create).

@@ -7,7 +7,7 @@ proxy and the suite both use it).
 
 - payment  asks to move or authorise money, or set a card up for it: POST /v1/payment_intents,
            .../payment_intents/{id}/confirm, /v1/charges, /v1/setup_intents, .../setup_intents/{id}/confirm,
-           /v1/checkout/sessions
+           /v1/checkout/sessions, /v1/payment_pages/{cs}/confirm (the hosted Checkout page's Pay)
 - capture  POST .../payment_intents/{id}/capture, /v1/charges/{id}/capture
 - refund   releases money: POST /v1/refunds, /v1/charges/{id}/refund(s), and
            .../payment_intents/{id}/cancel (a cancel releases an authorisation)
@@ -37,6 +37,7 @@ _POST_KINDS = {
     ("setup_intents", None): "payment",
     ("setup_intents", "confirm"): "payment",
     ("refunds", None): "refund",
+    ("payment_pages", "confirm"): "payment",
 }
 _CUSTOMER_RESOURCES = frozenset(("customers", "payment_methods", "tokens", "sources"))
 
@@ -71,7 +72,7 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
 # some calls itself: the hosted pages, and stripe.js's confirm and retrieve with a publishable key. They
 # are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
 BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
-HOSTED_PREFIXES = ("/pay/", "/_3ds/")
+HOSTED_PREFIXES = ("/pay/", "/_3ds/", "/v1/payment_pages/")   # the pages, and the hosted page's own calls
 
 
 def browser_call(path: str, query: str = "", return_url: str | None = None, key: str | None = None) -> bool:

@@ -64,6 +64,12 @@ FIXES: dict[str, str] = {
                                       "checkout.session.completed), never on the customer's return to success_url.",
     "integrity.abandoned_3ds_uncharged": "Leave a PaymentIntent whose 3-D Secure was abandoned unpaid and "
                                          "uncaptured; let it expire or cancel it, never capture it later.",
+    "integrity.settled_before_fulfilment": "Fulfil on checkout.session.async_payment_succeeded, not on a "
+                                           "completed unpaid session; fail the order on async_payment_failed.",
+    "integrity.expired_checkout_closed": "Cancel the order on checkout.session.expired (or when a read shows "
+                                         "the session expired); never charge for it.",
+    "prompt.checkout_session_told": "On success_url read the session: paid only when payment_status is paid, "
+                                    "'being confirmed' while unpaid, 'expired' once expired.",
 }
 
 GENERIC_FIX = "See the rule's row in docs/scoring.md."

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -121,6 +122,14 @@ class Session:
         pairs = ((self.primary, listeners.get("primary")), (self.backup, listeners.get("backup")))
         return {gateway.url: via for gateway, via in pairs if gateway is not None and via}
 
+    def sim_call(self, gateway_origin: str, path: str) -> dict:
+        """A /_sim control call (a Checkout Session's time running out, a wallet settling) to the gateway
+        whose own address has this origin; the driver asks for it (it holds no token)."""
+        for gateway in (self.primary, self.backup):
+            if gateway is not None and _origin(gateway.url) == _origin(gateway_origin):
+                return _post(gateway, path, {})
+        raise LookupError(f"no gateway of this run has the address {gateway_origin}")
+
     def _adopt(self, service: Service | None) -> Service | None:
         """Keep a service that just started, unless the session was closed meanwhile."""
         with self._lock:
@@ -194,7 +203,8 @@ class Session:
         self.restart_merchant()
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
-                        on_result=lambda r: self._checkout_done(scenario, r), routes=self.routes())
+                        on_result=lambda r: self._checkout_done(scenario, r), routes=self.routes(),
+                        sim=self.sim_call)
         obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag,
                                                                  self.target.shop.languages))
         if scenario.settle_s:
@@ -316,6 +326,11 @@ def _result_or_none(future: Future):
         return future.result()
     except Exception:  # noqa: BLE001 - the caller re-raises it
         return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _rules_url(info: dict) -> str:
