@@ -56,6 +56,7 @@ class CheckoutResult:
     pan_leaks: int = 0               # whole card numbers the driver found in the answer before masking it
     merchant_order_id: str | None = None  # the order id the merchant minted (the target's outcome.order_id)
     headers: dict = field(default_factory=dict)  # the answer's headers that matter (Location, ...), masked
+    screenshot: str | None = None    # flow browser: the page at the end (a data: URL), for customers not paid
 
     def to_dict(self) -> dict:
         return asdict(self)

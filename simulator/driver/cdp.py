@@ -60,7 +60,7 @@ def flags(user_data_dir: str, proxy: str | None = None, ignore_cert_spki: str | 
         # gateway and refuses every other host); loopback stays direct
         out += [f"--proxy-server={proxy}", "--proxy-bypass-list=127.0.0.1;localhost;[::1]"]
     else:
-        out.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost")
+        out.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]")
     if ignore_cert_spki:
         out.append(f"--ignore-certificate-errors-spki-list={ignore_cert_spki}")
     return out
@@ -194,6 +194,25 @@ class Chromium:
             raise BrowserError(f"{method}: {answer['error'].get('message')}")
         return answer.get("result") or {}
 
+    def send(self, method: str, params: dict | None = None, *, session: str | None = None) -> None:
+        """Send one command without waiting for its answer (safe on the reader thread, in a listener)."""
+        with self._lock:
+            if self._dead:
+                return
+            self._next_id += 1
+            ident = self._next_id
+        message = {"id": ident, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        data = json.dumps(message).encode() + b"\0"
+        try:
+            with self._write_lock:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._to_browser, view):]
+        except OSError:
+            pass
+
     def listen(self, session: str, callback: Callable[[str, dict], None] | None) -> None:
         """Events of one session go to callback(method, params) (on the reader thread; keep it short)."""
         with self._lock:
@@ -272,24 +291,36 @@ class Tab:
         self.browser, self.context, self.target, self.session = browser, context, target, session
         self.dialogs: list[str] = []       # texts of alert()/confirm() the page showed (accepted at once)
         self.console_errors: list[str] = []
+        self.routes: dict[str, str] = {}
 
     def call(self, method: str, params: dict | None = None, timeout_s: float | None = None) -> dict:
         return self.browser.call(method, params, session=self.session, timeout_s=timeout_s)
 
+    def route(self, routes: dict[str, str]) -> None:
+        """Requests to each origin of routes go to the origin it maps to instead (the gateway's own address
+        -> the proxy listener in front of it), unseen by the page, as the driver's `routes` say."""
+        self.routes = {k.rstrip("/"): v.rstrip("/") for k, v in routes.items() if k and v}
+        if self.routes:
+            self.call("Fetch.enable", {"patterns": [{"urlPattern": origin + "/*"} for origin in self.routes]})
+
+    def _rerouted(self, url: str) -> str:
+        for origin, via in self.routes.items():
+            if url.startswith(origin + "/") or url == origin:
+                return via + url[len(origin):]
+        return url
+
     def _event(self, method: str, params: dict) -> None:
-        if method == "Page.javascriptDialogOpening":
+        if method == "Fetch.requestPaused":
+            url = (params.get("request") or {}).get("url", "")
+            self.browser.send("Fetch.continueRequest", {"requestId": params.get("requestId"),
+                                                        "url": self._rerouted(url)}, session=self.session)
+        elif method == "Page.javascriptDialogOpening":
             self.dialogs.append(str(params.get("message", "")))
-            threading.Thread(target=self._accept_dialog, daemon=True).start()
+            self.browser.send("Page.handleJavaScriptDialog", {"accept": True}, session=self.session)
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails") or {}
             text = ((details.get("exception") or {}).get("description") or details.get("text") or "")
             self.console_errors.append(str(text)[:300])
-
-    def _accept_dialog(self) -> None:
-        try:
-            self.call("Page.handleJavaScriptDialog", {"accept": True}, timeout_s=5.0)
-        except BrowserError:
-            pass
 
     def navigate(self, url: str, timeout_s: float = 30.0) -> str | None:
         """Open url and wait (bounded) until the document has loaded; the browser's error text or None."""
@@ -328,9 +359,10 @@ class Tab:
             return ""
 
     def screenshot(self, timeout_s: float = 15.0) -> bytes | None:
-        """A PNG of the page as the customer sees it (None when the browser cannot take one)."""
+        """A JPEG of the page as the customer sees it (None when the browser cannot take one)."""
         try:
-            data = self.call("Page.captureScreenshot", {"format": "png"}, timeout_s=timeout_s).get("data")
+            data = self.call("Page.captureScreenshot", {"format": "jpeg", "quality": 60},
+                             timeout_s=timeout_s).get("data")
         except BrowserError:
             return None
         return base64.b64decode(data) if data else None

@@ -277,11 +277,17 @@
     return (a.redirect_to_url && a.redirect_to_url.url) || (a.use_stripe_sdk && a.use_stripe_sdk.stripe_js) || null;
   }
 
-  // After a confirm: run the challenge when the intent asks for one, then read the intent again.
-  function afterConfirm(stripe, intent, secret, sec) {
+  // After a confirm: run the challenge when the intent asks for one, then read the intent again. A
+  // redirect_to_url next action (the confirm named a return_url) is a full-page visit to the bank's page,
+  // which sends the customer on to return_url, as Stripe's redirect-based 3-D Secure does.
+  function afterConfirm(stripe, intent, secret, sec, redirects) {
     if (intent.status !== "requires_action") { return Promise.resolve(intent); }
     var url = nextActionUrl(intent);
     if (!url) { return Promise.resolve(intent); }
+    if (redirects && intent.next_action.type === "redirect_to_url") {
+      location.assign(throughApi(url));
+      return new Promise(function () {});   // the page is leaving
+    }
     return challenge(url).then(function () {
       return api("GET", sec.path + sec.id, {client_secret: secret}, stripe._key);
     }).then(function (res) { return res.error ? {error: res.error} : res.body; });
@@ -330,7 +336,7 @@
     }
     return api("POST", sec.path + sec.id + "/confirm", params, self._key).then(function (res) {
       if (res.error) { return {error: res.error}; }
-      return afterConfirm(self, res.body, secret, sec).then(function (intent) {
+      return afterConfirm(self, res.body, secret, sec, !!opts.redirects).then(function (intent) {
         if (intent && intent.error) { return {error: intent.error}; }
         return intentResult(intent, sec);
       });
@@ -364,7 +370,7 @@
     var sec = splitSecret(secret);
     var self = this;
     var source = confirmParams.payment_method || elements;
-    return this._confirm(secret, source, {return_url: confirmParams.return_url,
+    return this._confirm(secret, source, {return_url: confirmParams.return_url, redirects: options.redirect !== "if_required",
                                           payment_method_data: confirmParams.payment_method_data})
       .then(function (result) { return sec ? maybeRedirect(result, options, sec, secret) : result; })
       .then(function (r) { self._last = r; return r; });
