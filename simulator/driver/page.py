@@ -59,12 +59,13 @@ _STATE_JS = """(() => {
   if (spec.spinner) { try { spin = [...document.querySelectorAll(spec.spinner)].some(vis); } catch (e) {} }
   const pc = window.__paychaos || null;
   let sub = null; try { sub = document.querySelector(spec.submit); } catch (e) {}
-  let form = false; try { form = !!document.querySelector(spec.number); } catch (e) {}
+  let form = false, formShown = false;
+  try { const n = document.querySelector(spec.number); form = !!n; formShown = vis(n) && !n.disabled; } catch (e) {}
   const nav = (performance.getEntriesByType('navigation')[0] || {});
   return {url: location.href, ready: document.readyState, msg, spin,
           challenge: !!document.querySelector('[data-paychaos-3ds-dialog], button[name=result][value=pass]'),
           inflight: pc ? pc.inflight : 0, last: pc ? pc.last : null, stripe: !!pc,
-          form, submit: !!sub, submitDisabled: sub ? !!sub.disabled : null,
+          form, formShown, submit: !!sub, submitDisabled: sub ? !!sub.disabled : null,
           text: (document.body ? document.body.innerText : '').slice(0, 4000),
           status: nav.responseStatus || null};
 })()"""
@@ -155,6 +156,7 @@ def _drive(driver: Driver, spec: PageSpec, tab: cdp.Tab, url: str, values: dict,
     for name, selector in spec.card.items():
         tab.evaluate(_FILL_JS % (_js(selector), _js(card[name])))
     clicked = time.perf_counter()
+    result.started_at = time.time()   # the customer's wait starts with the click (elapsed_s counts from here)
     tab.evaluate(_CLICK_JS % _js(spec.submit))
     _watch(spec, tab, state_js, customer, result, clicked, deadline, url)
 
@@ -207,6 +209,7 @@ def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, resu
         elif now - quiet_since >= SETTLE_S:
             ok = left_page or (state["last"] or {}).get("ok")
             result.status, result.raw_status, result.message = ("pending" if ok else "failed"), "nothing_shown", ""
+            _offers(result, state)
             result.elapsed_s = quiet_since - clicked
             _body(result, state)
             return
@@ -220,11 +223,18 @@ def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, resu
 def _answer(spec: PageSpec, result: CheckoutResult, state: dict, elapsed_s: float, how: str) -> None:
     text = " ".join(str(state.get("msg") or "").split())
     result.status = spec.classify(text)
+    _offers(result, state)
     result.raw_status = how
     result.pan_leaks = count_pans(text)
     result.message = mask_text(text)[:BODY_LIMIT]
     result.elapsed_s = elapsed_s
     _body(result, state)
+
+
+def _offers(result: CheckoutResult, state: dict) -> None:
+    """A failed customer who still has the card form in front of them can pay with another card."""
+    if result.status == "failed" and state.get("formShown") and not state.get("submitDisabled"):
+        result.alternatives = ["card"]
 
 
 def _body(result: CheckoutResult, state: dict | None) -> None:

@@ -76,6 +76,9 @@ class Gateway:
         try:
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)
+            if path == "/favicon.ico":  # a browser on a hosted page asks; not an API call
+                store.requests_hosted += 1
+                return web.Response(status=404, headers={"Cache-Control": "max-age=3600"})
             if stripe_js.serves(path):  # the stripe.js stand-in the customer's page loads
                 store.requests_hosted += 1
                 return stripe_js.answer(request)

@@ -39,7 +39,7 @@ const planted = %(planted)s;
 const message = document.querySelector("#payment-message");
 const button = document.querySelector("#submit");
 const spinner = document.querySelector("#spinner");
-let elements;
+let elements, clientSecret;
 
 function show(text) {
   message.textContent = text;
@@ -72,7 +72,8 @@ async function start() {
     show(answer.message || "Payments are temporarily unavailable. Please try again in a few minutes.");
     return;
   }
-  elements = stripe.elements({clientSecret: answer.clientSecret});
+  clientSecret = answer.clientSecret;
+  elements = stripe.elements({clientSecret});
   elements.create("payment").mount("#payment-element");
 }
 
@@ -83,6 +84,15 @@ document.querySelector("#payment-form").addEventListener("submit", async (event)
   const returnUrl = new URL("/complete?order=" + encodeURIComponent(order.id), location.href).toString();
   const {error} = await stripe.confirmPayment({elements, confirmParams: {return_url: returnUrl,
     receipt_email: document.querySelector("#email").value}});
+  if (error && !planted.includes("raw_error") && !planted.includes("silent_failure")
+      && error.type !== "card_error" && error.type !== "validation_error") {
+    // no readable answer: the payment may have gone through all the same; ask before saying anything
+    const {paymentIntent} = await stripe.retrievePaymentIntent(clientSecret);
+    if (paymentIntent && ["succeeded", "processing", "requires_capture"].includes(paymentIntent.status)) {
+      location.assign(returnUrl + "&payment_intent_client_secret=" + encodeURIComponent(clientSecret));
+      return;
+    }
+  }
   busy(false);
   if (error && !planted.includes("silent_failure")) show(words(error));
 });
