@@ -99,12 +99,28 @@ def _js(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class Session:
-    """The browser the flow uses: this process's shared Chromium (cdp.shared), one tab per customer."""
+def new_tab(run_values: dict) -> cdp.Tab:
+    """A tab of this process's shared Chromium (cdp.shared). When the proxy runs a forward listener
+    (`{proxy_url}`), the browser uses it, so a page that loads https://js.stripe.com/v3 gets the stand-in
+    and its calls to api.stripe.com reach the gateway through the faults; it trusts the proxy's CA (the
+    key mitmproxy signs every host's certificate with) and no other certificate error."""
+    proxy, ca_cert = run_values.get("proxy_url"), run_values.get("ca_cert")
+    return cdp.shared(proxy=proxy or None, ignore_cert_spki=spki_hash(ca_cert) if proxy and ca_cert else None).new_tab()
 
-    @staticmethod
-    def tab() -> cdp.Tab:
-        return cdp.shared().new_tab()
+
+def spki_hash(pem_path: str) -> str | None:
+    """base64(sha256(SubjectPublicKeyInfo)) of a PEM certificate: what --ignore-certificate-errors-spki-list takes."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    try:
+        with open(pem_path, "rb") as fh:
+            cert = x509.load_pem_x509_certificate(fh.read())
+    except (OSError, ValueError):
+        return None
+    der = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return base64.b64encode(digest.finalize()).decode()
 
 
 def checkout(driver: Driver, customer: Customer, payment: Payment, result: CheckoutResult, timeout_s: float) -> None:
@@ -112,7 +128,7 @@ def checkout(driver: Driver, customer: Customer, payment: Payment, result: Check
     values = driver.values(customer, payment)
     url = driver.base_url + render(driver.target.checkout.path, values, file=driver.target.path,
                                    where="checkout.path")
-    tab = Session.tab()
+    tab = new_tab(driver.run_values)
     try:
         tab.route(driver.routes)
         _drive(driver, spec, tab, url, values, customer, payment, result, timeout_s)
@@ -158,7 +174,8 @@ def _drive(driver: Driver, spec: PageSpec, tab: cdp.Tab, url: str, values: dict,
     clicked = time.perf_counter()
     result.started_at = time.time()   # the customer's wait starts with the click (elapsed_s counts from here)
     tab.evaluate(_CLICK_JS % _js(spec.submit))
-    _watch(spec, tab, state_js, customer, result, clicked, deadline, url)
+    # the customer's patience (the scenario's customers.timeout_s) runs from the click
+    _watch(spec, tab, state_js, customer, result, clicked, time.monotonic() + timeout_s, url)
 
 
 def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, result: CheckoutResult,
@@ -214,7 +231,7 @@ def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, resu
             _body(result, state)
             return
     # the customer's patience ran out: no answer at all (a page that never leaves its spinner)
-    result.status, result.error = None, "no_answer_on_page"
+    result.status, result.error, result.http_status = None, "no_answer_on_page", None
     result.elapsed_s = time.perf_counter() - clicked
     result.message = None
     _body(result, state)

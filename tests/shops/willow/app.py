@@ -11,6 +11,7 @@ Planted page defects (WILLOW_DEFECTS=a,b):
 - `silent_failure`: on an error the page re-enables Pay and shows nothing.
 - `raw_error`: the page shows stripe.js's `error.message` whatever it is, technical ones included.
 - `trust_success_url`: the return page says "thanks" without asking whether the payment went through.
+- `endless_spinner`: on an error the page keeps its spinner turning and never says anything.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from flask import Flask, Response, request
 from tests.shops.browser_shop import defects
 from tests.shops.cedar.app import create_app as server_side
 
-DEFECTS = ("silent_failure", "raw_error", "trust_success_url")
+DEFECTS = ("silent_failure", "raw_error", "trust_success_url", "endless_spinner")
 
 _STYLE = """body{font-family:Georgia,serif;max-width:30rem;margin:2rem auto;padding:0 1rem;color:#2b2b2b}
 h1{font-weight:normal}.hidden{display:none}#payment-message{margin:1rem 0;padding:.6rem;background:#fff4e5}
@@ -93,6 +94,7 @@ document.querySelector("#payment-form").addEventListener("submit", async (event)
       return;
     }
   }
+  if (error && planted.includes("endless_spinner")) return;   // Pay stays disabled, the spinner turns
   busy(false);
   if (error && !planted.includes("silent_failure")) show(words(error));
 });
