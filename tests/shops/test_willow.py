@@ -6,11 +6,13 @@ finding; each planted page defect is found in the prompt dimension."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import pytest
 
 from paychaos.driver import cdp
-from tests.shops.shop_runs import findings, paychaos_run
+from tests.shops.shop_runs import ROOT, findings, paychaos_run
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(cdp.find_chromium() is None, reason="no Chromium (ci/setup.sh installs it)")]
@@ -103,3 +105,16 @@ def test_planted_endless_spinner_breaks_the_answer_budget(tmp_path_factory):
     found = _prompt(sc, "prompt.answer_budget", ("major",))
     assert found and "no answer at all" in found[0]["message"]
     assert {c["error"] for c in sc["checkouts"]} == {"no_answer_on_page"}
+
+
+def test_a_selector_that_matches_nothing_on_the_page_is_exit_2_naming_the_key(tmp_path):
+    target = (ROOT / TARGET).read_text().replace('submit: "#submit"', 'submit: "#pay-button"').replace(
+        'cwd: "../../.."', f'cwd: "{ROOT}"')
+    path = tmp_path / "target.yaml"
+    path.write_text(target)
+    out = subprocess.run([sys.executable, "-m", "paychaos.cli", "run", "scenarios/healthy-baseline.yaml",
+                          "--target", str(path), "--report-dir", str(tmp_path / "r")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "checkout.page.submit: the selector '#pay-button' matches nothing on the checkout page" in out.stderr
+    assert "Traceback" not in out.stderr
