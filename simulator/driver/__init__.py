@@ -12,6 +12,7 @@ customer-facing request becomes one `CheckoutResult`.
 docs/flows/ says what each flow does and why.
 """
 
+from paychaos.driver.cdp import BrowserError
 from paychaos.driver.core import FLOWS, Driver
 from paychaos.driver.customers import (
     FALLBACK_LOCALE,
@@ -24,5 +25,5 @@ from paychaos.driver.customers import (
     served_locales,
 )
 
-__all__ = ["FALLBACK_LOCALE", "FLOWS", "Customer", "Driver", "Payment", "allocate", "new_run_tag", "payment_for",
+__all__ = ["FALLBACK_LOCALE", "FLOWS", "BrowserError", "Customer", "Driver", "Payment", "allocate", "new_run_tag", "payment_for",
            "plan_customers", "served_locales"]

@@ -8,7 +8,7 @@ dozen of its commands (open a page, evaluate a script, take a screenshot), so it
 over `--remote-debugging-pipe`: file descriptors 3 and 4 of the browser, messages ended by NUL. No
 debugging port is opened, so no other user of the machine can drive this browser.
 
-One browser per process (`shared()`), started on first use; each customer gets a fresh browser
+One browser per process (`shared()`, one per forward proxy), started on first use, closed at exit; each customer gets a fresh browser
 context (its own cookies and storage) and one tab (`Chromium.new_tab`). The browser resolves no name
 but localhost (`--host-resolver-rules`), so a page cannot reach beyond this machine except through a
 proxy given with `proxy=` (forward mode: paychaos's own, which never forwards off the machine).
@@ -16,6 +16,7 @@ proxy given with `proxy=` (forward mode: paychaos's own, which never forwards of
 
 from __future__ import annotations
 
+import atexit
 import base64
 import fcntl
 import json
@@ -37,9 +38,9 @@ class BrowserError(RuntimeError):
 
 
 def find_chromium(explicit: str | None = None) -> str | None:
-    """The browser to drive: `explicit`, else $PAYCHAOS_CHROMIUM, else Debian's chromium."""
-    for candidate in (explicit, os.environ.get("PAYCHAOS_CHROMIUM"), *DEFAULT_EXECUTABLES,
-                      shutil.which("chromium")):
+    """The browser to drive: `explicit`, else $PAYCHAOS_CHROMIUM (only it, when set), else Debian's chromium."""
+    chosen = explicit or os.environ.get("PAYCHAOS_CHROMIUM")
+    for candidate in ((chosen,) if chosen else (*DEFAULT_EXECUTABLES, shutil.which("chromium"))):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -376,26 +377,29 @@ class Tab:
         self.browser._dispose(self.context)
 
 
-_shared: Chromium | None = None
+_shared: dict[tuple, Chromium] = {}
 _shared_lock = threading.Lock()
 
 
 def shared(proxy: str | None = None, ignore_cert_spki: str | None = None) -> Chromium:
-    """This process's browser, started on first use (again if it died; again if the proxy changed)."""
-    global _shared
+    """This process's browser for this proxy (none: reverse mode), started on first use and again if
+    it died. Workers of one run share it; each forward-mode worker (its own proxy) gets its own."""
+    key = (proxy, ignore_cert_spki)
     with _shared_lock:
-        if _shared is not None and (not _shared.alive() or (_shared.proxy, _shared.ignore_cert_spki)
-                                    != (proxy, ignore_cert_spki)):
-            _shared.close()
-            _shared = None
-        if _shared is None:
-            _shared = Chromium(proxy=proxy, ignore_cert_spki=ignore_cert_spki).start()
-        return _shared
+        browser = _shared.get(key)
+        if browser is not None and not browser.alive():
+            browser.close()
+            browser = None
+        if browser is None:
+            if not _shared:
+                atexit.register(close_shared)
+            browser = _shared[key] = Chromium(proxy=proxy, ignore_cert_spki=ignore_cert_spki).start()
+        return browser
 
 
 def close_shared() -> None:
-    global _shared
     with _shared_lock:
-        if _shared is not None:
-            _shared.close()
-            _shared = None
+        browsers = list(_shared.values())
+        _shared.clear()
+    for browser in browsers:
+        browser.close()

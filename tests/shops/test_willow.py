@@ -118,3 +118,10 @@ def test_a_selector_that_matches_nothing_on_the_page_is_exit_2_naming_the_key(tm
     assert out.returncode == 2, out.stdout + out.stderr
     assert "checkout.page.submit: the selector '#pay-button' matches nothing on the checkout page" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_without_a_browser_the_scenario_is_errored_not_scored(tmp_path_factory):
+    sc = paychaos_run(tmp_path_factory, TARGET, ("healthy-baseline",),
+                      {"WILLOW_DEFECTS": "", "PAYCHAOS_CHROMIUM": "/nonexistent/chromium"})["healthy-baseline"]
+    assert sc["error"] and "the browser failed: no Chromium found" in sc["error"]
+    assert not sc["passed"] and {f["rule"] for f in findings(sc)} == {"run.error"}   # nothing about the shop
