@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -99,13 +100,48 @@ def _js(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_idle: list[cdp.Tab] = []          # tabs a finished customer left, reset, for the next one
+_idle_lock = threading.Lock()
+MAX_IDLE = 8
+
+
+def take_tab(run_values: dict) -> cdp.Tab:
+    """A reset tab of this browser left by an earlier customer, else a new one."""
+    browser = _browser(run_values)
+    with _idle_lock:
+        for i, tab in enumerate(_idle):
+            if tab.browser is browser:
+                return _idle.pop(i)
+    return browser.new_tab()
+
+
+def give_back(tab: cdp.Tab, origins: list[str]) -> None:
+    """Reset the tab for the next customer and keep it (closed instead when that fails or enough are kept)."""
+    try:
+        if not tab.browser.alive():
+            return
+        tab.reset(origins)
+    except cdp.BrowserError:
+        tab.close()
+        return
+    with _idle_lock:
+        if len(_idle) < MAX_IDLE:
+            _idle.append(tab)
+            return
+    tab.close()
+
+
 def new_tab(run_values: dict) -> cdp.Tab:
     """A tab of this process's shared Chromium (cdp.shared). When the proxy runs a forward listener
     (`{proxy_url}`), the browser uses it, so a page that loads https://js.stripe.com/v3 gets the stand-in
     and its calls to api.stripe.com reach the gateway through the faults; it trusts the proxy's CA (the
     key mitmproxy signs every host's certificate with) and no other certificate error."""
+    return _browser(run_values).new_tab()
+
+
+def _browser(run_values: dict) -> cdp.Chromium:
     proxy, ca_cert = run_values.get("proxy_url"), run_values.get("ca_cert")
-    return cdp.shared(proxy=proxy or None, ignore_cert_spki=spki_hash(ca_cert) if proxy and ca_cert else None).new_tab()
+    return cdp.shared(proxy=proxy or None, ignore_cert_spki=spki_hash(ca_cert) if proxy and ca_cert else None)
 
 
 def spki_hash(pem_path: str) -> str | None:
@@ -128,14 +164,20 @@ def checkout(driver: Driver, customer: Customer, payment: Payment, result: Check
     values = driver.values(customer, payment)
     url = driver.base_url + render(driver.target.checkout.path, values, file=driver.target.path,
                                    where="checkout.path")
-    tab = new_tab(driver.run_values)
+    tab = take_tab(driver.run_values)
+    done = False
     try:
         tab.route(driver.routes)
         _drive(driver, spec, tab, url, values, customer, payment, result, timeout_s)
         if result.status != "paid" or result.expected != "paid":
             _keep_screenshot(driver, tab, result)
+        done = True
     finally:
-        tab.close()
+        if done:
+            give_back(tab, [driver.base_url, str(driver.run_values.get("gateway_url") or ""),
+                            *driver.routes, *driver.routes.values()])
+        else:
+            tab.close()
     if result.status == "paid":   # its webhook is on the way: the order should follow
         driver.wait_for_order(customer, result.merchant_order_id)
 
