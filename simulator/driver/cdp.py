@@ -332,8 +332,7 @@ class Tab:
         self.call("Page.navigate", {"url": "about:blank"}, timeout_s=timeout_s)
         self.browser.call("Storage.clearCookies", {"browserContextId": self.context}, timeout_s=timeout_s)
         for origin in dict.fromkeys(o.rstrip("/") for o in origins if o):
-            self.browser.call("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"},
-                              timeout_s=timeout_s)
+            self.call("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}, timeout_s=timeout_s)
         self.dialogs.clear()
         self.console_errors.clear()
 

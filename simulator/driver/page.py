@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from paychaos.observations import CheckoutResult
     from paychaos.target_page import PageSpec
 
-POLL_S = 0.1
+POLL_S = 0.15
 STEADY_S = 0.4            # a message must stay the same this long to count as the answer
 SETTLE_S = 2.0            # a page with nothing in flight and nothing shown, this long, shows nothing
 BODY_LIMIT = 2000
@@ -79,7 +79,7 @@ _MISSING_JS = """(() => {
   return out;
 })()"""
 
-_FILL_JS = """((sel, value) => {
+_FILL_FN = """(sel, value) => {
   const e = document.querySelector(sel);
   if (!e) return false;
   e.focus();
@@ -91,7 +91,10 @@ _FILL_JS = """((sel, value) => {
   e.dispatchEvent(new Event('change', {bubbles: true}));
   e.blur();
   return true;
-})(%s, %s)"""
+}"""
+
+# what the customer types, every field in one round trip: [[selector, text], ...]
+_FILL_ALL_JS = "((pairs) => { const fill = " + _FILL_FN + "; for (const [s, v] of pairs) fill(s, v); return true; })(%s)"
 
 _CLICK_JS = """((sel) => { const e = document.querySelector(sel); if (!e) return false; e.click(); return true; })(%s)"""
 
@@ -116,7 +119,12 @@ def take_tab(run_values: dict) -> cdp.Tab:
 
 
 def give_back(tab: cdp.Tab, origins: list[str]) -> None:
-    """Reset the tab for the next customer and keep it (closed instead when that fails or enough are kept)."""
+    """Reset the tab for the next customer (on a thread of its own: the customer is done) and keep it;
+    closed instead when that fails or enough are kept."""
+    threading.Thread(target=_reset_and_keep, args=(tab, origins), name="tab-reset", daemon=True).start()
+
+
+def _reset_and_keep(tab: cdp.Tab, origins: list[str]) -> None:
     try:
         if not tab.browser.alive():
             return
@@ -206,13 +214,12 @@ def _drive(driver: Driver, spec: PageSpec, tab: cdp.Tab, url: str, values: dict,
         return
     _check_selectors(driver, spec, tab)
     # 3. type and click
-    for selector, template in spec.fill.items():
-        tab.evaluate(_FILL_JS % (_js(selector), _js(str(render(template, values, file=driver.target.path,
-                                                                     where="checkout.page.fill")))))
+    pairs = [[selector, str(render(template, values, file=driver.target.path, where="checkout.page.fill"))]
+             for selector, template in spec.fill.items()]
     card = {"number": payment.number, "expiry": f"{payment.exp_month:02d} / {payment.exp_year % 100:02d}",
             "cvc": payment.cvc, "postal": POSTAL}
-    for name, selector in spec.card.items():
-        tab.evaluate(_FILL_JS % (_js(selector), _js(card[name])))
+    pairs += [[selector, card[name]] for name, selector in spec.card.items()]
+    tab.evaluate(_FILL_ALL_JS % _js(pairs))
     clicked = time.perf_counter()
     result.started_at = time.time()   # the customer's wait starts with the click (elapsed_s counts from here)
     tab.evaluate(_CLICK_JS % _js(spec.submit))
