@@ -80,8 +80,9 @@ class PaychaosAddon:
         loader.add_option("paychaos_names", str, DEFAULT_NAMES,
                           "Upstream names for the reverse modes, in the order of --mode.")
         loader.add_option("paychaos_allow_hosts", str, "", "Comma-separated non-loopback hosts allowed upstream.")
-        loader.add_option("paychaos_forward_hosts", str, "api.stripe.com",
-                          "Forward mode: hosts answered by the primary upstream (never the internet).")
+        loader.add_option("paychaos_forward_hosts", str, "api.stripe.com,js.stripe.com",
+                          "Forward mode: hosts answered by the primary upstream (never the internet); "
+                          "js.stripe.com: the gateway serves its stripe.js stand-in.")
         loader.add_option("paychaos_forward_to", str, "", "Forward mode: base URL for those hosts "
                           "(default: the primary reverse upstream).")
         loader.add_option("paychaos_announce", bool, False, "Print the PAYCHAOS_READY line once listening.")

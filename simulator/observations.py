@@ -63,6 +63,7 @@ class CheckoutResult:
     # The merchant's order-status answer read once the customer was back and before the wallet's money
     # settled (actions async_settles / async_fails): what the shop did before the money was there.
     order_before_settled: dict | None = None
+    screenshot: str | None = None    # flow browser: the page at the end (a data: URL), for customers not paid
 
     def to_dict(self) -> dict:
         return asdict(self)

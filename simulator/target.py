@@ -21,6 +21,7 @@ from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.netsafety import parse_http_url
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
+from paychaos.target_page import PageSpec, parse_page
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
 
@@ -50,8 +51,9 @@ _PUBLISHABLE = re.compile(r"^pk_test_[A-Za-z0-9_]+$")
 
 # How the customer's browser takes part in a checkout (docs/flows/): `server` the merchant confirms the
 # payment itself; `client_secret` the answer carries a PaymentIntent's client secret and the browser
-# confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page.
-FLOWS = ("server", "client_secret", "redirect")
+# confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page; `browser` a
+# real browser opens the merchant's own checkout page and pays on it (docs/browser.md).
+FLOWS = ("server", "client_secret", "redirect", "browser")
 CLIENT_SECRET_PATHS = ("$.clientSecret", "$.client_secret")  # where a client secret is looked for by default
 DEFAULT_PUBLISHABLE_KEY = "pk_test_paychaos"
 
@@ -185,6 +187,7 @@ class Target:
     path: str = ""
     flow: str = "server"               # checkout.flow (FLOWS)
     publishable_key: str = DEFAULT_PUBLISHABLE_KEY  # what the browser's calls carry as `key` (client_secret flow)
+    page: PageSpec | None = None       # checkout.page (flow browser)
     catalogue: str | None = None       # absolute path of a catalogue file the gateways are seeded with
 
     @property
@@ -243,9 +246,15 @@ def parse_target(data, *, file: str) -> Target:
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())
 
-    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome", "flow"),
-                           required=("path", "outcome"), optional=False)
+    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome", "flow", "page"),
+                           required=("path",), optional=False)
     flow = _flow(checkout)
+    if flow != "browser" and not checkout.has("outcome"):
+        raise checkout.error("required key is missing", field=checkout.field("outcome"),
+                             valid="outcome: {status: \"$.status\", message: \"$.message\"}")
+    if flow != "browser" and checkout.has("page"):
+        raise checkout.error(f"is only read with `flow: browser`, but the flow is {flow}",
+                             field=checkout.field("page"), valid="checkout.flow: browser")
     publishable_key = top.str("publishable_key", DEFAULT_PUBLISHABLE_KEY)
     if not _PUBLISHABLE.match(publishable_key):
         raise top.error(f"{brief(publishable_key)} is not a test publishable key", field="publishable_key",
@@ -253,11 +262,12 @@ def parse_target(data, *, file: str) -> Target:
     order_status = top.section("order_status", allowed=("method", "path", "status", "fulfilled", *ORDER_STATES),
                                required=("path",))
     cancel = top.section("cancel", allowed=("method", "path"), required=("path",))
-    outcome = _outcome(checkout)
+    outcome = _outcome(checkout) if checkout.has("outcome") else Outcome(status="$.status")
+    page = parse_page(checkout, per_checkout, _check_placeholders) if flow == "browser" else None
     target = Target(
         name=top.str("name"),
         base_url=base_url.rstrip("/"),
-        checkout=_call(checkout, "POST", per_checkout, body=True),
+        checkout=_call(checkout, "GET" if flow == "browser" else "POST", per_checkout, body=flow != "browser"),
         outcome=outcome,
         start=_start(top, run_only, file),
         webhook_path=webhook_path,
@@ -267,6 +277,7 @@ def parse_target(data, *, file: str) -> Target:
         path=file,
         flow=flow,
         publishable_key=publishable_key,
+        page=page,
         catalogue=_catalogue(top, file),
     )
     for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):

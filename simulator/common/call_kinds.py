@@ -73,13 +73,22 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
 # are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
 BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
 HOSTED_PREFIXES = ("/pay/", "/_3ds/", "/v1/payment_pages/")   # the pages, and the hosted page's own calls
+# Where stripe.js is loaded from (js.stripe.com/v3, js.stripe.com/basil/stripe.js, ...): the gateway
+# serves its stand-in there, and the page's GET of it is the browser's, not the merchant's.
+STRIPE_JS_RELEASES = ("v3", "acacia", "basil", "clover", "dahlia")
+
+
+def stripe_js_path(path: str) -> bool:
+    """Whether a path is one stripe.js is loaded from: /v3, /v3/, /basil, /basil/stripe.js, ..."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    return parts[0] in STRIPE_JS_RELEASES and (len(parts) == 1 or parts[1:] in ([""], ["stripe.js"]))
 
 
 def browser_call(path: str, query: str = "", return_url: str | None = None, key: str | None = None) -> bool:
     """Whether a gateway call came from the customer's browser: a hosted page, or a call carrying a
     publishable key (in the query, or `key` of the body) or the driver's own return_url."""
     path = path.split("?", 1)[0]
-    if path.startswith(HOSTED_PREFIXES):
+    if path.startswith(HOSTED_PREFIXES) or stripe_js_path(path):
         return True
     if str(return_url or "").endswith(BROWSER_RETURN_PATH) or str(key or "").startswith("pk_"):
         return True

@@ -19,7 +19,7 @@ from dataclasses import replace
 import requests
 
 from paychaos.common.masking import count_pans, mask_text
-from paychaos.driver import client_secret, redirect, server
+from paychaos.driver import client_secret, page, redirect, server
 from paychaos.driver.browser import Browser
 from paychaos.driver.customers import Customer, Payment, payment_for
 from paychaos.merchant_request import build, kept_headers, read_outcome, shown_text
@@ -29,7 +29,7 @@ from paychaos.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
 
 THREE_DS_FAILED = "payment_intent_authentication_failure"   # the gateway's code for a failed challenge
 ASYNC_FAILED = "payment_intent_payment_attempt_failed"       # ... for an Alipay / WeChat Pay payment that failed
-FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect}
+FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect, "browser": page}
 BODY_LIMIT = 2000
 CONNECT_TIMEOUT_S = 5.0
 
@@ -126,6 +126,9 @@ class Driver:
     def checkout(self, customer: Customer, payment: Payment, timeout_s: float,
                  step: str = "checkout") -> CheckoutResult:
         result = self._new_result(customer, payment, step, payment.expected)
+        if self.target.flow == "browser":   # a real browser on the merchant's own page (docs/browser.md)
+            page.checkout(self, customer, payment, result, timeout_s)
+            return self._done(result)
         answer = self._request(result, self.target.checkout, self.values(customer, payment), timeout_s, "checkout")
         if answer is not None:
             browser = Browser(self.routes, timeout_s)

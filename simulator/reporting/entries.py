@@ -106,7 +106,8 @@ def timeline_origin(obs) -> float:
 
 def checkout_record(c: dict, t0: float, tied_by: dict | None = None) -> dict:
     keep = ("order_id", "merchant_order_id", "action", "step", "amount", "currency", "payment", "expected",
-            "locale", "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error")
+            "locale", "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error",
+            "screenshot")
     out = {k: c.get(k) for k in keep}
     out["tied_by"] = sorted(set((tied_by or {}).values()))   # how its money was tied to it (docs/scoring.md)
     if c.get("sim"):   # what the simulation did away from the page: a session expired, a wallet settled

@@ -139,7 +139,7 @@ code.json{white-space:pre-wrap;overflow-wrap:anywhere}
 details.raw summary{cursor:pointer;overflow-wrap:anywhere}
 details.raw pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:320px;overflow:auto;background:#f6f7fb;
 padding:6px 8px;border-radius:6px;font-size:12px}
-td.msg{min-width:180px;max-width:420px;overflow-wrap:anywhere}td.key{overflow-wrap:anywhere;max-width:220px}
+td.msg{min-width:180px;max-width:420px;overflow-wrap:anywhere}.shots{display:flex;flex-wrap:wrap;gap:12px}.shots figure{margin:0;max-width:420px}.shots img{width:100%;border:1px solid #ccc}.shots figcaption{font-size:.85em}td.key{overflow-wrap:anywhere;max-width:220px}
 .tl-wrap{overflow-x:auto}
 .chart-wrap{overflow-x:auto;margin:6px 0 14px}
 svg.chart{display:block;width:100%;max-width:860px;height:auto}

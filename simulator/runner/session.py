@@ -32,7 +32,7 @@ from paychaos.common.procs import (
     remove_temp_dir,
     start_service,
 )
-from paychaos.driver import Driver, new_run_tag, plan_customers
+from paychaos.driver import BrowserError, Driver, new_run_tag, plan_customers
 from paychaos.observations import CheckoutResult, Observations
 from paychaos.runner.merchant import MerchantError, MerchantProcess
 from paychaos.scenario.model import Scenario
@@ -187,6 +187,8 @@ class Session:
             self._run(scenario, obs)
         except MerchantError as exc:
             obs.errors.append(str(exc))
+        except BrowserError as exc:   # flow browser: Chromium could not start or died (not the merchant's doing)
+            obs.errors.append(f"the browser failed: {exc}")
         except requests.RequestException as exc:
             obs.errors.append(f"a paychaos service stopped answering: {exc}" + self._service_tails())
         obs.ended_at = time.time()

@@ -85,7 +85,7 @@ def test_a_good_target_loads(tmp_path):
     ("method: GET", "method: FETCH",
      "FILE: order_status.method: 'FETCH' is not an HTTP method (valid: GET, POST, PUT, PATCH, DELETE)"),
     ("  path: /checkout\n", "  pth: /checkout\n",
-     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, form, outcome, flow)"),
+     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, form, outcome, flow, page)"),
     ('base_url: "http://127.0.0.1:{port}"', 'base_url: "127.0.0.1:{port}"',
      "FILE: base_url: '127.0.0.1:{port}' is not an http(s) URL"),
     ("  ready: {path: /health, timeout_s: 5}", "  ready: {path: health}",
