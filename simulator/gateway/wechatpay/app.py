@@ -24,13 +24,13 @@ from aiohttp import web
 from paychaos.common.localtoken import new_token
 from paychaos.common.masking import mask_text
 from paychaos.common.netsafety import is_loopback_host
-from paychaos.gateway.resources.sim import SimError, _check_caller, json_depth
 from paychaos.gateway.limits import MAX_SIM_BODY_BYTES, MAX_SIM_JSON_DEPTH
+from paychaos.gateway.resources.sim import SimError, _check_caller, json_depth
 from paychaos.gateway.wechatpay import crypto, ledger
 from paychaos.gateway.wechatpay import outcomes as oc
 from paychaos.gateway.wechatpay.keys import RunKeys, new_run_keys
 from paychaos.gateway.wechatpay.notify import Notifier
-from paychaos.gateway.wechatpay.state import State, WxError, public, resource, wx_time
+from paychaos.gateway.wechatpay.state import State, WxError, resource, wx_time
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 CLOCK_SKEW_S = 300

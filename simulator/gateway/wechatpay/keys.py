@@ -47,7 +47,7 @@ def new_platform_cert(valid_days: int = 365) -> PlatformCert:
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Tenpay.com (paychaos fake)"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (paychaos fake)")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     serial = x509.random_serial_number()
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(serial).not_valid_before(now - datetime.timedelta(days=1))
