@@ -229,14 +229,14 @@ class WeChatPayGateway:
         form = {k: v[0] for k, v in parse_qs((await request.read()).decode("utf-8", "replace")).items()}
         if form.get("action") == "cancel":
             if back:
-                raise web.HTTPSeeOther(back)
+                return web.Response(status=303, headers={"Location": back})
             return _html(200, "<h1>微信支付</h1><p>已取消支付</p>")
         result = form.get("result")
         if result is not None and result not in oc.RESULTS:
             return _html(400, f"<p class=error>result: {html.escape(result[:40])} (可选: {', '.join(oc.RESULTS)})</p>")
         paid, said = self.pay(trade, result)
         if paid and back:
-            raise web.HTTPSeeOther(back)
+            return web.Response(status=303, headers={"Location": back})
         if paid:
             return _html(200, f"<h1>微信支付</h1><p class=done>{html.escape(said)}</p>")
         return _html(200, _pay_form(trade, request.path_qs, error=said))
