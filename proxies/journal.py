@@ -185,11 +185,14 @@ def loads(body: bytes):
 
 
 def webhook_event(body: bytes) -> dict | None:
-    """{"id", "type", "object_id"} of a Stripe event delivery, or None."""
+    """{"id", "type", "object_id"} of a Stripe event delivery (or of a WeChat Pay notification), or None."""
     try:
         event = loads(body)
     except ValueError:
         return None
+    if isinstance(event, dict) and event.get("resource_type") == "encrypt-resource":
+        # a WeChat Pay v3 notification: its transaction is encrypted, so only the id and type show
+        return mask_obj({"id": event.get("id"), "type": event.get("event_type"), "object_id": None})
     if not isinstance(event, dict) or event.get("object") != "event":
         return None
     obj = (event.get("data") or {}).get("object") or {}
