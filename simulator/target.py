@@ -48,7 +48,7 @@ HTTP_STATUS = "http_status"
 HEADER_PREFIX = "header."
 FIELD_FORMS = "a JSON path ($.status, $.order.items.0.sku), header.NAME (header.Location) or http_status"
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\}")
 _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
 _ENV_NAME = re.compile(r"^[^=\x00]+$")
 _HEADER = re.compile(r"^header\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110 field name)
