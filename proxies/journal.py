@@ -130,6 +130,8 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
         except ValueError:
             loaded = None
         data = loaded if isinstance(loaded, dict) else {}
+        if "out_trade_no" in data or "out_refund_no" in data:
+            data = wechatpay_fields(data)
         out = {k: data[k] for k in KEY_FIELDS if k in data}
         if isinstance(data.get("metadata"), dict):
             out["metadata"] = data["metadata"]
@@ -146,6 +148,36 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
         except (TypeError, ValueError):
             pass
     return mask_obj(out, numbers=True)
+
+
+def wechatpay_fields(data: dict) -> dict:
+    """A WeChat Pay v3 order or refund body in the journal's terms: `amount` the total (a refund's
+    amount), `metadata.order_id` the `attach` (as the WeChat Pay gateway's ledger reads it, else the
+    out_trade_no), and the out_trade_no / out_refund_no kept."""
+    out = dict(data)
+    amount = data.get("amount")
+    if isinstance(amount, dict):
+        out["amount"] = amount.get("refund", amount.get("total"))
+        out["currency"] = str(amount.get("currency", "CNY")).lower()
+    order = data.get("attach") or data.get("out_trade_no")
+    if isinstance(order, str) and order:
+        out["metadata"] = {"order_id": order, "out_trade_no": data.get("out_trade_no")}
+    return out
+
+
+def wechatpay_key(method: str, path: str, body: bytes) -> str | None:
+    """WeChat Pay's idempotency key of a POST: its out_refund_no (a refund) or out_trade_no (an order),
+    the number that makes a retry the same order or refund; None for anything else."""
+    if method != "POST" or not path.startswith("/v3/") or not body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    key = data.get("out_refund_no") or data.get("out_trade_no")
+    return key if isinstance(key, str) else None
 
 
 _KEY_SET = frozenset(KEY_FIELDS)

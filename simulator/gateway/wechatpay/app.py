@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import html
 import json
+import secrets
 import sys
 import time
 import traceback
@@ -93,7 +94,7 @@ class WeChatPayGateway:
 
     def _answer(self, status: int, payload: dict | None, *, sign: bool = True) -> web.Response:
         text = "" if payload is None else _dumps(payload)
-        headers = {"Request-ID": f"08{int(time.time() * 1000) % 10**12:012d}pc"}
+        headers = {"Request-ID": f"08{secrets.token_hex(8).upper()}"}
         if payload is not None:
             headers["Content-Type"] = "application/json; charset=utf-8"
         if sign:

@@ -66,7 +66,7 @@ class Shop:
     def _new_trade_no(self, order: dict) -> str:
         with self.lock:
             self.seq += 1
-            no = f"JD{int(time.time())}{self.seq:05d}"
+            no = f"JD{self.seq:05d}T{int(time.time()) % 100000:05d}"   # no long digit runs: never PAN-like
             self.by_trade[no] = order["order_id"]
             order["trade_nos"].append(no)
         return no
