@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 TARGET = "tests/shops/jade/target.yaml"
 CLEAN = ("wechatpay/wechatpay-healthy", "wechatpay/wechatpay-notenough", "wechatpay/wechatpay-account-frozen",
          "wechatpay/wechatpay-order-not-exist", "wechatpay/wechatpay-notify-forged",
-         "wechatpay/wechatpay-system-error", "wechatpay/wechatpay-double-submit")
+         "wechatpay/wechatpay-system-error", "wechatpay/wechatpay-double-submit",
+         "wechatpay/wechatpay-refund-answer-lost")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,13 @@ def test_failure_causes_are_told_in_chinese_with_another_method(clean):
         for c in clean[name]["checkouts"]:
             assert c["status"] == "failed" and words in c["message"] and "其他支付方式" in c["message"], c
         assert clean[name]["money_by_currency"]["primary"] == {}
+
+
+def test_refunds_whose_answer_was_lost_are_made_once(clean):
+    sc = clean["wechatpay-refund-answer-lost"]
+    assert [c["status"] for c in sc["checkouts"] if c["step"] == "cancel"] == ["refunded"] * 4
+    money = sc["money_by_currency"]["primary"]["cny"]
+    assert money["captured"] == money["refunded"] > 0 and money["net"] == 0
 
 
 def test_defect_notify_unverified_is_found(tmp_path_factory):
