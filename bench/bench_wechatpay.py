@@ -9,7 +9,9 @@ connections and prints: orders/s overall, and for the first and last tenth (stat
 slow it), and the gateway's CPU time per order (less disturbed by other load than the rates). Each
 order is verified (RSA public-key check of the merchant's signature), stored, and answered with a
 platform signature (an RSA-2048 private-key operation: the dominant cost). Then the same for
-queries by out_trade_no. Not a test: about half a minute.
+queries by out_trade_no, and, side by side, a bare aiohttp handler that reads the JSON body and
+answers a fixed JSON (no signatures, no state): what this machine allows a Python HTTP server right
+now, for a ratio. Not a test: about a minute.
 """
 
 from __future__ import annotations
@@ -68,7 +70,31 @@ async def _drive(url: str, requests_: list[tuple[str, str, str, dict]], concurre
     return done
 
 
-def _report(what: str, done: list[float], t0: float, cpu_s: float) -> None:
+def bare_server() -> None:
+    """A bare aiohttp handler: reads the JSON body, answers a fixed prepay-like JSON."""
+    import socket
+
+    from aiohttp import web
+
+    from paychaos.common.procs import announce_ready
+
+    async def handler(request: web.BaseRequest) -> web.Response:
+        await request.read()
+        return web.Response(body=b'{"code_url":"weixin://wxpay/bizpayurl?pr=bare"}', content_type="application/json")
+
+    async def main() -> None:
+        runner = web.ServerRunner(web.Server(handler), access_log=None)
+        await runner.setup()
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, sock).start()
+        announce_ready("bare", url=f"http://127.0.0.1:{sock.getsockname()[1]}")
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _report(what: str, done: list[float], t0: float, cpu_s: float) -> float:
     n = len(done)
     total = max(done) - t0
     tenth = max(1, n // 10)
@@ -76,14 +102,19 @@ def _report(what: str, done: list[float], t0: float, cpu_s: float) -> None:
     first = tenth / (ordered[tenth - 1] - t0)
     last = tenth / (ordered[-1] - ordered[-tenth - 1])
     print(f"{what:<28} {n / total:>8.0f}/s overall   first tenth {first:>6.0f}/s   last tenth {last:>6.0f}/s   "
-          f"gateway CPU {cpu_s / n * 1000:.2f} ms each")
+          f"server CPU {cpu_s / n * 1000:.2f} ms each (= {n / cpu_s:,.0f} per CPU-second)")
+    return n / total
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orders", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.bare_server:
+        bare_server()
+        return 0
     svc = start_service("gateway-wechatpay", paychaos_argv("gateway-wechatpay", "--port", "0"), timeout=60)
     try:
         info = svc.info["wechatpay"]
@@ -103,13 +134,22 @@ def main() -> int:
         print(f"(signed {2 * args.orders} requests as the merchant in {time.perf_counter() - t_sign:.1f} s, "
               "before timing)")
         pid = svc.proc.pid
+        rates = {}
         for what, batch in (("Native orders", orders), ("queries by out_trade_no", queries)):
             cpu0, t0 = _cpu_s(pid), time.perf_counter()
             done = asyncio.run(_drive(svc.url, batch, args.concurrency))
-            _report(what, done, t0, _cpu_s(pid) - cpu0)
-        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            rates[what] = _report(what, done, t0, _cpu_s(pid) - cpu0)
     finally:
         svc.stop()
+    bare = start_service("bare", [sys.executable, __file__, "--bare-server"], timeout=60)
+    try:
+        cpu0, t0 = _cpu_s(bare.proc.pid), time.perf_counter()
+        done = asyncio.run(_drive(bare.url, orders, args.concurrency))
+        bare_rate = _report("bare aiohttp handler", done, t0, _cpu_s(bare.proc.pid) - cpu0)
+    finally:
+        bare.stop()
+    print(f"Native orders at {rates['Native orders'] / bare_rate:.0%} of the bare handler's rate; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 
 
