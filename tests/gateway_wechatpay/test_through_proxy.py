@@ -80,3 +80,21 @@ def test_webhook_faults_act_on_notifications(wechat, proxied):
     assert all(g["checked"]["resource"]["out_trade_no"] == "P-0003" for g in got)
     hooks = [r for r in read_journal(journal, scenario="wx-dup") if r["upstream"] == "webhooks"]
     assert hooks and hooks[0]["event"]["type"] == "TRANSACTION.SUCCESS"
+
+
+def test_webhook_forge_on_notifications_fails_the_sdk_check(wechat, proxied):
+    wx, proxy, receiver, journal = proxied
+    rules = [{"fault": "webhook_forge", "params": {"mode": mode, "delay_ms": 100 * i},
+              "match": {"event.type": "TRANSACTION.SUCCESS"}}
+             for i, mode in enumerate(("bad_signature", "unsigned", "tampered"))]
+    set_rules(proxy.info["control"], rules, scenario="wx-forge")
+    wx.pay(description="灯笼", out_trade_no="P-0004", amount={"total": 4000}, notify_url="http://127.0.0.1:9/x")
+    customer_pays(wechat.url, out_trade_no="P-0004")
+    got = receiver.wait_for(4)
+    assert len(got) == 4
+    genuine = [g for g in got if isinstance(g["checked"], dict)]
+    assert len(genuine) == 1 and genuine[0]["checked"]["resource"]["out_trade_no"] == "P-0004"
+    refused = [g for g in got if not isinstance(g["checked"], dict)]
+    assert len(refused) == 3 and len({g["body"]["id"] for g in refused}) == 3
+    forged = {r["forged"] for r in read_journal(journal, scenario="wx-forge") if r.get("forged")}
+    assert forged == {"bad_signature", "unsigned", "tampered"}

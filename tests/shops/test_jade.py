@@ -17,7 +17,7 @@ TARGET = "tests/shops/jade/target.yaml"
 CLEAN = ("wechatpay/wechatpay-healthy", "wechatpay/wechatpay-notenough", "wechatpay/wechatpay-account-frozen",
          "wechatpay/wechatpay-order-not-exist", "wechatpay/wechatpay-notify-forged",
          "wechatpay/wechatpay-system-error", "wechatpay/wechatpay-double-submit",
-         "wechatpay/wechatpay-refund-answer-lost")
+         "wechatpay/wechatpay-refund-answer-lost", "wechatpay/wechatpay-notify-forged-proxy")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,9 @@ def test_healthy_orders_are_paid_and_the_money_is_in_the_ledger(clean):
     assert all("支付成功" in c["message"] for c in sc["checkouts"])
     captured = sc["money_by_currency"]["primary"]["cny"]["captured"]
     assert captured == sum(c["amount"] for c in sc["checkouts"])
+    # each payment's signed, encrypted notification reached the shop through the proxy and was acknowledged
+    notices = [t for t in sc["timeline"] if t["upstream"] == "webhooks" and t["event"] == "TRANSACTION.SUCCESS"]
+    assert len(notices) >= 4 and all(t["status"] == 200 for t in notices)
 
 
 def test_failure_causes_are_told_in_chinese_with_another_method(clean):
@@ -59,6 +62,13 @@ def test_defect_notify_unverified_is_found(tmp_path_factory):
                       {"JADE_DEFECTS": "notify_unverified"})["wechatpay-notify-forged"]
     assert not sc["passed"]
     assert findings(sc, "integrity.no_false_success"), sc["findings"]
+
+
+def test_defect_notify_unverified_is_found_by_the_proxys_forgeries(tmp_path_factory):
+    sc = paychaos_run(tmp_path_factory, TARGET, ("wechatpay/wechatpay-notify-forged-proxy",),
+                      {"JADE_DEFECTS": "notify_unverified"})["wechatpay-notify-forged-proxy"]
+    assert not sc["passed"]
+    assert findings(sc, "integrity.rejects_forged_webhooks"), sc["findings"]
 
 
 def test_defect_not_exist_unpaid_is_found(tmp_path_factory):
