@@ -256,7 +256,13 @@ class WeChatPayGateway:
         if name == "ledger" and method == "GET":
             return self._answer(200, ledger.build(self), sign=False)
         if name == "webhooks" and method == "POST":
+            unknown = sorted(set(body) - {"url", "secret"})
+            if unknown:
+                raise SimError(400, f"unknown key {unknown[0][:40]!r} (valid: url, secret; the secret is not "
+                                    "used: WeChat Pay signs notifications with its platform key)", unknown[0])
             url = body.get("url")
+            if url is not None and not isinstance(url, str):
+                raise SimError(400, "url: an http(s) URL or null", "url")
             from paychaos.gateway.webhooks import url_refusal
             refusal = url_refusal(url, self.notifier.allow_hosts) if url is not None else None
             if url is not None and refusal is not None:
