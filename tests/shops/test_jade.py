@@ -17,7 +17,8 @@ TARGET = "tests/shops/jade/target.yaml"
 CLEAN = ("wechatpay/wechatpay-healthy", "wechatpay/wechatpay-notenough", "wechatpay/wechatpay-account-frozen",
          "wechatpay/wechatpay-order-not-exist", "wechatpay/wechatpay-notify-forged",
          "wechatpay/wechatpay-system-error", "wechatpay/wechatpay-double-submit",
-         "wechatpay/wechatpay-refund-answer-lost", "wechatpay/wechatpay-notify-forged-proxy")
+         "wechatpay/wechatpay-refund-answer-lost", "wechatpay/wechatpay-notify-forged-proxy",
+         "wechatpay/wechatpay-orderpaid")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,12 @@ def test_refunds_whose_answer_was_lost_are_made_once(clean):
     assert [c["status"] for c in sc["checkouts"] if c["step"] == "cancel"] == ["refunded"] * 4
     money = sc["money_by_currency"]["primary"]["cny"]
     assert money["captured"] == money["refunded"] > 0 and money["net"] == 0
+
+
+def test_orderpaid_is_met_and_the_customer_told_paid(clean):
+    sc = clean["wechatpay-orderpaid"]
+    assert any(t["path"] == "/v3/pay/transactions/h5" and t["status"] == 400 for t in sc["timeline"])
+    assert {c["status"] for c in sc["checkouts"]} == {"paid"}
 
 
 def test_defect_notify_unverified_is_found(tmp_path_factory):
