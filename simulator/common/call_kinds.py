@@ -48,6 +48,8 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
         return "webhook"
     if "?" in path:
         path = path.split("?", 1)[0]
+    if path.startswith("/v3/"):
+        return wechatpay_kind(method, path)
     if not path.startswith("/v1/"):
         return "other"
     parts = path[4:].rstrip("/").split("/")
@@ -65,6 +67,39 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
         return _POST_KINDS.get((resource, None), "other")
     if len(parts) == 3:
         return _POST_KINDS.get((resource, parts[2]), "other")
+    return "other"
+
+
+# -- WeChat Pay v3 (paychaos gateway-wechatpay, docs/gateway-wechatpay.md) ---------------------------
+# payment  POST /v3/pay/transactions/{jsapi,app,h5,native,codepay} (and /v3/pay/partner/transactions/...,
+#          /v3/combine-transactions/{...}): an order the customer pays
+# refund   POST /v3/refund/domestic/refunds, and .../out-trade-no/{no}/close or /reverse (a close ends an
+#          order, as a PaymentIntent's cancel does)
+# lookup   any GET under /v3 (query by out_trade_no or transaction id, refund query, certificates)
+# other    the rest under /v3
+_WECHATPAY_ORDERS = frozenset(("jsapi", "app", "h5", "native", "codepay"))
+
+
+def wechatpay_kind(method: str, path: str) -> str:
+    """The kind of a WeChat Pay v3 call (path without its query)."""
+    method = method.upper()
+    if method == "GET":
+        return "lookup"
+    if method != "POST":
+        return "other"
+    parts = path[4:].rstrip("/").split("/")
+    if parts[:2] == ["pay", "partner"]:
+        parts = ["pay", *parts[2:]]
+    if parts[:1] == ["combine-transactions"]:
+        parts = ["pay", "transactions", *parts[1:]]
+    if parts[:2] == ["pay", "transactions"]:
+        if len(parts) == 3 and parts[2] in _WECHATPAY_ORDERS:
+            return "payment"
+        if len(parts) == 5 and parts[2] == "out-trade-no" and parts[4] in ("close", "reverse"):
+            return "refund"
+        return "other"
+    if parts == ["refund", "domestic", "refunds"]:
+        return "refund"
     return "other"
 
 

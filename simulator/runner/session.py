@@ -95,7 +95,8 @@ class Session:
         try:
             with ThreadPoolExecutor(2, thread_name_prefix="gateway-start") as pool:
                 starting = {name: pool.submit(start_service, f"gateway-{name}", paychaos_argv(
-                    "gateway", "--port", "0", *gateway_flags(self.target)), timeout=SERVICE_TIMEOUT_S) for name in ("primary", "backup")}
+                    *gateway_command(self.target.dialect), "--port", "0", *gateway_flags(self.target)),
+                    timeout=SERVICE_TIMEOUT_S) for name in ("primary", "backup")}
                 # Keep whichever started, so close() stops it even when the other failed.
                 self.primary = self._adopt(_result_or_none(starting["primary"]))
                 self.backup = self._adopt(_result_or_none(starting["backup"]))
@@ -108,7 +109,7 @@ class Session:
         self.values = run_values(
             port=port, gateway_url=listeners["primary"], backup_gateway_url=listeners.get("backup"),
             webhook_secret=self.webhook_secret, proxy_url=self.proxy.info.get("forward"),
-            ca_cert=self.proxy.info.get("ca_cert"))
+            ca_cert=self.proxy.info.get("ca_cert"), wechatpay=self.primary.info.get("wechatpay"))
         if self.target.webhook_path and listeners.get("webhooks"):
             hook = {"url": listeners["webhooks"].rstrip("/") + self.target.webhook_path,
                     "secret": self.webhook_secret}
@@ -311,6 +312,11 @@ class Session:
         parts = [f"\n--- {s.name} ---\n{s.tail()[-2000:]}" for s in (self.proxy, self.primary, self.backup)
                  if s is not None and not s.alive()]
         return "".join(parts)
+
+
+def gateway_command(dialect: str) -> tuple[str, ...]:
+    """The `paychaos` subcommand of the fake gateway that speaks the target's dialect."""
+    return ("gateway-wechatpay",) if dialect == "wechatpay" else ("gateway",)
 
 
 def _api_calls(obs: Observations) -> int:
