@@ -243,4 +243,20 @@ def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
                 out.update(object="payment_intent", id=intent.get("id"), status=intent.get("status"))
     elif body:
         out["malformed"] = True
+    if not (_json_may_need_masking(body) or _long(out["retry_after"]) or _long(out["should_retry"])):
+        return out   # nothing in the answer could hold a card number or a secret (the usual case)
     return mask_obj(out)
+
+
+def _long(value: str | None) -> bool:
+    return value is not None and len(value) >= SHORTEST_PAN
+
+
+def _json_may_need_masking(body: bytes) -> bool:
+    """Whether mask_text could change any key or string read out of this JSON: True unless the body is
+    ASCII without `\\u` escapes (so every character read out of it is one of its own), with fewer than
+    12 digits in all and no secret prefix."""
+    if not body.isascii() or b"\\u" in body:
+        return True
+    return (len(body) - len(body.translate(None, b"0123456789")) >= SHORTEST_PAN
+            or b"k_" in body or b"whsec_" in body)
