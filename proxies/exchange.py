@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from paychaos.proxies.rules import Firing
 
 
-@dataclass
+@dataclass(slots=True)
 class ExchangeState:
     journal_id: str
     seq: int
@@ -49,6 +49,8 @@ class ExchangeState:
     extra_faults: list[dict] = field(default_factory=list)
 
     def faults(self) -> list[dict]:
+        if not self.firings:   # the usual case: no rule fired
+            return list(self.extra_faults)
         return self.extra_faults + [{"fault": f.rule.fault, "rule": f.rule.id,
                                      **({"phase": f.rule.phase} if f.rule.phase else {})}
                                     for f in self.firings]

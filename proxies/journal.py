@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus
 import orjson
 
 from paychaos.common.errors import InputError
-from paychaos.common.masking import mask_obj
+from paychaos.common.masking import SHORTEST_PAN, mask_number, mask_obj
 
 KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
               "payment_intent", "charge", "description", "return_url",
@@ -143,11 +143,17 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
             out["card"] = card
     else:
         out = form_fields(text, query)
+        if "amount" in out:
+            out["amount"] = _integer(out["amount"])
+        # Every key and value is a piece of the body or the query: when neither could hold anything to
+        # mask, no piece can, and masking them one by one (most of this function's cost) is skipped.
+        if not (_form_may_need_masking(text) or _form_may_need_masking(query)):
+            if type(out.get("amount")) is int:   # int() reads "1_000_000_000_000" too
+                out["amount"] = mask_number(out["amount"])
+            return out
+        return mask_obj(out, numbers=True)
     if "amount" in out:
-        try:
-            out["amount"] = int(out["amount"])
-        except (TypeError, ValueError):
-            pass
+        out["amount"] = _integer(out["amount"])
     return mask_obj(out, numbers=True)
 
 
@@ -179,6 +185,28 @@ def wechatpay_key(method: str, path: str, body: bytes) -> str | None:
         return None
     key = data.get("out_refund_no") or data.get("out_trade_no")
     return key if isinstance(key, str) else None
+
+
+def _integer(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _form_may_need_masking(text: str) -> bool:
+    """Whether mask_text could change any key or value form_fields cuts out of this form-encoded text.
+    False only when the text, decoded, is ASCII (the masking counts other scripts' digits too), holds
+    fewer than 12 digits in all (a card number has 12 at least) and no secret prefix (`k_`, `whsec_`)."""
+    if not text:
+        return False
+    if "%" in text or "+" in text:
+        text = unquote_plus(text)   # pairs are split before decoding: each piece decoded is a piece of this
+    if not text.isascii():
+        return True
+    raw = text.encode("ascii")
+    return (len(raw) - len(raw.translate(None, b"0123456789")) >= SHORTEST_PAN
+            or b"k_" in raw or b"whsec_" in raw)
 
 
 _KEY_SET = frozenset(KEY_FIELDS)
@@ -251,4 +279,20 @@ def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
                 out.update(object="payment_intent", id=intent.get("id"), status=intent.get("status"))
     elif body:
         out["malformed"] = True
+    if not (_json_may_need_masking(body) or _long(out["retry_after"]) or _long(out["should_retry"])):
+        return out   # nothing in the answer could hold a card number or a secret (the usual case)
     return mask_obj(out)
+
+
+def _long(value: str | None) -> bool:
+    return value is not None and len(value) >= SHORTEST_PAN
+
+
+def _json_may_need_masking(body: bytes) -> bool:
+    """Whether mask_text could change any key or string read out of this JSON: True unless the body is
+    ASCII without `\\u` escapes (so every character read out of it is one of its own), with fewer than
+    12 digits in all and no secret prefix."""
+    if not body.isascii() or b"\\u" in body:
+        return True
+    return (len(body) - len(body.translate(None, b"0123456789")) >= SHORTEST_PAN
+            or b"k_" in body or b"whsec_" in body)

@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from paychaos.common.call_kinds import KINDS, call_kind
@@ -290,11 +289,32 @@ class Candidate:
     fields: dict                      # journal's key request fields (metadata as a dict)
     headers: Mapping[str, str]        # looked up by lower-case name (mitmproxy's Headers ignore case)
     event_type: str | None = None
+    _kind: str | None = field(default=None, init=False, repr=False, compare=False)
+    _by_name: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    def header(self, name: str) -> str | None:
+        """A request header by lower-case name (several of one name joined by ", ", as mitmproxy's
+        Headers do). From mitmproxy's Headers, all are read in one pass over the raw fields the first
+        time a rule asks: each of its own lookups decodes and compares every field again."""
+        fields = getattr(self.headers, "fields", None)
+        if fields is None:
+            return self.headers.get(name)
+        if self._by_name is None:
+            by_name: dict[str, str] = {}
+            for key, value in fields:
+                k = key.decode("utf-8", "surrogateescape").lower()
+                v = value.decode("utf-8", "surrogateescape")
+                by_name[k] = f"{by_name[k]}, {v}" if k in by_name else v
+            self._by_name = by_name
+        return self._by_name.get(name)
+
+    @property
     def kind(self) -> str:
-        """The kind of call (paychaos.common.call_kinds), worked out once, when a rule first asks."""
-        return call_kind(self.method, self.path, self.upstream)
+        """The kind of call (paychaos.common.call_kinds), worked out once, when a rule first asks
+        (a plain attribute: functools.cached_property takes a lock on every first read)."""
+        if self._kind is None:
+            self._kind = call_kind(self.method, self.path, self.upstream)
+        return self._kind
 
 
 def field_getter(key: str) -> Callable[[Candidate], str | None]:
@@ -304,7 +324,7 @@ def field_getter(key: str) -> Callable[[Candidate], str | None]:
         return lambda c: c.event_type
     if key.startswith("header."):
         name = key[len("header."):].lower()
-        return lambda c: c.headers.get(name)
+        return lambda c: c.header(name)
     if key.startswith("metadata."):
         meta_key = key[len("metadata."):]
 
@@ -337,6 +357,7 @@ class ActiveRule:
     kinds: frozenset[str] | None = None   # None: every kind that can reach this rule's upstreams
     path_glob: Callable[[str], object] | None = None
     field_globs: tuple[tuple[Callable[[Candidate], str | None], Callable[[str], object]], ...] = ()
+    header_globs: tuple[tuple[Callable[[Candidate], str | None], Callable[[str], object]], ...] = ()
 
     def __post_init__(self) -> None:
         m = self.rule.match
@@ -354,23 +375,31 @@ class ActiveRule:
         self.kinds = None if reachable <= wanted else wanted
         # Globs compiled once: a rule is checked against every exchange the proxy sees.
         self.path_glob = _glob(m.path) if m.path else None
-        self.field_globs = tuple((field_getter(key), _glob(*wanted)) for key, wanted in m.fields.items())
+        # Checked cheapest first: request fields, then the kind, then headers (see matches_exchange).
+        self.field_globs = tuple((field_getter(key), _glob(*wanted)) for key, wanted in m.fields.items()
+                                 if not key.startswith("header."))
+        self.header_globs = tuple((field_getter(key), _glob(*wanted)) for key, wanted in m.fields.items()
+                                  if key.startswith("header."))
 
     def in_window(self, now: float) -> bool:
         w = self.rule.window
         return w is None or (w.start_s <= now and (w.end_s is None or now < w.end_s))
 
     def matches_exchange(self, c: Candidate) -> bool:
-        m = self.rule.match
         if c.upstream not in self.upstreams:
             return False
-        if m.method and c.method != m.method:
+        method = self.rule.match.method
+        if method and c.method != method:
             return False
         if self.path_glob is not None and self.path_glob(c.path) is None:
             return False
+        for getter, glob in self.field_globs:
+            actual = getter(c)
+            if actual is None or glob(actual) is None:
+                return False
         if self.kinds is not None and c.kind not in self.kinds:
             return False
-        for getter, glob in self.field_globs:
+        for getter, glob in self.header_globs:
             actual = getter(c)
             if actual is None or glob(actual) is None:
                 return False
@@ -396,17 +425,26 @@ class RuleSet:
     def __post_init__(self) -> None:
         self._active = [ActiveRule(r, build_fault(r.fault, r.params, source="<rules>", field=r.id or "rule"))
                         for r in self.rules]
+        # Per upstream, the rules that can match there (in rule order): every exchange is checked
+        # against these only, so a webhook rule costs a gateway call nothing.
+        self._by_upstream = {u: [a for a in self._active if u in a.upstreams] for u in UPSTREAMS}
 
     def elapsed_s(self) -> float:
         return time.monotonic() - self._clock0
 
     def decide(self, c: Candidate) -> list[Firing]:
         """The rules that fire on this exchange, in rule order. Counts every match."""
-        now = self.elapsed_s()
         out = []
-        for active in self._active:
+        now = None
+        for active in self._by_upstream.get(c.upstream, ()):
             rule = active.rule
-            if not (active.in_window(now) and active.matches_exchange(c)):
+            w = rule.window
+            if w is not None:
+                if now is None:
+                    now = self.elapsed_s()
+                if not (w.start_s <= now and (w.end_s is None or now < w.end_s)):
+                    continue
+            if not active.matches_exchange(c):
                 continue
             active.matches += 1
             n = active.matches

@@ -89,8 +89,13 @@ _DECODE_ROUNDS = 4  # percent-encoding inside percent-encoding inside a JSON esc
 
 
 def may_hide_live_key(text: str) -> bool:
-    """The cheap pre-check: whether the text could hold a live key, plain or encoded."""
-    return _MAY_HIDE.search(text) is not None
+    """The cheap pre-check: whether the text could hold a live key, plain or encoded (substring checks
+    first: each of the pattern's forms holds `_live_`, `\\u` or `%`)."""
+    return "_live_" in text or "\\u" in text or ("%" in text and _MAY_HIDE.search(text) is not None)
+
+
+def _may_hide_live_key_b(data: bytes) -> bool:
+    return b"_live_" in data or b"\\u" in data or (b"%" in data and _MAY_HIDE_B.search(data) is not None)
 
 
 def carries_live_key_decoded(text: str) -> bool:
@@ -113,16 +118,22 @@ def carries_live_key_in(target: str, headers: Iterable[tuple[bytes, bytes]], bod
     header (every Authorization header, Basic credentials decoded, whatever the spacing or case of
     the scheme), or its body; plain, percent-encoded or JSON-escaped. The common case (no "_live_",
     no encoded letter of it, a Bearer header) costs a few substring checks."""
-    if _MAY_HIDE_B.search(body) and carries_live_key_decoded(body.decode("utf-8", "replace")):
+    if _may_hide_live_key_b(body) and carries_live_key_decoded(body.decode("utf-8", "replace")):
         return True
     if carries_live_key_decoded(target):
         return True
+    headers = tuple(headers)
+    values = b"\n".join([value for _, value in headers])
+    # All the values at once for the common case: nothing that could hide a key, and no Basic
+    # credentials to decode (only then is each header looked at by name).
+    if not _may_hide_live_key_b(values) and b"basic" not in values.lower():
+        return False
     for name, value in headers:
         low = name.lower()
         if low in (b"authorization", b"proxy-authorization"):
             if carries_live_key_decoded(authorization_text(value.decode("utf-8", "replace"))):
                 return True
-        elif _MAY_HIDE_B.search(value) and carries_live_key_decoded(value.decode("utf-8", "replace")):
+        elif _may_hide_live_key_b(value) and carries_live_key_decoded(value.decode("utf-8", "replace")):
             return True
     return False
 

@@ -4,11 +4,14 @@ an answer's summary and a journal line hold, cards masked, whatever the encoding
 from __future__ import annotations
 
 import json
+from unittest import mock
 from urllib.parse import parse_qsl, urlencode
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from paychaos.common.masking import mask_obj
+from paychaos.proxies import journal
 from paychaos.proxies.journal import form_fields, json_line, request_fields, response_summary, webhook_event
 from paychaos.proxies.journal_table import row
 
@@ -55,6 +58,74 @@ def test_form_fields_agree_with_parse_qsl(pairs, encode):
         elif key in ("amount", "currency", "customer"):
             expected.setdefault(key, value)
     assert form_fields(text) == expected
+
+
+def masked_field_by_field(body: bytes, query: str) -> dict:
+    """What request_fields must return for a form: every field read, then each one masked."""
+    out = form_fields(body.decode("utf-8", "replace"), query)
+    if "amount" in out:
+        try:
+            out["amount"] = int(out["amount"])
+        except ValueError:
+            pass
+    return mask_obj(out, numbers=True)
+
+
+_form_piece = st.sampled_from(["4242", "4242 ", "4242-", "0000", "1", "_", "٤٤٤٤", "%D9%A4", "%34", "+", "%2B",
+                               "sk_test_", "sk%5Ftest%5F", "whsec_", "k_", "abcd", "%26", "%3D"])
+_form_value = st.lists(_form_piece, max_size=6).map("".join)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(["amount", "currency", "description", "metadata[note]",
+                                           "card[number]", "metadata[4242424242424242]"]), _form_value),
+                max_size=5),
+       st.lists(st.tuples(st.sampled_from(["customer", "amount"]), _form_value), max_size=2))
+def test_form_fields_are_masked_as_if_each_were_masked_on_its_own(pairs, query_pairs):
+    """A form whose text holds no card-number-sized run of digits and no secret skips the masking;
+    whatever the encoding (percent, plus, other scripts' digits), the result is the same."""
+    body = "&".join(f"{k}={v}" for k, v in pairs).encode()
+    query = "&".join(f"{k}={v}" for k, v in query_pairs)
+    assert request_fields(FORM, body, query) == masked_field_by_field(body, query)
+
+
+def test_cards_and_secrets_hidden_by_the_form_encoding_are_masked():
+    digits = "".join(f"%3{d}" for d in "4242424242424242")
+    fields = request_fields(FORM, f"amount=1_000_000_000_000&description={digits}".encode(),
+                            "customer=sk%5Ftest%5Fabcdefghijkl&metadata[n]=4242+4242+4242+4242")
+    assert fields == {"amount": "100000***0000", "description": "424242******4242",
+                      "customer": "sk_test_********ijkl", "metadata": {"n": "424242******4242"}}
+    arabic = "%D9%A4" * 16   # U+0664 ARABIC-INDIC DIGIT FOUR: a digit to the masking too
+    assert request_fields(FORM, f"description={arabic}".encode())["description"] == "٤" * 6 + "*" * 6 + "٤" * 4
+
+
+_json_piece = st.sampled_from(["4242", "4242 ", "0000", "1", "pi_", "٤٤٤٤", "\\u0034", "\\u0034\\u0032", "sk_test_",
+                               "sk\\u005ftest\\u005f", "whsec_", "abcd", "x"])
+_json_text = st.lists(_json_piece, max_size=6).map("".join)
+
+
+@settings(max_examples=300)
+@given(_json_text, _json_text, _json_text, st.booleans(), st.one_of(st.none(), _json_text))
+def test_answer_summaries_hold_nothing_left_to_mask(id_, status, code, as_error, retry_after):
+    """The summary skips the masking when nothing in the answer could need it; either way it is the
+    summary read unmasked, then masked, however the JSON spells what it holds."""
+    if as_error:
+        text = f'{{"error": {{"type": "card_error", "code": "{code}", "payment_intent": {{"id": "{id_}", ' \
+               f'"status": "{status}"}}}}}}'
+    else:
+        text = f'{{"object": "payment_intent", "id": "{id_}", "status": "{status}"}}'
+    headers = {} if retry_after is None else {"retry-after": retry_after.replace("\\", "")}
+    with mock.patch.object(journal, "mask_obj", lambda value: value):
+        unmasked = response_summary(text.encode(), headers)
+    assert response_summary(text.encode(), headers) == mask_obj(unmasked)
+    assert unmasked["id"] == json.loads(f'"{id_}"')
+
+
+def test_secrets_and_cards_spelt_with_json_escapes_are_masked_in_answer_summaries():
+    summary = response_summary(b'{"object": "payment_intent", "id": "sk\\u005ftest\\u005fabcdefghijkl"}', {})
+    assert summary["id"] == "sk_test_********ijkl"
+    summary = response_summary(b'{"status": "\\u0034242424242424242"}', {"retry-after": "4242424242424242"})
+    assert (summary["status"], summary["retry_after"]) == ("424242******4242", "424242******4242")
 
 
 def test_response_summary_of_a_decline_carries_the_intent_and_the_retry_headers():
