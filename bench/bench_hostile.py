@@ -33,7 +33,7 @@ def run_one(argv: list[str], cwd: str, limit_mb: int, timeout_s: float) -> tuple
         resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
 
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "paychaos.cli", *argv], cwd=cwd, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "paychaos.cli", *argv], cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, preexec_fn=limit)
     deadline = start + timeout_s
     while True:

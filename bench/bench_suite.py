@@ -20,7 +20,7 @@ from pathlib import Path
 
 def run_suite(workers: int, target: str | None) -> dict:
     report_dir = Path(tempfile.mkdtemp(prefix=f"paychaos-bench-suite-{workers}-"))
-    argv = [sys.executable, "-m", "paychaos.cli", "run", "-n", str(workers), "--report-dir", str(report_dir)]
+    argv = [sys.executable, "-P", "-m", "paychaos.cli", "run", "-n", str(workers), "--report-dir", str(report_dir)]
     if target:
         argv += ["--target", target]
     t0 = time.perf_counter()

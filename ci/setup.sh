@@ -13,7 +13,16 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing paychaos and its dependencies into .venv" >&2
   .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" >&2 || true
-  .venv/bin/python -c "import paychaos, paychaos.proxies, paychaos.scenarios, mitmproxy, stripe"
+  # The editable install maps simulator/ to `paychaos` with a finder placed after Python's own; a shop
+  # folder named paychaos/ (what `paychaos init` writes) in the working directory would then shadow it as
+  # a namespace package. This .pth moves the finder first. Dev checkouts only: a wheel has no finder.
+  site=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+  printf '%s\n' "import sys; [sys.meta_path.insert(0, sys.meta_path.pop(i)) for i, f in enumerate(list(sys.meta_path)) if getattr(f, '__module__', '').startswith('__editable___paychaos')]" \
+    > "$site/paychaos_editable_first.pth"
+  venv_python=$PWD/.venv/bin/python
+  shadow=$(mktemp -d) && mkdir "$shadow/paychaos"
+  (cd "$shadow" && "$venv_python" -c "import paychaos, paychaos.proxies, paychaos.scenarios, mitmproxy, stripe; paychaos.__version__")
+  rm -rf "$shadow"
   .venv/bin/python -c "import locust" 2>/dev/null
   echo "$want" > "$stamp"
 fi

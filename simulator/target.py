@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.netsafety import parse_http_url
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
@@ -185,6 +186,7 @@ class Target:
     path: str = ""
     flow: str = "server"               # checkout.flow (FLOWS)
     publishable_key: str = DEFAULT_PUBLISHABLE_KEY  # what the browser's calls carry as `key` (client_secret flow)
+    catalogue: str | None = None       # absolute path of a catalogue file the gateways are seeded with
 
     @property
     def order_status_field(self) -> str:
@@ -217,6 +219,11 @@ class Target:
                       "or one worker (-n 1)")
 
 
+def gateway_flags(target: Target) -> tuple[str, ...]:
+    """What `paychaos gateway` is started with for this target (its catalogue, when it names one)."""
+    return ("--catalogue", target.catalogue) if target.catalogue else ()
+
+
 def load_target(path: str | None = None) -> Target:
     """A target file -> Target. None -> the built-in resilient reference merchant."""
     file = str(path) if path else str(BUILTIN_TARGETS / "resilient.yaml")
@@ -226,7 +233,7 @@ def load_target(path: str | None = None) -> Target:
 def parse_target(data, *, file: str) -> Target:
     top = Section(data, file=file, required=("name", "base_url", "checkout"),
                   allowed=("version", "name", "shop", "start", "base_url", "webhook_path", "checkout",
-                           "order_status", "cancel", "publishable_key"))
+                           "order_status", "cancel", "publishable_key", "catalogue"))
     top.int("version", 1, lo=1, hi=1)
     run_only = RUN_PLACEHOLDERS
     per_checkout = RUN_PLACEHOLDERS + CHECKOUT_PLACEHOLDERS
@@ -267,6 +274,7 @@ def parse_target(data, *, file: str) -> Target:
         path=file,
         flow=flow,
         publishable_key=publishable_key,
+        catalogue=_catalogue(top, file),
     )
     for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):
         if call is not None and outcome.order_id is None and "{" + MERCHANT_ORDER_ID + "}" in call.path:
@@ -276,6 +284,20 @@ def parse_target(data, *, file: str) -> Target:
                             valid=f"set checkout.outcome.order_id (e.g. \"$.id\"), or use {{order.id}} in {name}.path")
     target = _with_shop(top, target)
     return replace(target, shop=replace(target.shop, flow=flow))
+
+
+def _catalogue(top: Section, file: str) -> str | None:
+    """`catalogue: FILE` (relative to the target file): Products and Prices the gateways hold in every
+    scenario (paychaos.common.catalogue), read now so a mistake stops the run before anything starts."""
+    raw = top.str("catalogue")
+    if raw is None:
+        return None
+    path = (Path(file).resolve().parent / Path(raw).expanduser()).resolve()
+    if not path.is_file():
+        raise top.error(f"'{raw}' is not a file ({path} does not exist)", field="catalogue",
+                        valid="a catalogue YAML file, relative to the target file's own folder")
+    load_catalogue(str(path))
+    return str(path)
 
 
 def _flow(checkout: Section) -> str:

@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 
 from paychaos.cli import argtypes
+from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError
 from paychaos.common.localtoken import choose_token
 from paychaos.gateway.limits import (
@@ -37,6 +38,9 @@ def add_parser(subparsers) -> None:
                    help="first retry delay, doubled on each attempt (default 200)")
     p.add_argument("--webhook-timeout-s", type=argtypes.number(0, MAX_WEBHOOK_TIMEOUT_S, above=True), default=5.0,
                    help="per-attempt timeout (default 5)")
+    p.add_argument("--catalogue", metavar="FILE", default=None,
+                   help="a YAML file of Products and Prices the gateway holds from its start and after every "
+                        "reset (e.g. the Price id a shop's .env names; see docs/gateway.md, Catalogue)")
     p.add_argument("--sim-token", metavar="TOKEN", default=None,
                    help="token every /_sim call must carry in X-Paychaos-Token (default: $PAYCHAOS_TOKEN, "
                         "else a random one; printed in the ready line). Prefer the environment variable: "
@@ -77,7 +81,8 @@ def options_from(args: argparse.Namespace):
                    webhook_secret=args.webhook_secret or DEFAULT_WEBHOOK_SECRET, seed=args.seed,
                    processing_delay_ms=args.processing_delay_ms, webhook_max_attempts=args.webhook_max_attempts,
                    webhook_retry_base_ms=args.webhook_retry_base_ms, webhook_timeout_s=args.webhook_timeout_s,
-                   allow_webhook_hosts=allow, sim_token=choose_token(args.sim_token, flag="--sim-token"))
+                   allow_webhook_hosts=allow, sim_token=choose_token(args.sim_token, flag="--sim-token"),
+                   catalogue=load_catalogue(args.catalogue) if args.catalogue else ())
 
 
 def run(args: argparse.Namespace) -> int:

@@ -37,6 +37,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--journal", type=argtypes.writable_file, help="journal file (default: a new file in the temp dir)")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed for the faults' dice (default: the scenario's)")
     p.add_argument("--quiet", action="store_true", help="do not show the journal live")
+    p.add_argument("--catalogue", metavar="FILE", default=None,
+                   help="Products and Prices the gateway holds from its start (the Price id your .env names; "
+                        "see docs/gateway.md, Catalogue)")
     p.set_defaults(func=main)
 
 
@@ -44,6 +47,10 @@ def main(args: argparse.Namespace) -> int:
     from paychaos.proxies.addon import load_scenario_rules  # mitmproxy: only when needed
 
     ruleset = load_scenario_rules(args.scenario, args.seed)   # bad file: exit 2 before anything starts
+    if args.catalogue:
+        from paychaos.common.catalogue import load_catalogue
+
+        load_catalogue(args.catalogue)                          # likewise
     if args.webhook_url:
         check_upstream(args.webhook_url, field="--webhook-url")
     want_backup = args.backup or any(r.match.upstream == "backup" for r in ruleset.rules)
@@ -56,11 +63,11 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     services = []
     try:
-        primary = _gateway("gateway", env)
+        primary = _gateway("gateway", env, args.catalogue)
         services.append(primary)
         upstreams = {"primary": primary.url}
         if want_backup:
-            backup = _gateway("gateway-backup", env)
+            backup = _gateway("gateway-backup", env, args.catalogue)
             services.append(backup)
             upstreams["backup"] = backup.url
         hook_path = ""
@@ -87,8 +94,9 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gateway(name: str, env: dict):
-    return start_service(name, paychaos_argv("gateway", "--port", "0"), env=env)
+def _gateway(name: str, env: dict, catalogue: str | None):
+    flags = ("--catalogue", os.path.abspath(catalogue)) if catalogue else ()
+    return start_service(name, paychaos_argv("gateway", "--port", "0", *flags), env=env)
 
 
 def _post_json(url: str, body: dict, *, token: str | None) -> None:

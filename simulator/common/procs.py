@@ -360,7 +360,7 @@ def start_service(name: str, argv: list[str], *, env: dict | None = None, timeou
 
 def paychaos_argv(*args: str) -> list[str]:
     """argv that runs the paychaos CLI with this very interpreter."""
-    return [sys.executable, "-m", "paychaos.cli", *args]
+    return [sys.executable, "-P", "-m", "paychaos.cli", *args]
 
 
 @atexit.register

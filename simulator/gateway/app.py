@@ -14,9 +14,11 @@ import traceback
 
 from aiohttp import web
 
+from paychaos.common.catalogue import SeedPrice
 from paychaos.common.localtoken import new_token
 from paychaos.common.masking import mask_text
 from paychaos.gateway import hosted
+from paychaos.gateway.catalogue import seed as catalogue_seed
 from paychaos.gateway.errors import ParamError, StripeError
 from paychaos.gateway.expand import expand
 from paychaos.gateway.forms import parse_form, parse_pairs
@@ -34,8 +36,10 @@ LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 
 class Gateway:
     def __init__(self, *, seed: int | None = None, processing_delay_ms: int = 0,
-                 webhooks: WebhookDispatcher | None = None, sim_token: str | None = None):
+                 webhooks: WebhookDispatcher | None = None, sim_token: str | None = None,
+                 catalogue: tuple[SeedPrice, ...] = ()):
         self.store = Store(seed)
+        self.catalogue = catalogue  # seeded now and after every reset (gateway/catalogue.py)
         self.idempotency = IdempotencyStore()
         self.router = Router(ROUTES)
         self.processing_delay_ms = processing_delay_ms
@@ -46,6 +50,7 @@ class Gateway:
         self.own_hosts: frozenset[str] = frozenset()
         # /_sim wants this in X-Paychaos-Token (see resources/sim.py); a fresh one unless given
         self.sim_token = sim_token or new_token()
+        catalogue_seed(self, catalogue)
 
     def serving_at(self, host: str, port: int) -> None:
         """Record where the gateway listens: its base URL and the Host headers /_sim accepts at once
@@ -60,6 +65,7 @@ class Gateway:
         self.idempotency.clear()
         self.webhooks.reset_counts()
         self.webhooks.attach(self.store)
+        catalogue_seed(self, self.catalogue)
 
     # -- HTTP ------------------------------------------------------------------------------
 

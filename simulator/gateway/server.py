@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from paychaos.common.catalogue import SeedPrice
 from paychaos.common.errors import InputError
 from paychaos.common.procs import announce_ready
 from paychaos.gateway.app import Gateway
@@ -33,13 +34,14 @@ class Options:
     webhook_timeout_s: float = 5.0
     allow_webhook_hosts: tuple[str, ...] = ()
     sim_token: str | None = None     # None: a fresh random one (printed in the ready line)
+    catalogue: tuple[SeedPrice, ...] = ()   # Products and Prices held from the start and after every reset
 
 
 async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
     hooks = WebhookDispatcher(max_attempts=opts.webhook_max_attempts, retry_base_ms=opts.webhook_retry_base_ms,
                               timeout_s=opts.webhook_timeout_s, allow_hosts=opts.allow_webhook_hosts)
     gw = Gateway(seed=opts.seed, processing_delay_ms=opts.processing_delay_ms, webhooks=hooks,
-                 sim_token=opts.sim_token)
+                 sim_token=opts.sim_token, catalogue=opts.catalogue)
     if opts.webhook_url:
         refusal = hooks.url_refusal(opts.webhook_url)
         if refusal is not None:

@@ -21,7 +21,7 @@ from paychaos.common.netsafety import check_upstream, free_port
 from paychaos.common.procs import Service, ServiceError, paychaos_argv, start_service
 from paychaos.proxies.forward import app_env
 from paychaos.runner.merchant import MerchantError, MerchantProcess
-from paychaos.target import Target, render, render_strings, run_values
+from paychaos.target import Target, gateway_flags, render, render_strings, run_values
 
 WEBHOOK_SECRET = "whsec_paychaos_load"
 
@@ -98,7 +98,8 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1, allow_hosts:
         _check_reachable(target)   # before anything starts
     stack = Stack()
     try:
-        primary, backup = _each([lambda n=n: start_service(f"gateway-{n}", paychaos_argv("gateway", "--port", "0"))
+        primary, backup = _each([lambda n=n: start_service(f"gateway-{n}", paychaos_argv("gateway", "--port", "0",
+                                                                                *gateway_flags(target)))
                                  for n in ("primary", "backup")])
         stack.gateways = {"primary": primary, "backup": backup}
         stack.proxies = _each([lambda i=i: _start_proxy(stack, workdir, i, urls[i], forward=target.forward) for i in range(count)])

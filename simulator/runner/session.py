@@ -36,7 +36,7 @@ from paychaos.observations import CheckoutResult, Observations
 from paychaos.proxies.forward import app_env
 from paychaos.runner.merchant import MerchantError, MerchantProcess
 from paychaos.scenario.model import Scenario
-from paychaos.target import Target, render, render_strings, run_values
+from paychaos.target import Target, gateway_flags, render, render_strings, run_values
 
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
@@ -94,7 +94,7 @@ class Session:
         try:
             with ThreadPoolExecutor(2, thread_name_prefix="gateway-start") as pool:
                 starting = {name: pool.submit(start_service, f"gateway-{name}", paychaos_argv(
-                    "gateway", "--port", "0"), timeout=SERVICE_TIMEOUT_S) for name in ("primary", "backup")}
+                    "gateway", "--port", "0", *gateway_flags(self.target)), timeout=SERVICE_TIMEOUT_S) for name in ("primary", "backup")}
                 # Keep whichever started, so close() stops it even when the other failed.
                 self.primary = self._adopt(_result_or_none(starting["primary"]))
                 self.backup = self._adopt(_result_or_none(starting["backup"]))

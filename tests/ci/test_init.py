@@ -16,7 +16,7 @@ SCENARIO = "starter-gateway-blip.yaml"
 
 
 def init(*args, cwd, stdin=subprocess.DEVNULL):
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", "init", *args], cwd=cwd, stdin=stdin,
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "init", *args], cwd=cwd, stdin=stdin,
                           capture_output=True, text=True, timeout=60)
 
 

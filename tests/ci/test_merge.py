@@ -36,7 +36,7 @@ def write_shard(directory, entries, *, min_score=None, started_at=None, interrup
 
 
 def merge(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", "merge", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "merge", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 

@@ -58,7 +58,7 @@ def test_more_parts_than_scenarios_is_refused(suite):
 
 
 def test_paychaos_run_refuses_a_bad_shard_before_starting_anything(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "paychaos.cli", "run", "--shard", "3/2",
+    out = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "run", "--shard", "3/2",
                           "--report-dir", str(tmp_path / "rep")], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.startswith("paychaos run: error: argument --shard: '3/2' is out of range")

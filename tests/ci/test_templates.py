@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 def make_repo(path: Path, merchant: str) -> Path:
     path.mkdir(parents=True)
     start = f"{{python}} -m paychaos.cli merchant {merchant} --port {{port}}"
-    out = subprocess.run([sys.executable, "-m", "paychaos.cli", "init", "--name", f"{merchant}-shop",
+    out = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "init", "--name", f"{merchant}-shop",
                           "--start", start], cwd=path, stdin=subprocess.DEVNULL, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -146,7 +146,7 @@ def test_checking_a_journal_leaves_an_existing_file_as_it_was(tmp_path):
                                        (["load", "--users", "1000000"], "--users"),
                                        (["proxy", "--upstream", "http://u:p@127.0.0.1:1"], "--upstream")])
 def test_the_real_command_exits_2_with_one_error_line(argv, flag, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "paychaos.cli", *argv], cwd=tmp_path, capture_output=True,
+    out = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", *argv], cwd=tmp_path, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.startswith(f"paychaos {argv[0]}: error: argument {flag}: ")

@@ -19,7 +19,7 @@ import pytest
 def test_a_hostile_report_is_exit_2_naming_the_file(tmp_path, text, words):
     (tmp_path / "shard").mkdir()
     (tmp_path / "shard" / "report.json").write_text(text)
-    out = subprocess.run([sys.executable, "-m", "paychaos.cli", "merge", "shard", "--report-dir", "merged"],
+    out = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "merge", "shard", "--report-dir", "merged"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("paychaos merge: error: shard/report.json: ") and words in out.stderr

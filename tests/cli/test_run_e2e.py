@@ -54,7 +54,7 @@ def write(tmp_path, name, text) -> str:
 
 
 def run_cli(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", "run", *args], cwd=tmp_path,
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "run", *args], cwd=tmp_path,
                           capture_output=True, text=True, timeout=180)
 
 
@@ -103,7 +103,7 @@ def test_ctrl_c_writes_what_was_measured_and_leaves_no_process(tmp_path):
     scenarios = [write(tmp_path, "a.yaml", HEALTHY), write(tmp_path, "b.yaml", SLOW)]
     marker = f"PAYCHAOS_TEST_MARK={uuid.uuid4().hex}"
     env = dict(os.environ, PAYCHAOS_TEST_MARK=marker.split("=", 1)[1], PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "paychaos.cli", "run", *scenarios, "--report-dir", "out"],
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "paychaos.cli", "run", *scenarios, "--report-dir", "out"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:

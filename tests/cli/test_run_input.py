@@ -16,7 +16,7 @@ faults: []
 
 
 def paychaos_run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", "run", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "run", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 

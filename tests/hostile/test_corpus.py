@@ -130,7 +130,7 @@ def test_paychaos_run_subprocess_exits_2_without_traceback(name, tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(GOOD_SCENARIO)
     args = ["run", str(good), "--target", str(path)] if is_target(path) else ["run", str(path)]
-    out = subprocess.run([sys.executable, "-m", "paychaos.cli", *args], cwd=tmp_path, capture_output=True,
+    out = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", *args], cwd=tmp_path, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith(f"paychaos run: error: {path}: ")

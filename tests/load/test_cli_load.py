@@ -11,7 +11,7 @@ from paychaos.common.netsafety import free_port
 
 
 def _paychaos(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", "load", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "load", *args], capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -111,7 +111,7 @@ def test_start_in_the_web_ui_then_ctrl_c_writes_the_report(report_dir):
     # 20 s of phase: the Ctrl-C below lands mid-phase, the way a user ends a web run. No think time:
     # both customers are mid-checkout when it comes, and those checkouts must still be recorded.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "paychaos.cli", "load", "steady", "--web", "--users", "2", "--duration", "20",
+        [sys.executable, "-P", "-m", "paychaos.cli", "load", "steady", "--web", "--users", "2", "--duration", "20",
          "--think", "0", "--report-dir", str(report_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
     output = Output(proc)

@@ -77,7 +77,7 @@ def test_every_report_shows_the_baseline(tmp_path):
 
 
 def cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", *map(str, args)], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", *map(str, args)], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
 
 

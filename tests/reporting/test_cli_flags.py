@@ -18,7 +18,7 @@ def merge(tmp_path, *flags, env=None):
     (tmp_path / "in" / "report.json").write_text(render(report))
     full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "paychaos.cli", "merge", str(tmp_path / "in"), "--report-dir",
+    return subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "merge", str(tmp_path / "in"), "--report-dir",
                            str(tmp_path / "out"), *flags], capture_output=True, text=True, env=full_env, timeout=60)
 
 

@@ -73,7 +73,7 @@ def test_a_good_target_loads(tmp_path):
 @pytest.mark.parametrize("old, new, expected", [
     ("webhook_path:", "webhook_pth:",
      "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, shop, "
-     "start, base_url, webhook_path, checkout, order_status, cancel, publishable_key)"),
+     "start, base_url, webhook_path, checkout, order_status, cancel, publishable_key, catalogue)"),
     ('"{gateway_url}"', '"{gateway_uri}"',
      "FILE: start.env.STRIPE_API_BASE: unknown placeholder {gateway_uri}; did you mean 'gateway_url'?"),
     ('"--port", "{port}"', '"--order", "{order.id}"',
@@ -96,6 +96,19 @@ def test_mistakes_name_the_key(tmp_path, old, new, expected):
     assert old in TARGET
     message = error_of(tmp_path, TARGET.replace(old, new))
     assert message.startswith(expected), message
+
+
+def test_a_catalogue_is_found_beside_the_target_file_and_checked_before_anything_starts(tmp_path):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "catalogue.yaml").write_text(
+        "prices: [{id: price_mug, unit_amount: 900, currency: eur, product: Mug}]\n")
+    t = load_target(write(tmp_path, TARGET + "catalogue: shop/catalogue.yaml\n"))
+    assert t.catalogue == str(tmp_path / "shop" / "catalogue.yaml")
+    assert error_of(tmp_path, TARGET + "catalogue: nowhere.yaml\n").startswith(
+        "FILE: catalogue: 'nowhere.yaml' is not a file")
+    (tmp_path / "shop" / "catalogue.yaml").write_text("prices: [{id: price_mug, unit_amount: 9.5, currency: eur}]\n")
+    message = error_of(tmp_path, TARGET + "catalogue: shop/catalogue.yaml\n")
+    assert message.startswith(f"{tmp_path / 'shop' / 'catalogue.yaml'}: prices[0].unit_amount: 9.5 is not an amount")
 
 
 def test_missing_required_sections(tmp_path):

@@ -25,7 +25,7 @@ checkout:
 def test_paychaos_run_refuses_a_fixed_port_with_two_workers_before_starting_anything(tmp_path):
     target = tmp_path / "fixed-port.yaml"
     target.write_text(FIXED_PORT, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "paychaos.cli", "run", "-n", "2", "--target", str(target)],
+    out = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "run", "-n", "2", "--target", str(target)],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr

@@ -17,7 +17,7 @@ def paychaos_run(tmp_path_factory, target: str, scenarios: tuple[str, ...], env:
     key = (target, scenarios, tuple(sorted(env.items())))
     if key not in _runs:
         out = tmp_path_factory.mktemp("shop-run")
-        argv = [sys.executable, "-m", "paychaos.cli", "run", "-n", "2", *(f"scenarios/{s}.yaml" for s in scenarios),
+        argv = [sys.executable, "-P", "-m", "paychaos.cli", "run", "-n", "2", *(f"scenarios/{s}.yaml" for s in scenarios),
                 "--target", target, "--report-dir", str(out)]
         proc = subprocess.run(argv, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
         assert proc.returncode in (0, 1), proc.stdout + proc.stderr

@@ -79,3 +79,13 @@ def test_trusting_the_success_url_is_found(tmp_path_factory):
 def test_an_unknown_defect_is_refused():
     with pytest.raises(UnknownDefect, match="valid: fulfil_on_redirect, trust_success_url"):
         create_app({"STRIPE_API_BASE": "http://127.0.0.1:9", "BIRCH_DEFECTS": "bogus"})
+
+
+def test_a_shop_selling_a_catalogue_price_is_driven_end_to_end(tmp_path_factory):
+    """target-catalogue.yaml: the shop sells the Price its BIRCH_PRICE names, which exists only because
+    the target's catalogue seeds every gateway, in every scenario (docs/gateway.md, Catalogue)."""
+    sc = paychaos_run(tmp_path_factory, "tests/shops/birch/target-catalogue.yaml", ("healthy-baseline",),
+                      {"BIRCH_DEFECTS": ""})["healthy-baseline"]
+    assert sc["error"] is None and not sc["inconclusive"] and sc["passed"] and not findings(sc)
+    assert {c["status"] for c in sc["checkouts"]} == {"paid"}
+    assert sc["money"]["primary"]["captured"] == 4200 * len(sc["checkouts"])   # the catalogue's price, each order

@@ -171,7 +171,7 @@ def paychaos_run(tmp_path_factory, scenarios: tuple[str, ...], defects: str = ""
     key = (scenarios, defects, target)
     if key not in _runs:
         out = tmp_path_factory.mktemp("lantern-run")
-        argv = [sys.executable, "-m", "paychaos.cli", "run", *(f"scenarios/{s}.yaml" for s in scenarios),
+        argv = [sys.executable, "-P", "-m", "paychaos.cli", "run", *(f"scenarios/{s}.yaml" for s in scenarios),
                 "--target", target, "--report-dir", str(out)]
         proc = subprocess.run(argv, cwd=ROOT, env={**os.environ, "LANTERN_DEFECTS": defects},
                               capture_output=True, text=True, timeout=600)

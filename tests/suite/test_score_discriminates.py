@@ -39,7 +39,7 @@ DEFECT_FINDINGS = {
 
 def run_builtin_suite(tmp_path: Path, *target: str) -> tuple[int, dict]:
     report_dir = tmp_path / "report"
-    proc = subprocess.run([sys.executable, "-m", "paychaos.cli", "run", "-n", "2", "--report-dir",
+    proc = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "run", "-n", "2", "--report-dir",
                            str(report_dir), *target], capture_output=True, text=True, timeout=600, cwd=ROOT)
     report = json.loads((report_dir / "report.json").read_text())
     return proc.returncode, report

@@ -42,8 +42,9 @@ def get(gw, ident: str, param: str = "id") -> dict:
     return lookup(gw.store.prices, "price", ident, param)
 
 
-def new(gw, p: dict, prefix: str = "") -> dict:
-    """A Price from checked params: `product` (an existing id) or `product_data`, `unit_amount`, `currency`."""
+def new(gw, p: dict, prefix: str = "", ident: str | None = None) -> dict:
+    """A Price from checked params: `product` (an existing id) or `product_data`, `unit_amount`, `currency`.
+    `ident`: the id it gets (a catalogue's seeded Price), else a new one."""
     where = (lambda name: f"{prefix}[{name}]") if prefix else (lambda name: name)
     if "product" in p and "product_data" in p:
         raise ParamError("You may only specify one of these parameters: product, product_data.",
@@ -68,7 +69,7 @@ def new(gw, p: dict, prefix: str = "") -> dict:
                      "usage_type": recurring.get("usage_type", "licensed"), "meter": None,
                      "trial_period_days": recurring.get("trial_period_days"), "aggregate_usage": None}
     price = {
-        "id": gw.store.new_id("price"), "object": "price", "active": p.get("active", True),
+        "id": ident or gw.store.new_id("price"), "object": "price", "active": p.get("active", True),
         "billing_scheme": "per_unit", "created": int(time.time()), "currency": p["currency"],
         "custom_unit_amount": None, "livemode": False, "lookup_key": p.get("lookup_key"),
         "metadata": p.get("metadata", {}), "nickname": p.get("nickname"), "product": product_id,

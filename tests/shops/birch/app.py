@@ -35,6 +35,13 @@ def create_app(env: dict | None = None) -> Flask:
     book = Book()
     by_session: dict[str, Order] = {}
     app = Flask("birch")
+    catalogue_price = env.get("BIRCH_PRICE", "")   # a Price id the gateway's catalogue holds (target-catalogue.yaml)
+
+    def line_item(order: Order) -> dict:
+        if catalogue_price:        # sells one catalogue item, as Stripe's prebuilt Checkout samples do
+            return {"quantity": 1, "price": catalogue_price}
+        return {"quantity": 1, "price_data": {"currency": order.currency, "unit_amount": order.amount,
+                                              "product_data": {"name": f"Birch order {order.id}"}}}
 
     def settle(order: Order, session, *, fulfil: bool) -> None:
         """What the session says about the order (from a webhook or a look-up)."""
@@ -57,9 +64,7 @@ def create_app(env: dict | None = None) -> Flask:
         try:
             session = call(lambda o: gateway.v1.checkout.sessions.create(params={
                 "mode": "payment", "success_url": back, "cancel_url": back,
-                "line_items": [{"quantity": 1, "price_data": {
-                    "currency": order.currency, "unit_amount": order.amount,
-                    "product_data": {"name": f"Birch order {order.id}"}}}],
+                "line_items": [line_item(order)],
                 "customer_email": order.email or None, "client_reference_id": order.id,
                 "metadata": {"order_id": order.id},
                 "payment_intent_data": {"metadata": {"order_id": order.id}}}, options=o), key=f"birch-{order.id}")
