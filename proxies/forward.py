@@ -11,7 +11,7 @@ variable the common stacks read; `app_env` adds them to a target's own `start.en
   folder in front of PYTHONPATH (the app's own entries stay) and PAYCHAOS_CA_BUNDLE; its
   sitecustomize.py fixes both as they are imported
 - Node: NODE_EXTRA_CA_CERTS, and NODE_OPTIONS=--require <shim>/paychaos-forward.js, which sends
-  https.request (stripe-node, axios, got...) through HTTPS_PROXY: Node 20 ignores HTTPS_PROXY
+  https.request (stripe-node and the like) through HTTPS_PROXY: Node 20 ignores HTTPS_PROXY
 - Go: HTTPS_PROXY and SSL_CERT_FILE; curl: HTTPS_PROXY and CURL_CA_BUNDLE
 - Java: a PKCS12 trust store holding the CA, and JAVA_TOOL_OPTIONS with it and https.proxyHost/Port
 """

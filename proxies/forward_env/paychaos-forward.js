@@ -1,7 +1,7 @@
 // paychaos's forward-mode shim for Node, loaded with NODE_OPTIONS="--require <this file>".
 //
-// Node 20 ignores HTTPS_PROXY (Node 22.21 and 24 read it only with NODE_USE_ENV_PROXY=1, and then
-// only for their global agents), and stripe-node makes its own https.Agent. This sends every
+// Node 20 ignores HTTPS_PROXY (Node 24 reads it only with NODE_USE_ENV_PROXY=1, and then only for
+// its global agents), and stripe-node makes its own https.Agent. This sends every
 // https.request / https.get to a host NO_PROXY does not name through HTTPS_PROXY, by giving it an
 // agent that opens a CONNECT tunnel; TLS then trusts Node's roots plus NODE_EXTRA_CA_CERTS (paychaos's
 // CA). An agent the app made of its own subclass (a proxy agent, say) is left alone, and so is

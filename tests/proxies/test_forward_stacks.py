@@ -202,12 +202,35 @@ public class App {
 """
 
 
-def test_java(stack, tmp_path):
+JAVA_HTTPCLIENT = """
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+public class App {
+    public static void main(String[] args) throws Exception {
+        String auth = Base64.getEncoder().encodeToString((args[1] + ":").getBytes(StandardCharsets.UTF_8));
+        HttpRequest req = HttpRequest.newBuilder(URI.create(args[0]))
+            .header("Authorization", "Basic " + auth)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(args[2])).build();
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+        System.out.println(resp.statusCode());
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("name, program", [("java", JAVA), ("java-httpclient", JAVA_HTTPCLIENT)])
+def test_java(stack, tmp_path, name, program):
     java = shutil.which("java")
     if java is None or java_truststore(stack.info["ca_cert"]) is None:
         pytest.skip("no Java here (java and keytool, or cryptography >= 45)")
-    (tmp_path / "App.java").write_text(JAVA)
-    assert run(stack, "java", [java, "App.java", API, KEY, FORM.format(order="java")], cwd=tmp_path) == "200"
+    (tmp_path / "App.java").write_text(program)
+    assert run(stack, name, [java, "App.java", API, KEY, FORM.format(order=name)], cwd=tmp_path) == "200"
 
 
 # -- the environment itself ------------------------------------------------------------------------------
