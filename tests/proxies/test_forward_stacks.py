@@ -2,9 +2,9 @@
 (`paychaos.proxies.forward.app_env`, what the runner calls) routes every common stack through a real
 paychaos proxy to https://api.stripe.com, answered by the real fake gateway: Python requests, httpx,
 aiohttp, urllib, the stripe SDK (its default client, httpx and aiohttp), curl, Node (https and, when
-installed, stripe-node) and Java. Each program only addresses https://api.stripe.com; the journal shows
+installed, stripe-node), Go and Java. Each program only addresses https://api.stripe.com; the journal shows
 its PaymentIntent arrived, with the program's own order id, so a stack the environment misses fails.
-Node and Java are skipped when the machine lacks them; stripe-node when `npm install -g stripe` was not run.
+Node, Go and Java are skipped when the machine lacks them; stripe-node when `npm install -g stripe` was not run.
 """
 
 from __future__ import annotations
@@ -231,6 +231,40 @@ def test_java(stack, tmp_path, name, program):
         pytest.skip("no Java here (java and keytool, or cryptography >= 45)")
     (tmp_path / "App.java").write_text(program)
     assert run(stack, name, [java, "App.java", API, KEY, FORM.format(order=name)], cwd=tmp_path) == "200"
+
+
+GO = """
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+)
+
+func main() {
+	req, _ := http.NewRequest("POST", os.Args[1], strings.NewReader(os.Args[3]))
+	req.SetBasicAuth(os.Args[2], "")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)  // the default transport: proxy from the environment
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(resp.StatusCode)
+}
+"""
+
+
+def test_go(stack, tmp_path):
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("go is not installed (apt-get install golang-go)")
+    (tmp_path / "main.go").write_text(GO)
+    cache = {"GOCACHE": str(tmp_path / "gocache"), "GOPATH": str(tmp_path / "gopath")}
+    assert run(stack, "go", [go, "run", "main.go", API, KEY, FORM.format(order="go")], own_env=cache,
+               cwd=tmp_path) == "200"
 
 
 # -- the environment itself ------------------------------------------------------------------------------
