@@ -19,7 +19,6 @@ variable the common stacks read; `app_env` adds them to a target's own `start.en
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -35,16 +34,18 @@ NO_PROXY = "127.0.0.1,localhost"
 COMBINED = ("PYTHONPATH", "NODE_OPTIONS", "JAVA_TOOL_OPTIONS")
 
 
+# The folder of the shims, inside the installed package (a wheel install included): a plain folder in
+# every install paychaos supports (not a zip).
+SITECUSTOMIZE_DIR = os.fspath(resources.files("paychaos.proxies").joinpath(SHIM_FOLDER))
+
+
 def shim_dir() -> str:
-    """The folder of the shims, found inside the installed package (a wheel install included)."""
-    folder = resources.files("paychaos.proxies").joinpath(SHIM_FOLDER)
-    path = os.fspath(folder)  # a plain folder in every install paychaos supports (not a zip)
-    if not os.path.isfile(os.path.join(path, "sitecustomize.py")):
-        raise RuntimeError(f"paychaos is installed without its forward-mode shims ({path}): reinstall it")
-    return path
-
-
-SITECUSTOMIZE_DIR = shim_dir()
+    """SITECUSTOMIZE_DIR, once it is known to hold both shims."""
+    for shim in ("sitecustomize.py", NODE_SHIM):
+        if not os.path.isfile(os.path.join(SITECUSTOMIZE_DIR, shim)):
+            raise RuntimeError(f"paychaos is installed without its forward-mode shim {shim} "
+                               f"(in {SITECUSTOMIZE_DIR}): reinstall paychaos")
+    return SITECUSTOMIZE_DIR
 
 
 def forward_env(proxy_url: str, ca_cert: str, *, pythonpath: str | None = None, node_options: str | None = None,
@@ -63,7 +64,7 @@ def forward_env(proxy_url: str, ca_cert: str, *, pythonpath: str | None = None, 
         "NO_PROXY": NO_PROXY, "no_proxy": NO_PROXY,
         "REQUESTS_CA_BUNDLE": ca_cert, "SSL_CERT_FILE": ca_cert, "CURL_CA_BUNDLE": ca_cert,
         "NODE_EXTRA_CA_CERTS": ca_cert, "PAYCHAOS_CA_BUNDLE": ca_cert,
-        "PYTHONPATH": _prepend(SITECUSTOMIZE_DIR, pythonpath),
+        "PYTHONPATH": _prepend(shim_dir(), pythonpath),
         "NODE_OPTIONS": _join_options(node_require(), node_options),
     }
     if truststore:
@@ -171,8 +172,3 @@ def _join_options(ours: str, theirs: str) -> str:
     if ours in theirs:
         return theirs
     return f"{ours} {theirs}"
-
-
-def shell_exports(env: Mapping[str, str]) -> list[str]:
-    """`export NAME=value` lines (upper-case names only), quoted for a POSIX shell."""
-    return [f"export {k}={shlex.quote(v)}" for k, v in env.items() if not k.islower()]

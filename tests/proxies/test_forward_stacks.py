@@ -280,20 +280,55 @@ def test_the_shims_are_found_inside_the_installed_package_and_shipped_as_package
             assert any(Path(f"forward_env/{shim.name}").match(p) for p in shipped), (shim.name, shipped)
 
 
+def self_signed_ca(path: Path) -> str:
+    """A CA certificate (PEM) of our own, standing in for mitmproxy's."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "paychaos test CA")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
 def test_the_apps_own_paths_and_options_stay_after_paychaos_and_its_own_settings_win(tmp_path):
-    ca = tmp_path / "ca.pem"
-    ca.write_text("not read unless a Java trust store is written\n")
-    env = app_env("http://127.0.0.1:8080", str(ca), {
+    ca = self_signed_ca(tmp_path / "ca.pem")
+    env = app_env("http://127.0.0.1:8080", ca, {
         "PYTHONPATH": "/app/src", "NODE_OPTIONS": "--max-old-space-size=512",
         "JAVA_TOOL_OPTIONS": "-Xmx256m", "SSL_CERT_FILE": "/app/own-ca.pem", "STRIPE_API_KEY": KEY,
     }, inherited={"PYTHONPATH": "/not/this", "NODE_OPTIONS": "--not-this"})
     assert env["PYTHONPATH"] == os.pathsep.join([SITECUSTOMIZE_DIR, "/app/src"])
     assert env["NODE_OPTIONS"] == f"{node_require()} --max-old-space-size=512"
     assert env["SSL_CERT_FILE"] == "/app/own-ca.pem" and env["STRIPE_API_KEY"] == KEY
-    assert env["HTTPS_PROXY"] == "http://127.0.0.1:8080" and env["NODE_EXTRA_CA_CERTS"] == str(ca)
-    assert env["PAYCHAOS_CA_BUNDLE"] == env["REQUESTS_CA_BUNDLE"] == env["CURL_CA_BUNDLE"] == str(ca)
-    if "JAVA_TOOL_OPTIONS" in env:   # a trust store could be written (keytool or cryptography >= 45)
-        assert env["JAVA_TOOL_OPTIONS"].endswith(" -Xmx256m")
+    assert env["HTTPS_PROXY"] == "http://127.0.0.1:8080" and env["NODE_EXTRA_CA_CERTS"] == ca
+    assert env["PAYCHAOS_CA_BUNDLE"] == env["REQUESTS_CA_BUNDLE"] == env["CURL_CA_BUNDLE"] == ca
+    if shutil.which("keytool"):
+        store = str(tmp_path / TRUSTSTORE_NAME)
+        assert env["JAVA_TOOL_OPTIONS"] == f"{java_flags('http://127.0.0.1:8080', store)} -Xmx256m"
+
+
+def test_the_java_trust_store_holds_the_ca_as_a_trusted_entry_and_is_written_once(tmp_path):
+    keytool = shutil.which("keytool")
+    if keytool is None:
+        pytest.skip("no keytool here")
+    ca = self_signed_ca(tmp_path / "ca.pem")
+    store = java_truststore(ca)
+    assert store == str(tmp_path / TRUSTSTORE_NAME)
+    listing = subprocess.run([keytool, "-list", "-keystore", store, "-storetype", "PKCS12", "-storepass", "changeit"],
+                             capture_output=True, text=True, timeout=120).stdout
+    assert "paychaos, " in listing and "trustedCertEntry" in listing
+    written = os.stat(store).st_mtime_ns
+    assert java_truststore(ca) == store and os.stat(store).st_mtime_ns == written
 
 
 def test_without_own_settings_the_inherited_ones_stay(tmp_path):
