@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up paychaos in ./.venv (idempotent): Python deps from pyproject.toml, plus Debian's chromium
-# for the HTML report's screenshot test when running as root. Prints only what it does.
+# for browser mode (checkout.flow browser) and the HTML report's screenshot test when running as root. Prints only what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -26,7 +26,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -c "import locust" 2>/dev/null
   echo "$want" > "$stamp"
 fi
-# Debian packages for the report screenshot test (chromium, a CJK font for Chinese prompts) and the
+# Debian packages for browser mode and the report screenshot test (chromium: driven headless over the DevTools
+# protocol, no Python package needed; a CJK font for Chinese prompts) and the
 # benchmarks (wrk). Only as root and only what is missing; the tests skip what cannot be installed.
 want_pkgs=()
 command -v chromium >/dev/null 2>&1 || want_pkgs+=(chromium)

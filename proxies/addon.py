@@ -80,8 +80,9 @@ class PaychaosAddon:
         loader.add_option("paychaos_names", str, DEFAULT_NAMES,
                           "Upstream names for the reverse modes, in the order of --mode.")
         loader.add_option("paychaos_allow_hosts", str, "", "Comma-separated non-loopback hosts allowed upstream.")
-        loader.add_option("paychaos_forward_hosts", str, "api.stripe.com",
-                          "Forward mode: hosts answered by the primary upstream (never the internet).")
+        loader.add_option("paychaos_forward_hosts", str, "api.stripe.com,js.stripe.com",
+                          "Forward mode: hosts answered by the primary upstream (never the internet); "
+                          "js.stripe.com: the gateway serves its stripe.js stand-in.")
         loader.add_option("paychaos_forward_to", str, "", "Forward mode: base URL for those hosts "
                           "(default: the primary reverse upstream).")
         loader.add_option("paychaos_announce", bool, False, "Print the PAYCHAOS_READY line once listening.")
@@ -334,13 +335,20 @@ class PaychaosAddon:
         self._spawn(self._replay_later(copy, delay_s))
 
     def deliver_forged(self, flow: http.HTTPFlow, state: ExchangeState, rule, body: bytes,
-                       signature: str | None, *, mode: str, delay_s: float) -> None:
+                       signature: str | None, *, mode: str, delay_s: float,
+                       headers: dict[str, str | None] | None = None) -> None:
         """A made-up delivery to the merchant, journaled as its own exchange (`forged`, `replay_of`)."""
         copy = self._copy_for_delivery(flow, state, rule)
         req = copy.request
         req.headers.pop("content-encoding", None)
         req.content = body
-        if signature is None:
+        if headers is not None:   # another dialect's signature headers (WeChat Pay's Wechatpay-*)
+            for name, value in headers.items():
+                if value is None:
+                    req.headers.pop(name, None)
+                else:
+                    req.headers[name] = value
+        elif signature is None:
             req.headers.pop("Stripe-Signature", None)
         else:
             req.headers["Stripe-Signature"] = signature

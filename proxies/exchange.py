@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mitmproxy import http
 
-from paychaos.proxies.journal import request_fields
+from paychaos.proxies.journal import request_fields, wechatpay_key
 
 if TYPE_CHECKING:
     from paychaos.proxies.addon import PaychaosAddon
@@ -146,9 +146,12 @@ class FlowExchange:
         self.addon.hold_until_next(self.flow, self.state, self.rule, hold_s)
         self.respond(200, {"received": True, "paychaos": "webhook_reorder"})
 
-    def deliver_forged(self, body: bytes, signature: str | None, *, mode: str, delay_s: float = 0.0) -> None:
-        """Deliver `body` to the merchant as a request of its own, with this Stripe-Signature (None: none)."""
-        self.addon.deliver_forged(self.flow, self.state, self.rule, body, signature, mode=mode, delay_s=delay_s)
+    def deliver_forged(self, body: bytes, signature: str | None, *, mode: str, delay_s: float = 0.0,
+                       headers: dict[str, str | None] | None = None) -> None:
+        """Deliver `body` to the merchant as a request of its own, with this Stripe-Signature (None: none);
+        `headers` set (a value) or remove (None) others instead, e.g. WeChat Pay's Wechatpay-Signature."""
+        self.addon.deliver_forged(self.flow, self.state, self.rule, body, signature, mode=mode, delay_s=delay_s,
+                                  headers=headers)
 
     async def sleep(self, seconds: float) -> None:
         """Hold the exchange until `seconds` after the request arrived: time the proxy already spent
@@ -188,6 +191,7 @@ def new_state(flow: http.HTTPFlow, *, headers: dict[str, str], body: bytes, jour
     return ExchangeState(
         journal_id=journal_id, seq=seq, scenario=scenario, upstream=upstream,
         direction="to_merchant" if upstream == "webhooks" else "to_gateway",
-        method=req.method, path=path, query=query, idempotency_key=headers.get("idempotency-key"),
+        method=req.method, path=path, query=query,
+        idempotency_key=headers.get("idempotency-key") or wechatpay_key(req.method, path, body),
         request=request_fields(headers.get("content-type", ""), body, query),
         event=event, t_start=req.timestamp_start or time.time())

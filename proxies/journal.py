@@ -19,7 +19,8 @@ from paychaos.common.errors import InputError
 from paychaos.common.masking import mask_obj
 
 KEY_FIELDS = ("amount", "currency", "payment_method", "customer", "confirm", "capture_method",
-              "payment_intent", "charge", "description", "return_url")
+              "payment_intent", "charge", "description", "return_url",
+              "key")   # stripe.js's publishable key in the body: the customer's browser called (call_kinds.browser_call)
 ERROR_KINDS = ("reset", "close", "timeout", "refused", "live_key", "upstream", "not_allowed",
                "inspection_failed", "client_timeout")
 
@@ -130,6 +131,8 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
         except ValueError:
             loaded = None
         data = loaded if isinstance(loaded, dict) else {}
+        if "out_trade_no" in data or "out_refund_no" in data:
+            data = wechatpay_fields(data)
         out = {k: data[k] for k in KEY_FIELDS if k in data}
         if isinstance(data.get("metadata"), dict):
             out["metadata"] = data["metadata"]
@@ -146,6 +149,36 @@ def request_fields(content_type: str, body: bytes, query: str = "") -> dict:
         except (TypeError, ValueError):
             pass
     return mask_obj(out, numbers=True)
+
+
+def wechatpay_fields(data: dict) -> dict:
+    """A WeChat Pay v3 order or refund body in the journal's terms: `amount` the total (a refund's
+    amount), `metadata.order_id` the `attach` (as the WeChat Pay gateway's ledger reads it, else the
+    out_trade_no), and the out_trade_no / out_refund_no kept."""
+    out = dict(data)
+    amount = data.get("amount")
+    if isinstance(amount, dict):
+        out["amount"] = amount.get("refund", amount.get("total"))
+        out["currency"] = str(amount.get("currency", "CNY")).lower()
+    order = data.get("attach") or data.get("out_trade_no")
+    if isinstance(order, str) and order:
+        out["metadata"] = {"order_id": order, "out_trade_no": data.get("out_trade_no")}
+    return out
+
+
+def wechatpay_key(method: str, path: str, body: bytes) -> str | None:
+    """WeChat Pay's idempotency key of a POST: its out_refund_no (a refund) or out_trade_no (an order),
+    the number that makes a retry the same order or refund; None for anything else."""
+    if method != "POST" or not path.startswith("/v3/") or not body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    key = data.get("out_refund_no") or data.get("out_trade_no")
+    return key if isinstance(key, str) else None
 
 
 _KEY_SET = frozenset(KEY_FIELDS)
@@ -185,11 +218,14 @@ def loads(body: bytes):
 
 
 def webhook_event(body: bytes) -> dict | None:
-    """{"id", "type", "object_id"} of a Stripe event delivery, or None."""
+    """{"id", "type", "object_id"} of a Stripe event delivery (or of a WeChat Pay notification), or None."""
     try:
         event = loads(body)
     except ValueError:
         return None
+    if isinstance(event, dict) and event.get("resource_type") == "encrypt-resource":
+        # a WeChat Pay v3 notification: its transaction is encrypted, so only the id and type show
+        return mask_obj({"id": event.get("id"), "type": event.get("event_type"), "object_id": None})
     if not isinstance(event, dict) or event.get("object") != "event":
         return None
     obj = (event.get("data") or {}).get("object") or {}

@@ -56,6 +56,14 @@ class CheckoutResult:
     pan_leaks: int = 0               # whole card numbers the driver found in the answer before masking it
     merchant_order_id: str | None = None  # the order id the merchant minted (the target's outcome.order_id)
     headers: dict = field(default_factory=dict)  # the answer's headers that matter (Location, ...), masked
+    # What the simulation did for this customer away from the shop and the page (docs/flows/):
+    # `session_expired` (the Checkout Session's time ran out), `payment_settled` / `payment_failed`
+    # (an Alipay / WeChat Pay payment settled or failed after the customer was back).
+    sim: list[str] = field(default_factory=list)
+    # The merchant's order-status answer read once the customer was back and before the wallet's money
+    # settled (actions async_settles / async_fails): what the shop did before the money was there.
+    order_before_settled: dict | None = None
+    screenshot: str | None = None    # flow browser: the page at the end (a data: URL), for customers not paid
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -21,11 +21,20 @@ from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.netsafety import parse_http_url
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
+from paychaos.target_page import PageSpec, parse_page
 
 BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
 
 # Placeholders filled once per run (the services' URLs) and once per checkout.
 RUN_PLACEHOLDERS = ("port", "gateway_url", "backup_gateway_url", "webhook_secret", "proxy_url", "ca_cert", "python")
+# -- gateway dialects (docs/gateway-wechatpay.md) ---------------------------------------------------------
+# `dialect:` in a target file: which API the shop speaks, so which fake gateway the run starts.
+DIALECTS = ("stripe", "wechatpay")
+# The WeChat Pay run's credentials, from the gateway's ready line (files it wrote, values it made).
+WECHATPAY_PLACEHOLDERS = ("wechatpay.mchid", "wechatpay.appid", "wechatpay.serial_no", "wechatpay.private_key_file",
+                          "wechatpay.apiv3_key_file", "wechatpay.cert_dir")
+RUN_PLACEHOLDERS = RUN_PLACEHOLDERS + WECHATPAY_PLACEHOLDERS
+# ---------------------------------------------------------------------------------------------------------
 CHECKOUT_PLACEHOLDERS = (
     "order.id", "order.amount", "order.currency",
     "payment.token",
@@ -41,7 +50,7 @@ HTTP_STATUS = "http_status"
 HEADER_PREFIX = "header."
 FIELD_FORMS = "a JSON path ($.status, $.order.items.0.sku), header.NAME (header.Location) or http_status"
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\}")
 _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
 _ENV_NAME = re.compile(r"^[^=\x00]+$")
 _HEADER = re.compile(r"^header\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110 field name)
@@ -50,8 +59,9 @@ _PUBLISHABLE = re.compile(r"^pk_test_[A-Za-z0-9_]+$")
 
 # How the customer's browser takes part in a checkout (docs/flows/): `server` the merchant confirms the
 # payment itself; `client_secret` the answer carries a PaymentIntent's client secret and the browser
-# confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page.
-FLOWS = ("server", "client_secret", "redirect")
+# confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page; `browser` a
+# real browser opens the merchant's own checkout page and pays on it (docs/browser.md).
+FLOWS = ("server", "client_secret", "redirect", "browser")
 CLIENT_SECRET_PATHS = ("$.clientSecret", "$.client_secret")  # where a client secret is looked for by default
 DEFAULT_PUBLISHABLE_KEY = "pk_test_paychaos"
 
@@ -185,7 +195,9 @@ class Target:
     shop: Shop = Shop()
     path: str = ""
     flow: str = "server"               # checkout.flow (FLOWS)
+    dialect: str = "stripe"            # the API the shop speaks, so the gateway a run starts (DIALECTS)
     publishable_key: str = DEFAULT_PUBLISHABLE_KEY  # what the browser's calls carry as `key` (client_secret flow)
+    page: PageSpec | None = None       # checkout.page (flow browser)
     catalogue: str | None = None       # absolute path of a catalogue file the gateways are seeded with
 
     @property
@@ -233,7 +245,7 @@ def load_target(path: str | None = None) -> Target:
 def parse_target(data, *, file: str) -> Target:
     top = Section(data, file=file, required=("name", "base_url", "checkout"),
                   allowed=("version", "name", "shop", "start", "base_url", "webhook_path", "checkout",
-                           "order_status", "cancel", "publishable_key", "catalogue"))
+                           "order_status", "cancel", "publishable_key", "catalogue", "dialect"))
     top.int("version", 1, lo=1, hi=1)
     run_only = RUN_PLACEHOLDERS
     per_checkout = RUN_PLACEHOLDERS + CHECKOUT_PLACEHOLDERS
@@ -250,9 +262,15 @@ def parse_target(data, *, file: str) -> Target:
     if webhook_path is not None:
         _check_path(top, "webhook_path", webhook_path, ())
 
-    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome", "flow"),
-                           required=("path", "outcome"), optional=False)
+    checkout = top.section("checkout", allowed=("method", "path", "json", "form", "outcome", "flow", "page"),
+                           required=("path",), optional=False)
     flow = _flow(checkout)
+    if flow != "browser" and not checkout.has("outcome"):
+        raise checkout.error("required key is missing", field=checkout.field("outcome"),
+                             valid="outcome: {status: \"$.status\", message: \"$.message\"}")
+    if flow != "browser" and checkout.has("page"):
+        raise checkout.error(f"is only read with `flow: browser`, but the flow is {flow}",
+                             field=checkout.field("page"), valid="checkout.flow: browser")
     publishable_key = top.str("publishable_key", DEFAULT_PUBLISHABLE_KEY)
     if not _PUBLISHABLE.match(publishable_key):
         raise top.error(f"{brief(publishable_key)} is not a test publishable key", field="publishable_key",
@@ -260,11 +278,16 @@ def parse_target(data, *, file: str) -> Target:
     order_status = top.section("order_status", allowed=("method", "path", "status", "fulfilled", *ORDER_STATES),
                                required=("path",))
     cancel = top.section("cancel", allowed=("method", "path"), required=("path",))
-    outcome = _outcome(checkout)
+    outcome = _outcome(checkout) if checkout.has("outcome") else Outcome(status="$.status")
+    page = parse_page(checkout, per_checkout, _check_placeholders) if flow == "browser" else None
+    dialect = top.raw("dialect", "stripe")
+    if dialect not in DIALECTS:
+        raise top.error(f"{brief(str(dialect))} is not a gateway dialect{did_you_mean(str(dialect), DIALECTS)}",
+                        field="dialect", valid=DIALECTS)
     target = Target(
         name=top.str("name"),
         base_url=base_url.rstrip("/"),
-        checkout=_call(checkout, "POST", per_checkout, body=True),
+        checkout=_call(checkout, "GET" if flow == "browser" else "POST", per_checkout, body=flow != "browser"),
         outcome=outcome,
         start=_start(top, run_only, file),
         webhook_path=webhook_path,
@@ -273,9 +296,17 @@ def parse_target(data, *, file: str) -> Target:
         cancel=_call(cancel, "POST", after_checkout) if cancel else None,
         path=file,
         flow=flow,
+        dialect=dialect,
         publishable_key=publishable_key,
+        page=page,
         catalogue=_catalogue(top, file),
     )
+    if dialect != "stripe" and target.catalogue:
+        raise top.error("a catalogue seeds Stripe's Products and Prices, but this shop's gateway speaks "
+                        f"{dialect}", field="catalogue", valid="remove it, or dialect: stripe")
+    if dialect != "wechatpay" and target.uses(*WECHATPAY_PLACEHOLDERS):
+        raise top.error("uses {wechatpay.*} placeholders, which only a WeChat Pay gateway fills", field="dialect",
+                        valid="dialect: wechatpay")
     for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):
         if call is not None and outcome.order_id is None and "{" + MERCHANT_ORDER_ID + "}" in call.path:
             raise sec.error(f"uses {{{MERCHANT_ORDER_ID}}}, but checkout.outcome.order_id does not say where the "
@@ -519,10 +550,16 @@ def _check_placeholders(sec: Section, text: str, where: str, allowed: tuple[str,
 # -- filling and reading --------------------------------------------------------------------------
 
 def run_values(*, port: int | None, gateway_url: str, backup_gateway_url: str | None, webhook_secret: str,
-               proxy_url: str | None = None, ca_cert: str | None = None) -> dict:
-    return {"port": port, "gateway_url": gateway_url, "backup_gateway_url": backup_gateway_url,
-            "webhook_secret": webhook_secret, "proxy_url": proxy_url, "ca_cert": ca_cert,
-            "python": sys.executable}
+               proxy_url: str | None = None, ca_cert: str | None = None, wechatpay: dict | None = None) -> dict:
+    values = {"port": port, "gateway_url": gateway_url, "backup_gateway_url": backup_gateway_url,
+              "webhook_secret": webhook_secret, "proxy_url": proxy_url, "ca_cert": ca_cert,
+              "python": sys.executable}
+    wx = wechatpay or {}   # the WeChat Pay gateway's ready line `wechatpay` (None: not that dialect)
+    values.update({"wechatpay.mchid": wx.get("mchid"), "wechatpay.appid": wx.get("appid"),
+                   "wechatpay.serial_no": wx.get("merchant_serial_no"),
+                   "wechatpay.private_key_file": wx.get("private_key_file"),
+                   "wechatpay.apiv3_key_file": wx.get("apiv3_key_file"), "wechatpay.cert_dir": wx.get("cert_dir")})
+    return values
 
 
 def render(template, values: dict, *, file: str = "", where: str = ""):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from paychaos.proxies.faults import stripe_errors
+from paychaos.proxies.faults import stripe_errors, wechatpay_errors
 from paychaos.proxies.faults.base import Exchange, Fault, param, register
 
 
@@ -26,7 +26,8 @@ class HttpError(Fault):
         type_ = "api_error" if self.status >= 500 else "invalid_request_error"
         text = self.message or ("An error occurred with our connection to Stripe. (paychaos http_error "
                                 f"{self.status})")
-        ex.respond(self.status, stripe_errors.error_body(type_, text),
+        body = wechatpay_errors.adapt(ex.path, self.status, stripe_errors.error_body(type_, text))
+        ex.respond(self.status, body,
                    stripe_errors.error_headers(retry_after_s=self.retry_after_s,
                                                should_retry=self.should_retry))
 
@@ -43,7 +44,7 @@ class RateLimit(Fault):
         body = stripe_errors.error_body(
             "invalid_request_error", "Too many requests hit the API too quickly. (paychaos rate_limit)",
             code="rate_limit")
-        ex.respond(429, body, stripe_errors.error_headers(retry_after_s=self.retry_after_s))
+        ex.respond(429, wechatpay_errors.adapt(ex.path, 429, body), stripe_errors.error_headers(retry_after_s=self.retry_after_s))
 
 
 @register
@@ -63,7 +64,8 @@ class AuthError(Fault):
                 "invalid_request_error",
                 "The provided key does not have the required permissions for this endpoint on this "
                 "account. (paychaos auth_error)", code="secret_key_required")
-        ex.respond(self.status, body, stripe_errors.error_headers(should_retry=False))
+        ex.respond(self.status, wechatpay_errors.adapt(ex.path, self.status, body),
+                   stripe_errors.error_headers(should_retry=False))
 
 
 @register
@@ -138,7 +140,7 @@ class Decline(Fault):
                 ex.set_request_field("payment_method", method)
             else:  # `source=tok_visa` (or a customer's default source, which the decline replaces)
                 ex.set_request_field("source", "tok_" + method.removeprefix("pm_card_"))
-        elif resource in ("payment_intents", "setup_intents") and not any(
+        elif resource in ("payment_intents", "setup_intents", "payment_pages") and not any(
                 k.startswith("payment_method_data") for k in sent):
             # create: only when it names a card (then its confirm, now or later, declines); confirm:
             # always (a confirm may name a card, else it uses the one attached at create).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import string
 import time
@@ -105,6 +106,9 @@ class WebhookForge(Fault):
             event = json.loads(ex.request_body())
         except ValueError:
             return
+        if isinstance(event, dict) and event.get("resource_type") == "encrypt-resource":
+            self._forge_wechatpay(ex, event)
+            return
         if not isinstance(event, dict) or event.get("object") != "event":
             return  # not a Stripe event: nothing to forge from
         forged = forge_event(event, self.event_type, "evt_" + "".join(ex.rng.choices(_ID_CHARS, k=24)))
@@ -116,6 +120,25 @@ class WebhookForge(Fault):
         else:
             signature = None
         ex.deliver_forged(payload.encode(), signature, mode=self.mode, delay_s=self.delay_ms / 1000.0)
+
+
+    def _forge_wechatpay(self, ex: Exchange, notice: dict) -> None:
+        """A WeChat Pay notification: the same encrypted resource under a new id (the proxy holds no
+        APIv3 key, so it cannot make up a transaction), signed with made-up bytes (bad_signature),
+        without Wechatpay-Signature (unsigned), or changed under the genuine signature (tampered)."""
+        forged = dict(notice, id="".join(ex.rng.choices(_ID_CHARS, k=32)))
+        if self.mode == "tampered":
+            forged["summary"] = f"{notice.get('summary', '')} (paychaos tampered)"
+        payload = json.dumps(forged, ensure_ascii=False, separators=(",", ":")).encode()
+        headers: dict[str, str | None]
+        if self.mode == "bad_signature":
+            made_up = bytes(ex.rng.getrandbits(8) for _ in range(256))
+            headers = {"Wechatpay-Signature": base64.b64encode(made_up).decode()}
+        elif self.mode == "unsigned":
+            headers = {"Wechatpay-Signature": None, "Wechatpay-Signature-Type": None}
+        else:
+            headers = {}
+        ex.deliver_forged(payload, None, mode=self.mode, delay_s=self.delay_ms / 1000.0, headers=headers)
 
 
 def forge_event(event: dict, event_type: str, event_id: str) -> dict:

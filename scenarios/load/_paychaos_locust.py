@@ -6,7 +6,13 @@ Profiles import `CheckoutCustomer` and subclass `PhasedShape`. Run only by Locus
 process (`paychaos load` starts it): never import this module anywhere else.
 
 Configuration comes from `--paychaos-config JSON` (set by `paychaos load`); on the master it is
-read at start, on workers from `test_start` on (Locust sends the master's options over). The proxies'
+read at start, on workers from `test_start` on (Locust sends the master's options over).
+
+With Locust's web UI (`paychaos load --web`) the start form's user count, ramp-up and run time are
+the run's peak users, spawn rate and duration (the form is filled in with `--users` and
+`--duration`); a "paychaos phases" tab shows each phase's window, users and faults and which one is
+running. Each phase's checkouts are counted under their own request name, `checkout [PHASE]`
+(workers learn the phase from the master's `paychaos_phase` message). The proxies'
 control tokens come to the master in the environment (CONTROL_TOKENS_ENV, {control URL: token}),
 not in that JSON: a command line is readable by every user of the machine.
 """
@@ -35,6 +41,17 @@ _pending_lock = threading.Lock()
 _sink = None                       # the events file, on the master (or a lone local runner)
 _sink_lock = threading.Lock()
 _counts: dict[str, int] = {}       # checkouts received per worker (merge check)
+_phase = {"name": None}            # the phase now running (on workers: as the master last said)
+_shape = None                      # the PhasedShape walking the phases (master or lone runner)
+
+CHECKOUT = "checkout"              # Locust's request name, + " [PHASE]" while a phase runs
+PHASE_MESSAGE = "paychaos_phase"
+PHASES_TAB = "paychaos-phases"
+
+
+def request_name(phase: str | None) -> str:
+    """What Locust's statistics call a checkout made during `phase`."""
+    return f"{CHECKOUT} [{phase}]" if phase else CHECKOUT
 
 
 @events.init_command_line_parser.add_listener
@@ -66,11 +83,40 @@ def _write(record: dict) -> None:
 @events.init.add_listener
 def _on_init(environment, **_kw):
     global _sink
+    if environment.runner is not None:
+        environment.runner.register_message(PHASE_MESSAGE, _on_phase_message)
     if isinstance(environment.runner, WorkerRunner):
         return
     path = config(environment).get("events_path")
     if path:
         _sink = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+    if environment.web_ui is not None:
+        _extend_web_ui(environment.web_ui)
+
+
+def _on_phase_message(environment=None, msg=None, **_kw):
+    _phase["name"] = msg.data.get("name") if msg is not None and isinstance(msg.data, dict) else None
+
+
+def _extend_web_ui(web_ui) -> None:
+    """A "paychaos phases" tab in Locust's UI: every phase's window, users and faults, and which one is
+    running with how many users there really are (Locust's own header shows the count too)."""
+    from flask import request  # Locust's web UI is Flask; imported only when it runs
+
+    web_ui.template_args["extended_tabs"] = [{"title": "paychaos phases", "key": PHASES_TAB}]
+    web_ui.template_args["extended_tables"] = [{"key": PHASES_TAB, "structure": [
+        {"key": "phase", "title": "Phase"}, {"key": "state", "title": "Now"}, {"key": "window", "title": "Window"},
+        {"key": "users", "title": "Users"}, {"key": "faults", "title": "Faults"},
+        {"key": "request_name", "title": "Request name"}]}]
+
+    @web_ui.app.after_request
+    def _phases_in_stats(response):
+        if request.path.rstrip("/").endswith("/stats/requests") and response.is_json and _shape is not None:
+            data = response.get_json()
+            data["extended_stats"] = [*data.get("extended_stats", []), {"key": PHASES_TAB, "data": _shape.rows()}]
+            data["paychaos"] = _shape.status()
+            response.set_data(json.dumps(data))
+        return response
 
 
 @events.report_to_master.add_listener
@@ -171,7 +217,8 @@ class CheckoutCustomer(FastHttpUser):
                   "status": None, "raw_status": None, "http_status": None, "error": None, "message": None,
                   "alternatives": [], "merchant_order_id": None}
         started = time.perf_counter()
-        with self.client.request(req.method, req.path, data=req.body, headers=req.headers, name="checkout",
+        with self.client.request(req.method, req.path, data=req.body, headers=req.headers,
+                                 name=request_name(_phase["name"]),
                                  catch_response=True, allow_redirects=False) as resp:
             record["elapsed_s"] = round(time.perf_counter() - started, 4)
             record["http_status"] = resp.status_code or None
@@ -199,24 +246,74 @@ class CheckoutCustomer(FastHttpUser):
         self._once()
 
 
+def _rule_text(rule: dict) -> str:
+    """`http_error on primary, 30%`: a fault rule in a few words."""
+    text = str(rule.get("fault"))
+    upstream = (rule.get("match") or {}).get("upstream")
+    if upstream:
+        text += f" on {upstream}"
+    share = rule.get("probability")
+    if share is not None and float(share) < 1:
+        text += f", {float(share):.0%}"
+    return text
+
+
 class PhasedShape(LoadTestShape):
     """Walks `phases` (see paychaos.load.schedule) and switches the proxy's rules at each boundary."""
 
     abstract = True
+    use_common_options = True    # the web UI's user count, ramp-up and run time are honoured (see _setup)
     phases: list[dict] = []      # {name, share, users, users_end?, rules}: see schedule.plan
 
     def _setup(self):
+        global _shape
         cfg = config(self.runner.environment)
         self.cfg = cfg
-        self.plan = schedule.plan(self.phases, float(cfg.get("duration_s", 20)), int(cfg.get("users", 10)))
+        users, duration_s, spawn_rate = int(cfg.get("users", 10)), float(cfg.get("duration_s", 20)), None
+        opts = self.runner.environment.parsed_options
+        if cfg.get("web") and opts is not None:
+            # What the start form says (filled in with --users and --duration): never silently overridden.
+            users = int(getattr(opts, "num_users", None) or users)
+            duration_s = float(getattr(opts, "run_time", None) or duration_s)
+            spawn_rate = getattr(opts, "spawn_rate", None) or None
+        self.plan = schedule.plan(self.phases, duration_s, users, spawn_rate=spawn_rate)
         self.current = None
+        self.ended = False
+        _shape = self
         _write({"type": "run", "t": time.time(), "profile": cfg.get("profile"),
-                "phases": [p.to_dict() for p in self.plan], "users": cfg.get("users"),
-                "duration_s": cfg.get("duration_s")})
+                "phases": [p.to_dict() for p in self.plan], "users": users, "duration_s": duration_s,
+                "spawn_rate": spawn_rate})
+
+    def status(self) -> dict:
+        """The phase running now and the users Locust really has (for the web UI)."""
+        current = self.current.name if self.current is not None else None
+        return {"phase": current, "ended": self.ended, "users": self.runner.user_count,
+                "run_time_s": round(self.get_run_time(), 1)}
+
+    def rows(self) -> list[dict]:
+        now = self.get_run_time()
+        out = []
+        for p in self.plan:
+            if p is self.current:
+                state = f"running: {now - p.start_s:.0f}s in, {self.runner.user_count} users"
+            else:
+                state = "done" if (self.ended or now >= p.end_s) else "next"
+            users = f"{p.users}" if p.users_end is None else f"{p.users} → {p.users_end}"
+            faults = ", ".join(_rule_text(r) for r in p.rules) or "none"
+            out.append({"phase": p.name, "state": state, "window": f"{p.start_s:g}-{p.end_s:g}s",
+                        "users": users, "faults": faults, "request_name": request_name(p.name)})
+        return out
+
+    def _announce(self, name: str | None) -> None:
+        _phase["name"] = name
+        if isinstance(self.runner, MasterRunner):
+            self.runner.send_message(PHASE_MESSAGE, {"name": name})
 
     def tick(self):
         if not hasattr(self, "plan"):
             self._setup()
+        if self.ended:
+            return None   # one walk through the phases per `paychaos load` (a second Start does nothing)
         t = self.get_run_time()
         phase = schedule.phase_at(self.plan, t)
         if phase is None:
@@ -224,6 +321,7 @@ class PhasedShape(LoadTestShape):
                 _write({"type": "end", "t": time.time()})
                 self._switch([], "end")
                 self.current = None
+                self.ended = True
             return None
         if phase is not self.current:
             self.current = phase
@@ -232,7 +330,9 @@ class PhasedShape(LoadTestShape):
                     "control": status})
             if any(a.get("status") != 200 for a in status):
                 _write({"type": "end", "t": time.time(), "reason": "the proxy refused the phase's rules"})
+                self.current, self.ended = None, True
                 return None   # a phase whose faults are not in place would measure the wrong thing
+            self._announce(phase.name)
         return phase.users_at(t), phase.spawn_rate
 
     def _switch(self, rules: list, name: str) -> list:

@@ -104,19 +104,49 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary(report: dict) -> str:
+    from paychaos.load.report_html import cut_short
     run = report["run"]
     ran = run.get("ran_s")
-    length = (f"ran {ran:g}s of {run['duration_s']:g}s (interrupted)" if ran is not None and ran < run["duration_s"]
+    length = (f"ran {ran or 0:g}s of {run['duration_s']:g}s (interrupted)" if cut_short(run)
               else f"{run['duration_s']:g}s")
-    lines = [f"paychaos load {run['profile']}: {run['users']} users, {length}"]
+    from paychaos.reporting.console import _clip, _wrap, terminal_width
+    width = terminal_width()
+    lines = _wrap(f"paychaos load {run['profile']}: {run['users']} users, {length}", width, "", "  ")
     for p in report["metrics"]["phases"]:
         rate = "-" if p["success_rate"] is None else f"{p['success_rate']:.0%}"
         p95 = p["latency_ms"]["p95"]
+        p95 = "-" if p95 is None else f"{p95:.0f}ms"
         cpc = p["gateway_calls_per_checkout"]
-        lines.append(f"  {p['name']:<22} {p['checkouts']:>6} checkouts  success {rate:>4}  "
-                     f"p95 {'-' if p95 is None else f'{p95:.0f}ms':>7}  "
-                     f"calls/checkout {'-' if cpc is None else f'{cpc:.2f}'}")
+        cpc = "-" if cpc is None else f"{cpc:.2f}"
+        line = (f"  {p['name']:<22} {p['checkouts']:>6} checkouts  success {rate:>4}  p95 {p95:>7}  "
+                f"calls/checkout {cpc}")
+        if len(line) > width:   # a narrow terminal: the same figures, shorter labels, the name clipped
+            tail = f" {p['checkouts']:>5} chk {rate:>4} p95 {p95:>6} calls {cpc}"
+            line = "  " + _clip(p["name"], max(8, width - 2 - len(tail))).ljust(max(8, width - 2 - len(tail))) + tail
+        lines.append(_clip(line, width))
     s = report["verdict"]["score"]
-    lines.append("  score " + ", ".join(f"{k} {'-' if v is None else f'{v:g}'}" for k, v in s.items()))
+    lines.append(_clip("  score " + ", ".join(f"{k} {'-' if v is None else f'{v:g}'}" for k, v in s.items()), width))
+    lines += what_to_fix_lines(report, width)
     lines.append(f"  report: {report['run']['report_dir']}/report.html")
     return "\n".join(lines)
+
+
+FIX_ROWS = 5   # rules shown in the console; report.html has them all
+
+
+def what_to_fix_lines(report: dict, width: int | None = None) -> list[str]:
+    """The worst rules with their fix, as report.html's "What to fix", within the terminal's width."""
+    from paychaos.load.report_html import what_to_fix
+    from paychaos.reporting.console import _clip, _wrap, terminal_width
+    width = width or terminal_width()
+    rows = what_to_fix(report["verdict"].get("findings") or [])
+    if not rows:
+        return []
+    more = f"; {len(rows) - FIX_ROWS} more in report.html" if len(rows) > FIX_ROWS else ""
+    lines = [_clip(f"  what to fix ({len(rows)} rule(s), worst first{more}):", width)]
+    for row in rows[:FIX_ROWS]:
+        label = row["severity"].upper() if row["severity"] == "critical" else row["severity"]
+        hits = f"{len(row['scenarios'])} phase(s)" + (f", {row['orders']} order(s)" if row["orders"] else "")
+        lines.append(_clip(f"    {label:<8} {row['rule']}  {hits}", width))
+        lines += _wrap(f"fix: {row['fix']}", width, " " * 13, " " * 18)
+    return lines

@@ -7,7 +7,7 @@ proxy and the suite both use it).
 
 - payment  asks to move or authorise money, or set a card up for it: POST /v1/payment_intents,
            .../payment_intents/{id}/confirm, /v1/charges, /v1/setup_intents, .../setup_intents/{id}/confirm,
-           /v1/checkout/sessions
+           /v1/checkout/sessions, /v1/payment_pages/{cs}/confirm (the hosted Checkout page's Pay)
 - capture  POST .../payment_intents/{id}/capture, /v1/charges/{id}/capture
 - refund   releases money: POST /v1/refunds, /v1/charges/{id}/refund(s), and
            .../payment_intents/{id}/cancel (a cancel releases an authorisation)
@@ -37,6 +37,7 @@ _POST_KINDS = {
     ("setup_intents", None): "payment",
     ("setup_intents", "confirm"): "payment",
     ("refunds", None): "refund",
+    ("payment_pages", "confirm"): "payment",
 }
 _CUSTOMER_RESOURCES = frozenset(("customers", "payment_methods", "tokens", "sources"))
 
@@ -47,6 +48,8 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
         return "webhook"
     if "?" in path:
         path = path.split("?", 1)[0]
+    if path.startswith("/v3/"):
+        return wechatpay_kind(method, path)
     if not path.startswith("/v1/"):
         return "other"
     parts = path[4:].rstrip("/").split("/")
@@ -67,18 +70,60 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
     return "other"
 
 
+# -- WeChat Pay v3 (paychaos gateway-wechatpay, docs/gateway-wechatpay.md) ---------------------------
+# payment  POST /v3/pay/transactions/{jsapi,app,h5,native,codepay} (and /v3/pay/partner/transactions/...,
+#          /v3/combine-transactions/{...}): an order the customer pays
+# refund   POST /v3/refund/domestic/refunds, and .../out-trade-no/{no}/close or /reverse (a close ends an
+#          order, as a PaymentIntent's cancel does)
+# lookup   any GET under /v3 (query by out_trade_no or transaction id, refund query, certificates)
+# other    the rest under /v3
+_WECHATPAY_ORDERS = frozenset(("jsapi", "app", "h5", "native", "codepay"))
+
+
+def wechatpay_kind(method: str, path: str) -> str:
+    """The kind of a WeChat Pay v3 call (path without its query)."""
+    method = method.upper()
+    if method == "GET":
+        return "lookup"
+    if method != "POST":
+        return "other"
+    parts = path[4:].rstrip("/").split("/")
+    if parts[:2] == ["pay", "partner"]:
+        parts = ["pay", *parts[2:]]
+    if parts[:1] == ["combine-transactions"]:
+        parts = ["pay", "transactions", *parts[1:]]
+    if parts[:2] == ["pay", "transactions"]:
+        if len(parts) == 3 and parts[2] in _WECHATPAY_ORDERS:
+            return "payment"
+        if len(parts) == 5 and parts[2] == "out-trade-no" and parts[4] in ("close", "reverse"):
+            return "refund"
+        return "other"
+    if parts == ["refund", "domestic", "refunds"]:
+        return "refund"
+    return "other"
+
+
 # The customer's browser (paychaos's driver in the client_secret and redirect flows, docs/flows/) makes
 # some calls itself: the hosted pages, and stripe.js's confirm and retrieve with a publishable key. They
 # are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
 BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
-HOSTED_PREFIXES = ("/pay/", "/_3ds/")
+HOSTED_PREFIXES = ("/pay/", "/_3ds/", "/v1/payment_pages/")   # the pages, and the hosted page's own calls
+# Where stripe.js is loaded from (js.stripe.com/v3, js.stripe.com/basil/stripe.js, ...): the gateway
+# serves its stand-in there, and the page's GET of it is the browser's, not the merchant's.
+STRIPE_JS_RELEASES = ("v3", "acacia", "basil", "clover", "dahlia")
+
+
+def stripe_js_path(path: str) -> bool:
+    """Whether a path is one stripe.js is loaded from: /v3, /v3/, /basil, /basil/stripe.js, ..."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    return parts[0] in STRIPE_JS_RELEASES and (len(parts) == 1 or parts[1:] in ([""], ["stripe.js"]))
 
 
 def browser_call(path: str, query: str = "", return_url: str | None = None, key: str | None = None) -> bool:
     """Whether a gateway call came from the customer's browser: a hosted page, or a call carrying a
     publishable key (in the query, or `key` of the body) or the driver's own return_url."""
     path = path.split("?", 1)[0]
-    if path.startswith(HOSTED_PREFIXES):
+    if path.startswith(HOSTED_PREFIXES) or stripe_js_path(path):
         return True
     if str(return_url or "").endswith(BROWSER_RETURN_PATH) or str(key or "").startswith("pk_"):
         return True

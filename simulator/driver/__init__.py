@@ -7,10 +7,12 @@ customer-facing request becomes one `CheckoutResult`.
 - `server`         flow `server`: the merchant confirms; its answer is the customer's outcome
 - `client_secret`  flow `client_secret`: the browser confirms the PaymentIntent as stripe.js does
 - `redirect`       flow `redirect`: the browser pays the hosted Checkout page and comes back
+- `page`, `cdp`    flow `browser`: real headless Chromium on the merchant's own page (docs/browser.md)
 
 docs/flows/ says what each flow does and why.
 """
 
+from paychaos.driver.cdp import BrowserError
 from paychaos.driver.core import FLOWS, Driver
 from paychaos.driver.customers import (
     FALLBACK_LOCALE,
@@ -23,5 +25,5 @@ from paychaos.driver.customers import (
     served_locales,
 )
 
-__all__ = ["FALLBACK_LOCALE", "FLOWS", "Customer", "Driver", "Payment", "allocate", "new_run_tag", "payment_for",
+__all__ = ["FALLBACK_LOCALE", "FLOWS", "BrowserError", "Customer", "Driver", "Payment", "allocate", "new_run_tag", "payment_for",
            "plan_customers", "served_locales"]

@@ -25,7 +25,8 @@ import re
 from typing import TYPE_CHECKING
 
 from paychaos.common.call_kinds import BROWSER_RETURN_PATH
-from paychaos.driver.browser import LeftLoopback, Page
+from paychaos.driver.browser import LeftLoopback, Page, origin
+from paychaos.driver.page_script import WALLETS, settle_async, wallet_for
 from paychaos.merchant_request import shown_text
 from paychaos.observations import CheckoutResult
 from paychaos.scenario.model import Action
@@ -60,27 +61,39 @@ def finish(driver: Driver, customer: Customer, payment: Payment, result: Checkou
     intent_id = SECRET.match(secret).group(1)
     gateway = str(driver.run_values.get("gateway_url") or "").rstrip("/")
     key = driver.target.publishable_key
+    wallet = None
+    if customer.action in (Action.ASYNC_SETTLES, Action.ASYNC_FAILS):
+        wallet = wallet_for(customer, [m for m in WALLETS if m in (result.alternatives or [])])
     try:
         page = browser.post(f"{gateway}/v1/payment_intents/{intent_id}/confirm",
-                            confirm_fields(payment, key, secret, driver.base_url + BROWSER_RETURN_PATH))
+                            confirm_fields(payment, key, secret, driver.base_url + BROWSER_RETURN_PATH, wallet))
         intent = _intent(page)
         if intent is None and (_unsure(page) or _error_code(page) == "payment_intent_unexpected_state"):
             intent = _intent(browser.get(f"{gateway}/v1/payment_intents/{intent_id}?key={key}&client_secret={secret}"))
-        if intent is not None and intent.get("status") == "requires_action":
+        if intent is not None and intent.get("status") == "requires_action" and wallet is None:
             intent = _three_ds(browser, customer, intent, gateway, key, secret)
         _show(result, page, intent, customer)
     except LeftLoopback as exc:
         result.status, result.raw_status, result.message = "pending", "left_loopback", str(exc)
+        intent = None
     if result.elapsed_s is not None:
         result.elapsed_s += browser.elapsed_s
-    if result.status == "paid":   # its webhook is on the way: the order should follow
+    if wallet is not None and intent is not None and intent.get("status") == "requires_action":
+        # the customer approved in the wallet and is back on the page; the money settles (or not) later
+        result.raw_status = "awaiting_wallet"   # the page shows the payment in progress; the shop is not asked
+        settle_async(driver, customer, result, _gateway_of(intent) or gateway, intent_id)
+    elif result.status == "paid":   # its webhook is on the way: the order should follow
         driver.wait_for_order(customer, result.merchant_order_id)
 
 
-def confirm_fields(payment: Payment, key: str, secret: str, return_url: str) -> dict:
-    """The form stripe.js's confirmCardPayment sends (its tracking fields left out)."""
-    fields = {"key": key, "client_secret": secret, "return_url": return_url, "expected_payment_method_type": "card"}
-    if payment.token:
+def confirm_fields(payment: Payment, key: str, secret: str, return_url: str, wallet: str | None = None) -> dict:
+    """The form stripe.js's confirmCardPayment (confirmAlipayPayment, confirmWechatPayPayment) sends
+    (its tracking fields left out)."""
+    fields = {"key": key, "client_secret": secret, "return_url": return_url,
+              "expected_payment_method_type": wallet or "card"}
+    if wallet:
+        fields["payment_method_data[type]"] = wallet
+    elif payment.token:
         fields["payment_method"] = payment.token
     else:
         fields.update({"payment_method_data[type]": "card", "payment_method_data[card][number]": payment.number,
@@ -88,6 +101,16 @@ def confirm_fields(payment: Payment, key: str, secret: str, return_url: str) -> 
                        "payment_method_data[card][exp_year]": str(payment.exp_year),
                        "payment_method_data[card][cvc]": payment.cvc})
     return fields
+
+
+def _gateway_of(intent: dict) -> str | None:
+    """The gateway's own origin, from the wallet page it names in next_action (the /_sim control goes there)."""
+    action = intent.get("next_action") or {}
+    for kind, field in (("alipay_handle_redirect", "url"), ("wechat_pay_display_qr_code", "hosted_instructions_url")):
+        url = (action.get(kind) or {}).get(field)
+        if isinstance(url, str) and url.startswith("http"):
+            return origin(url)
+    return None
 
 
 def _intent(page: Page) -> dict | None:

@@ -19,16 +19,17 @@ from dataclasses import replace
 import requests
 
 from paychaos.common.masking import count_pans, mask_text
-from paychaos.driver import client_secret, redirect, server
+from paychaos.driver import client_secret, page, redirect, server
 from paychaos.driver.browser import Browser
 from paychaos.driver.customers import Customer, Payment, payment_for
 from paychaos.merchant_request import build, kept_headers, read_outcome, shown_text
 from paychaos.observations import CheckoutResult
-from paychaos.scenario.model import Action, Scenario
+from paychaos.scenario.model import ACTION_FLOWS, Action, Scenario
 from paychaos.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
 
 THREE_DS_FAILED = "payment_intent_authentication_failure"   # the gateway's code for a failed challenge
-FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect}
+ASYNC_FAILED = "payment_intent_payment_attempt_failed"       # ... for an Alipay / WeChat Pay payment that failed
+FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect, "browser": page}
 BODY_LIMIT = 2000
 CONNECT_TIMEOUT_S = 5.0
 
@@ -38,11 +39,15 @@ class Driver:
 
     def __init__(self, target: Target, base_url: str, run_values: dict,
                  on_result: Callable[[CheckoutResult], None] | None = None,
-                 routes: dict[str, str] | None = None):
+                 routes: dict[str, str] | None = None,
+                 sim: Callable[[str, str], dict | None] | None = None):
         """routes: each gateway's own origin -> the proxy listener in front of it (the browser's pages
-        go through the proxy; docs/flows/)."""
+        go through the proxy; docs/flows/). sim: `sim(gateway origin, "/_sim/...")` posts a control call
+        to that gateway (the runner's, with its token) and returns its answer, None when it failed: the
+        passing of time and a wallet's settlement, which no customer does."""
         self.target = target
         self.routes = dict(routes or {})
+        self._sim = sim
         self.base_url = base_url.rstrip("/")
         self.run_values = run_values
         self.on_result = on_result
@@ -66,9 +71,24 @@ class Driver:
         return [first, self.cancel(customer, payment, timeout_s, paid=first.status == "paid",
                                    merchant_order_id=first.merchant_order_id)]
 
+    def sim_call(self, gateway: str, path: str) -> dict | None:
+        if self._sim is None:
+            return None
+        try:
+            return self._sim(gateway, path)
+        except Exception:  # noqa: BLE001 - a control call that failed is one the customer's story lacks
+            return None
+
     def expected_in_flow(self, customer: Customer, payment: Payment) -> Payment:
         """Where the browser answers 3-D Secure, a challenging card ends as the customer answered it:
-        paid when passed, declined when failed, still requiring action when left (docs/flows/)."""
+        paid when passed, declined when failed, still requiring action when left (docs/flows/). The
+        page's actions end as they are played: expired, or the wallet's settlement."""
+        if self.target.flow in ACTION_FLOWS.get(customer.action, ()):
+            if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE):
+                return replace(payment, expected="expired")
+            if customer.action is Action.ASYNC_FAILS:
+                return replace(payment, expected="declined:" + ASYNC_FAILED)
+            return replace(payment, expected="paid")
         if self.target.flow == "server" or payment.expected != "requires_action":
             return payment
         if customer.action is Action.THREE_DS_FAIL:
@@ -106,6 +126,9 @@ class Driver:
     def checkout(self, customer: Customer, payment: Payment, timeout_s: float,
                  step: str = "checkout") -> CheckoutResult:
         result = self._new_result(customer, payment, step, payment.expected)
+        if self.target.flow == "browser":   # a real browser on the merchant's own page (docs/browser.md)
+            page.checkout(self, customer, payment, result, timeout_s)
+            return self._done(result)
         answer = self._request(result, self.target.checkout, self.values(customer, payment), timeout_s, "checkout")
         if answer is not None:
             browser = Browser(self.routes, timeout_s)
@@ -131,14 +154,18 @@ class Driver:
         """After the browser's part: give the merchant's webhook a moment to land, reading the order's
         state until it is no longer pending (four reads, about 3 s at most). The last answer read."""
         state: dict = {}
-        if self.target.order_status is None:
-            return state
-        for wait in waits_s:
-            time.sleep(wait)
-            state = self.order_status(customer.order_id, merchant_order_id=merchant_order_id)
+        for state in self.order_reads(customer, merchant_order_id, waits_s):
             if state.get("status") not in (None, "pending"):
                 break
         return state
+
+    def order_reads(self, customer: Customer, merchant_order_id: str | None, waits_s: tuple[float, ...]):
+        """The order's state, read after each wait (nothing without an order_status call)."""
+        if self.target.order_status is None:
+            return
+        for wait in waits_s:
+            time.sleep(wait)
+            yield self.order_status(customer.order_id, merchant_order_id=merchant_order_id)
 
     def cancel(self, customer: Customer, payment: Payment, timeout_s: float, *, paid: bool,
                merchant_order_id: str | None = None) -> CheckoutResult:

@@ -3,26 +3,35 @@
 
 1. The page's URL comes from the merchant's answer: `checkout.outcome.redirect_url` (a JSON path or
    header.NAME), else the `Location` of a 3xx, else `$.url`. None: the merchant's answer is the outcome.
-2. The browser opens the page and pays it like a customer (the form's email, card number, MM/YY
-   expiry, CVC: the customer's test card, or the broken one of a raw-card action), through the proxy.
+2. The browser opens the page and pays it as the page's script does (page_script.py): the
+   PaymentMethod from the customer's test card (or the broken one of a raw-card action), then
+   `POST /v1/payment_pages/{cs}/confirm`, through the proxy (a `kind: payment` call faults reach).
+   No answer it can act on: the customer reloads the page and presses Pay again (three presses at most).
 3. A 3-D Secure challenge is passed, failed (`three_ds_fail`) or left (`three_ds_abandon`: the
    customer is gone and never hears back; pending, with the challenge page as the last thing seen).
-4. A refused card or a failed challenge shows the page again with the gateway's message; the customer
-   presses Cancel and follows it to the merchant's cancel_url.
+4. A refused card or a failed challenge: the page shows the gateway's message; the customer presses
+   Cancel and follows it to the merchant's cancel_url. A page no longer open (paid by another tab or
+   by a confirm whose answer was lost; expired) links back to the shop, and the customer follows it.
 5. The redirect back (success_url or cancel_url, loopback only) is followed, and the merchant's answer
    there is read with the target's `checkout.outcome`, as a checkout answer is: what the customer is
    told. Then the merchant's order is read a few times, giving its webhook a moment to land.
+
+The page's own actions: `leave_page` / `pay_late` (the session's time runs out; a late customer
+follows the expired page back to the shop) and `async_settles` / `async_fails` (Alipay or WeChat Pay,
+whose money settles or fails after the customer is back and the merchant's order was read).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import time
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from paychaos.common.masking import count_pans, mask_text
 from paychaos.driver.browser import LeftLoopback, Page, origin
+from paychaos.driver.page_script import PRESSES, WALLETS, PageScript, Step, settle_async, wallet_for
 from paychaos.merchant_request import shown_text
 from paychaos.observations import CheckoutResult
 from paychaos.scenario.model import Action
@@ -37,6 +46,7 @@ MAX_HOPS = 8
 BODY_LIMIT = 2000
 _ALREADY_PAID = "This checkout session is complete."   # what the hosted page says once it is paid
 _ERROR = re.compile(r"<p class=error[^>]*>(.*?)</p>", re.S)
+_BACK = re.compile(r"<a id=back href='([^']*)'")        # a closed page's link back to the shop
 
 
 def page_url(driver: Driver, answer: Answer) -> str | None:
@@ -61,18 +71,18 @@ def finish(driver: Driver, customer: Customer, payment: Payment, result: Checkou
     result.status, result.raw_status = "pending", "redirect"
     result.body = ""   # a 303's body is never shown to the customer
     try:
-        back, shown = _pay(browser, origin(driver.base_url), customer, payment, url, result)
+        back, shown = _pay(driver, browser, origin(driver.base_url), customer, payment, url, result)
         if back is not None:
             _back_at_merchant(driver, customer, result, back, shown)
     except LeftLoopback as exc:
         result.status, result.raw_status, result.message = "pending", "left_loopback", str(exc)
     if result.elapsed_s is not None:
         result.elapsed_s += browser.elapsed_s
-    if result.status == "paid":   # its webhook is on the way: the order should follow
+    if result.status == "paid" or "session_expired" in result.sim:   # its webhook is on the way
         driver.wait_for_order(customer, result.merchant_order_id)
 
 
-def _pay(browser: Browser, merchant: str, customer: Customer, payment: Payment, url: str,
+def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, payment: Payment, url: str,
          result: CheckoutResult) -> tuple[Page | None, str | None]:
     """Pay the hosted page: the merchant's answer the browser ends on (None: the customer never got back)
     and the hosted page's last error message (a decline), if any."""
@@ -80,38 +90,105 @@ def _pay(browser: Browser, merchant: str, customer: Customer, payment: Payment, 
     if page.status != 200:
         _gateway_page(result, page, "hosted_page")
         return None, None
-    year = payment.exp_year % 100 if payment.exp_year >= 100 else payment.exp_year
-    page = browser.post(url, {"action": "pay", "method": "card", "email": customer.email, "number": payment.number,
-                              "expiry": f"{payment.exp_month:02d}/{year:02d}", "cvc": payment.cvc})
+    script = PageScript(driver, browser, url, customer, payment)
+    if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE) and driver.target.flow == "redirect":
+        return _leave(driver, browser, merchant, customer, script, result)
+    wallet = None
+    if customer.action in (Action.ASYNC_SETTLES, Action.ASYNC_FAILS):
+        wallet = wallet_for(customer, [m for m in WALLETS if f"value={m}" in (page.text or "")])
+        if wallet is None:
+            result.raw_status = "wallet_not_offered"   # played as a card payment: nothing async happened
+    for _ in range(PRESSES):
+        step = script.press_pay(wallet)
+        if step.kind != "unsure":
+            break
+        time.sleep(step.pause_s)
+        page = browser.get(url)   # no answer the page could act on: the customer reloads it
+        if page.status != 200 or "name=action value=pay" not in (page.text or ""):
+            return _closed_page(browser, merchant, page, result)
+    else:
+        step = Step("declined", message=None)   # still nothing after pressing again: the customer gives up
+    if step.kind == "declined":
+        return _cancel(browser, merchant, url, page, step.message, result)
+    intent = step.intent or {}
+    if wallet is not None and intent.get("status") == "requires_action":
+        return _wallet(driver, browser, merchant, customer, script, intent, wallet, result)
+    action = intent.get("next_action") or {}
+    challenge = (action.get("redirect_to_url") or {}).get("url") if intent.get("status") == "requires_action" else None
+    if challenge:
+        browser.get(challenge)
+        if customer.action is Action.THREE_DS_ABANDON:
+            result.status, result.raw_status = "pending", "three_ds_abandoned"
+            return None, None
+        after = browser.post(challenge, {"result": "fail" if customer.action is Action.THREE_DS_FAIL else "pass"})
+    else:
+        after = browser.get(script.return_url)   # the page goes on: success_url once the session is complete
+    return _follow(browser, merchant, url, after, result)
+
+
+def _follow(browser: Browser, merchant: str, url: str, page: Page, result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """Follow the gateway's redirects to the merchant; the page again with an error: the customer cancels."""
     for _ in range(MAX_HOPS):
         if page.location is None:
             break
         if origin(page.location) == merchant:
             return browser.get(page.location), None   # back at the merchant: success_url (or cancel_url)
-        if "/_3ds/" in urlsplit(page.location).path:
-            challenge = page.location
-            browser.get(challenge)
-            if customer.action is Action.THREE_DS_ABANDON:
-                result.status, result.raw_status = "pending", "three_ds_abandoned"
-                return None, None
-            page = browser.post(challenge, {"result": "fail" if customer.action is Action.THREE_DS_FAIL else "pass"})
-        else:
-            page = browser.get(page.location)
+        page = browser.get(page.location)
     if page.status is None or page.status >= 500 or page.location is not None:
         _gateway_page(result, page, "hosted_page")
         return None, None
-    words = _ERROR.search(page.text or "")
-    if page.status == 200 and words is None and _ALREADY_PAID in (page.text or ""):
-        result.status, result.raw_status = "paid", "hosted_page_complete"   # another tab paid this session
+    if page.status != 200 or "name=action value=pay" in (page.text or ""):
+        words = _ERROR.search(page.text or "")
+        return _cancel(browser, merchant, url, page, html.unescape(words.group(1)) if words else None, result)
+    return _closed_page(browser, merchant, page, result)
+
+
+def _closed_page(browser: Browser, merchant: str, page: Page, result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """A page that is no longer the pay form: already paid (another tab, a lost answer) or expired; its
+    link leads back to the shop, whose answer is what the customer is told."""
+    back = _BACK.search(page.text or "")
+    if back and origin(html.unescape(back.group(1))) == merchant:
+        shown = "This checkout session has expired." if page.status == 410 else None
+        return browser.get(html.unescape(back.group(1))), shown
+    if page.status == 200 and _ALREADY_PAID in (page.text or ""):
+        result.status, result.raw_status = "paid", "hosted_page_complete"
         return None, None
-    # the page again, with the gateway's words (a decline, a failed challenge): the customer cancels
-    message = html.unescape(words.group(1)) if words else None
+    _gateway_page(result, page, "hosted_page")
+    return None, None
+
+
+def _cancel(browser: Browser, merchant: str, url: str, page: Page, message: str | None,
+            result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """The page shows the gateway's words (a decline, a failed challenge): the customer presses Cancel."""
     cancel = browser.post(url, {"action": "cancel"})
     if cancel.location is None or origin(cancel.location) != merchant:
         _gateway_page(result, page, "hosted_page_refused")
         result.status, result.message = "failed", shown_text(message)
         return None, None
     return browser.get(cancel.location), message
+
+
+def _leave(driver: Driver, browser: Browser, merchant: str, customer: Customer, script: PageScript,
+           result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """The customer leaves the page unpaid; the session's time runs out (the gateway's /_sim, not the
+    customer); `pay_late`: they come back, find the page expired and follow its link to the shop."""
+    if driver.sim_call(script.gateway, f"/_sim/checkout_sessions/{script.session}/expire") is not None:
+        result.sim.append("session_expired")
+    if customer.action is Action.LEAVE_PAGE:
+        result.status, result.raw_status = "pending", "left_page"   # gone: nothing they could be told
+        return None, None
+    return _closed_page(browser, merchant, browser.get(script.url), result)
+
+
+def _wallet(driver: Driver, browser: Browser, merchant: str, customer: Customer, script: PageScript,
+            intent: dict, wallet: str, result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """Alipay / WeChat Pay: the customer approves in the wallet and is sent back (the session completes
+    unpaid); the shop's answer is read, then its order, and only then does the money settle or fail."""
+    back, shown = _follow(browser, merchant, script.url, browser.get(script.return_url), result)
+    if back is not None:
+        _back_at_merchant(driver, customer, result, back, shown)
+    settle_async(driver, customer, result, script.gateway, intent["id"])
+    return None, None
 
 
 def _back_at_merchant(driver: Driver, customer: Customer, result: CheckoutResult, page: Page,

@@ -17,7 +17,7 @@ from aiohttp import web
 from paychaos.common.catalogue import SeedPrice
 from paychaos.common.localtoken import new_token
 from paychaos.common.masking import mask_text
-from paychaos.gateway import hosted
+from paychaos.gateway import hosted, stripe_js
 from paychaos.gateway.catalogue import seed as catalogue_seed
 from paychaos.gateway.errors import ParamError, StripeError
 from paychaos.gateway.expand import expand
@@ -82,6 +82,14 @@ class Gateway:
         try:
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)
+            if path == "/favicon.ico":  # a browser on a hosted page asks; not an API call
+                store.requests_hosted += 1
+                return web.Response(status=404, headers={"Cache-Control": "max-age=3600"})
+            if stripe_js.serves(path):  # the stripe.js stand-in the customer's page loads
+                store.requests_hosted += 1
+                return stripe_js.answer(request)
+            if request.method == "OPTIONS" and path.startswith("/v1/"):  # a page's CORS preflight
+                return stripe_js.preflight(request)
             if path.startswith(hosted.PREFIXES):  # the customer's pages: 3-D Secure, Checkout
                 store.requests_hosted += 1  # not in requests_api: a browser may reach them bypassing the proxy
                 return await hosted.handle(self, request, request_id)
@@ -169,7 +177,8 @@ class Gateway:
         return 200, payload, {}
 
     def _respond(self, status: int, payload: dict, request_id: str, extra: dict) -> web.Response:
-        headers = {"Request-Id": request_id, "Content-Type": "application/json"}
+        # any page may call the API with a publishable key, as it may call Stripe's (stripe.js does)
+        headers = {"Request-Id": request_id, "Content-Type": "application/json", **stripe_js.CORS}
         if extra:
             headers.update(extra)
         return web.Response(body=_dumps(payload).encode(), status=status, headers=headers)

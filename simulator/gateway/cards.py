@@ -1,8 +1,8 @@
 """Test cards and test PaymentMethods: what each one does when a payment is confirmed.
 
-Stripe's documented cards (stripe-facts.md) plus paychaos's own cards for the account problems
-Stripe has no card for (numbers 40000084000000xx, Luhn-valid). The gateway keeps a card's outcome,
-never its whole number.
+The cards themselves are one table shared with the scenarios (`paychaos.common.test_cards`): Stripe's
+documented cards plus paychaos's own for the account problems Stripe has no card for. The gateway keeps
+a card's outcome, never its whole number.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
+from paychaos.common import test_cards
 from paychaos.common.masking import luhn_ok
 from paychaos.gateway.errors import StripeError
-
-TRY_AGAIN = "try_again_later"
-DO_NOT_TRY = "do_not_try_again"
-CONFIRM_DATA = "confirm_card_data"
 
 
 @dataclass(frozen=True)
@@ -38,82 +35,27 @@ class Outcome:
 
 
 OK = Outcome()
-THREE_DS = Outcome(requires_action=True)
-THREE_DS_UNLESS_SET_UP = Outcome(requires_action=True, set_up_exempts=True)
 
 
-def _decline(decline_code: str, message: str, advice: str) -> Outcome:
-    return Outcome("card_declined", decline_code, message, advice)
+def _outcome(card: test_cards.Card) -> Outcome:
+    return Outcome(card.code, card.decline_code, card.message, card.advice_code, card.requires_action,
+                   card.set_up_exempts, card.declines_on_setup)
 
 
-DECLINED = "Your card was declined."
-OUTCOMES: dict[str, Outcome] = {
-    "4242424242424242": OK, "5555555555554444": OK, "378282246310005": OK, "4000056655665556": OK,
-    "4000000000000002": _decline("generic_decline", DECLINED, DO_NOT_TRY),
-    "4000000000009995": _decline("insufficient_funds", "Your card has insufficient funds.", TRY_AGAIN),
-    "4000000000009987": _decline("lost_card", DECLINED, DO_NOT_TRY),
-    "4000000000009979": _decline("stolen_card", DECLINED, DO_NOT_TRY),
-    "4000000000000069": Outcome("expired_card", None, "Your card has expired.", CONFIRM_DATA),
-    "4000000000000127": Outcome("incorrect_cvc", None, "Your card's security code is incorrect.", CONFIRM_DATA),
-    "4000000000000119": Outcome("processing_error", None,
-                                "An error occurred while processing your card. Try again in a little bit.",
-                                TRY_AGAIN),
-    "4000000000006975": _decline("card_velocity_exceeded",
-                                 "Your card was declined for making repeated attempts too frequently "
-                                 "or exceeding its amount limit.", TRY_AGAIN),
-    "4100000000000019": _decline("fraudulent", DECLINED, DO_NOT_TRY),
-    "4000002760003184": THREE_DS,
-    "4000002500003155": THREE_DS_UNLESS_SET_UP,
-    "4000000000003220": THREE_DS,
-    "4000000000003063": THREE_DS,
-    "4000000000000341": Outcome("card_declined", "generic_decline", DECLINED, DO_NOT_TRY, declines_on_setup=False),
-    # paychaos's own cards (frozen / blocked accounts and issuer trouble):
-    "4000008400000019": _decline("restricted_card", DECLINED, DO_NOT_TRY),
-    "4000008400000027": _decline("do_not_honor", DECLINED, DO_NOT_TRY),
-    "4000008400000035": _decline("issuer_not_available", DECLINED, TRY_AGAIN),
-    "4000008400000043": _decline("try_again_later", DECLINED, TRY_AGAIN),
-    "4000008400000050": _decline("transaction_not_allowed", DECLINED, DO_NOT_TRY),
-    "4000008400000068": _decline("invalid_account", DECLINED, DO_NOT_TRY),
-}
+# What each test card number does (paychaos.common.test_cards, the table scenarios read too).
+OUTCOMES: dict[str, Outcome] = {card.number: _outcome(card) for card in test_cards.CARDS}
 
-# Test PaymentMethod names (after `pm_card_` or `tok_`); a leading `visa_` is optional for declines.
-TEST_METHODS: dict[str, str] = {
-    "visa": "4242424242424242", "mastercard": "5555555555554444", "amex": "378282246310005",
-    "visa_debit": "4000056655665556",
-    "chargeDeclined": "4000000000000002",
-    "chargeDeclinedInsufficientFunds": "4000000000009995",
-    "chargeDeclinedLostCard": "4000000000009987",
-    "chargeDeclinedStolenCard": "4000000000009979",
-    "chargeDeclinedExpiredCard": "4000000000000069",
-    "chargeDeclinedIncorrectCvc": "4000000000000127",
-    "chargeDeclinedProcessingError": "4000000000000119",
-    "chargeDeclinedVelocityLimitExceeded": "4000000000006975",
-    "radarBlock": "4100000000000019",
-    "chargeDeclinedFraudulent": "4100000000000019",
-    "authenticationRequired": "4000002760003184",
-    "threeDSecureRequired": "4000002760003184",
-    "authenticationRequiredOnSetup": "4000002500003155",
-    "authenticationRequiredSetupForOffSession": "4000002500003155",
-    "threeDSecure2Required": "4000000000003220",
-    "chargeCustomerFail": "4000000000000341",
-    "chargeDeclinedRestrictedCard": "4000008400000019",
-    "chargeDeclinedDoNotHonor": "4000008400000027",
-    "chargeDeclinedIssuerNotAvailable": "4000008400000035",
-    "chargeDeclinedTryAgainLater": "4000008400000043",
-    "chargeDeclinedTransactionNotAllowed": "4000008400000050",
-    "chargeDeclinedInvalidAccount": "4000008400000068",
-}
+# Test PaymentMethod names (after `pm_card_` or `tok_`) -> card number; a leading `visa_` is optional for
+# the charge* names.
+TEST_METHODS: dict[str, str] = {name: card.number for card in test_cards.CARDS for name in card.names}
 
 
 def test_method_number(pm_id: str) -> str | None:
     """The card number behind `pm_card_X`, `pm_card_visa_X`, `tok_X` or `tok_visa_X`; None if not a test id."""
     for prefix in ("pm_card_", "tok_"):
         if pm_id.startswith(prefix):
-            name = pm_id[len(prefix):]
-            if name in TEST_METHODS:
-                return TEST_METHODS[name]
-            if name.startswith("visa_") and name[5:] in TEST_METHODS:
-                return TEST_METHODS[name[5:]]
+            card = test_cards.by_name(pm_id[len(prefix):])
+            return card.number if card else None
     return None
 
 

@@ -9,8 +9,14 @@
   redirects (303) to the session's `success_url` with `{CHECKOUT_SESSION_ID}` filled in, or to the
   3-D Secure page first; Cancel redirects to `cancel_url`. A decline shows the page again (402).
 
-Tests and the driver use the same forms: `POST /pay/{cs}` with `number`, `expiry` (MM/YY), `cvc`,
-`email` (or `method=alipay`), and `POST /_3ds/{id}` with `result`. Card numbers are never echoed.
+A page no longer open says so with a link back to the shop: `success_url` once paid, `cancel_url` (410)
+once expired.
+
+Tests use the form: `POST /pay/{cs}` with `number`, `expiry` (MM/YY), `cvc`, `email` (or
+`method=alipay`). The driver plays the page's script instead, as Stripe Checkout's page pays: `POST
+/v1/payment_methods` then `POST /v1/payment_pages/{cs}/confirm` (checkout_sessions.page_confirm), API
+calls a proxy's `kind: payment` faults reach. `POST /_3ds/{id}` with `result` answers the challenge.
+Card numbers are never echoed.
 """
 
 from __future__ import annotations
@@ -165,11 +171,19 @@ def _success(cs: dict) -> web.Response:
     return _see_other(cs["success_url"].replace("{CHECKOUT_SESSION_ID}", cs["id"]))
 
 
+def _back_link(url: str | None, cs: dict) -> str:
+    if not url:
+        return ""
+    href = html.escape(url.replace("{CHECKOUT_SESSION_ID}", cs["id"]), quote=True)
+    return f"<p><a id=back href='{href}'>Return to the shop</a></p>"
+
+
 def _closed(cs: dict) -> web.Response:
+    """A session no longer open: paid (a link to success_url) or expired (410, a link to cancel_url)."""
     if cs["status"] == "complete":
-        return _page("Already paid", "<p>This checkout session is complete.</p>")
-    return _page("Session expired", "<p>This checkout session has expired. Return to the shop to try again.</p>",
-                 410)
+        return _page("Already paid", "<p>This checkout session is complete.</p>" + _back_link(cs["success_url"], cs))
+    return _page("Session expired", "<p>This checkout session has expired. Return to the shop to try again.</p>"
+                 + _back_link(cs["cancel_url"], cs), 410)
 
 
 def _pay_page(gw, cs: dict, error: str = "", status: int = 200, email: str = "") -> web.Response:

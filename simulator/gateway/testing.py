@@ -92,6 +92,11 @@ def fail_payment(url: str, intent_id: str, *, token: str | None = None) -> dict:
     return _call(f"{url.rstrip('/')}/_sim/payment_intents/{intent_id}/fail", "POST", token=token)
 
 
+def expire_session(url: str, session_id: str, *, token: str | None = None) -> dict:
+    """A Checkout Session's time runs out now (checkout.session.expired), as when its expires_at passes."""
+    return _call(f"{url.rstrip('/')}/_sim/checkout_sessions/{session_id}/expire", "POST", token=token)
+
+
 def set_processing_delay(url: str, delay_ms: int, *, token: str | None = None) -> None:
     _call(url.rstrip("/") + "/_sim/config", "POST", {"processing_delay_ms": delay_ms}, token=token)
 

@@ -1,4 +1,5 @@
-"""Inline SVG line charts with the run's phases shaded: no scripts, no external files."""
+"""Inline SVG line charts with the run's phases shaded: no scripts, no external files. Styled by the
+reports' shared stylesheet (paychaos.reporting.html_style: `svg.chart`, `.ch-*`)."""
 
 from __future__ import annotations
 
@@ -26,21 +27,21 @@ def line_chart(title: str, lines: list[tuple[str, str, list[tuple[float, float |
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
              f'role="img" aria-label="{escape(title)}" class="chart">',
-             f'<text x="{LEFT}" y="16" class="title">{escape(title)}</text>']
+             f'<text x="{LEFT}" y="16" class="ch-title">{escape(title)}</text>']
     for i, (start, end, name, faulted) in enumerate(phases):
         fill = "#f8d7d3" if faulted else ("#eef3f8" if i % 2 == 0 else "#f7f9fb")
         parts.append(f'<rect x="{px(start):.1f}" y="{TOP}" width="{max(px(end) - px(start), 0):.1f}" '
                      f'height="{ph}" fill="{fill}"><title>{escape(name)}</title></rect>')
-        parts.append(f'<text x="{px(start) + 3:.1f}" y="{TOP + 12}" class="phase">{escape(name)}</text>')
+        parts.append(f'<text x="{px(start) + 3:.1f}" y="{TOP + 12}" class="ch-phase">{escape(name)}</text>')
     for k in range(5):
         y = top * k / 4
-        parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(y):.1f}" y2="{py(y):.1f}" class="grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{py(y) + 4:.1f}" class="axis" text-anchor="end">'
+        parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(y):.1f}" y2="{py(y):.1f}" class="ch-grid"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{py(y) + 4:.1f}" class="ch-axis" text-anchor="end">'
                      f'{_fmt(y)}{escape(y_unit)}</text>')
     step = nice_ceiling(x_max / 8)
     for k in range(int(x_max / step) + 1):
         x = k * step
-        parts.append(f'<text x="{px(x):.1f}" y="{TOP + ph + 14}" class="axis" text-anchor="middle">{x:g}s</text>')
+        parts.append(f'<text x="{px(x):.1f}" y="{TOP + ph + 14}" class="ch-axis" text-anchor="middle">{x:g}s</text>')
     for n, (label, colour, pts) in enumerate(lines):
         for seg in _segments(pts):
             d = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in seg)
@@ -50,7 +51,7 @@ def line_chart(title: str, lines: list[tuple[str, str, list[tuple[float, float |
                 parts.append(f'<polyline points="{d}" fill="none" stroke="{colour}" stroke-width="1.8"/>')
         lx = LEFT + 10 + n * 170
         parts.append(f'<rect x="{lx}" y="{H - 13}" width="10" height="4" fill="{colour}"/>'
-                     f'<text x="{lx + 14}" y="{H - 7}" class="legend">{escape(label)}</text>')
+                     f'<text x="{lx + 14}" y="{H - 7}" class="ch-legend">{escape(label)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -75,4 +76,5 @@ def _segments(pts):
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.0f}" if v >= 10 or v == 0 else f"{v:.2g}"
+    """Axis labels: 0, 0.25, 2.5, 12.5, 50, 1000 (never 12 for 12.5)."""
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.3g}"

@@ -81,6 +81,10 @@ def start_locust(locustfile: Path, config: dict, workdir: Path, *, host: str, wo
     if web:
         port = free_port()
         main += ["--web-host", "127.0.0.1", "--web-port", str(port)]
+        # The start form, filled in with the run's values; what it says when Start is pressed is what runs.
+        main += ["--users", str(config["users"]), "--spawn-rate", str(config["users"])]
+        if float(config["duration_s"]).is_integer():   # Locust reads whole seconds only; else the form is empty
+            main += ["--run-time", f"{int(config['duration_s'])}s"]
         web_url = f"http://127.0.0.1:{port}"
     else:
         main += ["--headless", "--only-summary"]

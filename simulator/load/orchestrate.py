@@ -86,12 +86,13 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     ledgers: dict[str, dict] = {}
     journal: list[dict] = []
     started = time.time()
+    interrupted, stopped_at = False, None
     stack = start_stack(target, out, proxies=opts.proxies, allow_hosts=opts.allow_hosts)
     try:
         config = {"run_id": uuid.uuid4().hex[:6], "profile": profile.name, "users": opts.users,
                   "duration_s": opts.duration_s, "seed": opts.seed, "locale": opts.locale,
                   "checkout": spec_of(target), "base_urls": [m.base_url for m in stack.merchants],
-                  "controls": stack.controls, "events_path": str(events_path.resolve()),
+                  "controls": stack.controls, "events_path": str(events_path.resolve()), "web": opts.web,
                   "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s]}
         run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
                            workers=opts.workers, web=opts.web, remote_workers=opts.remote_workers,
@@ -104,7 +105,10 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
             if run.web_url:
                 _wait_for_ui(run)
                 say(f"paychaos load: Locust's UI is at {run.web_url} (Ctrl-C here ends the run and writes the report)")
-            errors += _watch(run, stack, opts, progress=None if opts.web else Progress(events_path), say=say)
+            watched, interrupted = _watch(run, stack, opts, progress=Progress(events_path, quiet_until_phase=opts.web),
+                                          say=say)
+            errors += watched
+            stopped_at = time.time()
             run.finish()
             if run.master.returncode not in (0, None) and not events_path.exists():
                 errors.append(f"Locust exited with status {run.master.returncode}:\n{run.log_tail()}")
@@ -130,9 +134,13 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                               f"{answer.get('error') or answer.get('status')}")
     metrics = metrics_mod.compute(events, journal, ledgers)
     failures = _user_failures(events, run.log_tail(6000))
+    # What Locust really ran: with --web, the start form's users and run time (filled in with ours).
+    users = events.run.get("users") or opts.users
+    duration_s = events.run.get("duration_s") or opts.duration_s
     report = {
-        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "users": opts.users,
-                "duration_s": opts.duration_s, "workers": opts.workers, "proxies": len(stack.proxies),
+        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "users": users,
+                "duration_s": duration_s, "workers": opts.workers, "proxies": len(stack.proxies),
+                "web": opts.web, "interrupted": interrupted and events.ended_at is None,   # Ctrl-C mid-run
                 "threshold": profile.threshold if opts.min_score is None else opts.min_score,
                 "started_at": started, "ended_at": time.time(), "report_dir": str(out)},
         "metrics": metrics,
@@ -143,8 +151,10 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
         "errors": errors,
         "failures": failures,
     }
-    ended = time.time()
-    report["run"]["ran_s"] = round(ended - started, 1)     # what actually ran (less after a Ctrl-C)
+    # The time the phases actually ran (less than duration_s after a Ctrl-C): first phase to the end.
+    first = events.phases[0].start if events.phases else None
+    last = events.ended_at or stopped_at or time.time()
+    report["run"]["ran_s"] = None if first is None else round(max(last - first, 0.0), 1)
     report["verdict"]["threshold"] = report["run"]["threshold"]
     total = report["verdict"]["score"]["total"]
     report["verdict"]["passed"] = not failures and total is not None and total >= report["run"]["threshold"]
@@ -155,28 +165,31 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     return report
 
 
-def _watch(run, stack, opts: LoadOptions, *, progress: Progress | None = None, say=print) -> list[str]:
+def _watch(run, stack, opts: LoadOptions, *, progress: Progress | None = None,
+           say=print) -> tuple[list[str], bool]:
+    """Wait for Locust while watching the merchant and the workers. Returns (errors, interrupted)."""
     deadline = (time.monotonic() + opts.duration_s + STOP_TIMEOUT_S + 30
                 + WORKER_WAIT_S * (10 if opts.remote_workers else 1))
     try:
         while run.running():
             dead = stack.dead_merchant()
             if dead is not None:
-                return [dead.describe_death()]
+                return [dead.describe_death()], False
             if not opts.web and time.monotonic() > deadline:
-                return [f"Locust did not finish within {opts.duration_s:g}s plus grace; stopped it"]
+                return [f"Locust did not finish within {opts.duration_s:g}s plus grace; stopped it"], False
             dead_worker = next((w for w in run.workers if w.poll() not in (None, 0)), None)
             if dead_worker is not None:
-                return [f"a Locust worker exited with status {dead_worker.returncode} mid-run"]
+                return [f"a Locust worker exited with status {dead_worker.returncode} mid-run"], False
             run.wait(0.25)
             line = progress.due() if progress is not None else None
             if line:
                 say(line)
     except KeyboardInterrupt:
         if not opts.web:
-            return ["interrupted"]
+            return ["interrupted"], True
         print("", file=sys.stderr)
-    return []
+        return [], True
+    return [], False
 
 
 def _wait_for_ui(run, timeout_s: float = 30.0) -> None:
@@ -208,14 +221,21 @@ def _user_failures(events, log: str) -> list[str]:
 
 
 def _locust_stats(path: Path | None) -> dict | None:
-    """Locust's own count for the checkout request (a cross-check of the merged records)."""
+    """Locust's own count of checkouts (a cross-check of the merged records): each phase's are under
+    their own request name, `checkout [PHASE]` (plain `checkout` outside any phase)."""
     if path is None or not path.exists():
         return None
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
         return None
-    for e in entries:
-        if e.get("name") == "checkout":
-            return {"num_requests": e.get("num_requests"), "num_failures": e.get("num_failures")}
-    return None
+    by_name = {e["name"]: {"num_requests": e.get("num_requests") or 0, "num_failures": e.get("num_failures") or 0}
+               for e in entries if isinstance(e, dict) and _is_checkout(e.get("name"))}
+    if not by_name:
+        return None
+    return {"num_requests": sum(v["num_requests"] for v in by_name.values()),
+            "num_failures": sum(v["num_failures"] for v in by_name.values()), "by_name": by_name}
+
+
+def _is_checkout(name) -> bool:
+    return isinstance(name, str) and (name == "checkout" or (name.startswith("checkout [") and name.endswith("]")))

@@ -15,9 +15,12 @@ EVERY_S = 5.0
 class Progress:
     """Reads the events file incrementally; `line()` says how the current phase is going."""
 
-    def __init__(self, path: Path, every_s: float = EVERY_S):
+    def __init__(self, path: Path, every_s: float = EVERY_S, *, quiet_until_phase: bool = False):
         self.path = Path(path)
         self.every_s = every_s
+        self.quiet_until_phase = quiet_until_phase   # --web: nothing to say before Start is pressed
+        self.ended = False
+        self._said_end = False
         self._offset = 0
         self._partial = b""
         self._next = time.monotonic() + every_s
@@ -43,6 +46,8 @@ class Progress:
                 continue
             if rec.get("type") == "phase":
                 self.phase, self.checkouts, self.paid, self.latencies = rec.get("name"), 0, 0, []
+            elif rec.get("type") == "end":
+                self.ended = True
             elif rec.get("type") == "checkout":
                 self.checkouts += 1
                 self.paid += rec.get("status") == "paid"
@@ -62,4 +67,12 @@ class Progress:
             return None
         self._next = now + self.every_s
         self.read()
+        if self.quiet_until_phase and self.phase is None:
+            return None
+        if self.ended:
+            if self._said_end:
+                return None
+            self._said_end = True
+            return self.line() + "; every phase has run" + (
+                " (Ctrl-C here writes the report)" if self.quiet_until_phase else "")
         return self.line()

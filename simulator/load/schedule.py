@@ -36,8 +36,10 @@ class Phase:
                 "faulted": self.faulted}
 
 
-def plan(phases: list[dict], duration_s: float, users: int) -> list[Phase]:
-    """Lay out phase dicts {name, share, users (share of peak), users_end?, rules} on the clock."""
+def plan(phases: list[dict], duration_s: float, users: int, *, spawn_rate: float | None = None) -> list[Phase]:
+    """Lay out phase dicts {name, share, users (share of peak), users_end?, rules} on the clock.
+    `spawn_rate` (users started or stopped per second) is the same for every phase when given (the web
+    UI's ramp-up); else each phase reaches its user count within about a second."""
     total_share = sum(float(p["share"]) for p in phases)
     out: list[Phase] = []
     t = 0.0
@@ -47,7 +49,7 @@ def plan(phases: list[dict], duration_s: float, users: int) -> list[Phase]:
         end_users = spec.get("users_end")
         end_users = max(1, round(users * float(end_users))) if end_users is not None else None
         # Reach a phase's user count within a second or so; a ramp grows by its own slope.
-        spawn = float(max(start_users, end_users or 0, 1))
+        spawn = float(spawn_rate) if spawn_rate else float(max(start_users, end_users or 0, 1))
         out.append(Phase(spec["name"], round(t, 3), round(t + length, 3), start_users, spawn,
                          list(spec.get("rules", [])), end_users))
         t += length

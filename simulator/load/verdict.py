@@ -14,6 +14,22 @@ from paychaos.scoring.scorer import dimension_score, total_score
 STORM_FACTOR = 3.0            # a faulted phase may cost this many times the healthy calls per checkout
 MAX_CALLS_PER_CHECKOUT = 6
 
+# How to fix what each load-only rule finds (report.html's "What to fix"); the suite's rules have theirs
+# in paychaos.reporting.fixes. tests/load/test_report.py checks every rule here has one.
+FIXES = {
+    "no_retry_storm": "Cap the gateway calls per checkout (e.g. 3 attempts with backoff) and stop calling a "
+                      "gateway that keeps failing: a brownout must not multiply the traffic.",
+    "dead_primary_falls_off": "Put a circuit breaker on the primary gateway: after a few failures in a row, "
+                              "skip it for a while (go to the backup or answer 'pending') and probe it again later.",
+    "backup_gateway_used": "When the primary gateway fails, send the payment to the backup gateway before "
+                           "telling the customer 'failed'.",
+    "recovers_after_fault": "Close the circuit again: probe the primary after a cool-down and return to it once it "
+                            "answers, so sales come back when the gateway does.",
+    "money_accounted_for": "Tie every charge to an order (metadata.order_id) and reconcile: refund charges no "
+                           "order of yours accounts for.",
+}
+DOCS_SECTION = "the-verdict-the-suites-four-dimensions"   # docs/load.md
+
 Rule = Callable[[dict, list[dict]], tuple[list[Dimension], list[Finding]]]
 RULES: list[Rule] = []
 

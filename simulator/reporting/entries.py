@@ -106,9 +106,14 @@ def timeline_origin(obs) -> float:
 
 def checkout_record(c: dict, t0: float, tied_by: dict | None = None) -> dict:
     keep = ("order_id", "merchant_order_id", "action", "step", "amount", "currency", "payment", "expected",
-            "locale", "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error")
+            "locale", "http_status", "status", "raw_status", "message", "alternatives", "elapsed_s", "error",
+            "screenshot")
     out = {k: c.get(k) for k in keep}
     out["tied_by"] = sorted(set((tied_by or {}).values()))   # how its money was tied to it (docs/scoring.md)
+    if c.get("sim"):   # what the simulation did away from the page: a session expired, a wallet settled
+        out["sim"] = list(c["sim"])
+    if c.get("order_before_settled") is not None:
+        out["order_before_settled"] = {k: c["order_before_settled"].get(k) for k in ("status", "raw_status", "fulfilled")}
     out["t_s"] = _rel(c.get("started_at"), t0)
     return out
 

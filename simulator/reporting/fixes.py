@@ -64,6 +64,12 @@ FIXES: dict[str, str] = {
                                       "checkout.session.completed), never on the customer's return to success_url.",
     "integrity.abandoned_3ds_uncharged": "Leave a PaymentIntent whose 3-D Secure was abandoned unpaid and "
                                          "uncaptured; let it expire or cancel it, never capture it later.",
+    "integrity.settled_before_fulfilment": "Fulfil on checkout.session.async_payment_succeeded, not on a "
+                                           "completed unpaid session; fail the order on async_payment_failed.",
+    "integrity.expired_checkout_closed": "Cancel the order on checkout.session.expired (or when a read shows "
+                                         "the session expired); never charge for it.",
+    "prompt.checkout_session_told": "On success_url read the session: paid only when payment_status is paid, "
+                                    "'being confirmed' while unpaid, 'expired' once expired.",
 }
 
 GENERIC_FIX = "See the rule's row in docs/scoring.md."
@@ -80,6 +86,13 @@ DEFAULT_DOCS = "docs/scoring.md"
 
 def fix_for(rule: str) -> str:
     return FIXES.get(rule, GENERIC_FIX)
+
+
+def docs_page(page: str, section: str | None = None) -> str:
+    """docs/PAGE (or $PAYCHAOS_DOCS_URL/PAGE), at a section when given."""
+    base = os.environ.get(DOCS_ENV, "").rstrip("/")
+    url = f"{base}/{page}" if base else f"docs/{page}"
+    return f"{url}#{section}" if section else url
 
 
 def docs_link(rule: str) -> str:

@@ -1,4 +1,5 @@
-"""The report page's stylesheet, inlined into report.html (no external assets)."""
+"""The one stylesheet of paychaos's report pages, inlined into report.html of `paychaos run` and of
+`paychaos load` (templates/page.html.j2; no external assets): usable at 390 px, a print stylesheet."""
 
 CSS = """
 :root{--bg:#f4f6fa;--card:#fff;--ink:#1c2433;--mute:#6b7687;--line:#e3e7ee;
@@ -62,7 +63,7 @@ a{color:var(--accent);text-decoration:none;font-weight:600}a:hover{text-decorati
 .dim i{display:block;font-size:11px;color:var(--na)}
 .dim.good{border-top-color:var(--good)}.dim.warn{border-top-color:var(--warn)}.dim.bad{border-top-color:var(--bad)}
 .error{background:var(--bad-bg);border-radius:8px;padding:10px 14px;margin-top:12px;color:#7a1f1f}
-.error pre{white-space:pre-wrap;margin:6px 0 0;font-size:12px}
+.error pre{white-space:pre-wrap;margin:6px 0 0;font-size:12px}.error,.error pre{overflow-wrap:anywhere}
 .findings{list-style:none;margin:0;padding:0}
 .finding{border-left:4px solid var(--na);background:#fafbfd;border-radius:6px;padding:8px 12px;margin-bottom:8px}
 .finding.critical{border-left-color:var(--bad);background:#fff6f6}.finding.major{border-left-color:#ef7b7b}
@@ -105,7 +106,7 @@ footer{color:var(--mute);font-size:12px;text-align:center;margin:22px 0 8px}
 .fixrow.minor{border-left-color:var(--warn)}
 .fixrow .fhead{flex-wrap:wrap}.hits{color:var(--mute);font-size:12px}
 .fixline{margin:4px 0}.why{margin:2px 0;font-size:12px;color:#3b4456}
-.fix code,.finding code,.delta code{overflow-wrap:anywhere}
+.fix code,.finding code,.delta code,.finding p,.fixrow .why{overflow-wrap:anywhere}
 .unjudged{margin:0;padding-left:18px}.unjudged li{margin:3px 0;overflow-wrap:anywhere}
 .delta{margin:0;padding-left:18px}.delta li{margin:3px 0;overflow-wrap:anywhere}
 .bad-t{color:var(--bad)}.good-t{color:var(--good)}
@@ -138,8 +139,15 @@ code.json{white-space:pre-wrap;overflow-wrap:anywhere}
 details.raw summary{cursor:pointer;overflow-wrap:anywhere}
 details.raw pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:320px;overflow:auto;background:#f6f7fb;
 padding:6px 8px;border-radius:6px;font-size:12px}
-td.msg{min-width:180px;max-width:420px;overflow-wrap:anywhere}td.key{overflow-wrap:anywhere;max-width:220px}
+td.msg{min-width:180px;max-width:420px;overflow-wrap:anywhere}.shots{display:flex;flex-wrap:wrap;gap:12px}.shots figure{margin:0;max-width:420px}.shots img{width:100%;border:1px solid #ccc}.shots figcaption{font-size:.85em}td.key{overflow-wrap:anywhere;max-width:220px}
 .tl-wrap{overflow-x:auto}
+.chart-wrap{overflow-x:auto;margin:6px 0 14px}
+svg.chart{display:block;width:100%;max-width:860px;height:auto}
+svg .ch-title{font-weight:600;font-size:15px;fill:var(--ink)}svg .ch-axis{font-size:13px;fill:var(--mute)}
+svg .ch-phase{font-size:12px;fill:#3b4650}svg .ch-legend{font-size:13px;fill:var(--ink)}
+svg .ch-grid{stroke:#d9e0e7;stroke-width:1}
+table.phases td:first-child{min-width:140px;overflow-wrap:anywhere}table.phases th{white-space:normal;vertical-align:bottom}
+.narrow-note{display:none}
 @media (max-width:700px){
 main{padding:10px}
 .hero{padding:14px 16px;gap:12px}.hero h1{font-size:20px}
@@ -151,6 +159,9 @@ svg.timeline{min-width:640px}
 table.summary .opt,.summary .meter{display:none}
 table.summary td,table.summary th{padding:5px 4px}
 table.summary td:first-child{overflow-wrap:anywhere;min-width:90px}
+table.phases td:first-child{white-space:normal;min-width:80px}table.phases th{white-space:normal}table.phases{font-size:12px}
+svg.chart{min-width:560px}
+.narrow-note{display:block;font-size:12px}
 }
 @media print{
 body{background:#fff;font-size:12px}main{max-width:none;padding:0}
@@ -163,7 +174,9 @@ body{background:#fff;font-size:12px}main{max-width:none;padding:0}
 details::details-content{content-visibility:visible;display:contents}
 a{color:inherit}
 .scroll,.tl-wrap{overflow:visible}
-svg.timeline{min-width:0}
+svg.timeline,svg.chart{min-width:0}.chart-wrap{overflow:visible;break-inside:avoid}
+.narrow-note{display:none}table.summary .opt{display:table-cell}
+table.phases{font-size:11px}table.phases td,table.phases th{padding:4px 3px}table.phases td:first-child{white-space:normal}
 th,td,td.nowrap{white-space:normal;overflow-wrap:anywhere}.meter{min-width:40px}
 td.msg,td.key,td.narrow{min-width:0;max-width:none}
 }

@@ -35,6 +35,25 @@ class Action(StrEnum):
     # a server-flow checkout never reaches one, so there they act as `checkout`.
     THREE_DS_FAIL = "three_ds_fail"        # presses "Fail authentication"
     THREE_DS_ABANDON = "three_ds_abandon"  # closes the challenge without answering
+    # The hosted Checkout page (flow redirect): the customer opens it and leaves; the session's time runs
+    # out (`checkout.session.expired`). `pay_late`: they come back after that, find the page expired and
+    # follow it back to the shop.
+    LEAVE_PAGE = "leave_page"
+    PAY_LATE = "pay_late"
+    # Alipay / WeChat Pay chosen on the page (flows client_secret and redirect): the customer is back
+    # before the money settles; then it settles (`async_settles`) or fails (`async_fails`).
+    ASYNC_SETTLES = "async_settles"
+    ASYNC_FAILS = "async_fails"
+
+
+# The flows in which the driver can play an action; anywhere else the action is played as `checkout`
+# and the scenario is inconclusive there (nothing it is about happened).
+ACTION_FLOWS: dict[Action, tuple[str, ...]] = {
+    Action.LEAVE_PAGE: ("redirect",),
+    Action.PAY_LATE: ("redirect",),
+    Action.ASYNC_SETTLES: ("client_secret", "redirect"),
+    Action.ASYNC_FAILS: ("client_secret", "redirect"),
+}
 
 
 @dataclass(frozen=True)
@@ -115,3 +134,11 @@ class Scenario:
     seed: int = 1
     settle_s: float = 0.0             # wait after the last checkout (webhooks, reconciliation)
     path: str | None = None           # the file it came from
+
+
+def flows_of(scenario: Scenario) -> tuple[str, ...] | None:
+    """The flows in which the scenario can happen: None for any flow; for a scenario whose every action
+    is bound to some flows (ACTION_FLOWS), the flows that can play one of them."""
+    if not scenario.actions or not all(a in ACTION_FLOWS for a in scenario.actions):
+        return None
+    return tuple(sorted({f for a in scenario.actions for f in ACTION_FLOWS[a]}))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from paychaos.observations import Observations
+from paychaos.scenario.model import ACTION_FLOWS, Action
 from paychaos.scoring import exchanges as ex
 from paychaos.scoring import orders
 
@@ -38,10 +39,35 @@ def _to_gateway(obs: Observations) -> list[dict]:
 def no_fault_applied(obs: Observations, out: Assessment) -> None:
     if obs.scenario.faults and not any(r.get("faults") for r in obs.journal):
         rules = ", ".join(f"{f.id or '?'} {f.fault}" for f in obs.scenario.faults)
-        why = ("; in the redirect flow the card is paid on the gateway's hosted page, which payment faults do "
-               "not reach (docs/flows/redirect.md)" if obs.shop.flow == "redirect" else "")
         out.add(f"none of the scenario's fault rules ({rules}) applied to any call: nothing was tested; "
-                f"check each rule's match (kind, path, upstream) against the calls the merchant makes{why}")
+                f"check each rule's match (kind, path, upstream) against the calls the merchant makes")
+
+
+# What the simulation records when a flow-bound action was really played (CheckoutResult.sim).
+_PLAYED = {Action.LEAVE_PAGE: "session_expired", Action.PAY_LATE: "session_expired",
+           Action.ASYNC_SETTLES: "payment_settled", Action.ASYNC_FAILS: "payment_failed"}
+
+
+def actions_not_played(obs: Observations, out: Assessment) -> None:
+    """The scenario is about the hosted page's session running out or a wallet's late money, and no
+    customer got that far: the shop's flow has no such step, or its page offered no such method."""
+    bound = [a for a in dict.fromkeys(obs.scenario.actions) if a in ACTION_FLOWS]
+    if not bound or not obs.checkouts:
+        return
+    played = {s for c in obs.checkouts for s in c.sim}
+    if any(_PLAYED[a] in played for a in bound):
+        return
+    names = ", ".join(str(a) for a in bound)
+    flows = sorted({f for a in bound for f in ACTION_FLOWS[a]})
+    if obs.shop.flow not in flows:
+        why = (f"the target's checkout.flow is {obs.shop.flow}; they need the {' or '.join(flows)} flow "
+               "(docs/flows/)")
+    elif any(c.raw_status == "wallet_not_offered" for c in obs.checkouts) or not any(
+            a in (Action.LEAVE_PAGE, Action.PAY_LATE) for a in bound):
+        why = "the shop's page offered neither Alipay nor WeChat Pay, or no payment waited on the wallet"
+    else:
+        why = "no customer reached the hosted page"
+    out.add(f"none of the customers could play {names}: {why}; nothing the scenario is about happened")
 
 
 def no_gateway_call(obs: Observations, out: Assessment) -> None:
@@ -127,7 +153,7 @@ def money_untied(obs: Observations, out: Assessment) -> None:
                 "cannot be judged; see docs/scoring.md on tying money to orders", blind="money")
 
 
-CHECKS = (no_fault_applied, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
+CHECKS = (no_fault_applied, actions_not_played, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
           cancel_unserved, webhooks_unserved, evidence_incomplete, money_untied)
 
 

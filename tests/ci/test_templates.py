@@ -222,3 +222,43 @@ def test_gitlab_merge_request_fetches_the_default_branch_report(resilient_repo, 
     assert mr.returncode == 0, mr.text
     assert seen == [("/projects/42/jobs/artifacts/main/raw/paychaos-report/report.json?job=paychaos", "job-token")]
     assert "Since the baseline: 0 new, 0 fixed" in mr.text
+
+
+# -- browser mode ---------------------------------------------------------------------------------
+def make_willow_repo(path: Path) -> Path:
+    """A user's repository whose shop has its own checkout page (Willow, with Cedar's server side) and a
+    target file in browser mode: the templates must give it a browser and score what its page shows."""
+    shops = ROOT / "tests" / "shops"
+    for rel in ("tests/__init__.py", "tests/shops/__init__.py", "tests/shops/browser_shop.py"):
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, path / rel)
+    for shop in ("cedar", "willow"):
+        shutil.copytree(shops / shop, path / "tests" / "shops" / shop, ignore=shutil.ignore_patterns("__pycache__"))
+    (path / "paychaos" / "scenarios").mkdir(parents=True)
+    target = (shops / "willow" / "target.yaml").read_text().replace('cwd: "../../.."', 'cwd: ".."')
+    (path / "paychaos" / "target.yaml").write_text(target)
+    for name in ("healthy-baseline", "three-ds-failed"):
+        shutil.copy(ROOT / "scenarios" / f"{name}.yaml", path / "paychaos" / "scenarios")
+    return path
+
+
+@pytest.fixture(scope="module")
+def willow_repo(tmp_path_factory):
+    from paychaos.driver.cdp import find_chromium
+    if find_chromium() is None:
+        pytest.skip("no Chromium on this machine")
+    return make_willow_repo(tmp_path_factory.mktemp("user") / "repo")
+
+
+@pytest.mark.parametrize("platform,template", [(GitHub, GITHUB_SINGLE), (GitLab, GITLAB_SINGLE)])
+def test_the_single_job_templates_run_browser_mode(willow_repo, env, tmp_path, platform, template):
+    job = platform(template, willow_repo, tmp_path, env).run_job("paychaos")
+    assert job.returncode == 0, job.text
+    assert "PASSED: 2 passed, 0 failed" in job.text
+    assert set(cases_of(job.junit[0])) == {"healthy-baseline", "three-ds-failed"}
+    store = tmp_path / "artifacts"
+    published = next(p.parent for p in store.rglob("report.json"))
+    failed_3ds = next(s for s in report(published)["scenarios"] if s["name"] == "three-ds-failed")
+    assert {c["message"] for c in failed_3ds["checkouts"]} == {
+        "Your payment did not go through. Please try again, or use another payment method."}   # the page's words
+    assert "data:image/jpeg;base64," in (published / "report.html").read_text()   # the page at the end

@@ -65,3 +65,28 @@ def test_call_kind(method, path, upstream, kind):
 
 def test_upstream_defaults_to_a_gateway():
     assert call_kind("POST", "/v1/charges") == "payment"
+
+
+# -- WeChat Pay v3 (kept apart from the Stripe cases above) -----------------------------------------
+
+def test_wechatpay_calls_have_their_kinds():
+    from paychaos.common.call_kinds import call_kind
+
+    cases = {
+        ("POST", "/v3/pay/transactions/jsapi"): "payment",
+        ("POST", "/v3/pay/transactions/native"): "payment",
+        ("POST", "/v3/pay/transactions/h5"): "payment",
+        ("POST", "/v3/pay/transactions/app"): "payment",
+        ("POST", "/v3/pay/partner/transactions/native"): "payment",
+        ("GET", "/v3/pay/transactions/out-trade-no/T1?mchid=1900000109"): "lookup",
+        ("GET", "/v3/pay/transactions/id/4200000001"): "lookup",
+        ("GET", "/v3/refund/domestic/refunds/R1"): "lookup",
+        ("GET", "/v3/certificates"): "lookup",
+        ("POST", "/v3/pay/transactions/out-trade-no/T1/close"): "refund",
+        ("POST", "/v3/refund/domestic/refunds"): "refund",
+        ("POST", "/v3/marketing/favor/stocks"): "other",
+        ("POST", "/pay/wx/checkmweb?prepay_id=wx1"): "other",
+    }
+    for (method, path), kind in cases.items():
+        assert call_kind(method, path) == kind, (method, path)
+    assert call_kind("POST", "/notify/wechat", "webhooks") == "webhook"

@@ -57,12 +57,17 @@ def test_a_started_merchant_on_a_fixed_port_behind_two_proxies_exits_2(tmp_path,
 
 @pytest.mark.slow
 def test_merchant_dying_mid_run_exits_2_and_keeps_what_was_measured(tmp_path, report_dir):
-    # The built-in resilient merchant, ended by `timeout` 6 s after it starts.
+    # The built-in resilient merchant, ended a second after the first checkout reached the events file
+    # (not a fixed time after it starts: on a busy machine Locust may take longer than that to begin).
+    events = report_dir / "events.jsonl"
+    script = ("{python} -m paychaos.cli merchant resilient --port {port} & m=$!; "
+              f"until grep -qs checkout '{events}'; do sleep 0.2; done; sleep 1; kill $m; wait $m; exit 3")
     target = tmp_path / "dying.yaml"
     target.write_text(textwrap.dedent("""\
         name: dying-shop
         start:
-          command: ["timeout", "6", "{python}", "-m", "paychaos.cli", "merchant", "resilient", "--port", "{port}"]
+          command: ["sh", "-c", SCRIPT]""").replace("SCRIPT", json.dumps(script)) + textwrap.dedent("""\
+
           env: {STRIPE_API_BASE: "{gateway_url}", STRIPE_BACKUP_API_BASE: "{backup_gateway_url}",
                 STRIPE_WEBHOOK_SECRET: "{webhook_secret}"}
           ready: {path: /health, timeout_s: 20}

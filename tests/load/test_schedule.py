@@ -21,3 +21,8 @@ def test_a_ramp_grows_linearly_and_phase_at_ends_after_the_last_phase():
     assert phase_at(laid, 0).name == "healthy"
     assert phase_at(laid, 14.99).name == "ramp"
     assert phase_at(laid, 20.0) is None
+
+
+def test_a_spawn_rate_given_in_the_web_form_holds_for_every_phase():
+    assert [p.spawn_rate for p in plan(PHASES, duration_s=20, users=10)] == [10.0, 10.0, 5.0]
+    assert [p.spawn_rate for p in plan(PHASES, duration_s=20, users=10, spawn_rate=2)] == [2.0, 2.0, 2.0]

@@ -1,5 +1,7 @@
-"""`paychaos load --web` as a user runs it: the printed URL is Locust's UI, Start swarms through it,
-and Ctrl-C in the terminal ends the run, writes the report and leaves no process behind."""
+"""`paychaos load --web` as a user runs it: the printed URL is Locust's UI, its start form is filled in
+with the run's users and length and what it says when Start is pressed is what runs, a "paychaos
+phases" tab says which phase is running with how many users, each phase's checkouts have their own
+request name, and Ctrl-C in the terminal ends the run, writes the report and leaves no process behind."""
 
 import json
 import os
@@ -64,17 +66,27 @@ def _post_form(url: str, fields: dict) -> dict:
         return json.loads(resp.read())
 
 
-def _checkouts_seen(ui: str, at_least: int, timeout: float) -> int:
-    """Poll Locust's own statistics until the checkout request was made `at_least` times."""
+def _checkouts_seen(ui: str, name: str, at_least: int, users: int, timeout: float) -> dict:
+    """Poll Locust's own statistics until the request `name` was made `at_least` times with `users`
+    users running; returns those statistics."""
     deadline = time.monotonic() + timeout
-    count = 0
+    stats: dict = {}
     while time.monotonic() < deadline:
         stats = json.loads(_get(f"{ui}/stats/requests"))
-        count = next((s["num_requests"] for s in stats["stats"] if s["name"] == "checkout"), 0)
-        if count >= at_least:
-            return count
+        count = next((s["num_requests"] for s in stats["stats"] if s["name"] == name), 0)
+        if count >= at_least and stats["user_count"] == users:
+            return stats
         time.sleep(0.5)
-    raise AssertionError(f"Locust made {count} checkout requests in {timeout:g}s, wanted {at_least}")
+    raise AssertionError(f"not {at_least} {name!r} requests with {users} users in {timeout:g}s: "
+                         f"{[(s['name'], s['num_requests']) for s in stats.get('stats', [])]}, "
+                         f"users {stats.get('user_count')}")
+
+
+def _template_args(page: str) -> dict:
+    """What Locust's page hands its script: the start form's values, the extra tabs."""
+    found = re.search(r"window\.templateArgs\s*=\s*(\{.*?\})\s*;?\s*</script>", page, re.S)
+    assert found, page[:2000]
+    return json.loads(found.group(1))
 
 
 def _processes_with(marker: str) -> list[str]:
@@ -108,8 +120,9 @@ def test_start_in_the_web_ui_then_ctrl_c_writes_the_report(report_dir):
     # stdout is a pipe here, as with `paychaos load --web | tee log`: the URL must show all the same.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     env["PAYCHAOS_TEST_MARKER"] = marker
-    # 20 s of phase: the Ctrl-C below lands mid-phase, the way a user ends a web run. No think time:
-    # both customers are mid-checkout when it comes, and those checkouts must still be recorded.
+    # The form says 20 s and 2 users; the user types 40 s and 3. The Ctrl-C below lands mid-phase, the
+    # way a user ends a web run. No think time: the customers are mid-checkout when it comes, and those
+    # checkouts must still be recorded.
     proc = subprocess.Popen(
         [sys.executable, "-P", "-m", "paychaos.cli", "load", "steady", "--web", "--users", "2", "--duration", "20",
          "--think", "0", "--report-dir", str(report_dir)],
@@ -120,20 +133,34 @@ def test_start_in_the_web_ui_then_ctrl_c_writes_the_report(report_dir):
         assert int(port) > 0
         page = _get(ui).decode()
         assert "<title>Locust</title>" in page
+        args = _template_args(page)
+        # the form is there (not greyed out for a shape class) and filled in with the run's values
+        assert args["hide_common_options"] is False and args["shape_use_common_options"] is True
+        assert (args["num_users"], args["spawn_rate"], args["run_time"]) == (2, 2, 20)
+        assert args["extended_tabs"] == [{"title": "paychaos phases", "key": "paychaos-phases"}]
 
-        started = _post_form(f"{ui}/swarm", {"user_count": 2, "spawn_rate": 2})
+        started = _post_form(f"{ui}/swarm", {"user_count": 3, "spawn_rate": 3, "run_time": "40s"})
         assert started["success"] is True, started
         assert "shape class 'Steady'" in started["message"]   # the profile's phases drive the users
-        seen = _checkouts_seen(ui, at_least=20, timeout=30)
-        assert json.loads(_get(f"{ui}/stats/requests"))["state"] in ("spawning", "running")
+        stats = _checkouts_seen(ui, "checkout [steady]", at_least=20, users=3, timeout=40)
+        seen = next(s["num_requests"] for s in stats["stats"] if s["name"] == "checkout [steady]")
+        assert stats["state"] in ("spawning", "running")
+        assert "checkout" not in [s["name"] for s in stats["stats"]]    # every checkout under its phase's name
+        assert stats["paychaos"]["phase"] == "steady" and stats["paychaos"]["users"] == 3
+        [tab] = [t for t in stats["extended_stats"] if t["key"] == "paychaos-phases"]
+        [row] = tab["data"]
+        assert row["phase"] == "steady" and row["users"] == "3" and row["window"] == "0-40s"
+        assert row["state"].startswith("running: ") and row["state"].endswith(", 3 users")
+        assert row["request_name"] == "checkout [steady]" and row["faults"] == "none"
 
         os.killpg(proc.pid, signal.SIGINT)   # Ctrl-C: the terminal signals its foreground group
         proc.wait(timeout=60)
         text = output.text()
         assert proc.returncode == 0, text    # with --web, Ctrl-C is the end of the run: the score decides
         assert "Traceback" not in text
-        # Ctrl-C'd before its 20 s: the summary says how long it really ran
-        assert "paychaos load steady: 2 users, ran " in text and "of 20s (interrupted)" in text
+        # Ctrl-C'd before its 40 s: the summary says the users and length typed in the form, and how
+        # long it really ran
+        assert "paychaos load steady: 3 users, ran " in text and "of 40s (interrupted)" in text
         assert f"report: {report_dir}/report.html" in text
         assert _processes_with(marker) == [], "a process of the run outlived it"
     finally:
@@ -141,12 +168,16 @@ def test_start_in_the_web_ui_then_ctrl_c_writes_the_report(report_dir):
 
     report = json.loads((report_dir / "report.json").read_text())
     assert report["errors"] == []
+    run = report["run"]
+    assert (run["users"], run["duration_s"], run["web"], run["interrupted"]) == (3, 40, True, True)
+    assert 0 < run["ran_s"] < 40
     phases = report["metrics"]["phases"]
     assert [p["name"] for p in phases] == ["steady"]
     assert phases[0]["checkouts"] >= seen > 0 and phases[0]["success_rate"] >= 0.8
     totals = report["metrics"]["totals"]
     # Every checkout in flight at Ctrl-C finished and was recorded: Locust's count, the ledger's orders.
     assert report["locust"]["num_requests"] == totals["checkouts"]
+    assert list(report["locust"]["by_name"]) == ["checkout [steady]"]
     assert totals["paid"] == totals["ledger_charged_orders"] > 0 and totals["ledger_unknown_orders"] == 0
     assert "Traceback" not in (report_dir / "locust.log").read_text()
     assert report["verdict"]["score"]["total"] >= report["run"]["threshold"]

@@ -104,3 +104,15 @@ def test_the_journal_table_tells_forged_and_copied_deliveries_from_the_genuine_o
     assert row(forged).endswith("forged (unsigned) after j-000003")
     assert row(copy).endswith("copy of j-000003")
     assert row({**genuine, "error": "reset"}).endswith("reset")
+
+
+def test_the_body_key_is_kept_so_a_browsers_call_is_told_apart_and_a_secret_one_is_masked():
+    """stripe.js (and the hosted page's script) send the publishable key in the body: journaled, so
+    scoring keeps the customer's calls apart from the merchant's; a secret key there is masked."""
+    from paychaos.common.call_kinds import browser_call
+
+    fields = request_fields("application/x-www-form-urlencoded", b"key=pk_test_abc&type=card&card[number]=4242424242424242")
+    assert fields["key"] == "pk_test_abc" and "4242424242424242" not in str(fields)
+    assert browser_call("/v1/payment_methods", key=fields["key"])
+    secret = request_fields("application/x-www-form-urlencoded", b"key=sk_test_0123456789abcdef")
+    assert "0123456789abcdef" not in secret["key"]

@@ -86,9 +86,10 @@ class Cdp:
 
 
 def measure(page: Path, width: int, height: int = 900, *, media: str = "screen", png: Path | None = None,
-            clip_top: float = 0, clip_height: float | None = None) -> dict:
-    """The page at a width x height viewport (mobile emulation below 500 px): what PROBE reports.
-    With `png`, also a screenshot of the page from `clip_top` down (`clip_height`, default one screen)."""
+            clip_top: float = 0, clip_height: float | None = None, extra: str | None = None) -> dict:
+    """The page at a width x height viewport (mobile emulation below 500 px): what PROBE reports, and
+    under "extra" what the JavaScript expression `extra` gives. With `png`, also a screenshot of the
+    page from `clip_top` down (`clip_height`, default one screen)."""
     with tempfile.TemporaryDirectory() as profile:
         cdp = Cdp(profile)
         try:
@@ -105,6 +106,9 @@ def measure(page: Path, width: int, height: int = 900, *, media: str = "screen",
                 if state["result"].get("value") == "complete":
                     break
             got = cdp.call("Runtime.evaluate", {"expression": PROBE, "returnByValue": True}, session)
+            if extra is not None:
+                more = cdp.call("Runtime.evaluate", {"expression": extra, "returnByValue": True}, session)
+                got["result"]["value"]["extra"] = more["result"].get("value")
             if png is not None:
                 import base64
                 shot = cdp.call("Page.captureScreenshot", {

@@ -73,7 +73,7 @@ def test_a_good_target_loads(tmp_path):
 @pytest.mark.parametrize("old, new, expected", [
     ("webhook_path:", "webhook_pth:",
      "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, shop, "
-     "start, base_url, webhook_path, checkout, order_status, cancel, publishable_key, catalogue)"),
+     "start, base_url, webhook_path, checkout, order_status, cancel, publishable_key, catalogue, dialect)"),
     ('"{gateway_url}"', '"{gateway_uri}"',
      "FILE: start.env.STRIPE_API_BASE: unknown placeholder {gateway_uri}; did you mean 'gateway_url'?"),
     ('"--port", "{port}"', '"--order", "{order.id}"',
@@ -86,7 +86,7 @@ def test_a_good_target_loads(tmp_path):
     ("method: GET", "method: FETCH",
      "FILE: order_status.method: 'FETCH' is not an HTTP method (valid: GET, POST, PUT, PATCH, DELETE)"),
     ("  path: /checkout\n", "  pth: /checkout\n",
-     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, form, outcome, flow)"),
+     "FILE: checkout.pth: unknown key 'pth'; did you mean 'path'? (valid: method, path, json, form, outcome, flow, page)"),
     ('base_url: "http://127.0.0.1:{port}"', 'base_url: "127.0.0.1:{port}"',
      "FILE: base_url: '127.0.0.1:{port}' is not an http(s) URL"),
     ("  ready: {path: /health, timeout_s: 5}", "  ready: {path: health}",

@@ -29,3 +29,19 @@ def test_every_row_of_the_cause_table_has_its_faults_or_actions():
     cards = {t for s in suite for t in s.customers.cards}
     assert {"pm_card_visa_chargeDeclinedInsufficientFunds", "pm_card_chargeDeclinedRestrictedCard",
             "pm_card_chargeDeclinedExpiredCard", "pm_card_chargeDeclinedIncorrectCvc"} <= cards
+
+
+def test_browser_only_scenarios_are_left_out_of_the_built_in_suite_for_other_flows(capsys):
+    """A server-flow target's built-in suite leaves out what cannot happen to it (and says so); a
+    redirect target keeps everything; a client-secret target drops only the Checkout Session's expiry."""
+    from paychaos.cli.cmd_run import _for_flow
+    from paychaos.scenario.load import load_scenarios
+
+    suite = load_scenarios(None)
+    names = {s.name for s in suite}
+    browser_only = {"checkout-expired", "async-payment-settles", "async-payment-fails"}
+    assert browser_only <= names
+    assert {s.name for s in _for_flow(suite, "server")} == names - browser_only
+    assert "checkout-expired (redirect)" in capsys.readouterr().out
+    assert {s.name for s in _for_flow(suite, "client_secret")} == names - {"checkout-expired"}
+    assert {s.name for s in _for_flow(suite, "redirect")} == names

@@ -1,12 +1,20 @@
 """Scoring for the browser flows (docs/flows/): fulfilment on the webhook, abandoned 3-D Secure, the
-browser's own calls kept apart from the merchant's, and a customer who left the challenge."""
+browser's own calls kept apart from the merchant's, a customer who left the challenge, expired Checkout
+Sessions and Alipay / WeChat Pay money that settles after the customer is back."""
 
 from __future__ import annotations
 
 from paychaos.common.call_kinds import BROWSER_RETURN_PATH
 from paychaos.observations import Shop
 from paychaos.scoring import orders
-from paychaos.scoring.rules.browser_flows import abandoned_3ds_uncharged, fulfilled_on_webhook
+from paychaos.scoring.inconclusive import assess
+from paychaos.scoring.rules.browser_flows import (
+    abandoned_3ds_uncharged,
+    checkout_session_told,
+    expired_checkout_closed,
+    fulfilled_on_webhook,
+    settled_before_fulfilment,
+)
 from paychaos.scoring.rules.prompt import message_fits
 from paychaos.scoring.testing import Run
 
@@ -81,3 +89,92 @@ def test_a_customer_who_left_the_challenge_is_owed_no_message():
     assert message_fits(run.observations()) == []
     left.raw_status = "pending"
     assert message_fits(run.observations())   # the same silence from a merchant's answer is a finding
+
+
+# -- expired Checkout Sessions and Alipay / WeChat Pay money that settles late ------------------------
+
+
+
+def wallet_customer(run: Run, order_id: str, *, settled: bool, before: dict, after: str, told: str = "pending"):
+    action = "async_settles" if settled else "async_fails"
+    result = run.checkout(order_id, told, action=action,
+                          expected="paid" if settled else "declined:payment_intent_payment_attempt_failed")
+    result.sim.append("payment_settled" if settled else "payment_failed")
+    result.order_before_settled = before
+    if settled:
+        run.charge(order_id)
+    else:
+        run.intent(order_id)
+    run.state(order_id, after, fulfilled=1 if after == "paid" else 0)
+    return result
+
+
+def test_an_order_fulfilled_before_the_wallets_money_settled_is_critical():
+    run = Run(actions=["async_settles"], shop=REDIRECT)
+    wallet_customer(run, "o1", settled=True, before={"status": "paid", "fulfilled": 1}, after="paid")
+    wallet_customer(run, "o2", settled=True, before={"status": "pending", "fulfilled": 0}, after="paid")
+    [finding] = settled_before_fulfilment(run.observations())
+    assert finding.severity == "critical" and finding.evidence["order_ids"] == ["o1"]
+
+
+def test_an_order_left_pending_after_the_wallet_failed_is_major():
+    run = Run(actions=["async_fails"], shop=REDIRECT)
+    wallet_customer(run, "o1", settled=False, before={"status": "pending"}, after="pending")
+    wallet_customer(run, "o2", settled=False, before={"status": "pending"}, after="failed")
+    [finding] = settled_before_fulfilment(run.observations())
+    assert finding.severity == "major" and finding.evidence["order_ids"] == ["o1"]
+
+
+def test_told_paid_before_the_money_settled_is_major():
+    run = Run(actions=["async_settles"], shop=REDIRECT)
+    wallet_customer(run, "o1", settled=True, before={"status": "pending"}, after="paid", told="paid")
+    [finding] = checkout_session_told(run.observations())
+    assert finding.severity == "major" and finding.evidence["order_ids"] == ["o1"]
+
+
+def expired_customer(run: Run, order_id: str, *, action: str, told: str | None, after: str):
+    result = run.checkout(order_id, told, action=action, expected="expired")
+    result.sim.append("session_expired")
+    run.state(order_id, after)
+    return result
+
+
+def test_an_expired_session_must_close_its_order_and_tell_the_late_customer():
+    run = Run(actions=["leave_page", "pay_late"], shop=REDIRECT)
+    expired_customer(run, "o1", action="leave_page", told="pending", after="pending")
+    expired_customer(run, "o2", action="pay_late", told="pending", after="pending")
+    expired_customer(run, "o3", action="pay_late", told="failed", after="canceled")
+    [closed] = expired_checkout_closed(run.observations())
+    assert closed.severity == "major" and closed.evidence["order_ids"] == ["o1", "o2"]
+    [told] = checkout_session_told(run.observations())
+    assert told.evidence["order_ids"] == ["o2"]   # the one who left was told nothing; o3 was told the truth
+
+
+def test_money_for_an_expired_session_is_critical():
+    run = Run(actions=["leave_page"], shop=REDIRECT)
+    expired_customer(run, "o1", action="leave_page", told="pending", after="canceled")
+    run.charge("o1")
+    [finding] = expired_checkout_closed(run.observations())
+    assert finding.severity == "critical"
+
+
+def test_the_rules_stand_aside_when_nothing_was_played():
+    run = Run(actions=["async_settles", "pay_late"])
+    run.paid("o1")
+    obs = run.observations()
+    assert settled_before_fulfilment(obs) is None and expired_checkout_closed(obs) is None
+    assert checkout_session_told(obs) is None
+
+
+def test_flow_bound_actions_nobody_could_play_are_inconclusive():
+    server = Run(actions=["pay_late"])
+    server.paid("o1")
+    [reason] = [r for r in assess(server.observations()).reasons if "could play" in r]
+    assert "checkout.flow is server" in reason and "redirect flow" in reason
+    unoffered = Run(actions=["async_fails"], shop=REDIRECT)
+    unoffered.paid("o1")
+    unoffered.checkouts[0].raw_status = "wallet_not_offered"
+    assert any("neither Alipay nor WeChat Pay" in r for r in assess(unoffered.observations()).reasons)
+    played = Run(actions=["async_fails"], shop=REDIRECT)
+    wallet_customer(played, "o1", settled=False, before={"status": "pending"}, after="failed")
+    assert not any("could play" in r for r in assess(played.observations()).reasons)

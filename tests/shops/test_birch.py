@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 TARGET = "tests/shops/birch/target.yaml"
 SCENARIOS = ("healthy-baseline", "decline-test-cards", "three-ds-required", "three-ds-abandoned",
-             "webhook-never-comes", "double-submit")
+             "webhook-never-comes", "double-submit", "confirm-response-lost", "decline-rewrite",
+             "checkout-expired", "async-payment-settles", "async-payment-fails")
+CHECKOUT_SCENARIOS = ("checkout-expired", "async-payment-settles", "async-payment-fails")
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,48 @@ def test_a_lost_webhook_and_a_second_tab_are_survived(clean):
         assert {c["status"] for c in sc["checkouts"]} == {"paid"}
 
 
+def test_payment_faults_reach_the_hosted_pages_confirm_and_are_judged(clean):
+    """The page pays through POST /v1/payment_pages/{cs}/confirm, a `kind: payment` call: a lost answer
+    and a rewritten decline now happen on the hosted page, and the scenarios are conclusive."""
+    for name in ("confirm-response-lost", "decline-rewrite"):
+        sc = clean[name]
+        faulted = [x for x in sc["timeline"] if x["faults"]]
+        assert faulted and all(x["path"].startswith("/v1/payment_pages/") for x in faulted), name
+        assert not sc["inconclusive"] and sc["passed"] and not findings(sc), (name, sc["findings"])
+    lost = clean["confirm-response-lost"]
+    assert {c["status"] for c in lost["checkouts"]} == {"paid"}   # reloaded the page, followed it back
+    assert lost["money"]["primary"]["captured"] == sum(c["amount"] for c in lost["checkouts"])
+    declined = clean["decline-rewrite"]
+    assert {c["status"] for c in declined["checkouts"]} == {"failed"} and declined["money"]["primary"]["captured"] == 0
+
+
+def test_expired_sessions_and_late_wallet_money_are_played_and_survived(clean):
+    expired = clean["checkout-expired"]
+    assert all(c["sim"] == ["session_expired"] for c in expired["checkouts"])
+    late = [c for c in expired["checkouts"] if c["action"] == "pay_late"]
+    assert late and {c["status"] for c in late} == {"failed"} and all("expired" in c["message"] for c in late)
+    assert expired["money"]["primary"]["captured"] == 0
+    settles, fails = clean["async-payment-settles"], clean["async-payment-fails"]
+    assert {c["status"] for c in settles["checkouts"] + fails["checkouts"]} == {"pending"}   # back before the money
+    assert all(c["order_before_settled"]["status"] == "pending" for c in settles["checkouts"])
+    assert settles["money"]["primary"]["captured"] == sum(c["amount"] for c in settles["checkouts"])
+    assert fails["money"]["primary"]["captured"] == 0
+    for name in CHECKOUT_SCENARIOS:
+        assert clean[name]["passed"] and not findings(clean[name]), (name, clean[name]["findings"])
+
+
+@pytest.mark.parametrize("defect,scenario,rule,severity", [
+    ("paid_on_complete", "async-payment-settles", "integrity.settled_before_fulfilment", "critical"),
+    ("paid_on_complete", "async-payment-fails", "prompt.status_right", "critical"),
+    ("ignore_expired", "checkout-expired", "integrity.expired_checkout_closed", "major"),
+    ("ignore_expired", "checkout-expired", "prompt.checkout_session_told", "major"),
+    ("ignore_async_failed", "async-payment-fails", "integrity.settled_before_fulfilment", "major"),
+])
+def test_each_checkout_session_defect_is_found(tmp_path_factory, defect, scenario, rule, severity):
+    sc = paychaos_run(tmp_path_factory, TARGET, CHECKOUT_SCENARIOS, {"BIRCH_DEFECTS": defect})[scenario]
+    assert findings(sc, rule, (severity,)) and not sc["passed"]
+
+
 def test_fulfilling_on_the_redirect_is_found(tmp_path_factory):
     runs = defective(tmp_path_factory, "fulfil_on_redirect")
     assert findings(runs["webhook-never-comes"], "integrity.fulfilled_on_webhook", ("major",))
@@ -77,7 +121,7 @@ def test_trusting_the_success_url_is_found(tmp_path_factory):
 
 
 def test_an_unknown_defect_is_refused():
-    with pytest.raises(UnknownDefect, match="valid: fulfil_on_redirect, trust_success_url"):
+    with pytest.raises(UnknownDefect, match="valid: fulfil_on_redirect, trust_success_url, paid_on_complete"):
         create_app({"STRIPE_API_BASE": "http://127.0.0.1:9", "BIRCH_DEFECTS": "bogus"})
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 TARGET = "tests/shops/cedar/target.yaml"
 SCENARIOS = ("healthy-baseline", "three-ds-required", "three-ds-failed", "three-ds-abandoned",
-             "confirm-response-lost")
+             "confirm-response-lost", "async-payment-settles", "async-payment-fails", "checkout-expired")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def clean(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def defective(tmp_path_factory):
-    return paychaos_run(tmp_path_factory, TARGET, ("three-ds-failed", "three-ds-abandoned"),
+    return paychaos_run(tmp_path_factory, TARGET, ("three-ds-failed", "three-ds-abandoned", "async-payment-settles"),
                         {"CEDAR_DEFECTS": "no_requires_action"})
 
 
@@ -89,3 +89,24 @@ def test_an_unknown_defect_is_refused():
     assert proc.returncode == 2 and "unknown defect(s) bogus" in proc.stderr
 
 
+
+
+def test_wallet_money_that_settles_late_is_waited_for(clean):
+    """The page confirms with Alipay / WeChat Pay (offered in the shop's answer); the order waits for the
+    money, which settles (or fails) after the customer is back."""
+    for name in ("async-payment-settles", "async-payment-fails"):
+        sc = clean[name]
+        assert sc["passed"] and not sc["inconclusive"] and not findings(sc), (name, sc["findings"])
+        assert {c["raw_status"] for c in sc["checkouts"]} == {"awaiting_wallet"}
+        assert all(c["order_before_settled"]["status"] == "pending" for c in sc["checkouts"])
+    assert clean["async-payment-fails"]["money"]["primary"]["captured"] == 0
+
+
+def test_an_expiring_checkout_session_cannot_apply_to_this_flow(clean):
+    sc = clean["checkout-expired"]
+    assert sc["inconclusive"] and "client_secret" in sc["inconclusive"][0] and not sc["passed"]
+
+
+def test_shipping_on_requires_action_ships_before_the_wallets_money(defective):
+    sc = defective["async-payment-settles"]
+    assert findings(sc, "integrity.settled_before_fulfilment", ("critical",)) and not sc["passed"]

@@ -275,6 +275,15 @@ def test_a_scenario_whose_fault_never_applied_is_inconclusive(tmp_path_factory):
     assert sc["faults_applied"] > 0 or (not sc["passed"] and "inconclusive" in json.dumps(sc).lower())
 
 
+def test_browser_flow_scenarios_are_inconclusive_on_a_server_flow_shop(tmp_path_factory):
+    """An expiring Checkout Session and a wallet's late money cannot happen to a server-flow shop: those
+    scenarios say so, they never pass."""
+    runs = paychaos_run(tmp_path_factory, ("checkout-expired", "async-payment-settles", "async-payment-fails"))
+    for name, sc in runs.items():
+        assert not sc["passed"] and sc["inconclusive"], name
+        assert "checkout.flow is server" in sc["inconclusive"][0], sc["inconclusive"]
+
+
 def _pay_posts(sc: dict) -> int:
     return sum(x["method"] == "POST" and x["path"] == "/v1/payment_intents" for x in sc["timeline"])
 

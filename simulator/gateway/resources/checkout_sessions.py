@@ -26,7 +26,7 @@ from paychaos.gateway.params import (
     Metadata,
     Str,
 )
-from paychaos.gateway.resources import payment_intents, prices, setup_intents
+from paychaos.gateway.resources import payment_intents, payment_methods, prices, setup_intents
 from paychaos.gateway.routing import Call, Route
 
 METHODS = ("card", "alipay", "wechat_pay")
@@ -177,6 +177,13 @@ def expire(gw, call: Call) -> dict:
     return _expire(gw, cs, call)
 
 
+def time_up(gw, cs: dict, call: Call) -> dict:
+    """The session's time ran out (`/_sim/checkout_sessions/{id}/expire`): expired now, as when its
+    expires_at passes (the lifetime Stripe allows, 30 minutes at least, is too long to wait for)."""
+    cs["expires_at"] = min(cs["expires_at"], int(time.time()))
+    return _expire(gw, cs, Call({}, call.args, call.request_id, None, call.base_url))
+
+
 def _expire(gw, cs: dict, call: Call) -> dict:
     cs["status"] = "expired"
     cs["url"] = None
@@ -244,6 +251,37 @@ def pay(gw, cs: dict, method: str, payment_method: str, email: str | None, call:
     return pi
 
 
+def page_confirm(gw, call: Call) -> dict:
+    """`POST /v1/payment_pages/{cs}/confirm`: the hosted page's Pay button, as the page's script sends it
+    (Stripe Checkout's does the same: it makes the PaymentMethod with `POST /v1/payment_methods`, then
+    confirms it here with the publishable key). A call of the customer's browser under /v1, so a proxy
+    fault rule with `match.kind: payment` reaches the hosted page's payment (paychaos.common.call_kinds).
+
+    Answers the session with its `payment_intent` (or `setup_intent`) expanded: `status`,
+    `payment_status`, and the intent's `next_action` (3-D Secure, Alipay, WeChat Pay). A decline is the
+    intent's card_error (402), the session stays open; a session no longer open is a 400."""
+    p = call.params
+    cs = get(gw, call.args[0], "session")
+    if cs["status"] != "open":
+        raise StripeError(400, "invalid_request_error", f"This Checkout Session is {cs['status']}: it can no "
+                          f"longer be paid.", code="checkout_session_unexpected_state", param="session")
+    pm = payment_methods.resolve(gw, p["payment_method"])
+    method = pm["type"]
+    expected = p.get("expected_payment_method_type")
+    if expected is not None and expected != method:
+        raise ParamError(f"The PaymentMethod is of type {method}, not the expected {expected}.",
+                         "expected_payment_method_type")
+    if cs["mode"] == "payment" and p.get("expected_amount") not in (None, cs["amount_total"]):
+        raise ParamError(f"The amount to pay changed: the session's total is {cs['amount_total']}, "
+                         f"not {p['expected_amount']}.", "expected_amount")
+    if cs["mode"] == "setup" and method != "card":
+        raise StripeError(400, "invalid_request_error", f"This session does not accept {method}.",
+                          param="payment_method")
+    intent = pay(gw, cs, method, pm["id"], p.get("email"), call)
+    field = "setup_intent" if intent["object"] == "setup_intent" else "payment_intent"
+    return {**cs, field: intent}
+
+
 def complete(gw, cs: dict, call: Call, paid: bool = True) -> None:
     cs["status"] = "complete"
     cs["url"] = None
@@ -290,6 +328,10 @@ ROUTES = [
     Route("GET", "/v1/checkout/sessions/{id}", {"expand": EXPAND}, retrieve),
     Route("GET", "/v1/checkout/sessions/{id}/line_items", LIST_PARAMS, list_line_items),
     Route("POST", "/v1/checkout/sessions/{id}/expire", {"expand": EXPAND}, expire),
+    Route("POST", "/v1/payment_pages/{id}/confirm", {
+        "payment_method": Str(255).req(), "email": Str(800), "expected_amount": Int(0),
+        "expected_payment_method_type": Enum(*METHODS), "expand": EXPAND, **payment_methods.BROWSER_DATA,
+    }, page_confirm, slow=True, browser=True),
     Route("GET", "/v1/checkout/sessions", {**LIST_PARAMS, "payment_intent": Str(255), "customer": Str(255),
                                            "status": Enum("open", "complete", "expired"),
                                            "setup_intent": Str(255), "customer_details": AnyHash(),

@@ -1,5 +1,6 @@
 """The /_sim introspection and control API (no API key): health, reset, ledger, webhooks, config,
-and the customer's side of Alipay / WeChat Pay / bank transfer / 3-D Secure.
+the customer's side of Alipay / WeChat Pay / bank transfer / 3-D Secure, and the passing of time for a
+Checkout Session (`checkout_sessions/{id}/expire`).
 
 Locked (see docs/gateway.md, "Local service"): the Host header must name a loopback address with the
 gateway's own port (no DNS rebinding), an Origin header must be loopback, a POST must say
@@ -25,11 +26,12 @@ from paychaos.gateway import ledger
 from paychaos.gateway.errors import StripeError
 from paychaos.gateway.limits import MAX_PROCESSING_DELAY_MS, MAX_SIM_BODY_BYTES, MAX_SIM_JSON_DEPTH
 from paychaos.gateway.params import short
-from paychaos.gateway.resources import alternatives
+from paychaos.gateway.resources import alternatives, checkout_sessions
 from paychaos.gateway.resources.events import new_endpoint
 from paychaos.gateway.routing import Call
 
-OFFERED = "health, reset, ledger, config, webhooks, payment_intents/ID/complete and /fail"
+OFFERED = ("health, reset, ledger, config, webhooks, payment_intents/ID/complete and /fail, "
+           "checkout_sessions/ID/expire")
 
 
 class SimError(Exception):
@@ -210,6 +212,17 @@ def _dispatch(gw, request: web.BaseRequest, body: dict, request_id: str) -> web.
             return _json(done(gw, pi, call), request_id=request_id)
         except StripeError as exc:
             return _json(exc.body(request_id), exc.status, request_id)
+    if len(parts) == 3 and parts[0] == "checkout_sessions" and parts[2] == "expire" and method == "POST":
+        _only(body)
+        cs = gw.store.checkout_sessions.get(parts[1])
+        if cs is None:
+            raise SimError(404, f"No such checkout session: '{short(parts[1], 60)}'", "id")
+        if cs["status"] != "open":
+            raise SimError(400, f"Checkout Session {cs['id']} is {cs['status']}: only an open session's time "
+                                f"can run out", code="checkout_session_unexpected_state")
+        # the session's time is up (as if expires_at had passed): checkout.session.expired, as Stripe sends it
+        call = Call({}, (parts[1],), request_id, None, gw.base_url)
+        return _json(checkout_sessions.time_up(gw, cs, call), request_id=request_id)
     if len(parts) == 3 and parts[0] == "redirect" and method == "GET":
         return web.Response(text=f"paychaos: the customer's {short(parts[1], 40)} page for {short(parts[2], 60)}. "
                                  f"Finish it with POST /_sim/payment_intents/{short(parts[2], 60)}/complete "

@@ -34,7 +34,11 @@ CODE_CATEGORIES: dict[str, set[str]] = {
     **{code: {"try_again", "declined"} for code in
        ("processing_error", "try_again_later", "issuer_not_available", "reenter_transaction", "approve_with_id")},
 }
-LEFT_CHALLENGE = "three_ds_abandoned"   # the driver's raw_status for a customer who left the challenge (docs/flows/)
+# The driver's raw_status for a customer nobody could tell anything (docs/flows/): they left the 3-D Secure
+# challenge, left the hosted page, or wait on their wallet with the page (the shop is not asked) showing
+# the payment in progress.
+LEFT_CHALLENGE = "three_ds_abandoned"
+UNTOLD = frozenset({LEFT_CHALLENGE, "left_page", "awaiting_wallet"})
 # What a failure the fault caused (not the card) should say, by cause.
 CAUSE_CATEGORIES: dict[str, set[str]] = {
     Cause.ACCOUNT_PROBLEM: {"declined", "insufficient_funds", "account_restricted"},
@@ -118,7 +122,7 @@ def message_fits(obs: Observations):
                            and obs.shop.paid_message)
             if answer.status not in ("failed", "pending") and not paid_worded:
                 continue
-            if answer.raw_status == LEFT_CHALLENGE:
+            if answer.raw_status in UNTOLD:
                 continue   # the customer closed the 3-D Secure page: nobody could tell them anything
             wanted = wanted_categories(obs, order, answer.status)
             text = answer.message or ""

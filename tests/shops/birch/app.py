@@ -21,10 +21,11 @@ from tests.shops.browser_shop import (
     verified_event,
 )
 
-DEFECTS = ("fulfil_on_redirect", "trust_success_url")
+DEFECTS = ("fulfil_on_redirect", "trust_success_url", "paid_on_complete", "ignore_expired", "ignore_async_failed")
 NOT_PAID = ("Your payment was not completed, and you have not been charged. Please try again with another "
             "card or payment method.")
 WAITING = "We are waiting for your payment to be confirmed. We will email you."
+EXPIRED = "Your checkout expired before it was paid, and you have not been charged. Please try again."
 
 
 def create_app(env: dict | None = None) -> Flask:
@@ -43,15 +44,17 @@ def create_app(env: dict | None = None) -> Flask:
         return {"quantity": 1, "price_data": {"currency": order.currency, "unit_amount": order.amount,
                                               "product_data": {"name": f"Birch order {order.id}"}}}
 
-    def settle(order: Order, session, *, fulfil: bool) -> None:
-        """What the session says about the order (from a webhook or a look-up)."""
+    def settle(order: Order, session, *, fulfil: bool, failed: bool = False) -> None:
+        """What the session says about the order (from a webhook or a look-up); `failed`: its Alipay /
+        WeChat Pay payment failed (checkout.session.async_payment_failed)."""
         order.payment_intent = session.get("payment_intent") or order.payment_intent
-        if session.get("payment_status") == "paid":
-            book.paid(order, fulfil=fulfil)
-        elif session.get("status") == "expired":
+        if session.get("payment_status") == "paid" or (
+                "paid_on_complete" in planted and session.get("status") == "complete" and not failed):
+            book.paid(order, fulfil=fulfil)      # the defect: a complete session taken for money
+        elif failed or (session.get("status") == "expired" and "ignore_expired" not in planted):
             with book.lock:
                 if order.status == "pending":
-                    order.status = "canceled"
+                    order.status = "failed" if failed else "canceled"
 
     @app.post("/checkout")
     def checkout():
@@ -64,6 +67,7 @@ def create_app(env: dict | None = None) -> Flask:
         try:
             session = call(lambda o: gateway.v1.checkout.sessions.create(params={
                 "mode": "payment", "success_url": back, "cancel_url": back,
+                "payment_method_types": ["card", "alipay", "wechat_pay"],
                 "line_items": [line_item(order)],
                 "customer_email": order.email or None, "client_reference_id": order.id,
                 "metadata": {"order_id": order.id},
@@ -92,8 +96,10 @@ def create_app(env: dict | None = None) -> Flask:
         except stripe.StripeError:
             return jsonify({"id": order.id, "status": "pending", "message": WAITING})
         settle(order, session.to_dict(), fulfil=False)     # fulfilment waits for the webhook
-        if session.payment_status == "paid":
+        if session.payment_status == "paid" or ("paid_on_complete" in planted and session.status == "complete"):
             return jsonify({"id": order.id, "status": "paid"})
+        if session.status == "expired" and "ignore_expired" not in planted:
+            return jsonify({"id": order.id, "status": "canceled", "message": EXPIRED})
         if session.status == "open":   # back without paying; the session stays open for another try
             with book.lock:
                 if order.status == "pending":
@@ -144,7 +150,10 @@ def create_app(env: dict | None = None) -> Flask:
         if order is not None and event["type"] in ("checkout.session.completed",
                                                    "checkout.session.async_payment_succeeded",
                                                    "checkout.session.expired"):
-            settle(order, obj, fulfil=True)      # the one place a healthy Birch fulfils
+            settle(order, obj, fulfil=True)      # the one place a healthy Birch fulfils (payment_status paid)
+        elif order is not None and event["type"] == "checkout.session.async_payment_failed" and \
+                "ignore_async_failed" not in planted:
+            settle(order, obj, fulfil=False, failed=True)
         book.handled(event["id"])
         return jsonify({"received": True})
 
