@@ -178,6 +178,7 @@ class Start:
     ready_path: str | None = None      # GET until 2xx; None -> until the port accepts connections
     ready_timeout_s: float = 20.0
     cwd: str | None = None             # absolute; given relative to the target file's folder
+    forward: bool = False              # start.forward: the app keeps https://api.stripe.com (forward mode)
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,12 @@ class Target:
         """Whether any template of this target mentions one of these placeholders."""
         text = repr((self.start, self.base_url, self.checkout, self.order_status, self.cancel))
         return any("{" + n + "}" in text for n in names)
+
+    @property
+    def forward(self) -> bool:
+        """Whether the proxy runs its forward listener: `start.forward: true`, or a template uses
+        {proxy_url} / {ca_cert} (forward mode spelt out by hand)."""
+        return bool(self.start and self.start.forward) or self.uses(*FORWARD_PLACEHOLDERS)
 
     @property
     def fixed_port(self) -> bool:
@@ -359,7 +366,7 @@ def _with_shop(top: Section, target: Target) -> Target:
 
 
 def _start(top: Section, allowed: tuple[str, ...], file: str) -> Start | None:
-    sec = top.section("start", allowed=("command", "env", "ready", "cwd"), required=("command",))
+    sec = top.section("start", allowed=("command", "env", "ready", "cwd", "forward"), required=("command",))
     if sec is None:
         return None
     command = sec.raw("command")
@@ -397,8 +404,14 @@ def _start(top: Section, allowed: tuple[str, ...], file: str) -> Start | None:
             raise sec.error(f"'{cwd}' is not a folder ({folder} does not exist)", field=sec.field("cwd"),
                             valid="a folder, relative to the target file's own folder (e.g. . or ../shop)")
         cwd = str(folder)
+    forward = sec.raw("forward", False)
+    if not isinstance(forward, bool):
+        shown = f" {brief(forward)}" if isinstance(forward, str | int | float) else ""
+        raise sec.error(f"expected true or false, got {kind_of(forward)}{shown}", field=sec.field("forward"),
+                        valid="true (forward mode: paychaos gives the app HTTPS_PROXY and its CA for every "
+                              "common stack, the app keeps https://api.stripe.com), false (the default)")
     return Start(command=tuple(command), env={str(k): str(v) for k, v in env.items()},
-                 ready_path=ready_path, ready_timeout_s=ready_timeout or 20.0, cwd=cwd)
+                 ready_path=ready_path, ready_timeout_s=ready_timeout or 20.0, cwd=cwd, forward=forward)
 
 
 def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: bool = False) -> Call:

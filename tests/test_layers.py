@@ -30,7 +30,7 @@ ALLOWED = {
                              "paychaos.observations"],
     "paychaos.runner*": ["paychaos.common*", "paychaos.scenario*", "paychaos.target", "paychaos.driver",
                           "paychaos.observations", "paychaos.runner*", "paychaos.proxies.journal",
-                          "paychaos.scoring.orders"],
+                          "paychaos.proxies.forward", "paychaos.scoring.orders"],
 }
 
 

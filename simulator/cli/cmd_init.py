@@ -29,7 +29,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 START_BLOCK = """\
 # How paychaos starts your app for each run: {{port}} is a free port paychaos picks, and the env
 # points your Stripe client at paychaos's fault proxy (reverse mode). Use the variable names your
-# app reads; forward mode instead: HTTPS_PROXY: "{{proxy_url}}", REQUESTS_CA_BUNDLE: "{{ca_cert}}".
+# app reads. If your app cannot change its Stripe base URL, use forward mode instead: replace the
+# two *_API_BASE lines with `forward: true` under start (paychaos init --forward writes that).
 {prefix}start:
 {prefix}  command: {command}
 {prefix}  env:
@@ -38,6 +39,19 @@ START_BLOCK = """\
 {prefix}    STRIPE_WEBHOOK_SECRET: "{{webhook_secret}}"
 {prefix}    STRIPE_API_KEY: sk_test_paychaos
 {prefix}  ready: {{path: /health, timeout_s: 20}}
+"""
+FORWARD_BLOCK = """\
+# How paychaos starts your app for each run: {{port}} is a free port paychaos picks. Forward mode: your
+# app keeps https://api.stripe.com; paychaos gives it HTTPS_PROXY and its own CA for every common stack
+# (Python, Node, Go, Java, curl; docs/proxy.md, "Forward mode") and answers api.stripe.com from its fake
+# gateway through the scenario's faults, never the internet. No path to write: the key is all it takes.
+start:
+  command: {command}
+  forward: true
+  env:
+    STRIPE_WEBHOOK_SECRET: "{{webhook_secret}}"
+    STRIPE_API_KEY: sk_test_paychaos
+  ready: {{path: /health, timeout_s: 20}}
 """
 NO_START_NOTE = ("# No start command given (paychaos init --start CMD): paychaos expects your app already\n"
                  "# running at base_url. To let paychaos start it, uncomment and adapt:\n")
@@ -54,6 +68,8 @@ def add_parser(subparsers) -> None:
                    f"picks and passes as {{port}} when --start is given, else {DEFAULT_PORT})")
     p.add_argument("--start", metavar="CMD", help='the command that starts your app, e.g. '
                    '"python -m myshop --port {port}" (default: none, the app is already running)')
+    p.add_argument("--forward", action="store_true", help="forward mode: your app keeps https://api.stripe.com "
+                   "and paychaos gives it HTTPS_PROXY and its CA (needs --start: paychaos sets the app's environment)")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(func=run)
 
@@ -64,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     start = args.start if args.start is not None else answers.get("start") or None
     port = args.port if args.port is not None else check_port(answers.get("port") or None)
     command = check_start(start, port)
+    if args.forward and command is None:
+        raise InputError("forward mode needs paychaos to start your app: it sets the app's environment",
+                         field="--forward", valid='--start "CMD ... {port}" as well; for an app you start yourself, '
+                                                  "`paychaos up SCENARIO_FILE` prints the variables to export")
     if command is None and port is None:
         port = DEFAULT_PORT   # an app already running: paychaos cannot pick its port
 
@@ -78,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
     values = {"__NAME__": name, "__TARGET__": str(target_path), "__SCENARIOS__": str(scenario_path.parent),
               "__BASE_URL__": f"http://127.0.0.1:{port if port else '{port}'}",
-              "__START__": start_block(command)}
+              "__START__": start_block(command, forward=args.forward)}
     scenario_path.parent.mkdir(parents=True, exist_ok=True)
     target_path.write_text(fill(template("target.yaml"), values), encoding="utf-8")
     scenario_path.write_text(fill(template("scenario.yaml"), values), encoding="utf-8")
@@ -146,7 +166,9 @@ def check_start(start: str | None, port: int | None) -> list[str] | None:
     return argv
 
 
-def start_block(command: list[str] | None) -> str:
+def start_block(command: list[str] | None, *, forward: bool = False) -> str:
+    if forward and command is not None:
+        return FORWARD_BLOCK.format(command=json.dumps(command))
     if command is None:
         example = json.dumps(["python", "-m", "myshop", "--port", "{port}"])
         return NO_START_NOTE + START_BLOCK.format(prefix="# ", command=example)

@@ -21,7 +21,7 @@ from paychaos.cli import argtypes
 from paychaos.common import localtoken
 from paychaos.common.netsafety import check_upstream
 from paychaos.common.procs import paychaos_argv, start_service
-from paychaos.proxies.forward import forward_env, java_flags
+from paychaos.proxies.forward import forward_env, java_truststore
 from paychaos.proxies.journal_table import COLUMNS, row
 from paychaos.proxies.testing import running_proxy
 
@@ -119,12 +119,15 @@ def _print_env(ruleset, info: dict, upstreams: dict, journal: str, webhook_url: 
     if webhook_url:
         _export("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     _export("STRIPE_API_KEY", "sk_test_paychaos")
-    print("\nForward mode (your app keeps https://api.stripe.com):")
-    for key, value in forward_env(info["forward"], info["ca_cert"]).items():  # PYTHONPATH keeps yours
+    print("\nForward mode (your app keeps https://api.stripe.com; Python, Node, Go, Java, curl):")
+    truststore = java_truststore(info["ca_cert"])
+    for key, value in forward_env(info["forward"], info["ca_cert"], truststore=truststore).items():
         if key.islower():
             continue
-        _export(key, value)
-    print(f"  # Java: {java_flags(info['forward'])} (import {info['ca_cert']} with keytool first)")
+        _export(key, value)  # PYTHONPATH, NODE_OPTIONS and JAVA_TOOL_OPTIONS keep what this shell had
+    if truststore is None:
+        print("  # Java: no keytool found (and this cryptography cannot write a Java trust store): "
+              f"import {info['ca_cert']} into a trust store yourself (docs/proxy.md)")
 
 
 def _print_tokens(primary, info: dict) -> None:

@@ -19,6 +19,7 @@ from paychaos.common import localtoken
 from paychaos.common.errors import InputError
 from paychaos.common.netsafety import check_upstream, free_port
 from paychaos.common.procs import Service, ServiceError, paychaos_argv, start_service
+from paychaos.proxies.forward import app_env
 from paychaos.runner.merchant import MerchantError, MerchantProcess
 from paychaos.target import Target, gateway_flags, render, render_strings, run_values
 
@@ -101,7 +102,7 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1, allow_hosts:
                                                                                 *gateway_flags(target)))
                                  for n in ("primary", "backup")])
         stack.gateways = {"primary": primary, "backup": backup}
-        stack.proxies = _each([lambda i=i: _start_proxy(stack, workdir, i, urls[i]) for i in range(count)])
+        stack.proxies = _each([lambda i=i: _start_proxy(stack, workdir, i, urls[i], forward=target.forward) for i in range(count)])
         if target.webhook_path:
             hook = stack.proxies[0].info["listeners"]["webhooks"].rstrip("/") + target.webhook_path
             for gw in stack.gateways.values():
@@ -121,12 +122,12 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1, allow_hosts:
     return stack
 
 
-def _start_proxy(stack: Stack, workdir: Path, i: int, merchant_url: str) -> Service:
+def _start_proxy(stack: Stack, workdir: Path, i: int, merchant_url: str, *, forward: bool = False) -> Service:
     return start_service(f"proxy-{i}", paychaos_argv(
         "proxy", "--port", "0", "--journal", str(workdir / f"journal-{i}.jsonl"),
         "--upstream", f"primary={stack.gateways['primary'].url}",
         "--upstream", f"backup={stack.gateways['backup'].url}",
-        "--upstream", f"webhooks={merchant_url}"))
+        "--upstream", f"webhooks={merchant_url}", *(["--forward"] if forward else [])))
 
 
 def _start_merchant(target: Target, port: int, proxy: Service) -> Merchant:
@@ -138,6 +139,8 @@ def _start_merchant(target: Target, port: int, proxy: Service) -> Merchant:
     argv = [render_strings(a, values, file=file, where=f"start.command[{i}]")
             for i, a in enumerate(target.start.command)]
     env = {k: render_strings(v, values, file=file, where=f"start.env.{k}") for k, v in target.start.env.items()}
+    if target.start.forward:
+        env = app_env(values["proxy_url"], values["ca_cert"], env)
     base_url = render_strings(target.base_url, values, file=file, where="base_url")
     ready_path = render(target.start.ready_path, values, file=file, where="start.ready.path")
     try:

@@ -34,9 +34,10 @@ from paychaos.common.procs import (
 )
 from paychaos.driver import BrowserError, Driver, new_run_tag, plan_customers
 from paychaos.observations import CheckoutResult, Observations
+from paychaos.proxies.forward import app_env
 from paychaos.runner.merchant import MerchantError, MerchantProcess
 from paychaos.scenario.model import Scenario
-from paychaos.target import FORWARD_PLACEHOLDERS, Target, gateway_flags, render, render_strings, run_values
+from paychaos.target import Target, gateway_flags, render, render_strings, run_values
 
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
@@ -144,7 +145,7 @@ class Session:
         argv = ["proxy", "--port", "0", "--journal", str(self.workdir / "journal.jsonl"),
                 "--upstream", f"primary={self.primary.url}", "--upstream", f"backup={self.backup.url}",
                 "--upstream", f"webhooks={self.base_url}"]
-        if self.target.uses(*FORWARD_PLACEHOLDERS):
+        if self.target.forward:
             argv += ["--forward", "--confdir", str(self.workdir / "mitmproxy")]
         return paychaos_argv(*argv)
 
@@ -248,6 +249,8 @@ class Session:
                 for i, arg in enumerate(start.command)]
         env = {name: render_strings(value, self.values, file=file, where=f"start.env.{name}")
                for name, value in start.env.items()}
+        if start.forward:  # HTTPS_PROXY, the CA for every common stack, the shims (docs/proxy.md)
+            env = app_env(self.values["proxy_url"], self.values["ca_cert"], env)
         ready_path = render(start.ready_path, self.values, file=file, where="start.ready.path")
         merchant = MerchantProcess(argv, env, self.base_url, ready_path=ready_path,
                                    ready_timeout_s=start.ready_timeout_s, cwd=start.cwd)

@@ -59,6 +59,24 @@ def test_existing_files_are_kept_unless_forced(tmp_path):
     assert load_target(str(tmp_path / "paychaos" / "target.yaml")).name == "second"
 
 
+def test_forward_writes_the_one_key_and_no_path(tmp_path):
+    out = init("--forward", "--start", "node server.js --port {port}", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "paychaos" / "target.yaml").read_text()
+    target = load_target(str(tmp_path / "paychaos" / "target.yaml"))
+    assert target.start.forward and target.forward
+    assert "STRIPE_API_BASE" not in target.start.env and "HTTPS_PROXY" not in target.start.env
+    assert all("/" not in v for v in target.start.env.values())       # no path to the shim or the CA
+    assert "forward_env" not in text and "REQUESTS_CA_BUNDLE" not in text
+
+
+def test_without_forward_the_hint_names_the_key(tmp_path):
+    assert init("--start", "python -m shop --port {port}", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "paychaos" / "target.yaml").read_text()
+    assert "`forward: true`" in text and "REQUESTS_CA_BUNDLE" not in text
+    assert not load_target(str(tmp_path / "paychaos" / "target.yaml")).forward
+
+
 @pytest.mark.parametrize("args, words", [
     (["--port", "http"], ["--port: 'http' is not a whole number", "valid: a port from 1 to 65535"]),
     (["--port", "70000"], ["--port: 70000 is out of range"]),
@@ -66,6 +84,7 @@ def test_existing_files_are_kept_unless_forced(tmp_path):
     (["--name", "my shop!"], ["--name: 'my shop!' is not a usable name", "valid: letters"]),
     (["--start", "python -m shop"], ["--start: the command never says which port", "{port}"]),
     (["--start", "python 'unclosed"], ["--start: cannot split it into arguments"]),
+    (["--forward"], ["--forward: forward mode needs paychaos to start your app", "valid: --start"]),
 ])
 def test_bad_flags_are_refused(tmp_path, args, words):
     out = init(*args, cwd=tmp_path)

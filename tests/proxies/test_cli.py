@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import requests
 
 from paychaos.common.netsafety import free_port
 from paychaos.common.procs import paychaos_argv, start_process_group, start_service, stop_process_group
-from paychaos.proxies.forward import SITECUSTOMIZE_DIR
+from paychaos.proxies.forward import SITECUSTOMIZE_DIR, node_require
 from paychaos.proxies.testing import running_proxy
 from tests.proxies.conftest import journal_of
 
@@ -129,6 +130,10 @@ def test_up_starts_gateway_and_proxy_and_ctrl_c_stops_all(tmp_path):
                 break
         assert "STRIPE_API_BASE" in env and "HTTPS_PROXY" in env and "PYTHONPATH" in env, "".join(lines)
         assert env["PYTHONPATH"] == os.pathsep.join([SITECUSTOMIZE_DIR, app_path])  # the app's entries stay
+        assert env["NODE_OPTIONS"].startswith(node_require())                      # Node's proxy shim
+        if shutil.which("keytool"):                                                 # Java: a trust store, written
+            store = env["JAVA_TOOL_OPTIONS"].split("-Djavax.net.ssl.trustStore=")[1].split()[0]
+            assert os.path.getsize(store) > 0 and "-Dhttps.proxyHost=127.0.0.1" in env["JAVA_TOOL_OPTIONS"]
         base = env["STRIPE_API_BASE"]
         # The token /_sim and the control API want, and curl lines that work when pasted as printed.
         token = env["PAYCHAOS_TOKEN"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -251,3 +252,30 @@ def test_a_fixed_port_with_several_workers_is_refused(tmp_path):
     assert str(info.value).startswith(f"{fixed.path}: base_url: 'http://127.0.0.1:8000' is one fixed address, "
                                       "but -n/--workers asks for 2 workers")
     load_target(write(tmp_path, TARGET)).check_workers(4)  # {port}: each worker starts its own merchant
+
+
+def test_forward_mode_is_one_key(tmp_path):
+    t = load_target(write(tmp_path, TARGET.replace("  env:\n", "  forward: true\n  env:\n")))
+    assert t.start.forward and t.forward
+    assert not load_target(write(tmp_path, TARGET)).forward
+    spelt_out = TARGET.replace('STRIPE_API_BASE: "{gateway_url}"', 'HTTPS_PROXY: "{proxy_url}"')
+    assert load_target(write(tmp_path, spelt_out)).forward          # the old explicit way still starts it
+    assert not load_target(write(tmp_path, spelt_out)).start.forward
+
+
+@pytest.mark.parametrize("value, got", [
+    ('"yes please"', "got a string 'yes please'"), ("1", "got a number 1"), ("[true]", "got a list"),
+    ("{on: true}", "got a mapping"), ("", "got nothing"),
+])
+def test_a_bad_forward_value_names_the_key_and_the_valid_forms(tmp_path, value, got):
+    message = error_of(tmp_path, TARGET.replace("  env:\n", f"  forward: {value}\n  env:\n"))
+    assert message.startswith(f"FILE: start.forward: expected true or false, {got} (valid: true (forward mode"), message
+    assert "false (the default)" in message
+
+
+def test_a_bad_forward_value_is_exit_2_on_the_command_line(tmp_path):
+    path = write(tmp_path, TARGET.replace("  env:\n", "  forward: maybe\n  env:\n"))
+    out = subprocess.run([sys.executable, "-m", "paychaos.cli", "run", "--target", path], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"{path}: start.forward: expected true or false, got a string 'maybe'" in out.stderr

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = "tests/shops/lantern/target.yaml"
 CHARGES_TARGET = "tests/shops/lantern/target-charges.yaml"
+FORWARD_TARGET = "tests/shops/lantern/target-forward.yaml"
 SECRET = "whsec_merchanttests"   # the secret tests.merchants.conftest.signed() signs with
 SERIOUS = ("critical", "major")
 
@@ -206,6 +207,20 @@ def test_the_charges_variant_pays_through_the_runner(tmp_path_factory):
     assert sc["money"]["primary"]["captured"] == 4 * 4900
     assert sum(x["path"] == "/v1/charges" for x in sc["timeline"]) == 4
     assert not any(x["path"].startswith("/v1/payment_intents") for x in sc["timeline"])
+
+
+def test_in_forward_mode_one_key_is_enough_and_the_faults_still_apply(tmp_path_factory):
+    """Issue 12: the shop keeps https://api.stripe.com; its target file says `forward: true` and no path."""
+    text = (ROOT / FORWARD_TARGET).read_text()
+    setting = text[text.index("start:"):text.index("base_url:")]
+    assert "forward: true" in setting and "/" not in setting.replace("../../..", "").replace("/healthz", "")
+    runs = paychaos_run(tmp_path_factory, ("healthy-baseline", "response-lost"), target=FORWARD_TARGET)
+    healthy, lost = runs["healthy-baseline"], runs["response-lost"]
+    assert healthy["error"] is None and [c["raw_status"] for c in healthy["checkouts"]] == ["complete"] * 4
+    assert healthy["money"]["primary"]["captured"] == 4 * 4900
+    pays = [x for x in healthy["timeline"] if x["path"] == "/v1/payment_intents"]
+    assert len(pays) == 4 and all(x["upstream"] == "primary" for x in pays)
+    assert lost["faults_applied"] > 0 and lost["money"]["primary"]["captured"] == 4 * 4900   # never twice
 
 
 def test_the_clean_shop_handles_a_lost_answer_and_a_hang_without_a_second_charge(clean):
