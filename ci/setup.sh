@@ -1,29 +1,28 @@
 #!/usr/bin/env bash
 # Set up paychaos in ./.venv (idempotent): Python deps from pyproject.toml, plus Debian's chromium
 # for browser mode (checkout.flow browser) and the HTML report's screenshot test when running as root. Prints only what it does.
+# PYTHON=python3.13 PAYCHAOS_VENV=.venv-3.13 sets up another interpreter's venv beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-stamp=.venv/.paychaos-installed
-want=$(sha256sum pyproject.toml | cut -c1-16)
-if [ ! -x .venv/bin/python ]; then
-  echo "setup: creating .venv" >&2
-  "$PY" -m venv .venv
+VENV=${PAYCHAOS_VENV:-.venv}
+stamp=$VENV/.paychaos-installed
+# Strict editable install: build/__editable__.* holds links to the sources, on sys.path as a real
+# `paychaos` package, so a folder named paychaos/ in the working directory (`paychaos init` writes
+# one) cannot shadow it as a namespace package, as it does setuptools' default finder. New files
+# need a reinstall, so the stamp covers the list of source files as well as pyproject.toml.
+want=$( (cat pyproject.toml; find simulator proxies scenarios -type f ! -path '*/__pycache__/*' | LC_ALL=C sort) \
+        | sha256sum | cut -c1-16)
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV ($("$PY" --version))" >&2
+  "$PY" -m venv "$VENV"
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing paychaos and its dependencies into .venv" >&2
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" >&2 || true
-  # The editable install maps simulator/ to `paychaos` with a finder placed after Python's own; a shop
-  # folder named paychaos/ (what `paychaos init` writes) in the working directory would then shadow it as
-  # a namespace package. This .pth moves the finder first. Dev checkouts only: a wheel has no finder.
-  site=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-  printf '%s\n' "import sys; [sys.meta_path.insert(0, sys.meta_path.pop(i)) for i, f in enumerate(list(sys.meta_path)) if getattr(f, '__module__', '').startswith('__editable___paychaos')]" \
-    > "$site/paychaos_editable_first.pth"
-  venv_python=$PWD/.venv/bin/python
-  shadow=$(mktemp -d) && mkdir "$shadow/paychaos"
-  (cd "$shadow" && "$venv_python" -c "import paychaos, paychaos.proxies, paychaos.scenarios, mitmproxy, stripe; paychaos.__version__")
-  rm -rf "$shadow"
-  .venv/bin/python -c "import locust" 2>/dev/null
+  echo "setup: installing paychaos and its dependencies into $VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=strict 2>&1 \
+    | grep -v "is ignored: it is neither" >&2 || true
+  "$VENV/bin/python" -c "import paychaos, paychaos.proxies, paychaos.scenarios, mitmproxy, stripe"
+  "$VENV/bin/python" -c "import locust" 2>/dev/null
   echo "$want" > "$stamp"
 fi
 # Debian packages for browser mode and the report screenshot test (chromium: driven headless over the DevTools

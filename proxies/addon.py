@@ -26,6 +26,7 @@ from paychaos.common.errors import InputError
 from paychaos.common.localtoken import choose_token
 from paychaos.common.masking import mask_text
 from paychaos.common.netsafety import carries_live_key_in, is_loopback_host
+from paychaos.common.paths import scenario_file
 from paychaos.common.procs import announce_ready
 from paychaos.common.strict_yaml import load_yaml_file
 from paychaos.proxies import control
@@ -629,9 +630,11 @@ def _clip(text: str, limit: int = 200) -> str:
 
 
 def load_scenario_rules(path: str, seed: int = 0) -> RuleSet:
-    """The RuleSet of a scenario file's `faults:` (validated whole); an empty one without a file."""
+    """The RuleSet of a scenario file's `faults:` (validated whole); an empty one without a file.
+    A built-in scenario may be named as `paychaos list` prints it (`response-lost`)."""
     if not path:
         return RuleSet(seed=seed or 1)
+    path = scenario_file(path)
     doc = load_yaml_file(path)  # bounded: no aliases, no duplicate keys, finite numbers (InputError)
     if not isinstance(doc, dict):
         raise InputError("a scenario must be a mapping", file=path, valid="name:, cause:, faults: [...]")

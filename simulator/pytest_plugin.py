@@ -1,14 +1,16 @@
 """paychaos pytest plugin (registered through the pytest11 entry point).
 
-- Scenario files are collected as tests, one test per scenario, passing at its threshold (or at
-  `--paychaos-min-score`); the failure text lists the findings. Collected: `*.yaml`/`*.yml` under a
-  directory named by the ini option `paychaos_scenarios`, and elsewhere only files whose top level
-  holds `name`, `cause` and `faults`, or `name` and a paychaos cause (other YAML is never touched;
-  `paychaos_autodetect = false` turns that off).
+- Scenario files are collected as tests when the project opts in, one test per scenario, passing at
+  its threshold (or at `--paychaos-min-score`); the failure text lists the findings. Collected:
+  `*.yaml`/`*.yml` under a directory named by the ini option `paychaos_scenarios`; with
+  `paychaos_autodetect = true`, also files elsewhere whose top level holds `name`, `cause` and
+  `faults`, or `name` and a paychaos cause. Without either, no YAML file is ever touched.
 - Fixtures for hand-written tests: `paychaos_gateway`, `paychaos_proxy`, `paychaos_merchant`
   (one runner Session per pytest process, so per xdist worker: every service on port 0, its own
   work and mitmproxy conf directory; gateways and rules reset before each test, the merchant
   restarted) and `chaos`, a context manager that injects fault rules through the proxy's control API.
+  `paychaos_target` (session scope) names the merchant's target file; each of these can be
+  overridden by a fixture of the same name in the project's conftest.py.
 
 Never import locust here: it monkey-patches the process with gevent. No `--host` option and no
 fixture named `session`/`fastsession` either: Locust's own pytest plugin owns those names.
@@ -28,13 +30,15 @@ import pytest
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("paychaos_scenarios", type="paths", default=[],
                   help="directories whose *.yaml files are paychaos scenarios, collected as tests")
-    parser.addini("paychaos_autodetect", type="bool", default=True,
-                  help="also collect YAML files elsewhere whose top level has name, cause and faults")
+    parser.addini("paychaos_autodetect", type="bool", default=False,
+                  help="also collect YAML files outside paychaos_scenarios whose top level has name, cause and "
+                       "faults (default: false)")
     parser.addini("paychaos_target", default="",
-                  help="target file scenario tests run against (default: the built-in resilient merchant)")
+                  help="target file (or built-in target name) scenario tests and fixtures run against "
+                       "(default: the built-in resilient merchant)")
     group = parser.getgroup("paychaos", "paychaos payment chaos scenarios")
     group.addoption("--paychaos-target", metavar="FILE", default=None,
-                    help="target file scenario tests run against (overrides the ini option)")
+                    help="target file (or built-in target name) to run against (overrides the ini option)")
     group.addoption("--paychaos-min-score", metavar="N", type=float, default=None,
                     help="score every scenario test must reach (default: each scenario's threshold)")
 
@@ -160,20 +164,44 @@ class RunnerSession:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.session = None
+        self.target_file: str | None = None
 
-    def get(self):
-        if self.session is None:
-            from paychaos.runner import Session
-            from paychaos.target import load_target
-            target_file = (self.config.getoption("paychaos_target") or self.config.getini("paychaos_target")
-                           or None)
-            workerinput = getattr(self.config, "workerinput", {})
-            worker = workerinput.get("workerid", "gw0")
-            target = load_target(target_file)
-            target.check_workers(int(workerinput.get("workercount", 1)), flag="pytest -n (xdist)")
-            session = Session(target, worker=int("".join(filter(str.isdigit, worker)) or 0))
-            session.__enter__()
-            self.session = session
+    def configured_target(self) -> str | None:
+        """--paychaos-target, else the ini option, else None (the built-in resilient merchant)."""
+        return self.config.getoption("paychaos_target") or self.config.getini("paychaos_target") or None
+
+    def _project_path(self, target: str | None) -> str | None:
+        """A relative target path is the project's (pytest's rootdir), wherever pytest was started;
+        a built-in target's name stays a name."""
+        if target and not Path(target).is_absolute() and not Path(target).exists():
+            beside_ini = Path(self.config.rootpath, target)
+            if beside_ini.exists():
+                return str(beside_ini)
+        return target
+
+    def get(self, target_file: str | None = None):
+        """The session, started on first use against `target_file` (the configured one by default).
+        Scenario files always run against the configured target; a `paychaos_target` fixture that
+        names another one is refused rather than silently ignored."""
+        wanted = self._project_path(target_file if target_file is not None else self.configured_target())
+        if self.session is not None:
+            if wanted != self.target_file:
+                from paychaos.common.errors import InputError
+                raise InputError(f"the paychaos_target fixture names {wanted or 'the built-in resilient merchant'}"
+                                 f", but this pytest process already runs against "
+                                 f"{self.target_file or 'the built-in resilient merchant'}",
+                                 file="paychaos_target", valid="one target per pytest run: scenario files use "
+                                 "--paychaos-target or the paychaos_target ini option; give the fixture the same")
+            return self.session
+        from paychaos.runner import Session
+        from paychaos.target import load_target
+        workerinput = getattr(self.config, "workerinput", {})
+        worker = workerinput.get("workerid", "gw0")
+        target = load_target(wanted)
+        target.check_workers(int(workerinput.get("workercount", 1)), flag="pytest -n (xdist)")
+        session = Session(target, worker=int("".join(filter(str.isdigit, worker)) or 0))
+        session.__enter__()
+        self.session, self.target_file = session, wanted
         return self.session
 
     def close(self) -> None:
@@ -192,8 +220,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         holder.close()
 
 
-def _runner_session(config: pytest.Config):
-    return config.stash[_SESSION_KEY].get()
+def _runner_session(config: pytest.Config, target_file: str | None = None):
+    return config.stash[_SESSION_KEY].get(target_file)
 
 
 @dataclass
@@ -275,15 +303,37 @@ def _control_url(info: dict) -> str:
 
 
 @pytest.fixture(scope="session")
-def _paychaos_gateway_service(request) -> Gateway:
-    s = _runner_session(request.config)
+def paychaos_target(request) -> str | None:
+    """The target file (or built-in target name) the fixtures' merchant runs from: --paychaos-target,
+    else the ini option paychaos_target, else None (the built-in resilient merchant). Override it in
+    conftest.py to point the fixtures at your shop:
+
+        @pytest.fixture(scope="session")
+        def paychaos_target():
+            return "paychaos/target.yaml"
+    """
+    return request.config.stash[_SESSION_KEY].configured_target()
+
+
+@pytest.fixture(scope="session")
+def _paychaos_session(request, paychaos_target):
+    from paychaos.common.errors import InputError
+    try:
+        return _runner_session(request.config, str(paychaos_target) if paychaos_target is not None else None)
+    except InputError as exc:   # a bad or conflicting target: the message, not a traceback into paychaos
+        pytest.fail(f"paychaos: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def _paychaos_gateway_service(_paychaos_session) -> Gateway:
+    s = _paychaos_session
     return Gateway(s.primary.url, s.backup.url if s.backup else None, token=s.primary.info.get("token"),
                    backup_token=s.backup.info.get("token") if s.backup else None)
 
 
 @pytest.fixture(scope="session")
-def _paychaos_proxy_service(request) -> Proxy:
-    info = _runner_session(request.config).proxy.info
+def _paychaos_proxy_service(_paychaos_session) -> Proxy:
+    info = _paychaos_session.proxy.info
     return Proxy(url=info["url"], control=_control_url(info), journal_path=info.get("journal") or "",
                  listeners=info.get("listeners") or {"primary": info["url"]}, token=info.get("token"))
 
@@ -304,9 +354,9 @@ def paychaos_proxy(_paychaos_proxy_service, paychaos_gateway):
 
 
 @pytest.fixture
-def paychaos_merchant(request, paychaos_proxy) -> Merchant:
+def paychaos_merchant(_paychaos_session, paychaos_proxy) -> Merchant:
     """The target's merchant, restarted for each test (so no circuit breaker or order carries over)."""
-    session = _runner_session(request.config)
+    session = _paychaos_session
     session.restart_merchant()
     return Merchant(session.base_url, session.target.name)
 

@@ -19,11 +19,13 @@ from pathlib import Path
 
 from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError, brief, did_you_mean
+from paychaos.common.extras import require
 from paychaos.common.netsafety import parse_http_url
+from paychaos.common.paths import builtin_targets_dir, target_file
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
 from paychaos.target_page import PageSpec, parse_page
 
-BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
+BUILTIN_TARGETS = builtin_targets_dir()
 
 # Placeholders filled once per run (the services' URLs) and once per checkout.
 RUN_PLACEHOLDERS = ("port", "gateway_url", "backup_gateway_url", "webhook_secret", "proxy_url", "ca_cert", "python")
@@ -237,8 +239,11 @@ def gateway_flags(target: Target) -> tuple[str, ...]:
 
 
 def load_target(path: str | None = None) -> Target:
-    """A target file -> Target. None -> the built-in resilient reference merchant."""
-    file = str(path) if path else str(BUILTIN_TARGETS / "resilient.yaml")
+    """A target file (or a built-in target's name: `resilient`, `naive`) -> Target. None -> the
+    built-in resilient reference merchant."""
+    file = target_file(str(path)) if path else str(BUILTIN_TARGETS / "resilient.yaml")
+    if Path(file).resolve() == (BUILTIN_TARGETS / "resilient.yaml").resolve():
+        require("merchants", "the built-in resilient merchant (the default target)", file=file)
     return parse_target(read_yaml(file), file=file)
 
 

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from paychaos.cli import argtypes
+from paychaos.common.extras import missing
 from paychaos.scenario.model import LOCALES
 
 MAX_USERS = 10_000          # Locust users on loopback machines; beyond this the load generator is measured
@@ -25,7 +26,8 @@ def add_parser(subparsers) -> None:
                     "phase of the profile; write report.json and report.html. Profiles: brownout (default), "
                     "steady, flash-sale, latency-storm, decline-wave, or a path to your own locustfile.")
     p.add_argument("profile", nargs="?", metavar="PROFILE", help="a built-in profile or a locustfile path")
-    p.add_argument("--target", metavar="FILE", help="target file (default: the built-in resilient merchant)")
+    p.add_argument("--target", metavar="FILE", help="target file, or a built-in: resilient, naive "
+                   "(default: the built-in resilient merchant)")
     p.add_argument("--users", type=argtypes.whole(1, MAX_USERS), default=10,
                    help=f"peak concurrent customers, 1-{MAX_USERS} (default 10)")
     p.add_argument("--duration", type=argtypes.number(0, MAX_DURATION_S, above=True, unit="seconds"), default=60.0,
@@ -61,15 +63,7 @@ def _terminated(signum, frame):
 
 def locust_missing() -> str | None:
     """Why `paychaos load` cannot run here, or None: Locust is an optional extra (`paychaos[load]`)."""
-    import importlib.util
-    try:
-        found = importlib.util.find_spec("locust") is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        return ("Locust is not installed: `paychaos load` needs the load extra, "
-                "pip install 'paychaos[load]' (or pip install locust)")
-    return None
+    return missing("load", "`paychaos load`")
 
 
 def run(args: argparse.Namespace) -> int:

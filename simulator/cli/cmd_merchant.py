@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from paychaos.cli import argtypes
+from paychaos.common.extras import require
 from paychaos.merchants import MERCHANT_NAMES
 
 
@@ -25,6 +26,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.name == "resilient":
+        require("merchants", "the built-in resilient merchant")
     from paychaos.merchants.config import load_config
     from paychaos.merchants.run import serve
 

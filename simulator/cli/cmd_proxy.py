@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--upstream", action="append", default=[], metavar="[NAME=]URL", type=argtypes.upstream,
                    help="upstream base URL; NAME is primary (default), backup or webhooks; repeatable")
     p.add_argument("--port", type=argtypes.port, default=0, help="port of the primary listener (0: any free port)")
-    p.add_argument("--scenario", metavar="FILE", help="scenario YAML whose faults: to apply from the start")
+    p.add_argument("--scenario", metavar="FILE", help="scenario YAML (or a built-in scenario's name) whose faults: to apply from the start")
     p.add_argument("--journal", metavar="FILE", type=argtypes.writable_file, help="append one JSON line per exchange here")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed for the rules' dice (default: the scenario's)")
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=argtypes.host,

@@ -33,8 +33,10 @@ def add_parser(subparsers) -> None:
                     "retries and falls back, and write report.json, junit.xml and report.html. "
                     "Without arguments: the built-in suite against the built-in resilient merchant.")
     p.add_argument("paths", nargs="*", metavar="SCENARIO_FILE_OR_DIR",
-                   help="scenario files or directories of them (default: the built-in suite)")
-    p.add_argument("--target", metavar="FILE", help="target file (default: the built-in resilient merchant)")
+                   help="scenario files, directories of them, or built-in scenario names as `paychaos list` "
+                        "prints them (default: the built-in suite)")
+    p.add_argument("--target", metavar="FILE", help="target file, or a built-in: resilient, naive "
+                   "(default: the built-in resilient merchant)")
     p.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR, type=argtypes.writable_dir,
                    help=f"where the reports go (default: ./{DEFAULT_REPORT_DIR})")
     p.add_argument("--min-score", metavar="N", type=argtypes.score, help="score every scenario must reach, 0-100 "

@@ -1,4 +1,4 @@
-"""`paychaos up SCENARIO_FILE`: gateway(s) + proxy with the scenario's faults, for poking by hand.
+"""`paychaos up SCENARIO` (a file or a built-in name such as `response-lost`): gateway(s) + proxy with the scenario's faults, for poking by hand.
 
 Prints the environment to give the app (reverse and forward variants), the token the control API and
 `/_sim` want (with curl lines that use it), then shows the journal live as a table until Ctrl-C,
@@ -30,7 +30,8 @@ WEBHOOK_SECRET = "whsec_paychaos_up"
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("up", help="start gateway + proxy with a scenario's faults, for poking by hand")
-    p.add_argument("scenario", metavar="SCENARIO_FILE")
+    p.add_argument("scenario", metavar="SCENARIO",
+                   help="a scenario file, or a built-in scenario's name as `paychaos list scenarios` prints it")
     p.add_argument("--webhook-url", type=argtypes.url, help="your app's webhook endpoint; deliveries go through the proxy")
     p.add_argument("--backup", action="store_true", help="also start a backup gateway (implied when a "
                    "rule matches upstream: backup)")

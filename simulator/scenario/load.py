@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from paychaos.common.errors import InputError, brief, did_you_mean
-from paychaos.common.paths import builtin_scenarios_dir
+from paychaos.common.paths import builtin_scenarios_dir, scenario_file
 from paychaos.common.strict_yaml import INT64_MAX
 from paychaos.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
@@ -55,9 +55,6 @@ def load_scenarios(paths: list[str] | None = None) -> list[Scenario]:
     return scenarios
 
 
-_BUILTIN_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-
-
 def expand_paths(paths: list[str]) -> list[str]:
     files: list[str] = []
     for raw in paths:
@@ -71,16 +68,10 @@ def expand_paths(paths: list[str]) -> list[str]:
             files.append(str(p))
         elif p.exists():
             raise InputError("not a regular file", file=raw, valid="a scenario .yaml file or a directory of them")
-        elif _BUILTIN_NAME.match(raw) and (BUILTIN_DIR / f"{raw}.yaml").is_file():
-            files.append(str(BUILTIN_DIR / f"{raw}.yaml"))   # a built-in scenario by the name `paychaos list` prints
         elif _BUILTIN_NAME.match(raw) and raw in BUILTIN_SETS and (BUILTIN_DIR / raw).is_dir():
             files.extend(str(f) for f in sorted((BUILTIN_DIR / raw).glob("*.yaml")))   # a dialect's built-in set
         else:
-            names = sorted(f.stem for f in BUILTIN_DIR.glob("*.yaml"))
-            hint = did_you_mean(raw, names) if _BUILTIN_NAME.match(raw) else ""
-            raise InputError(f"no such file or directory, nor a built-in scenario{hint}", file=raw,
-                             valid="a scenario .yaml file, a directory of them, or a built-in scenario name "
-                                   "(`paychaos list scenarios`)")
+            files.append(scenario_file(raw, directories=True))   # a built-in by the name `paychaos list` prints
     return files
 
 

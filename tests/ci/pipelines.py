@@ -60,9 +60,11 @@ class GitHub:
     same `cache` path, as GitHub shares the default branch's caches with pull requests."""
 
     def __init__(self, workflow: Path, repo: Path, work: Path, base_env: dict, *, event: str = "pull_request",
-                 ref: str = "refs/pull/1/merge", run_id: int = 1, cache: Path | None = None):
+                 ref: str = "refs/pull/1/merge", run_id: int = 1, cache: Path | None = None,
+                 pins: dict | None = None):
         self.workflow = load(workflow)
         self.repo, self.work, self.base_env = repo, work, base_env
+        self.pins = PINS if pins is None else pins
         self.artifacts = work / "artifacts"
         self.github = {"event_name": event, "ref": ref, "run_id": str(run_id), "sha": f"{run_id:040x}"}
         self.cache = cache or work / "actions-cache"
@@ -82,7 +84,7 @@ class GitHub:
                "github": self.github}
         workspace = self._workspace(f"{job}-{'-'.join(map(str, (matrix or {}).values())) or 'only'}")
         env = dict(self.base_env)
-        for scope in (self.workflow.get("env") or {}, spec.get("env") or {}):
+        for scope in (self.workflow.get("env") or {}, spec.get("env") or {}, self.pins):
             env.update({k: self.expr(str(v), ctx, env) for k, v in scope.items()})
         shell_default = ((spec.get("defaults") or {}).get("run") or {}).get("shell")
         assert shell_default == "bash", "run steps must use bash (pipefail) on every runner"
@@ -170,9 +172,10 @@ class GitHub:
 
 # -- GitLab CI ----------------------------------------------------------------------------------
 class GitLab:
-    def __init__(self, template: Path, repo: Path, work: Path, base_env: dict):
+    def __init__(self, template: Path, repo: Path, work: Path, base_env: dict, *, pins: dict | None = None):
         self.config = load(template)
         self.repo, self.work, self.base_env = repo, work, base_env
+        self.pins = PINS if pins is None else pins
         self.artifacts: dict[str, list[Path]] = {}
 
     def jobs(self) -> dict[str, dict]:
@@ -193,6 +196,7 @@ class GitLab:
         env = dict(self.base_env)
         env.update({k: str(v) for k, v in (self.config.get("variables") or {}).items()})
         env.update({k: str(v) for k, v in (job.get("variables") or {}).items()})
+        env.update(self.pins)   # project CI/CD variables override the file's
         if job.get("parallel"):
             env.update(CI_NODE_INDEX=str(node), CI_NODE_TOTAL=str(job["parallel"]))
         workspace = self.work / "runners" / f"{name}-{node or 'only'}"
@@ -218,6 +222,12 @@ class GitLab:
             if junit:
                 result.junit.append(parse_junit(workspace / junit))
         return result
+
+
+# The user's pin, as an edited line (GitHub) or a project CI/CD variable (GitLab) sets it: here the
+# paychaos under test, already installed, which pip (offline) finds satisfied. The templates' own
+# default, the repository at a tag, needs the network (checked as text in test_templates.py).
+PINS = {"PAYCHAOS_PIP_SPEC": "paychaos"}
 
 
 def user_env(path_first: str) -> dict:

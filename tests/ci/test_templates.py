@@ -77,6 +77,18 @@ def test_github_workflows_install_run_with_min_score_and_publish(path):
             assert s["if"] == "${{ always() }}", "a failing suite must still publish its reports"
 
 
+@pytest.mark.parametrize("path", [GITHUB_SINGLE, GITHUB_SHARDED, GITLAB_SINGLE, GITLAB_SHARDED])
+def test_templates_install_paychaos_from_its_repository_pinned_at_this_release(path):
+    """Not a bare `paychaos` from an index (paychaos is not published there: that name could be anyone's);
+    the repository at the tag of this version, and the comment says how to pin otherwise."""
+    from paychaos import __version__
+    doc = load(path)
+    spec = (doc.get("env") or doc.get("variables"))["PAYCHAOS_PIP_SPEC"]
+    assert spec.startswith("paychaos @ git+https://") and spec.endswith(f"/paychaos@v{__version__}")
+    text = path.read_text()
+    assert "pin" in text and "a commit" in text and ".whl" in text
+
+
 def test_github_sharded_matrix_and_merge():
     wf = load(GITHUB_SHARDED)
     shard, merge = wf["jobs"]["shard"], wf["jobs"]["merge"]

@@ -11,7 +11,19 @@ faults: []
 """
 
 
+AUTODETECT = "[pytest]\npaychaos_autodetect = true\n"
+
+
+def test_without_opting_in_no_yaml_is_collected(pytester):
+    pytester.makefile(".yaml", baseline=SCENARIO.format(name="healthy-one"))
+    pytester.makepyfile("def test_plain(): pass")
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*test_plain*", "*1 test collected*"])
+    assert "healthy-one" not in result.stdout.str()
+
+
 def test_scenario_shaped_yaml_is_one_test_and_other_yaml_is_left_alone(pytester):
+    pytester.makeini(AUTODETECT)
     pytester.makefile(".yaml", baseline=SCENARIO.format(name="healthy-one"))
     pytester.makefile(".yaml", config="name: app\nsettings: {debug: true}\n")     # no cause/faults
     pytester.makefile(".yml", compose="services: {web: {image: nginx}}\ncause: x\n")  # has 'cause' only
@@ -23,7 +35,7 @@ def test_scenario_shaped_yaml_is_one_test_and_other_yaml_is_left_alone(pytester)
 
 
 def test_directory_named_in_ini_is_collected_without_autodetect(pytester):
-    pytester.makeini("[pytest]\npaychaos_scenarios = chaos\npaychaos_autodetect = false\n")
+    pytester.makeini("[pytest]\npaychaos_scenarios = chaos\n")
     pytester.mkdir("chaos")
     pytester.path.joinpath("chaos", "one.yaml").write_text(SCENARIO.format(name="in-dir"))
     pytester.path.joinpath("elsewhere.yaml").write_text(SCENARIO.format(name="not-named"))
@@ -33,6 +45,7 @@ def test_directory_named_in_ini_is_collected_without_autodetect(pytester):
 
 
 def test_invalid_scenario_fails_with_file_field_and_valid_forms(pytester):
+    pytester.makeini(AUTODETECT)
     pytester.makefile(".yaml", typo=SCENARIO.format(name="typo").replace("cause: healthy", "cause: gateway_outrage"))
     result = pytester.runpytest("-q")
     assert result.ret == 1
@@ -53,6 +66,7 @@ def test_plugin_adds_no_host_option_and_lists_its_fixtures(pytester):
 
 
 def test_fault_free_baseline_with_a_paychaos_cause_is_collected(pytester):
+    pytester.makeini(AUTODETECT)
     pytester.makefile(".yaml", base="name: base-one\ncause: healthy\ncustomers: {count: 1}\n")
     pytester.makefile(".yaml", other="name: deploy\ncause: upgrade\n")  # not a paychaos cause, no faults
     result = pytester.runpytest("--collect-only", "-q")

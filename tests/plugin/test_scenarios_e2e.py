@@ -13,6 +13,7 @@ NAIVE = str(Path(__file__).resolve().parents[2] / "simulator" / "merchants" / "t
 
 
 def test_scenarios_pass_against_the_resilient_merchant_under_xdist(pytester):
+    pytester.makeini("[pytest]\npaychaos_scenarios = .\n")
     pytester.makefile(".yaml", healthy=HEALTHY, outage=OUTAGE)
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "-rA", timeout=240)
     result.stdout.fnmatch_lines(["*PASSED healthy.yaml::healthy-two*", "*PASSED outage.yaml::outage-two*"])
@@ -20,8 +21,10 @@ def test_scenarios_pass_against_the_resilient_merchant_under_xdist(pytester):
 
 
 def test_a_scenario_short_of_its_threshold_fails_with_its_findings(pytester):
+    pytester.makeini("[pytest]\npaychaos_scenarios = .\n")
     pytester.makefile(".yaml", outage=OUTAGE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--paychaos-target", NAIVE,
+    # the built-in target by name: a path outside the project would move pytest's rootdir there
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--paychaos-target", "naive",
                                            "--junitxml=out.xml", timeout=240)
     assert result.ret == 1
     text = result.stdout.str()
@@ -33,6 +36,7 @@ def test_a_scenario_short_of_its_threshold_fails_with_its_findings(pytester):
 
 
 def test_a_fixed_port_target_under_two_xdist_workers_fails_naming_base_url(pytester):
+    pytester.makeini("[pytest]\npaychaos_scenarios = .\n")
     pytester.makefile(".yaml", healthy=HEALTHY)
     fixed = pytester.path / "fixed.yaml"
     fixed.write_text(Path(NAIVE).read_text().replace('base_url: "http://127.0.0.1:{port}"',

@@ -1,0 +1,146 @@
+"""The package a user installs: a wheel built from this checkout, installed offline into a fresh venv
+(without extras, with `[merchants]`) and with `pip install --user` (PYTHONUSERBASE a temp dir). Each is
+used from a folder that holds nothing of paychaos, as a shop's CI would (tests/packaging/installs.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.packaging.installs import (
+    Install,
+    build_wheel,
+    user_install,
+    venv_install,
+    wheel_names,
+    wheel_text,
+)
+
+pytestmark = pytest.mark.slow
+
+BUILTIN_SCENARIOS = 30
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory, wheel) -> Install:
+    """`pip install paychaos`, no extras; pytest too, as a shop's test venv has it."""
+    return venv_install(tmp_path_factory.mktemp("base"), wheel, also=("pytest",))
+
+
+@pytest.fixture
+def elsewhere(tmp_path) -> Path:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    return folder
+
+
+def listed_scenarios(install: Install, cwd: Path) -> list[str]:
+    out = install.run("list", "scenarios", cwd=cwd)
+    assert out.returncode == 0, out.stderr
+    return [line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ")]
+
+
+def test_the_wheel_holds_one_import_package_the_licence_and_the_metadata(wheel):
+    names = wheel_names(wheel)
+    dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+    assert {n.split("/")[0] for n in names} == {"paychaos", dist_info}
+    assert wheel_text(wheel, f"{dist_info}/top_level.txt").split() == ["paychaos"]
+    [licence] = [n for n in names if n.startswith(dist_info) and Path(n).name.startswith("LICENSE")]
+    assert "MIT License" in wheel_text(wheel, licence)
+    meta = wheel_text(wheel, f"{dist_info}/METADATA")
+    assert "Requires-Python: >=3.11" in meta
+    for version in ("3.11", "3.12", "3.13"):
+        assert f"Classifier: Programming Language :: Python :: {version}" in meta
+    assert re.search(r"^License(-Expression)?: MIT$", meta, re.M)
+    requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    # the stripe SDK and Locust come only with their extras: a shop on another stripe major can install
+    assert [r for r in requires if "stripe" in r] == ['Requires-Dist: stripe<17,>=16; extra == "merchants"']
+    assert all("extra ==" in r for r in requires if "locust" in r)
+    # the built-in scenarios are package data of paychaos.scenarios, not data files
+    assert sum(1 for n in names if re.fullmatch(r"paychaos/scenarios/[a-z0-9-]+\.yaml", n)) == BUILTIN_SCENARIOS
+    assert not any(".data/" in n for n in names)
+
+
+def test_base_install_lists_the_builtin_scenarios_from_any_folder(base, elsewhere):
+    assert len(listed_scenarios(base, elsewhere)) == BUILTIN_SCENARIOS
+    out = base.python_run("-c", "import stripe", cwd=elsewhere)
+    assert out.returncode == 1 and "No module named 'stripe'" in out.stderr   # truly without the extra
+    top = base.python_run("-c", "import simulator", cwd=elsewhere)
+    assert "No module named 'simulator'" in top.stderr
+
+
+def test_base_install_scores_a_builtin_scenario_by_name_and_says_which_extra_the_demo_merchant_needs(base, elsewhere):
+    out = base.run("run", "healthy-baseline", "--target", "naive", cwd=elsewhere)
+    assert out.returncode in (0, 1), out.stdout + out.stderr       # a verdict: scored, reports written
+    report = json.loads((elsewhere / "paychaos-report" / "report.json").read_text())
+    assert [s["name"] for s in report["scenarios"]] == ["healthy-baseline"] and report["target"] == "naive"
+    demo = base.run("run", "healthy-baseline", cwd=elsewhere)
+    assert demo.returncode == 2 and "pip install 'paychaos[merchants]'" in demo.stderr
+    assert "Traceback" not in demo.stderr
+
+
+def test_user_install_with_the_merchants_extra_runs_a_builtin_scenario_by_name(tmp_path_factory, wheel,
+                                                                              elsewhere):
+    """`pip install --user 'paychaos[merchants]'`: scenarios found from the user site, and the default
+    (built-in resilient) merchant runs, its stripe SDK brought by the extra."""
+    install = user_install(tmp_path_factory.mktemp("user"), wheel, extras=("merchants",))
+    where = install.python_run("-c", "import paychaos, site; print(paychaos.__file__); print(site.USER_SITE)",
+                               cwd=elsewhere)
+    module_file, user_site = where.stdout.split()
+    assert module_file.startswith(user_site), where.stdout            # paychaos came from the user site
+    assert len(listed_scenarios(install, elsewhere)) == BUILTIN_SCENARIOS
+    out = install.run("run", "healthy-baseline", cwd=elsewhere)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PASSED: 1 passed, 0 failed, 0 errored of 1" in out.stdout
+
+
+SHOP_CONFTEST = """\
+def pytest_addoption(parser):
+    parser.addoption("--host", default="http://127.0.0.1:8000", help="the shop's own base URL")
+"""
+SHOP_TEST = """\
+def test_host(request):
+    assert request.config.getoption("--host") == "http://127.0.0.1:9999"
+"""
+
+
+def shop_project(folder: Path, ini: str = "") -> Path:
+    (folder / "conftest.py").write_text(SHOP_CONFTEST)
+    (folder / "test_shop.py").write_text(SHOP_TEST)
+    (folder / "pytest.ini").write_text("[pytest]\n" + textwrap.dedent(ini))
+    return folder
+
+
+def test_a_project_whose_conftest_adds_host_runs_pytest_with_paychaos_installed(base, elsewhere):
+    shop = shop_project(elsewhere)
+    out = base.python_run("-m", "pytest", "-q", "-p", "no:cacheprovider", "--host", "http://127.0.0.1:9999",
+                          cwd=shop)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 passed" in out.stdout
+    helptext = base.python_run("-m", "pytest", "--help", cwd=shop).stdout
+    assert "--paychaos-target" in helptext                             # and paychaos's plugin is loaded
+
+
+def test_with_the_load_extra_such_a_project_runs_once_locusts_plugin_is_turned_off(tmp_path_factory, wheel,
+                                                                                    elsewhere):
+    """Locust registers a pytest plugin (entry point `locust` in group pytest11) that adds --host too;
+    a conftest's --host then clashes. `-p no:locust` in the project's addopts turns it off."""
+    install = venv_install(tmp_path_factory.mktemp("load"), wheel, extras=("load",), also=("pytest",))
+    shop = shop_project(elsewhere)
+    clash = install.python_run("-m", "pytest", "-q", "-p", "no:cacheprovider", "--host", "http://127.0.0.1:9999",
+                               cwd=shop)
+    assert clash.returncode != 0 and "--host" in clash.stdout + clash.stderr, (
+        "Locust's plugin no longer clashes with a conftest's --host: drop the advice in docs/reports.md")
+    shop_project(elsewhere, ini="addopts = -p no:locust\n")
+    out = install.python_run("-m", "pytest", "-q", "-p", "no:cacheprovider", "--host", "http://127.0.0.1:9999",
+                             cwd=shop)
+    assert out.returncode == 0, out.stdout + out.stderr
