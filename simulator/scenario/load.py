@@ -68,7 +68,7 @@ def expand_paths(paths: list[str]) -> list[str]:
             files.append(str(p))
         elif p.exists():
             raise InputError("not a regular file", file=raw, valid="a scenario .yaml file or a directory of them")
-        elif _BUILTIN_NAME.match(raw) and raw in BUILTIN_SETS and (BUILTIN_DIR / raw).is_dir():
+        elif raw in BUILTIN_SETS and (BUILTIN_DIR / raw).is_dir():
             files.extend(str(f) for f in sorted((BUILTIN_DIR / raw).glob("*.yaml")))   # a dialect's built-in set
         else:
             files.append(scenario_file(raw, directories=True))   # a built-in by the name `paychaos list` prints
