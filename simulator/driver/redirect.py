@@ -27,7 +27,7 @@ import html
 import re
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from paychaos.common.masking import count_pans, mask_text
 from paychaos.driver.browser import LeftLoopback, Page, origin
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from paychaos.driver.customers import Customer, Payment
 
 MAX_HOPS = 8
+CHECKOUT_PAGE_PREFIX = "/pay/cs_"   # a Stripe Checkout Session's hosted page, paid as its own script does
 BODY_LIMIT = 2000
 _ALREADY_PAID = "This checkout session is complete."   # what the hosted page says once it is paid
 _ERROR = re.compile(r"<p class=error[^>]*>(.*?)</p>", re.S)
@@ -90,6 +91,9 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
     if page.status != 200:
         _gateway_page(result, page, "hosted_page")
         return None, None
+    if not urlsplit(url).path.startswith(CHECKOUT_PAGE_PREFIX):
+        # another gateway's hosted page (WeChat Pay's H5 page): a plain form the customer posts
+        return _pay_form(browser, merchant, customer, payment, url, page, result)
     script = PageScript(driver, browser, url, customer, payment)
     if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE) and driver.target.flow == "redirect":
         return _leave(driver, browser, merchant, customer, script, result)
@@ -124,6 +128,40 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
     else:
         after = browser.get(script.return_url)   # the page goes on: success_url once the session is complete
     return _follow(browser, merchant, url, after, result)
+
+
+def _pay_form(browser: Browser, merchant: str, customer: Customer, payment: Payment, url: str, page: Page,
+              result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """A hosted page that is a plain form (not Stripe Checkout's script): post it as a customer would,
+    follow the redirects back to the merchant (a challenge on the way); the page again: cancel."""
+    year = payment.exp_year % 100 if payment.exp_year >= 100 else payment.exp_year
+    page = browser.post(url, {"action": "pay", "method": "card", "email": customer.email, "number": payment.number,
+                              "expiry": f"{payment.exp_month:02d}/{year:02d}", "cvc": payment.cvc})
+    for _ in range(MAX_HOPS):
+        if page.location is None:
+            break
+        if origin(page.location) == merchant:
+            return browser.get(page.location), None   # back at the merchant
+        if "/_3ds/" in urlsplit(page.location).path:
+            challenge = page.location
+            browser.get(challenge)
+            if customer.action is Action.THREE_DS_ABANDON:
+                result.status, result.raw_status = "pending", "three_ds_abandoned"
+                return None, None
+            page = browser.post(challenge, {"result": "fail" if customer.action is Action.THREE_DS_FAIL else "pass"})
+        else:
+            page = browser.get(page.location)
+    if page.status is None or page.status >= 500 or page.location is not None:
+        _gateway_page(result, page, "hosted_page")
+        return None, None
+    words = _ERROR.search(page.text or "")
+    message = html.unescape(words.group(1)) if words else None
+    cancel = browser.post(url, {"action": "cancel"})
+    if cancel.location is None or origin(cancel.location) != merchant:
+        _gateway_page(result, page, "hosted_page_refused")
+        result.status, result.message = "failed", shown_text(message)
+        return None, None
+    return browser.get(cancel.location), message
 
 
 def _follow(browser: Browser, merchant: str, url: str, page: Page, result: CheckoutResult) -> tuple[Page | None, str | None]:
