@@ -93,7 +93,7 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
         return None, None
     if not urlsplit(url).path.startswith(CHECKOUT_PAGE_PREFIX):
         # another gateway's hosted page (WeChat Pay's H5 page): a plain form the customer posts
-        return _pay_form(browser, merchant, customer, payment, url, page, result)
+        return _pay_form(browser, merchant, customer, payment, url, result)
     script = PageScript(driver, browser, url, customer, payment)
     if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE) and driver.target.flow == "redirect":
         return _leave(driver, browser, merchant, customer, script, result)
@@ -120,17 +120,15 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
     action = intent.get("next_action") or {}
     challenge = (action.get("redirect_to_url") or {}).get("url") if intent.get("status") == "requires_action" else None
     if challenge:
-        browser.get(challenge)
-        if customer.action is Action.THREE_DS_ABANDON:
-            result.status, result.raw_status = "pending", "three_ds_abandoned"
+        after = _challenge(browser, customer, challenge, result)
+        if after is None:
             return None, None
-        after = browser.post(challenge, {"result": "fail" if customer.action is Action.THREE_DS_FAIL else "pass"})
     else:
         after = browser.get(script.return_url)   # the page goes on: success_url once the session is complete
     return _follow(browser, merchant, url, after, result)
 
 
-def _pay_form(browser: Browser, merchant: str, customer: Customer, payment: Payment, url: str, page: Page,
+def _pay_form(browser: Browser, merchant: str, customer: Customer, payment: Payment, url: str,
               result: CheckoutResult) -> tuple[Page | None, str | None]:
     """A hosted page that is a plain form (not Stripe Checkout's script): post it as a customer would,
     follow the redirects back to the merchant (a challenge on the way); the page again: cancel."""
@@ -143,25 +141,26 @@ def _pay_form(browser: Browser, merchant: str, customer: Customer, payment: Paym
         if origin(page.location) == merchant:
             return browser.get(page.location), None   # back at the merchant
         if "/_3ds/" in urlsplit(page.location).path:
-            challenge = page.location
-            browser.get(challenge)
-            if customer.action is Action.THREE_DS_ABANDON:
-                result.status, result.raw_status = "pending", "three_ds_abandoned"
+            page = _challenge(browser, customer, page.location, result)
+            if page is None:
                 return None, None
-            page = browser.post(challenge, {"result": "fail" if customer.action is Action.THREE_DS_FAIL else "pass"})
         else:
             page = browser.get(page.location)
     if page.status is None or page.status >= 500 or page.location is not None:
         _gateway_page(result, page, "hosted_page")
         return None, None
     words = _ERROR.search(page.text or "")
-    message = html.unescape(words.group(1)) if words else None
-    cancel = browser.post(url, {"action": "cancel"})
-    if cancel.location is None or origin(cancel.location) != merchant:
-        _gateway_page(result, page, "hosted_page_refused")
-        result.status, result.message = "failed", shown_text(message)
-        return None, None
-    return browser.get(cancel.location), message
+    return _cancel(browser, merchant, url, page, html.unescape(words.group(1)) if words else None, result)
+
+
+def _challenge(browser: Browser, customer: Customer, url: str, result: CheckoutResult) -> Page | None:
+    """A 3-D Secure challenge page: passed or failed as the customer's action says (the page after it);
+    None when the customer abandons it."""
+    browser.get(url)
+    if customer.action is Action.THREE_DS_ABANDON:
+        result.status, result.raw_status = "pending", "three_ds_abandoned"
+        return None
+    return browser.post(url, {"result": "fail" if customer.action is Action.THREE_DS_FAIL else "pass"})
 
 
 def _follow(browser: Browser, merchant: str, url: str, page: Page, result: CheckoutResult) -> tuple[Page | None, str | None]:
