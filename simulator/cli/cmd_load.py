@@ -90,7 +90,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"paychaos load: FAILED: {failure}", file=sys.stderr)
     if report.get("failures"):
         return 1
+    for reason in report["verdict"].get("inconclusive") or []:
+        print(f"paychaos load: INCONCLUSIVE: {reason}", file=sys.stderr)
     total = report["verdict"]["score"]["total"]
+    if report["verdict"].get("inconclusive"):
+        print(f"paychaos load: INCONCLUSIVE: score {'-' if total is None else f'{total:g}'} not a verdict: the run "
+              "could not observe the checkouts' final outcomes")
+        return 1
     passed = total is not None and total >= report["run"]["threshold"]
     print(f"paychaos load: {'PASSED' if passed else 'FAILED'}: score {'-' if total is None else f'{total:g}'}, "
           f"required {report['run']['threshold']:g}")
