@@ -184,7 +184,8 @@ class CheckoutCustomer(FastHttpUser):
         cfg = config(self.environment)
         self.cfg = cfg
         # Each user's card and amount draws follow the run's --seed (which checkouts happen depends on time).
-        self.rng = random.Random(f"{cfg.get('seed', 1)}-{next(CheckoutCustomer._numbers)}")
+        worker = getattr(self.environment.runner, "worker_index", 0)   # each local worker its own draws
+        self.rng = random.Random(f"{cfg.get('seed', 1)}-{worker}-{next(CheckoutCustomer._numbers)}")
         self.faker = Faker(cfg.get("locale", "en_US"))
         self.prefix = f"ld{cfg.get('run_id', 'x')}-{uuid.uuid4().hex[:8]}"
         self.counter = 0

@@ -53,7 +53,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--think", type=argtypes.number(0, MAX_THINK_S, unit="seconds"), default=None, metavar="S",
                    help="seconds each customer waits between checkouts (default: the profile's; 0 = flat out)")
     p.add_argument("--locale", default="en_US", choices=LOCALES, help="customers' locale (en_US, zh_CN)")
-    p.add_argument("--seed", type=argtypes.seed, default=1, help="seed for the proxy's fault dice")
+    p.add_argument("--seed", type=argtypes.seed, default=1, help="seed for the proxy's fault dice and each customer's card and amount draws")
     p.set_defaults(func=run)
 
 

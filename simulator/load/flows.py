@@ -19,6 +19,7 @@ make the run inconclusive.
 from __future__ import annotations
 
 import datetime
+import functools
 from pathlib import Path
 
 from paychaos.common.errors import InputError
@@ -69,7 +70,7 @@ class FlowPlayer:
     """One Locust user's browser: plays the target's flow after each checkout answer."""
 
     def __init__(self, cfg: dict, base_url: str, timeout_s: float):
-        self.target = load_target(cfg["target"])
+        self.target = _target(cfg["target"])
         merchant = (cfg.get("merchants") or {}).get(base_url) or {}
         self.timeout_s = timeout_s
         self.driver = Driver(self.target, base_url, {"gateway_url": merchant.get("gateway_url"),
@@ -94,6 +95,12 @@ class FlowPlayer:
                 "alternatives": list(result.alternatives or []), "merchant_order_id": result.merchant_order_id,
                 "elapsed_s": None if result.elapsed_s is None else round(result.elapsed_s, 4),
                 "expected": result.expected, "flow": self.target.flow, "pan_leaks": result.pan_leaks}
+
+
+@functools.lru_cache(maxsize=4)
+def _target(path: str) -> Target:
+    """The target file, read once per Locust process (not once per user)."""
+    return load_target(path)
 
 
 def customer_of(values: dict) -> Customer:
