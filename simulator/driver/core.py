@@ -131,7 +131,8 @@ class Driver:
             return self._done(result)
         answer = self._request(result, self.target.checkout, self.values(customer, payment), timeout_s, "checkout")
         if answer is not None:
-            browser = Browser(self.routes, timeout_s)
+            browser = Browser(self.routes, timeout_s, forward=self.run_values.get("proxy_url"),
+                              ca_cert=self.run_values.get("ca_cert"))
             try:
                 FLOWS[self.target.flow].finish(self, customer, payment, result, answer, browser)
             finally:
