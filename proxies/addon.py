@@ -29,6 +29,7 @@ from paychaos.common.netsafety import carries_live_key_in, is_loopback_host
 from paychaos.common.paths import scenario_file
 from paychaos.common.procs import announce_ready
 from paychaos.common.strict_yaml import load_yaml_file
+from paychaos.common.stripe_hosts import FORWARD_HOSTS, FORWARDED_HEADER
 from paychaos.proxies import control
 from paychaos.proxies.exchange import (
     REQUEST_HEADERS,
@@ -82,9 +83,10 @@ class PaychaosAddon:
         loader.add_option("paychaos_names", str, DEFAULT_NAMES,
                           "Upstream names for the reverse modes, in the order of --mode.")
         loader.add_option("paychaos_allow_hosts", str, "", "Comma-separated non-loopback hosts allowed upstream.")
-        loader.add_option("paychaos_forward_hosts", str, "api.stripe.com,js.stripe.com",
+        loader.add_option("paychaos_forward_hosts", str, ",".join(FORWARD_HOSTS),
                           "Forward mode: hosts answered by the primary upstream (never the internet); "
-                          "js.stripe.com: the gateway serves its stripe.js stand-in.")
+                          "js.stripe.com: the gateway serves its stripe.js stand-in; checkout.stripe.com: "
+                          "its hosted Checkout page.")
         loader.add_option("paychaos_forward_to", str, "", "Forward mode: base URL for those hosts "
                           "(default: the primary reverse upstream).")
         loader.add_option("paychaos_announce", bool, False, "Print the PAYCHAOS_READY line once listening.")
@@ -203,6 +205,8 @@ class PaychaosAddon:
     async def _inspect_request(self, flow: http.HTTPFlow) -> None:
         if self._host_header is not None:
             self._restore_host_header(flow)
+        if FORWARDED_HEADER in flow.request.headers:   # only the proxy says a request was forwarded
+            del flow.request.headers[FORWARDED_HEADER]
         upstream = self.names.get(flow.client_conn.proxy_mode.full_spec, "primary")
         headers = header_values(flow.request.headers, REQUEST_HEADERS)
         live_key = self._carries_live_key(flow, headers)
@@ -222,6 +226,8 @@ class PaychaosAddon:
                           scenario=self.rules.scenario, upstream=upstream, event=event)
         self._states[flow.id] = state
         flow.metadata["paychaos"] = {"journal_id": journal_id}
+        if FORWARDED_HEADER in flow.request.headers:   # set by _route_forward just now
+            state.host = flow.request.headers[FORWARDED_HEADER]
         if forward_refusal:
             state.error = "not_allowed"
             self._respond_error(flow, state, 403, "invalid_request_error", forward_refusal, "host_not_allowed")
@@ -530,6 +536,7 @@ class PaychaosAddon:
             h, _, p = hostport.rpartition(":")
             flow.request.scheme, flow.request.host = scheme, h
             flow.request.port = int(p or (443 if scheme == "https" else 80))
+            flow.request.headers[FORWARDED_HEADER] = host   # the gateway names Stripe's hosts in its URLs
             return None
         if is_loopback_host(host) or host in allowed:
             return None
@@ -579,6 +586,8 @@ class PaychaosAddon:
             record["replay_of"] = state.replay_of
         if state.forged:
             record["forged"] = state.forged
+        if state.host:
+            record["host"] = state.host
         if state.ended_by:
             record["ended_by"] = state.ended_by
         try:

@@ -46,6 +46,7 @@ class ExchangeState:
     replay_of: str | None = None
     ended_by: str | None = None       # "rules_replaced": a held exchange ended by a change of rules
     forged: str | None = None         # a delivery webhook_forge made up: its mode
+    host: str | None = None           # forward mode: the Stripe host the client asked for (api.stripe.com, ...)
     extra_faults: list[dict] = field(default_factory=list)
 
     def faults(self) -> list[dict]:

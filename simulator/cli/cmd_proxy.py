@@ -22,7 +22,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=argtypes.host,
                    help="allow this non-loopback upstream host (repeatable)")
     p.add_argument("--forward", action="store_true",
-                   help="also listen as a forward proxy (HTTPS_PROXY) answering api.stripe.com locally")
+                   help="also listen as a forward proxy (HTTPS_PROXY) answering api.stripe.com, js.stripe.com "
+                        "and checkout.stripe.com locally")
     p.add_argument("--forward-port", type=argtypes.port, default=0,
                    help="port of the forward listener (0: any free port)")
     p.add_argument("--confdir", type=argtypes.writable_dir, help="mitmproxy confdir for the forward-mode CA (default: a fresh temp dir)")

@@ -126,6 +126,8 @@ def _print_env(ruleset, info: dict, upstreams: dict, journal: str, webhook_url: 
         if key.islower():
             continue
         _export(key, value)  # PYTHONPATH, NODE_OPTIONS and JAVA_TOOL_OPTIONS keep what this shell had
+    print(f"  # a browser on a Checkout page (https://checkout.stripe.com/c/pay/...): proxy {info['forward']}, "
+          f"trusting {info['ca_cert']}")
     if truststore is None:
         print("  # Java: no keytool found (and this cryptography cannot write a Java trust store): "
               f"import {info['ca_cert']} into a trust store yourself (docs/proxy.md)")

@@ -140,7 +140,8 @@ class Driver:
         (`server`), or confirm it in the browser with 3-D Secure (`client_secret`), or pay the hosted page
         and follow the way back (`redirect`). result then holds what the customer ends up with, its
         elapsed_s the whole wait. `paychaos load`'s Locust users call this too (paychaos.load.flows)."""
-        browser = Browser(self.routes, timeout_s)
+        browser = Browser(self.routes, timeout_s, forward=self.run_values.get("proxy_url"),
+                          ca_cert=self.run_values.get("ca_cert"))
         try:
             FLOWS[self.target.flow].finish(self, customer, payment, result, answer, browser)
         finally:

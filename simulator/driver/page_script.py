@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from paychaos.common.stripe_hosts import API_HOST, CHECKOUT_HOST
 from paychaos.driver.browser import origin
 from paychaos.scenario.model import Action
 
@@ -55,19 +56,23 @@ class PageScript:
         self.browser, self.customer, self.payment = browser, customer, payment
         self.url = url
         self.gateway = origin(url)                     # the gateway names itself in the page's URL
-        self.session = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-        self.return_url = f"{self.gateway}/pay/{self.session}/return"   # on to success_url once complete
+        path = urlsplit(url).path.rstrip("/")
+        self.session = path.rsplit("/", 1)[-1]
+        self.return_url = f"{self.gateway}{path}/return"   # on to success_url once complete
+        # the page's calls go to the API: the gateway itself, or api.stripe.com when the page is
+        # checkout.stripe.com's (forward mode), as Stripe Checkout's script calls it
+        self.api = f"https://{API_HOST}" if urlsplit(url).hostname == CHECKOUT_HOST else self.gateway
         self.key = driver.target.publishable_key
         self._pm: str | None = None
 
     def press_pay(self, wallet: str | None = None) -> Step:
         if self._pm is None:
-            page = self.browser.post(f"{self.gateway}/v1/payment_methods", self._method_fields(wallet))
+            page = self.browser.post(f"{self.api}/v1/payment_methods", self._method_fields(wallet))
             body = page.json if isinstance(page.json, dict) else {}
             if page.status != 200 or body.get("object") != "payment_method":
                 return _refusal(page)
             self._pm = str(body.get("id"))
-        page = self.browser.post(f"{self.gateway}/v1/payment_pages/{self.session}/confirm", {
+        page = self.browser.post(f"{self.api}/v1/payment_pages/{self.session}/confirm", {
             "key": self.key, "payment_method": self._pm, "email": self.customer.email,
             "expected_payment_method_type": wallet or "card"})
         body = page.json if isinstance(page.json, dict) else {}

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from paychaos.driver.customers import Customer, Payment
 
 MAX_HOPS = 8
-CHECKOUT_PAGE_PREFIX = "/pay/cs_"   # a Stripe Checkout Session's hosted page, paid as its own script does
+# a Stripe Checkout Session's hosted page, paid as its own script does: the gateway's own address, or
+# https://checkout.stripe.com/c/pay/cs_... in forward mode (opened through the forward listener)
+CHECKOUT_PAGE_PREFIXES = ("/pay/cs_", "/c/pay/cs_")
 BODY_LIMIT = 2000
 _ALREADY_PAID = "This checkout session is complete."   # what the hosted page says once it is paid
 _ERROR = re.compile(r"<p class=error[^>]*>(.*?)</p>", re.S)
@@ -91,7 +93,7 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
     if page.status != 200:
         _gateway_page(result, page, "hosted_page")
         return None, None
-    if not urlsplit(url).path.startswith(CHECKOUT_PAGE_PREFIX):
+    if not urlsplit(url).path.startswith(CHECKOUT_PAGE_PREFIXES):
         # another gateway's hosted page (WeChat Pay's H5 page): a plain form the customer posts
         return _pay_form(browser, merchant, customer, payment, url, result)
     script = PageScript(driver, browser, url, customer, payment)

@@ -17,6 +17,13 @@ from aiohttp import web
 from paychaos.common.catalogue import SeedPrice
 from paychaos.common.localtoken import new_token
 from paychaos.common.masking import mask_text
+from paychaos.common.stripe_hosts import (
+    CHECKOUT_BASE,
+    CHECKOUT_HOST,
+    CHECKOUT_PATH,
+    FORWARDED_HEADER,
+    forwarded_host,
+)
 from paychaos.gateway import hosted, stripe_js
 from paychaos.gateway.catalogue import seed as catalogue_seed
 from paychaos.gateway.errors import ParamError, StripeError
@@ -79,7 +86,13 @@ class Gateway:
             gc.freeze()
         request_id = store.next_request_id()
         path = request.path
+        # forward mode: the proxy names the Stripe host asked for; URLs handed out then name Stripe's hosts
+        forwarded = forwarded_host(request.headers.get(FORWARDED_HEADER))
+        checkout_url = CHECKOUT_BASE if forwarded else ""
         try:
+            if forwarded == CHECKOUT_HOST and not path.startswith(CHECKOUT_PATH):
+                store.requests_hosted += 1   # checkout.stripe.com serves the session pages, nothing else
+                return hosted.not_found()
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)
             if path == "/favicon.ico":  # a browser on a hosted page asks; not an API call
@@ -92,9 +105,9 @@ class Gateway:
                 return stripe_js.preflight(request)
             if path.startswith(hosted.PREFIXES):  # the customer's pages: 3-D Secure, Checkout
                 store.requests_hosted += 1  # not in requests_api: a browser may reach them bypassing the proxy
-                return await hosted.handle(self, request, request_id)
+                return await hosted.handle(self, request, request_id, checkout_url)
             store.requests_api += 1
-            return await self._api(request, request_id, path)
+            return await self._api(request, request_id, path, checkout_url)
         except StripeError as exc:
             return self._error(exc, request_id)
         except web.HTTPException as exc:  # aiohttp's own refusals, e.g. a body over 1 MiB
@@ -107,7 +120,8 @@ class Gateway:
             exc = StripeError(500, "api_error", "An unexpected error occurred on the gateway.")
             return self._error(exc, request_id)
 
-    async def _api(self, request: web.BaseRequest, request_id: str, path: str) -> web.Response:
+    async def _api(self, request: web.BaseRequest, request_id: str, path: str,
+                   checkout_url: str = "") -> web.Response:
         method = request.method
         route, args, exists = self.router.match(method, path)
         if route is None:
@@ -140,7 +154,7 @@ class Gateway:
         publishable = (header_key or body_key).startswith("pk_")
         params = check(route.spec, raw)
         key = request.headers.get("Idempotency-Key") if method == "POST" else None
-        call = Call(params, args, request_id, key, self.base_url, publishable)
+        call = Call(params, args, request_id, key, self.base_url, publishable, checkout_url)
         if key is None:
             status, payload, extra = await self._run(route, call)
             return self._respond(status, payload, request_id, extra)

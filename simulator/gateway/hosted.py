@@ -4,7 +4,8 @@
   `result=pass` or `result=fail` to the same URL; the gateway then redirects to the intent's
   `return_url` (with `payment_intent`/`setup_intent`, its client secret and `redirect_status`, as
   Stripe does) or shows a closing page. A customer who never answers leaves the intent waiting.
-- `/pay/{cs}`: a Checkout Session's hosted payment page: line items, total, a card form (any test
+- `/pay/{cs}` (and `/c/pay/{cs}`, Stripe's path, which forward mode serves as checkout.stripe.com): a
+  Checkout Session's hosted payment page: line items, total, a card form (any test
   card) or Alipay / WeChat Pay when the session accepts them, Pay and Cancel buttons. Paying
   redirects (303) to the session's `success_url` with `{CHECKOUT_SESSION_ID}` filled in, or to the
   3-D Secure page first; Cancel redirects to `cancel_url`. A decline shows the page again (402).
@@ -26,13 +27,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
+from paychaos.common.stripe_hosts import CHECKOUT_PATH
 from paychaos.gateway.errors import StripeError
 from paychaos.gateway.params import short
 from paychaos.gateway.resources import alternatives, checkout_sessions, payment_methods, setup_intents
 from paychaos.gateway.routing import Call
 
 MAX_FORM_BYTES = 16 * 1024
-PREFIXES = ("/_3ds/", "/pay/")
+PREFIXES = ("/_3ds/", "/pay/", CHECKOUT_PATH)   # CHECKOUT_PATH: /c/pay/, Stripe's own path (forward mode)
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}"
           "label{display:block;margin:.6rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}"
           "button{margin:.8rem .4rem 0 0;padding:.5rem 1rem}.error{color:#b00020}"
@@ -94,9 +96,17 @@ class _Refusal(Exception):
         self.status, self.message = status, message
 
 
-async def handle(gw, request: web.BaseRequest, request_id: str) -> web.Response:
+def not_found() -> web.Response:
+    return _page("Not available", "<p class=error>No such page.</p>", 404)
+
+
+async def handle(gw, request: web.BaseRequest, request_id: str, checkout_url: str = "") -> web.Response:
+    """checkout_url: the request came through forward mode (checkout.stripe.com); the pages it leads to
+    keep that name (checkout_sessions.page_base)."""
     parts = request.path.strip("/").split("/")
-    call = Call({}, (), request_id, None, gw.base_url)
+    if parts[:2] == ["c", "pay"]:   # Stripe's spelling of a session's page: /c/pay/cs_...
+        parts = parts[1:]
+    call = Call({}, (), request_id, None, gw.base_url, checkout_url=checkout_url)
     try:
         if parts[0] == "_3ds" and len(parts) == 2:
             return await _three_ds(gw, request, parts[1], call)

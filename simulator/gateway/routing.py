@@ -18,6 +18,8 @@ class Call:
     idempotency_key: str | None = None
     base_url: str = ""
     publishable: bool = False  # authenticated with a pk_test_ key (a browser's call, stripe.js)
+    checkout_url: str = ""     # where session pages live when not under base_url: forward mode's
+                               # https://checkout.stripe.com/c/pay (checkout_sessions.page_base)
 
 
 @dataclass

@@ -138,6 +138,7 @@ def timeline_record(r: dict, t0: float) -> dict:
         "error": r.get("error"),
         "replay_of": r.get("replay_of"),   # a delivery a webhook fault made: the genuine one's id
         "forged": r.get("forged"),         # webhook_forge's mode, on the deliveries it made up
+        "host": r.get("host"),             # forward mode: the Stripe host asked for (checkout.stripe.com, ...)
         "t_s": _rel(t_start, t0),
         "duration_ms": round((t_end - t_start) * 1000, 1) if t_start and t_end else None,
     }

@@ -58,7 +58,7 @@ def timeline(e: dict) -> str:
             {"t0": c["t_s"], "t1": c["t_s"] + (c.get("elapsed_s") or 0), "cls": cls, "tip": tip, "fault": False})
     for r in records:
         faulted = bool(r.get("faults"))
-        tip = (f"{r.get('id')} {r.get('method')} {r.get('path')} → {r.get('status') or r.get('error') or 'no response'}"
+        tip = (f"{r.get('id')} {r.get('method')} {r.get('host') or ''}{r.get('path')} → {r.get('status') or r.get('error') or 'no response'}"
                + (f" · fault: {', '.join(r['faults'])}" if faulted else "") + made_by_fault(r)
                + (f" · key {r['idempotency_key']}" if r.get("idempotency_key") else "")
                + f" · {num(r.get('duration_ms'))} ms")

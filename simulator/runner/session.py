@@ -32,6 +32,7 @@ from paychaos.common.procs import (
     remove_temp_dir,
     start_service,
 )
+from paychaos.common.stripe_hosts import FORWARD_HOSTS
 from paychaos.driver import BrowserError, Driver, new_run_tag, plan_customers
 from paychaos.observations import CheckoutResult, Observations
 from paychaos.proxies.forward import app_env
@@ -126,7 +127,10 @@ class Session:
 
     def sim_call(self, gateway_origin: str, path: str) -> dict:
         """A /_sim control call (a Checkout Session's time running out, a wallet settling) to the gateway
-        whose own address has this origin; the driver asks for it (it holds no token)."""
+        whose own address has this origin (a Stripe host in forward mode: the primary, which the proxy
+        answers them from); the driver asks for it (it holds no token)."""
+        if self.target.forward and urlsplit(gateway_origin).hostname in FORWARD_HOSTS and self.primary:
+            return _post(self.primary, path, {})
         for gateway in (self.primary, self.backup):
             if gateway is not None and _origin(gateway.url) == _origin(gateway_origin):
                 return _post(gateway, path, {})

@@ -60,6 +60,19 @@ def test_html_tells_forged_and_copied_webhook_deliveries_apart(tmp_path):
     assert "· copy of j-000007" in page
 
 
+def test_html_names_the_stripe_host_a_forward_mode_exchange_asked_for(tmp_path):
+    obs = outage_observations()
+    obs.journal += [{**journal_record(7, 2.1, path="/c/pay/cs_test_1", key=None, outcome=None), "method": "GET",
+                     "host": "checkout.stripe.com"}]
+    timeline = measured(obs)["timeline"]
+    assert timeline[-1]["host"] == "checkout.stripe.com" and timeline[0]["host"] is None
+    report = sample_report()
+    report["scenarios"][0]["timeline"] = timeline
+    page = write(tmp_path, report).read_text()
+    assert "<code>GET checkout.stripe.com/c/pay/cs_test_1</code>" in page
+    assert "j-000007 GET checkout.stripe.com/c/pay/cs_test_1 → " in page
+
+
 def test_html_evidence_examples_become_a_small_table(tmp_path):
     report = sample_report()
     examples = [{"order_id": f"ord_{i}", "excerpt": "x" * 400} for i in range(8)]

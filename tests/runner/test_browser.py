@@ -52,6 +52,21 @@ def test_the_browser_never_leaves_loopback():
             browser.get(url)
 
 
+def test_in_forward_mode_only_stripes_own_hosts_go_through_the_forward_listener(tmp_path):
+    """With a forward listener and the run's CA, https://checkout.stripe.com (and api., js.) is opened as it
+    is, through that listener; any other host off the machine is still refused, and plain http to
+    Stripe's names too (Stripe is https only)."""
+    browser = Browser({}, forward="http://127.0.0.1:1", ca_cert=str(tmp_path / "ca.pem"))
+    assert browser.forwarded("https://checkout.stripe.com/c/pay/cs_1")
+    assert browser.address("https://checkout.stripe.com/c/pay/cs_1") == "https://checkout.stripe.com/c/pay/cs_1"
+    for url in ("http://checkout.stripe.com/c/pay/cs_1", "https://stripe.com/", "https://evil.example/",
+                "https://checkout.stripe.com.evil.example/"):
+        assert not browser.forwarded(url)
+        with pytest.raises(LeftLoopback):
+            browser.address(url)
+    assert not Browser({}, forward="http://127.0.0.1:1").forwarded("https://checkout.stripe.com/c/pay/cs_1")
+
+
 def test_no_answer_is_a_page_without_status():
     page = Browser({}, timeout_s=1).get("http://127.0.0.1:9/")   # the discard port: nobody listens
     assert page.status is None and page.error == "connection"
@@ -59,6 +74,7 @@ def test_no_answer_is_a_page_without_status():
 
 def test_browser_calls_are_told_from_the_merchants():
     assert browser_call("/pay/cs_test_1")
+    assert browser_call("/c/pay/cs_test_1")   # checkout.stripe.com's page, in forward mode
     assert browser_call("/_3ds/pi_1")
     assert browser_call("/v1/payment_intents/pi_1/confirm", return_url="http://127.0.0.1:5" + BROWSER_RETURN_PATH)
     assert browser_call("/v1/payment_intents/pi_1", query="key=pk_test_x&client_secret=pi_1_secret_y")

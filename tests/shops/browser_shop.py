@@ -40,8 +40,10 @@ def defects(env_name: str, known: tuple[str, ...], env: dict | None = None) -> f
 
 
 def client(env: dict) -> stripe.StripeClient:
+    """The stripe SDK's client: at STRIPE_API_BASE, else at https://api.stripe.com (forward mode)."""
+    base = env.get("STRIPE_API_BASE")
     return stripe.StripeClient(env.get("STRIPE_API_KEY", "sk_test_shop"),
-                               base_addresses={"api": env["STRIPE_API_BASE"]}, max_network_retries=0,
+                               base_addresses={"api": base} if base else {}, max_network_retries=0,
                                http_client=stripe.RequestsClient(timeout=CALL_TIMEOUT_S))
 
 

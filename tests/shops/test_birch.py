@@ -125,6 +125,33 @@ def test_an_unknown_defect_is_refused():
         create_app({"STRIPE_API_BASE": "http://127.0.0.1:9", "BIRCH_DEFECTS": "bogus"})
 
 
+FORWARD_SCENARIOS = ("healthy-baseline", "decline-test-cards", "three-ds-required", "three-ds-abandoned",
+                     "confirm-response-lost", "checkout-expired", "async-payment-settles")
+
+
+def test_in_forward_mode_the_hosted_page_is_checkout_stripe_com_through_the_proxy(tmp_path_factory):
+    """target-forward.yaml: the shop keeps https://api.stripe.com and redirects only to
+    https://checkout.stripe.com (else it refuses the checkout); the driver opens that page through the
+    forward proxy, which answers it from the gateway, and follows the way back (docs/proxy.md)."""
+    runs = paychaos_run(tmp_path_factory, "tests/shops/birch/target-forward.yaml", FORWARD_SCENARIOS,
+                        {"BIRCH_DEFECTS": ""})
+    for name in FORWARD_SCENARIOS:
+        sc = runs[name]
+        assert sc["error"] is None and not sc["inconclusive"] and sc["passed"] and not findings(sc), \
+            (name, sc["findings"])
+    healthy = runs["healthy-baseline"]
+    assert {c["status"] for c in healthy["checkouts"]} == {"paid"}
+    assert healthy["money"]["primary"]["captured"] == sum(c["amount"] for c in healthy["checkouts"])
+    pages = [x for x in healthy["timeline"] if x["path"].startswith("/c/pay/cs_test_")]
+    assert len(pages) >= 2 * len(healthy["checkouts"])   # the page and its way back, each journaled
+    assert {x["host"] for x in pages} == {"checkout.stripe.com"}
+    assert {x["host"] for x in healthy["timeline"] if x["direction"] == "to_gateway"} == {
+        "api.stripe.com", "checkout.stripe.com"}   # the shop's calls and the page's: all forwarded
+    challenged = runs["three-ds-required"]["timeline"]
+    assert any(x["path"].startswith("/_3ds/") for x in challenged)   # the challenge, through the proxy too
+    assert runs["three-ds-abandoned"]["money"]["primary"]["captured"] == 0
+
+
 def test_a_shop_selling_a_catalogue_price_is_driven_end_to_end(tmp_path_factory):
     """target-catalogue.yaml: the shop sells the Price its BIRCH_PRICE names, which exists only because
     the target's catalogue seeds every gateway, in every scenario (docs/gateway.md, Catalogue)."""

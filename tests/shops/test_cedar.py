@@ -9,8 +9,9 @@ import subprocess
 import sys
 
 import pytest
+import stripe
 
-from paychaos.gateway.testing import running_gateway
+from paychaos.gateway.testing import get_ledger, running_gateway
 from tests.shops.browser_shop import UnknownDefect
 from tests.shops.cedar.app import create_app
 from tests.shops.shop_runs import ROOT, findings, paychaos_run
@@ -79,6 +80,34 @@ def test_taking_requires_action_for_success_is_found(defective):
         assert not sc["passed"]
         assert findings(sc, "integrity.no_false_success", ("critical",))
         assert findings(sc, "integrity.no_double_fulfilment", ("critical",))
+
+
+def test_the_card_on_file_defect_charges_a_customer_who_left_the_challenge():
+    """The shop alone: its order waits on 3-D Secure; reading it, the defective shop charges the saved card."""
+    with running_gateway() as gw:
+        app = create_app({"STRIPE_API_BASE": gw.url, "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                          "CEDAR_DEFECTS": "charge_card_on_file"})
+        client = app.test_client()
+        secret = client.post("/orders", json={"order_id": "o1", "amount": 1234, "currency": "usd"}).get_json()
+        pi = stripe.StripeClient("sk_test_cedar", base_addresses={"api": gw.url}).v1.payment_intents.confirm(
+            secret["clientSecret"].split("_secret_")[0],
+            params={"payment_method": "pm_card_authenticationRequired", "return_url": "http://127.0.0.1:9/back"})
+        assert pi.status == "requires_action"   # the customer walks away from the challenge here
+        assert client.get("/orders/o1").get_json() == {"id": "o1", "status": "paid", "fulfilled": 1}
+        ledger = get_ledger(gw.url)["money"]["by_metadata"]["order_id"]["o1"]
+        assert ledger["captured"] == 1234
+
+
+def test_charging_the_card_on_file_after_an_abandoned_challenge_is_found(tmp_path_factory):
+    """integrity.abandoned_3ds_uncharged on the scenario it is for: the clean shop leaves the order
+    uncharged (test_3ds_passed_failed_and_left_end_as_the_customer_answered), the defective one is caught."""
+    sc = paychaos_run(tmp_path_factory, TARGET, ("three-ds-abandoned",),
+                      {"CEDAR_DEFECTS": "charge_card_on_file"})["three-ds-abandoned"]
+    assert {c["raw_status"] for c in sc["checkouts"]} == {"three_ds_abandoned"}
+    assert sc["money"]["primary"]["captured"] == sum(c["amount"] for c in sc["checkouts"])
+    found = findings(sc, "integrity.abandoned_3ds_uncharged", ("critical",))
+    assert found and not sc["passed"]
+    assert sorted(found[0]["evidence"]["order_ids"]) == sorted(c["order_id"] for c in sc["checkouts"])
 
 
 def test_an_unknown_defect_is_refused():

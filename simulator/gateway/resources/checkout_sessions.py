@@ -44,6 +44,12 @@ PI_DATA = Hash({"metadata": Metadata(), "capture_method": Enum("automatic", "aut
 SI_DATA = Hash({"metadata": Metadata(), "description": Str(), "on_behalf_of": Str(255)})
 
 
+def page_base(call: Call) -> str:
+    """Where a session's hosted page lives: `https://checkout.stripe.com/c/pay` when the call came through
+    forward mode (as Stripe's), else the gateway's own `/pay` (hosted.py serves both)."""
+    return call.checkout_url or f"{call.base_url}/pay"
+
+
 def get(gw, ident: str, param: str = "id") -> dict:
     cs = lookup(gw.store.checkout_sessions, "checkout.session", ident, param)
     if cs["status"] == "open" and cs["expires_at"] <= time.time():
@@ -129,7 +135,7 @@ def create(gw, call: Call) -> dict:
         "shipping_address_collection": p.get("shipping_address_collection"), "status": "open",
         "submit_type": p.get("submit_type"), "subscription": None, "success_url": p.get("success_url"),
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": p.get("ui_mode", "hosted"), "url": f"{call.base_url}/pay/{cs_id}",
+        "ui_mode": p.get("ui_mode", "hosted"), "url": f"{page_base(call)}/{cs_id}",
     }
     store.checkout_sessions.add(cs)
     store.cs_line_items[cs_id] = items
@@ -217,7 +223,7 @@ def pay(gw, cs: dict, method: str, payment_method: str, email: str | None, call:
         cs["customer"] = customers.create(gw, Call({"email": email} if email else {}, (), call.request_id, None,
                                                    call.base_url))["id"]
     options = store.cs_options.get(cs["id"], {})
-    return_url = f"{call.base_url}/pay/{cs['id']}/return"
+    return_url = f"{page_base(call)}/{cs['id']}/return"
     if cs["mode"] == "setup":
         data = options.get("setup_intent_data", {})
         si = setup_intents.new(gw, {"customer": cs["customer"], "payment_method_types": [method],

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from html import escape
+from urllib.parse import urlsplit
 
 import stripe
 from flask import Flask, jsonify, redirect, request
@@ -39,6 +40,9 @@ def create_app(env: dict | None = None) -> Flask:
     by_session: dict[str, Order] = {}
     app = Flask("birch")
     catalogue_price = env.get("BIRCH_PRICE", "")   # a Price id the gateway's catalogue holds (target-catalogue.yaml)
+    # the only host the shop sends customers to (target-forward.yaml: checkout.stripe.com), as a shop that
+    # guards against an open redirect does; empty: wherever the session's url says
+    hosted_host = env.get("BIRCH_HOSTED_HOST", "")
 
     def line_item(order: Order) -> dict:
         if catalogue_price:        # sells one catalogue item, as Stripe's prebuilt Checkout samples do
@@ -81,6 +85,9 @@ def create_app(env: dict | None = None) -> Flask:
             return jsonify({"id": order.id, "status": "failed", "message": UNAVAILABLE}), 503
         order.session = session.id
         by_session[session.id] = order
+        if hosted_host and (urlsplit(session.url or "").scheme, urlsplit(session.url or "").hostname) != (
+                "https", hosted_host):
+            return jsonify({"id": order.id, "status": "failed", "message": UNAVAILABLE}), 502
         return redirect(session.url, code=303)
 
     @app.get("/buy")

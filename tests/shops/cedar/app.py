@@ -21,7 +21,8 @@ from tests.shops.browser_shop import (
     verified_event,
 )
 
-DEFECTS = ("no_requires_action",)
+DEFECTS = ("no_requires_action", "charge_card_on_file")
+CARD_ON_FILE = "pm_card_visa"   # the card the customer saved with their account (a test card that pays)
 
 
 def create_app(env: dict | None = None) -> Flask:
@@ -31,6 +32,27 @@ def create_app(env: dict | None = None) -> Flask:
     secret = env.get("STRIPE_WEBHOOK_SECRET", "")
     book = Book()
     app = Flask("cedar")
+
+    def charge_card_on_file(order: Order) -> None:
+        """The defect `charge_card_on_file`: an order whose customer walked away from 3-D Secure is
+        "rescued" by charging the card saved on their account, off-session, without asking them. The
+        abandoned intent is canceled and a new one confirmed on the saved card: money moves for a
+        payment the customer never authenticated nor agreed to. (The account and its saved card are
+        made here for brevity; a real shop has them from sign-up.)"""
+        account = call(lambda o: gateway.v1.customers.create(params={"email": order.email or None}, options=o),
+                       key=f"cedar-{order.id}-account")
+        saved = call(lambda o: gateway.v1.payment_methods.attach(
+            env.get("CEDAR_CARD_ON_FILE", CARD_ON_FILE), params={"customer": account.id}, options=o),
+            key=f"cedar-{order.id}-saved-card")
+        call(lambda o: gateway.v1.payment_intents.cancel(order.payment_intent, options=o),
+             key=f"cedar-{order.id}-abandoned")
+        intent = call(lambda o: gateway.v1.payment_intents.create(params={
+            "amount": order.amount, "currency": order.currency, "customer": account.id,
+            "payment_method": saved.id, "off_session": True, "confirm": True,
+            "metadata": {"order_id": order.id}}, options=o), key=f"cedar-{order.id}-card-on-file")
+        order.payment_intent = intent.id
+        if intent.status == "succeeded":
+            book.paid(order, fulfil=True)
 
     def settle(order: Order, intent) -> None:
         """What the intent's status means for the order (from a webhook or a look-up)."""
@@ -71,7 +93,11 @@ def create_app(env: dict | None = None) -> Flask:
         if order.status == "pending" and order.payment_intent and time.time() - order.checked_at > RECONCILE_EVERY_S:
             order.checked_at = time.time()   # the webhook may be late or lost: ask the gateway now and then
             try:
-                settle(order, gateway.v1.payment_intents.retrieve(order.payment_intent).to_dict())
+                intent = gateway.v1.payment_intents.retrieve(order.payment_intent).to_dict()
+                if intent["status"] == "requires_action" and "charge_card_on_file" in planted:
+                    charge_card_on_file(order)   # the defect: the customer left the challenge
+                else:
+                    settle(order, intent)
             except stripe.StripeError:
                 pass
         return jsonify(order.view())
