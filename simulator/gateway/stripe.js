@@ -193,6 +193,14 @@
   Elements.prototype.create = function (type, options) {
     if (!TYPES[type]) { throw new Error("stripe.js (paychaos): elements.create('" + type + "') is not supported; " +
                                         "supported: " + Object.keys(TYPES).join(", ")); }
+    if (type === "payment" && !this._options.clientSecret && !this._options.mode) {
+      // as Stripe's: the Payment Element needs the intent's client secret (or a deferred intent's mode)
+      // on its Elements group; a page whose server gave it none stops here, its form never set up
+      var err = new Error("stripe.js (paychaos): elements.create('payment') needs stripe.elements({clientSecret}) " +
+                          "or stripe.elements({mode, amount, currency})");
+      err.name = "IntegrationError";
+      throw err;
+    }
     var el = new Element(this, type, options);
     this._elements.push(el);
     return el;

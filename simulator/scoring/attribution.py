@@ -10,6 +10,7 @@ wins (docs/scoring.md "How money is tied to orders"):
 4. `idempotency_key`  the call that made it carried an Idempotency-Key naming the order
 5. `amount`           its amount is that order's and no other order's
 6. `time`             the call that made it ran while only that order's checkout was waiting
+                      (else the call that confirmed it)
 
 Money no route ties is `untied`: the scenario's money cannot be judged (inconclusive), it is never
 blamed on the merchant. Captured charges of one customer beyond the number of that customer's orders
@@ -127,6 +128,9 @@ def _request_metadata_values(rec: dict) -> list:
     return values
 
 
+_CONFIRM_PATH = re.compile(r"^/v1/(?:payment_intents|setup_intents)/((?:pi|seti)_[A-Za-z0-9]+)/confirm\b")
+
+
 def record_object_ids(rec: dict) -> set[str]:
     """Gateway object ids an exchange names: path, request, answer, webhook event."""
     ids = set(_ID_IN_PATH.findall(rec.get("path") or ""))
@@ -202,11 +206,17 @@ def attribute(obs: Observations, keys: dict[str, OrderKeys] | None = None) -> At
     by_amount = {k.amount: oid for oid, k in keys.items() if k.amount and amounts[k.amount] == 1}
     for obj in objects:
         tie(obj["id"], by_amount.get(obj.get("amount")), "amount")
-    # 6. the time the call that made it ran
+    # 6. the time the call that made it ran, else the call that confirmed it (a page that creates the
+    # PaymentIntent when it loads, before the customer's wait starts, confirms it from the browser on Pay)
+    confirmed_by: dict[str, dict] = {}
+    for rec in journal:
+        m = _CONFIRM_PATH.match(rec.get("path") or "")
+        if m and ex.to_gateway(rec):
+            confirmed_by.setdefault(m.group(1), rec)
     for obj in objects:
-        rec = made_by.get(obj["id"])
-        if rec is not None:
-            tie(obj["id"], _waiting_at(keys, ex.started(rec)), "time")
+        for rec in (made_by.get(obj["id"]), confirmed_by.get(obj["id"])):
+            if rec is not None:
+                tie(obj["id"], _waiting_at(keys, ex.started(rec)), "time")
     for ch in charges:
         pi = ch.get("payment_intent")
         if pi and pi in att.owner:

@@ -52,7 +52,8 @@ LEAKS = (
          re.compile(r"Invalid API Key provided|No API key provided|You did not provide an API key|"
                     r"Expired API Key|does not have the required permissions", re.IGNORECASE),
          True, "tells the customer (and attackers) that the merchant's gateway account is misconfigured"),
-    Leak("gateway request id", re.compile(r"\breq_[A-Za-z0-9]{6,}\b"), True,
+    # Stripe's request ids, and the proxy's for the answers it makes up (`req_paychaos_<hex>`)
+    Leak("gateway request id", re.compile(r"\breq_(?:paychaos_)?[A-Za-z0-9]{6,}\b"), True,
          "exposes gateway internals the customer cannot act on"),
     Leak("Stripe error type", re.compile(r"\b(?:" + "|".join(STRIPE_ERROR_TYPES) + r"|resource_missing|"
                                          r"idempotency_key_in_use)\b"),

@@ -15,6 +15,9 @@ from paychaos.scoring import exchanges as ex
 
 # PaymentIntent states that, in a browser flow, wait on the customer's page rather than on the merchant.
 AWAITING_CUSTOMER = ("requires_payment_method", "requires_confirmation")
+# The webhook events that tell a shop the money is there.
+PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "charge.succeeded", "checkout.session.completed",
+                            "checkout.session.async_payment_succeeded"})
 
 
 @dataclass
@@ -84,6 +87,14 @@ class Order:
         if self.state and self.state.get("status"):
             return str(self.state["status"])
         return self.told
+
+    @property
+    def payment_acknowledged(self) -> bool:
+        """A payment event the merchant itself answered 2xx (`upstream_status`: a dropped delivery is
+        answered to the gateway by the proxy, never by the merchant): the merchant's server knows the
+        money is there."""
+        return any((r.get("event") or {}).get("type") in PAYMENT_EVENTS and isinstance(r.get("upstream_status"), int)
+                   and 200 <= r["upstream_status"] < 300 and not r.get("forged") for r in self.webhooks)
 
     @property
     def captured(self) -> int:

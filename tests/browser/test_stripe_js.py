@@ -86,6 +86,19 @@ def test_a_decline_comes_back_in_stripes_error_shape(tab, page_server, gateway):
     assert "paymentIntent" not in answer
 
 
+def test_a_payment_element_without_a_client_secret_or_mode_is_an_integration_error(tab, page_server, gateway):
+    # as Stripe's stripe.js: a page whose server handed it no client secret stops at create('payment')
+    page_server.pages["/pay"] = (
+        f"<!doctype html><html><head><script src='{gateway.url}/v3'></script></head><body><div id=el></div>"
+        f"<script>const els = Stripe('{PK}').elements({{clientSecret: undefined}});"
+        "try { els.create('payment'); window.thrown = 'none'; } catch (e) { window.thrown = e.name; }"
+        "window.deferred = Stripe('" + PK + "').elements({mode: 'payment', amount: 1500, currency: 'usd'})"
+        ".create('payment') ? 'created' : 'none';</script></body></html>")
+    assert tab.navigate(page_server.url + "/pay") is None
+    assert tab.evaluate("window.thrown") == "IntegrationError"
+    assert tab.evaluate("window.deferred") == "created"
+
+
 def test_an_incomplete_card_is_a_validation_error_and_nothing_is_sent(tab, page_server, gateway):
     pi = _intent(gateway)
     _open(tab, page_server, gateway, "card")

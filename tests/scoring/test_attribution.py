@@ -102,6 +102,21 @@ def test_the_time_the_creating_call_ran_ties_it_when_one_checkout_was_waiting():
     assert [r["id"] for r in book.orders["ord_b"].exchanges] == [rec["id"]]
 
 
+def test_a_payment_intent_made_before_the_wait_is_tied_by_the_time_of_the_call_that_confirmed_it():
+    # A page that creates the PaymentIntent when it loads (Stripe's Payment Element sample), before the
+    # customer's wait starts, and confirms it from the browser on Pay; the confirm's answer was lost.
+    run = shop_run()
+    charge = untagged_charge(run)
+    made = run.exchange(None, 200, at=0.5, key=None, metadata=False, amount=FIXED_PRICE, confirm=False)
+    made["response"]["id"] = charge["payment_intent"]          # made while nobody waited yet
+    run.checkout("ord_a", "failed", at=1.0, elapsed_s=1.0, message="An error occurred.")
+    run.checkout("ord_b", "paid", at=3.0, elapsed_s=1.0)
+    run.exchange(None, None, at=1.2, key=None, metadata=False, path=f"/v1/payment_intents/{charge['payment_intent']}/confirm",
+                 error="response_lost")
+    book = build(run.observations())
+    assert book.orders["ord_a"].routes[charge["id"]] == "time"
+
+
 def test_overlapping_checkouts_tie_nothing_by_time_and_the_money_is_inconclusive_not_a_finding():
     run = shop_run()
     run.checkout("ord_a", "paid", at=0.0, elapsed_s=2.0)

@@ -215,3 +215,22 @@ def test_genuine_webhooks_answered_5xx_are_a_finding_major_when_never_acknowledg
     found = {f.severity: f for f in by_rule(score(run.observations()), "integrity.webhooks_acknowledged")}
     assert found[Severity.MAJOR].evidence["examples"][0]["event_id"] == "evt_never"
     assert found[Severity.MINOR].evidence["examples"][0]["event_id"] == "evt_late"
+
+
+def test_in_a_browser_flow_without_order_status_the_pages_words_are_not_the_merchants_record():
+    # The page said the payment failed (its script's words), the money is captured, and the merchant's
+    # server answered the payment webhook: it knows the money is there, so no orphan; the customer told
+    # "failed" is prompt.status_right's critical finding.
+    from paychaos.observations import Shop
+    run = Run(cause="ambiguous_outcome", faults=[fault("response_lost")], shop=Shop(flow="browser"))
+    for oid in ("ord_known", "ord_unknown"):
+        run.exchange(oid, 200)
+        charge = run.charge(oid)
+        run.checkout(oid, "failed", message="An error occurred with our connection to Stripe.")
+        if oid == "ord_known":
+            run.webhook(charge["payment_intent"], "payment_intent.succeeded")
+    result = score(run.observations())
+    [orphan] = by_rule(result, "integrity.no_orphan_charge")
+    assert orphan.evidence["order_ids"] == ["ord_unknown"]    # no webhook reached the merchant for it
+    [told] = by_rule(result, "prompt.status_right")
+    assert told.severity == Severity.CRITICAL and told.evidence["order_ids"] == ["ord_known", "ord_unknown"]

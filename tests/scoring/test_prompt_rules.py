@@ -246,3 +246,33 @@ def test_a_server_flow_merchant_that_cannot_complete_3ds_says_so_and_that_fits()
     run.checkout("ord_2", "failed", expected="requires_action", message="Error.")
     found = by_rule(score(run.observations()), "prompt.message_fits")
     assert [f.evidence["order_ids"] for f in found] == [["ord_2"]]
+
+
+def test_the_proxys_own_request_id_is_a_request_id_leak_too():
+    # A shop that shows the exception text of a fault's made-up answer (Stripe's accept-a-payment sample
+    # shows `str(e)` from its server): `req_paychaos_<hex>` is the proxy's Request-Id.
+    run = Run(cause="gateway_outage", faults=OUTAGE)
+    run.exchange("ord_1", 503)
+    run.checkout("ord_1", "failed", message="> Request req_paychaos_9cd86114113d: An error occurred with our "
+                                            "connection to Stripe. (paychaos http_error 500)")
+    found = {f.evidence["leak"]: f.evidence["order_ids"] for f in by_rule(score(run.observations()), "prompt.no_leaks")}
+    assert found == {"gateway request id": ["ord_1"]}
+
+
+def test_a_failed_3ds_message_that_says_the_authentication_failed_says_what_happened():
+    run = Run(cause="account_problem")
+    run.exchange("ord_1", 200)
+    run.checkout("ord_1", "failed", expected="declined:payment_intent_authentication_failure",
+                 message="The provided PaymentMethod has failed authentication.", alternatives=["card"])
+    run.checkout("ord_2", "failed", expected="declined:payment_intent_authentication_failure",
+                 message="Something went wrong.", alternatives=["card"])
+    found = by_rule(score(run.observations()), "prompt.message_fits")
+    assert [f.evidence["order_ids"] for f in found] == [["ord_2"]]
+
+
+def test_a_connection_error_named_as_such_says_what_happened():
+    # stripe.js's words when no answer came (and the proxy's made-up 5xx): a problem with the connection
+    run = Run(cause="gateway_outage", faults=OUTAGE)
+    run.exchange("ord_1", 503)
+    run.checkout("ord_1", "failed", message="An error occurred with our connection to Stripe.", alternatives=["card"])
+    assert by_rule(score(run.observations()), "prompt.message_fits") == []

@@ -19,17 +19,6 @@ from paychaos.scoring.registry import RuleSpec, rule
 ON_WEBHOOK = RuleSpec("integrity.fulfilled_on_webhook", Dimension.INTEGRITY, needs=frozenset({"orders"}))
 ABANDONED = RuleSpec("integrity.abandoned_3ds_uncharged", Dimension.INTEGRITY)
 
-# The events that tell a shop the money is there.
-PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "charge.succeeded", "checkout.session.completed",
-                            "checkout.session.async_payment_succeeded"})
-
-
-def _acknowledged_payment_webhook(order: orders.Order) -> bool:
-    """A payment event the merchant itself answered 2xx (`upstream_status`: a dropped delivery is
-    answered to the gateway by the proxy, never by the merchant)."""
-    return any((r.get("event") or {}).get("type") in PAYMENT_EVENTS and isinstance(r.get("upstream_status"), int)
-               and 200 <= r["upstream_status"] < 300 and not r.get("forged") for r in order.webhooks)
-
 
 @rule(ON_WEBHOOK)
 def fulfilled_on_webhook(obs: Observations):
@@ -42,7 +31,7 @@ def fulfilled_on_webhook(obs: Observations):
         state = order.state or {}
         if int(state.get("fulfilled") or 0) < 1 or order.captured <= 0 or order.cancels:
             continue   # fulfilled without money at all is no_double_fulfilment's critical finding
-        if not _acknowledged_payment_webhook(order):
+        if not order.payment_acknowledged:
             early.append({"order_id": order.order_id, "fulfilled": state.get("fulfilled"),
                           "captured": order.captured, "webhooks": capped(
                               [{"journal_id": r.get("id"), "event": (r.get("event") or {}).get("type"),

@@ -27,8 +27,9 @@ CODE_CATEGORIES: dict[str, set[str]] = {
     "expired_card": {"expired"}, "invalid_expiry_month": {"expired"}, "invalid_expiry_year": {"expired"},
     "incorrect_cvc": {"cvc"}, "invalid_cvc": {"cvc"},
     "incorrect_number": {"card_number"}, "invalid_number": {"card_number"},
-    # a failed 3-D Secure challenge (flows client_secret and redirect): a decline, another card, try again
-    "payment_intent_authentication_failure": {"declined", "other_method", "try_again"},
+    # a failed 3-D Secure challenge (flows client_secret, redirect, browser): the authentication failed, a
+    # decline, another card, try again
+    "payment_intent_authentication_failure": {"authentication", "declined", "other_method", "try_again"},
     **{code: {"account_restricted", "declined"} for code in
        ("restricted_card", "do_not_honor", "transaction_not_allowed", "pickup_card", "invalid_account")},
     **{code: {"try_again", "declined"} for code in

@@ -6,12 +6,16 @@ answers a PaymentIntent's client secret, webhooks fulfil, GET /orders/{id}, canc
   `return_url` = /complete. An error is shown in #payment-message in Willow's own words.
 - `GET /complete?order=..&payment_intent_client_secret=..`: the return page; it asks stripe.js for the
   PaymentIntent and says what became of the payment.
+- `GET /card?order=..&amount=..&currency=..`: the same shop in the older Card Element shape, all on one
+  page: `elements.create('card')`, the order placed when Pay is pressed, `stripe.confirmCardPayment(secret,
+  {payment_method: {card, billing_details: {name}}})`, and a card error shown from `result.error.message`.
 
 Planted page defects (WILLOW_DEFECTS=a,b):
 - `silent_failure`: on an error the page re-enables Pay and shows nothing.
 - `raw_error`: the page shows stripe.js's `error.message` whatever it is, technical ones included.
 - `trust_success_url`: the return page says "thanks" without asking whether the payment went through.
 - `endless_spinner`: on an error the page keeps its spinner turning and never says anything.
+(The card page has no return page, so `trust_success_url` does not apply to it; the other three do.)
 """
 
 from __future__ import annotations
@@ -131,6 +135,67 @@ check();
 """
 
 
+# The card page: one page, the order placed on Pay, the Card Element, and stripe.js's own words for a card
+# problem (they are written for customers) followed by Willow's next step.
+_CARD_JS = """
+const stripe = Stripe(%(pk)s);
+const order = %(order)s;
+const planted = %(planted)s;
+const card = stripe.elements().create("card");
+card.mount("#card-element");
+const form = document.querySelector("#card-form");
+const note = document.querySelector("#card-message");
+const pay = document.querySelector("#pay");
+const spinner = document.querySelector("#spinner");
+const PAID = "Thank you! Payment received. Your tea is on its way.";
+const DOWN = "Payments are temporarily unavailable. Please try again in a few minutes, or use another payment method.";
+
+function say(text) { note.textContent = text; note.classList.toggle("hidden", !text); }
+function working(on) { pay.disabled = on; spinner.classList.toggle("hidden", !on); }
+
+async function clientSecretFor() {
+  try {
+    const resp = await fetch("/orders", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({order_id: order.id, amount: order.amount, currency: order.currency})});
+    const answer = await resp.json();
+    return answer.clientSecret ? {secret: answer.clientSecret} : {message: answer.message || DOWN};
+  } catch (e) {
+    return {message: DOWN};
+  }
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (pay.disabled) return;
+  working(true);
+  say("");
+  const placed = await clientSecretFor();
+  if (!placed.secret) { working(false); say(placed.message); return; }
+  const result = await stripe.confirmCardPayment(placed.secret, {payment_method: {card: card,
+    billing_details: {name: document.querySelector("#cardholder").value}}});
+  let error = result.error;
+  if (error && !planted.includes("raw_error") && !planted.includes("silent_failure")
+      && error.type !== "card_error" && error.type !== "validation_error") {
+    // no readable answer: the card may have been charged all the same; ask before saying anything
+    const looked = await stripe.retrievePaymentIntent(placed.secret);
+    const status = looked.paymentIntent && looked.paymentIntent.status;
+    if (status === "succeeded") error = null;
+    else if (status === "processing") { working(false); say("Your payment is being processed. We'll email you when it is confirmed."); return; }
+  }
+  if (error && planted.includes("endless_spinner")) return;
+  working(false);
+  if (!error) { form.classList.add("hidden"); say(PAID); return; }
+  if (planted.includes("silent_failure")) return;
+  if (planted.includes("raw_error")) { say(error.message); return; }
+  if (error.type === "card_error" || error.type === "validation_error") {
+    say(error.message + " Please check it, or pay with another card.");
+  } else {
+    say(DOWN);
+  }
+});
+"""
+
+
 def _js(value) -> str:
     return json.dumps(value).replace("</", "<\\/")
 
@@ -164,6 +229,22 @@ def create_app(env: dict | None = None) -> Flask:
                 "<span id=spinner class=hidden>&hellip;</span></button></form>")
         script = _PAGE_JS % {"pk": _js(pk), "order": _js(order), "planted": _js(planted)}
         return _page("Checkout", body, script, stripe_js)
+
+    @app.get("/card")
+    def card_checkout():
+        try:
+            order = {"id": request.args.get("order", ""), "amount": int(request.args.get("amount", "0")),
+                     "currency": request.args.get("currency", "usd")}
+        except ValueError:
+            return Response("Bad order.", status=400)
+        body = (f"<p>Order <b>{html.escape(order['id'])}</b>: {order['amount'] / 100:.2f} "
+                f"{html.escape(order['currency'].upper())}</p>"
+                "<div id=card-message class=hidden role=alert></div>"
+                "<form id=card-form><label for=cardholder>Name on the card</label>"
+                "<input id=cardholder value='Wren Willow'><label>Card</label><div id=card-element></div>"
+                "<button id=pay type=submit>Pay<span id=spinner class=hidden>&hellip;</span></button></form>")
+        script = _CARD_JS % {"pk": _js(pk), "order": _js(order), "planted": _js(planted)}
+        return _page("Pay by card", body, script, stripe_js)
 
     @app.get("/complete")
     def complete():
