@@ -12,7 +12,7 @@ from importlib import metadata
 from paychaos.common.errors import InputError
 
 EXTRAS = {  # extra -> (module it brings, fallback requirement when paychaos's metadata is not at hand)
-    "load": ("locust", "locust>=2.30,<3"),
+    "load": ("locust", "locust>=2.47,<3"),
 }
 
 

@@ -41,4 +41,4 @@ def test_the_builtin_merchants_need_no_extra(tmp_path):
 
 def test_the_requirement_printed_is_the_one_the_package_metadata_declares():
     locust = requirement("load")
-    assert locust.startswith("locust") and sorted(locust[6:].split(",")) == ["<3", ">=2.30"]
+    assert locust.startswith("locust") and sorted(locust[6:].split(",")) == ["<3", ">=2.47"]
