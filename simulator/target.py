@@ -19,7 +19,6 @@ from pathlib import Path
 
 from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError, brief, did_you_mean
-from paychaos.common.extras import require
 from paychaos.common.netsafety import parse_http_url
 from paychaos.common.paths import builtin_targets_dir, target_file
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
@@ -242,8 +241,6 @@ def load_target(path: str | None = None) -> Target:
     """A target file (or a built-in target's name: `resilient`, `naive`) -> Target. None -> the
     built-in resilient reference merchant."""
     file = target_file(str(path)) if path else str(BUILTIN_TARGETS / "resilient.yaml")
-    if Path(file).resolve() == (BUILTIN_TARGETS / "resilient.yaml").resolve():
-        require("merchants", "the built-in resilient merchant (the default target)", file=file)
     return parse_target(read_yaml(file), file=file)
 
 

@@ -78,3 +78,10 @@ def test_module_imports_only_what_its_layer_may(module, path):
 def test_nothing_imported_in_process_imports_locust(module, path):
     """Locust monkey-patches the process with gevent: it runs only as a subprocess (scenarios/load)."""
     assert not any(m == "locust" or m.startswith("locust.") for m in imports_of(path)), module
+
+
+@pytest.mark.parametrize("module,path", list(modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_nothing_imports_the_stripe_sdk(module, path):
+    """The base install runs the reference merchants without the stripe SDK (they speak HTTP): only the
+    test shops and the tests import it, so a shop on any stripe major can install paychaos beside it."""
+    assert not any(m == "stripe" or m.startswith("stripe.") for m in imports_of(path)), module

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from paychaos.cli import argtypes
-from paychaos.common.extras import require
 from paychaos.merchants import MERCHANT_NAMES
 
 
@@ -26,8 +25,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.name == "resilient":
-        require("merchants", "the built-in resilient merchant")
     from paychaos.merchants.config import load_config
     from paychaos.merchants.run import serve
 

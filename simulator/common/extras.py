@@ -1,8 +1,6 @@
 """Optional extras: what a command needs beyond the base install, and the one message that says which
 extra to install when it is missing (exit 2 through InputError, never a traceback).
 
-- `paychaos[merchants]`: the stripe SDK, used only by the built-in resilient reference merchant (a shop
-  on another stripe major keeps its own: the base install does not pin stripe).
 - `paychaos[load]`: Locust, for `paychaos load` (run as a subprocess; never imported by paychaos).
 """
 
@@ -14,8 +12,7 @@ from importlib import metadata
 from paychaos.common.errors import InputError
 
 EXTRAS = {  # extra -> (module it brings, fallback requirement when paychaos's metadata is not at hand)
-    "merchants": ("stripe", "stripe>=16,<17"),
-    "load": ("locust", "locust>=2.30,<3"),
+    "load": ("locust", "locust>=2.47,<3"),
 }
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from paychaos.common.extras import requirement
 
 HIDE = """\
@@ -27,17 +25,20 @@ def without(module: str, *argv: str, cwd) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("argv", [["run", "healthy-baseline"], ["run", "--target", "resilient"],
-                                  ["merchant", "resilient"]])
-def test_the_builtin_resilient_merchant_without_stripe_names_the_merchants_extra(tmp_path, argv):
-    out = without("stripe", *argv, cwd=tmp_path)
+def test_load_without_locust_names_the_load_extra(tmp_path):
+    out = without("locust", "load", "steady", cwd=tmp_path)
     assert out.returncode == 2, out.stdout + out.stderr
-    assert f"paychaos {argv[0]}: error: " in out.stderr and "Traceback" not in out.stderr
-    assert "needs stripe, which is not installed: pip install 'paychaos[merchants]'" in out.stderr
-    assert not (tmp_path / "paychaos-report").exists()
+    assert "paychaos load: error: " in out.stderr and "Traceback" not in out.stderr
+    assert "which is not installed: pip install 'paychaos[load]'" in out.stderr
+
+
+def test_the_builtin_merchants_need_no_extra(tmp_path):
+    """The reference merchants speak Stripe's HTTP API themselves: with the stripe SDK hidden, the
+    default target's merchant still starts (its --help parses; a real run is in test_wheel.py)."""
+    out = without("stripe", "merchant", "resilient", "--help", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_the_requirement_printed_is_the_one_the_package_metadata_declares():
-    stripe, locust = requirement("merchants"), requirement("load")
-    assert stripe.startswith("stripe") and sorted(stripe[6:].split(",")) == ["<17", ">=16"]
-    assert locust.startswith("locust") and sorted(locust[6:].split(",")) == ["<3", ">=2.30"]
+    locust = requirement("load")
+    assert locust.startswith("locust") and sorted(locust[6:].split(",")) == ["<3", ">=2.47"]

@@ -1,4 +1,5 @@
-"""The `resilient` reference merchant: what a careful payment integration does.
+"""The `resilient` reference merchant: what a careful payment integration does. It speaks Stripe's HTTP
+API itself with `requests` (stripe_http.py), so it runs in a base install, without the stripe SDK.
 
 - its own timeouts: 2 s per gateway call (slow bodies included), an answer within 7.5 s;
 - bounded exponential backoff with jitter (0.2 s base) on connection errors, timeouts, 5xx, 409, 429;

@@ -1,94 +1,21 @@
-"""One gateway as the resilient merchant sees it: the real stripe SDK (StripeClient, no SDK retries)
-over an HTTP client that enforces a whole-call deadline, and each call's result classified for the
-retry policy: did it work, may it be retried, and may the gateway have acted (charged) anyway?
+"""One gateway as the resilient merchant sees it: Stripe's API over plain HTTP (stripe_http.py: form
+parameters, Idempotency-Key, a whole-call deadline, no retries of its own), and each call's result
+classified for the retry policy: did it work, may it be retried, and may the gateway have acted
+(charged) anyway? Error answers are read from Stripe's envelope `{"error": {type, code, decline_code,
+payment_intent, ...}}` and the headers Retry-After and Stripe-Should-Retry.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import json
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-import stripe
+from paychaos.merchants.resilient.stripe_http import Answer, StripeHTTP, Unreachable
 
 log = logging.getLogger("paychaos.merchant.gateway")
-
-_call_timeout: contextvars.ContextVar[float] = contextvars.ContextVar("call_timeout", default=2.0)
-
-
-@contextlib.contextmanager
-def call_timeout(seconds: float) -> Iterator[None]:
-    token = _call_timeout.set(max(0.05, seconds))
-    try:
-        yield
-    finally:
-        _call_timeout.reset(token)
-
-
-class GatewayUnreachable(stripe.APIConnectionError):
-    """No answer. `sent` is False only when the request surely never reached the gateway."""
-
-    def __init__(self, message: str, *, kind: str, sent: bool):
-        super().__init__(message, should_retry=True)
-        self.kind = kind    # refused | connect_timeout | timeout | reset
-        self.sent = sent
-
-
-class DeadlineHTTPClient(stripe.HTTPClient):
-    """requests-based client whose timeout covers the whole call, slow bodies included."""
-
-    name = "paychaos-deadline"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        if getattr(self._local, "session", None) is None:
-            self._local.session = requests.Session()
-        return self._local.session
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        timeout = _call_timeout.get()
-        deadline = time.monotonic() + timeout
-        try:
-            resp = self._session().request(method, url, headers=headers, data=post_data,
-                                           timeout=(min(timeout, 1.5), timeout), stream=True)
-            chunks = []
-            for chunk in resp.iter_content(16384):
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    resp.close()
-                    raise GatewayUnreachable(f"no whole answer within {timeout:.1f}s", kind="timeout", sent=True)
-            return b"".join(chunks), resp.status_code, resp.headers
-        except GatewayUnreachable:
-            self._local.session = None
-            raise
-        except requests.exceptions.ConnectTimeout as exc:
-            self._local.session = None
-            raise GatewayUnreachable(f"connect timeout: {exc}", kind="connect_timeout", sent=False) from exc
-        except requests.exceptions.Timeout as exc:
-            self._local.session = None
-            raise GatewayUnreachable(f"timeout after {timeout:.1f}s", kind="timeout", sent=True) from exc
-        except requests.exceptions.RequestException as exc:
-            self._local.session = None
-            text = str(exc)
-            refused = "Connection refused" in text or "NewConnectionError" in text
-            raise GatewayUnreachable(text, kind="refused" if refused else "reset", sent=not refused) from exc
-
-    def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
-        return self.request(method, url, headers, post_data)
-
-    def close(self) -> None:
-        session = getattr(self._local, "session", None)
-        if session is not None:
-            session.close()
 
 
 # Outcome kinds of one call.
@@ -122,44 +49,44 @@ class CallResult:
         return self.kind in (TRANSIENT, UNKNOWN)
 
 
-def _header(headers, name: str) -> str | None:
-    if not headers:
-        return None
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value
-    return None
+class CallFailed(Exception):
+    """A call that did not return the object; `result` says how it failed."""
+
+    def __init__(self, result: CallResult):
+        super().__init__(result.detail)
+        self.result = result
 
 
-def classify_error(exc: Exception) -> CallResult:
-    if isinstance(exc, GatewayUnreachable):
-        return CallResult(TRANSIENT, may_have_acted=exc.sent, detail=exc.kind)
-    if isinstance(exc, stripe.APIConnectionError):
-        return CallResult(TRANSIENT, may_have_acted=True, detail="connection")
-    if not isinstance(exc, stripe.StripeError):
-        return CallResult(UNKNOWN, may_have_acted=True, detail=type(exc).__name__)
-    status = exc.http_status
-    body = exc.json_body if isinstance(exc.json_body, dict) else {}
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    headers = exc.headers
-    if not headers and hasattr(exc.json_body, "items") and not isinstance(exc.json_body, dict):
-        # stripe 16.1 passes the headers of an unreadable body as json_body (positional slip).
-        headers = exc.json_body
-    should = _header(headers, "Stripe-Should-Retry")
-    retry_after = _header(headers, "Retry-After")
+def _float(text: str | None) -> float | None:
     try:
-        retry_after_s = float(retry_after) if retry_after is not None else None
+        return float(text) if text is not None else None
     except ValueError:
-        retry_after_s = None
+        return None
+
+
+def classify_unreachable(exc: Unreachable) -> CallResult:
+    return CallResult(TRANSIENT, may_have_acted=exc.sent, detail=exc.kind)
+
+
+def classify_answer(answer: Answer) -> CallResult:
+    """An answer that is not a readable 2xx object: a card error, a refusal, an outage, or garbage."""
+    status = answer.status
+    try:
+        body = json.loads(answer.body)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    err = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
+    should = answer.headers.get("stripe-should-retry")
     pi = err.get("payment_intent")
     result = CallResult(
         UNKNOWN, status=status, code=err.get("code"), decline_code=err.get("decline_code"),
-        payment_intent=pi.get("id") if isinstance(pi, dict) else pi, retry_after_s=retry_after_s,
+        payment_intent=pi.get("id") if isinstance(pi, dict) else pi,
+        retry_after_s=_float(answer.headers.get("retry-after")),
         should_retry=None if should is None else should.strip().lower() == "true",
         detail=f"{status} {err.get('type') or ''} {err.get('code') or ''}".strip())
-    if isinstance(exc, stripe.CardError) or status == 402 or err.get("type") == "card_error":
+    if status == 402 or err.get("type") == "card_error":
         result.kind = DECLINED
-    elif status == 200 or status is None:
+    elif 200 <= status < 300:
         result.kind, result.may_have_acted = UNKNOWN, True   # garbled answer after sending
     elif status in (401, 403):
         result.kind = AUTH
@@ -174,23 +101,48 @@ def classify_error(exc: Exception) -> CallResult:
     return result
 
 
+class Calls:
+    """What a call function gets: the gateway's API with this call's deadline. Each method returns the
+    answer's object as a dict, or raises CallFailed."""
+
+    def __init__(self, http: StripeHTTP, timeout_s: float):
+        self._http, self._timeout_s = http, max(0.05, timeout_s)
+
+    def post(self, path: str, params: dict | None = None, *, idempotency_key: str | None = None) -> dict:
+        return self._object("POST", path, params, idempotency_key)
+
+    def get(self, path: str, params: dict | None = None) -> dict:
+        return self._object("GET", path, params, None)
+
+    def _object(self, method: str, path: str, params: dict | None, idempotency_key: str | None) -> dict:
+        try:
+            answer = self._http.request(method, path, params, timeout_s=self._timeout_s,
+                                        idempotency_key=idempotency_key)
+        except Unreachable as exc:
+            raise CallFailed(classify_unreachable(exc)) from exc
+        if 200 <= answer.status < 300:
+            try:
+                obj = json.loads(answer.body)
+            except (ValueError, UnicodeDecodeError):
+                obj = None
+            if isinstance(obj, dict):
+                return obj
+        raise CallFailed(classify_answer(answer))
+
+
 class Gateway:
-    """A named gateway (primary or backup) reached through the stripe SDK."""
+    """A named gateway (primary or backup) reached over Stripe's HTTP API."""
 
     def __init__(self, name: str, url: str, api_key: str):
         self.name = name
         self.url = url
-        self.client = stripe.StripeClient(api_key, base_addresses={"api": url}, max_network_retries=0,
-                                          http_client=DeadlineHTTPClient())
+        self.http = StripeHTTP(url, api_key)
 
-    def call(self, fn: Callable[[stripe.StripeClient], Any], timeout_s: float) -> CallResult:
-        with call_timeout(timeout_s):
-            try:
-                obj = fn(self.client)
-                # Plain dicts from here on (stripe objects refuse dict methods such as .get).
-                return CallResult(OK, obj=obj.to_dict() if hasattr(obj, "to_dict") else obj, status=200)
-            except stripe.StripeError as exc:
-                return classify_error(exc)
+    def call(self, fn: Callable[[Calls], Any], timeout_s: float) -> CallResult:
+        try:
+            return CallResult(OK, obj=fn(Calls(self.http, timeout_s)), status=200)
+        except CallFailed as failed:
+            return failed.result
 
     def __repr__(self) -> str:
         return f"Gateway({self.name}, {self.url})"

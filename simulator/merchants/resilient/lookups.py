@@ -38,7 +38,7 @@ def search_query(order_id: str) -> str:
 
 def find_order_intents(gateway: Gateway, order_id: str, timeout_s: float) -> Lookup:
     result = gateway.call(
-        lambda c: c.v1.payment_intents.search(params={"query": search_query(order_id), "limit": 20}),
+        lambda c: c.get("/v1/payment_intents/search", {"query": search_query(order_id), "limit": 20}),
         timeout_s)
     if result.kind != OK:
         return Lookup(False)

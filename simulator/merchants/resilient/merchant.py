@@ -13,8 +13,6 @@ import secrets
 import threading
 import time
 
-import stripe
-
 from paychaos.merchants.checkout_input import CheckoutInput
 from paychaos.merchants.lexicon import MESSAGES, OTHER_METHODS, message
 from paychaos.merchants.orders import Order, OrderStore
@@ -143,29 +141,31 @@ class ResilientMerchant:
                 order.checkout_lock.release()
 
     # -- webhooks ----------------------------------------------------------------------------
-    def on_event(self, event: stripe.Event) -> None:
-        obj = event.data.object.to_dict()
+    def on_event(self, event: dict) -> None:
+        """A verified event ({id, type, data: {object}}, webhooks.read_event)."""
+        obj = event["data"]["object"]
+        event_id, event_type = event["id"], event.get("type")
         metadata = obj.get("metadata") or {}
         order = self.store.get(metadata.get("order_id") or "")
         if order is None:
-            log.info("webhook %s %s: no order of ours", event.id, event.type)
+            log.info("webhook %s %s: no order of ours", event_id, event_type)
             return
-        if event.type == "payment_intent.succeeded":
+        if event_type == "payment_intent.succeeded":
             if self._record_paid(order, obj.get("id"), None):
                 self.reconciler.watch(order.order_id, set(self.flow.gateways))
-        elif event.type == "payment_intent.payment_failed":
+        elif event_type == "payment_intent.payment_failed":
             err = obj.get("last_payment_error") or {}
             with self.store.lock:
                 if order.status == "pending" and not order.checkout_lock.locked() and \
                         order.payment_intent in (None, obj.get("id")):
                     order.reason = decline_reason(err.get("code"), err.get("decline_code"))
-                    order.set_status("failed", f"webhook {event.id}")
-        elif event.type == "charge.refunded":
+                    order.set_status("failed", f"webhook {event_id}")
+        elif event_type == "charge.refunded":
             with self.store.lock:
                 if obj.get("payment_intent") == order.payment_intent and order.status in ("paid", "canceled"):
                     order.refunded = max(order.refunded, obj.get("amount_refunded") or order.amount)
                     order.reason = "refunded"
-                    order.set_status("refunded", f"webhook {event.id}")
+                    order.set_status("refunded", f"webhook {event_id}")
 
     # -- reconciliation ----------------------------------------------------------------------
     def reconcile_order(self, order_id: str, gateways: set[str], age_s: float) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from paychaos.merchants.checkout_input import CheckoutInput
 from paychaos.merchants.lexicon import AFTER_DECLINE, OTHER_METHODS
@@ -104,8 +105,8 @@ class PaymentFlow:
         if payment_method is None:
             assert inp.card is not None
             tries = self.policy.run(
-                gateway, lambda c: c.v1.payment_methods.create(
-                    params=inp.card.gateway_params(), options={"idempotency_key": f"{key_base}.pm"}),
+                gateway, lambda c: c.post("/v1/payment_methods", inp.card.gateway_params(),
+                                          idempotency_key=f"{key_base}.pm"),
                 gw_deadline, what=f"order {inp.order_id} payment method", breaker=breaker)
             if not tries.results:
                 return _GatewayTry()
@@ -118,8 +119,7 @@ class PaymentFlow:
                   "confirm": True, "payment_method_types": ["card"],
                   "metadata": {"order_id": inp.order_id}, "description": f"Order {inp.order_id}"}
         tries = self.policy.run(
-            gateway, lambda c: c.v1.payment_intents.create(
-                params=params, options={"idempotency_key": f"{key_base}.pi"}),
+            gateway, lambda c: c.post("/v1/payment_intents", params, idempotency_key=f"{key_base}.pi"),
             gw_deadline, what=f"order {inp.order_id} payment", breaker=breaker)
         if tries.results and tries.last.kind == OK:
             return _GatewayTry(self._from_intent(tries.last.obj, gateway), acted=tries.may_have_acted)
@@ -156,7 +156,7 @@ class PaymentFlow:
                            watch=[gateway.name])
         if status == "requires_action":
             # 3-D Secure this server-side checkout cannot show: release the intent, offer other ways.
-            gateway.call(lambda c: c.v1.payment_intents.cancel(pi.get("id")), 1.0)
+            gateway.call(lambda c: c.post(f"/v1/payment_intents/{quote(pi.get('id') or '', safe='')}/cancel"), 1.0)
             return Outcome("failed", "authentication", list(AFTER_DECLINE), payment_intent=pi.get("id"),
                            gateway=gateway.name, hard=True)
         err = pi.get("last_payment_error") or {}
@@ -170,9 +170,9 @@ class PaymentFlow:
         if gateway is None:
             return False
         tries = self.policy.run(
-            gateway, lambda c: c.v1.refunds.create(
-                params={"payment_intent": payment_intent, "metadata": {"reason": "order canceled"}},
-                options={"idempotency_key": f"refund.{payment_intent}"}),
+            gateway, lambda c: c.post("/v1/refunds", {"payment_intent": payment_intent,
+                                                         "metadata": {"reason": "order canceled"}},
+                                      idempotency_key=f"refund.{payment_intent}"),
             time.monotonic() + timeout_budget_s, what=f"refund {payment_intent}")
         if tries.results and tries.last.kind == OK:
             return True
