@@ -173,7 +173,35 @@ def form_fields(*texts: str) -> dict:
                 out.setdefault("metadata", {})[key[9:-1]] = value
             elif key in _CARD_KEYS:
                 out["card"] = value
+            elif key == "method" and value.startswith("alipay."):   # Alipay's OpenAPI: the API method
+                out.setdefault("api_method", value)
+            elif key == "biz_content":
+                _alipay_biz(value, out)
     return out
+
+
+def _alipay_biz(text: str, out: dict) -> None:
+    """Alipay's `biz_content` (JSON): out_trade_no (also as metadata, so an order is found by it),
+    the amount in fen, trade_no and the refund's out_request_no."""
+    try:
+        biz = json.loads(text)
+    except ValueError:
+        return
+    if not isinstance(biz, dict):
+        return
+    for key in ("out_trade_no", "trade_no", "out_request_no", "auth_code"):
+        if isinstance(biz.get(key), str | int) and not isinstance(biz.get(key), bool):
+            out.setdefault(key, str(biz[key]))
+    if "out_trade_no" in out:
+        out.setdefault("metadata", {}).setdefault("out_trade_no", out["out_trade_no"])
+    for key in ("total_amount", "refund_amount"):
+        value = biz.get(key)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            try:
+                out.setdefault("amount", round(float(value) * 100))
+            except ValueError:
+                pass
+            break
 
 
 def loads(body: bytes):
@@ -205,7 +233,9 @@ def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
         data = None
     out = {"object": None, "id": None, "status": None, "error": None,
            "retry_after": headers.get("retry-after"), "should_retry": headers.get("stripe-should-retry")}
-    if isinstance(data, dict):
+    if isinstance(data, dict) and "object" not in data and any(str(k).endswith("_response") for k in data):
+        _alipay_summary(data, out)
+    elif isinstance(data, dict):
         out.update(object=data.get("object"), id=data.get("id"), status=data.get("status"))
         err = data.get("error")
         if isinstance(err, dict):
@@ -216,3 +246,17 @@ def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
     elif body:
         out["malformed"] = True
     return mask_obj(out)
+
+
+def _alipay_summary(data: dict, out: dict) -> None:
+    """An Alipay answer `{"alipay_trade_pay_response": {...}, "sign": ...}`: the trade and, for a code
+    other than 10000 (success) and 10003 (buyer paying), the error as {type: alipay, code: sub_code}."""
+    name = next((k for k in data if k.endswith("_response")), None)
+    inner = data.get(name) if name else None
+    if not isinstance(inner, dict):
+        return
+    out.update(object=name[: -len("_response")], id=inner.get("trade_no"),
+               status=inner.get("trade_status") or inner.get("code"))
+    if str(inner.get("code")) not in ("10000", "10003"):
+        out["error"] = {"type": "alipay", "code": inner.get("sub_code") or inner.get("code"),
+                        "decline_code": inner.get("sub_code")}

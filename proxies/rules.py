@@ -294,7 +294,7 @@ class Candidate:
     @cached_property
     def kind(self) -> str:
         """The kind of call (paychaos.common.call_kinds), worked out once, when a rule first asks."""
-        return call_kind(self.method, self.path, self.upstream)
+        return call_kind(self.method, self.path, self.upstream, self.fields.get("api_method"))
 
 
 def field_getter(key: str) -> Callable[[Candidate], str | None]:

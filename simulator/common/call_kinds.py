@@ -18,6 +18,12 @@ proxy and the suite both use it).
 - other    the rest (updates, other resources, paths outside /v1)
 
 Query strings are ignored and trailing slashes tolerated; the method is compared upper-case.
+
+Alipay's OpenAPI (docs/gateway-alipay.md) puts every call on one path, `/gateway.do`; its kind comes
+from the API method (`api_method`, the `method` parameter the proxy's journal records):
+payment  alipay.trade.pay, .create, .precreate, .page.pay, .wap.pay, .app.pay
+lookup   alipay.trade.query, alipay.trade.fastpay.refund.query
+refund   alipay.trade.refund, .cancel, .close
 """
 
 from __future__ import annotations
@@ -41,12 +47,23 @@ _POST_KINDS = {
 _CUSTOMER_RESOURCES = frozenset(("customers", "payment_methods", "tokens", "sources"))
 
 
-def call_kind(method: str, path: str, upstream: str = "primary") -> str:
-    """The kind of one call (one of KINDS): `call_kind("POST", "/v1/charges")` is "payment"."""
+ALIPAY_KINDS = {
+    "alipay.trade.pay": "payment", "alipay.trade.create": "payment", "alipay.trade.precreate": "payment",
+    "alipay.trade.page.pay": "payment", "alipay.trade.wap.pay": "payment", "alipay.trade.app.pay": "payment",
+    "alipay.trade.query": "lookup", "alipay.trade.fastpay.refund.query": "lookup",
+    "alipay.trade.refund": "refund", "alipay.trade.cancel": "refund", "alipay.trade.close": "refund",
+}
+
+
+def call_kind(method: str, path: str, upstream: str = "primary", api_method: str | None = None) -> str:
+    """The kind of one call (one of KINDS): `call_kind("POST", "/v1/charges")` is "payment";
+    `call_kind("POST", "/gateway.do", api_method="alipay.trade.pay")` too."""
     if upstream == "webhooks":
         return "webhook"
     if "?" in path:
         path = path.split("?", 1)[0]
+    if api_method is not None or path.endswith("/gateway.do"):
+        return ALIPAY_KINDS.get(api_method or "", "other")
     if not path.startswith("/v1/"):
         return "other"
     parts = path[4:].rstrip("/").split("/")
@@ -71,7 +88,7 @@ def call_kind(method: str, path: str, upstream: str = "primary") -> str:
 # some calls itself: the hosted pages, and stripe.js's confirm and retrieve with a publishable key. They
 # are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
 BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
-HOSTED_PREFIXES = ("/pay/", "/_3ds/")
+HOSTED_PREFIXES = ("/pay/", "/_3ds/", "/alipay/")   # /alipay/: the fake Alipay's cashier and QR pages
 
 
 def browser_call(path: str, query: str = "", return_url: str | None = None, key: str | None = None) -> bool:

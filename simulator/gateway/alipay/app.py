@@ -194,10 +194,10 @@ class AlipayGateway:
             fields = {"charset": "utf-8", "out_trade_no": trade.out_trade_no, "method": trade.method + ".return",
                       "total_amount": yuan(trade.fen), "trade_no": trade.trade_no, "auth_app_id": self.keys.app_id,
                       "version": "1.0", "app_id": self.keys.app_id, "sign_type": "RSA2",
-                      "seller_id": "2088000000000001", "timestamp": trade.subject and _now()}
+                      "seller_id": "2088000000000001", "timestamp": _now()}
             signed = self.notifier.signed(fields)
             sep = "&" if "?" in trade.return_url else "?"
-            raise web.HTTPFound(trade.return_url + sep + urlencode(signed))
+            return web.Response(status=302, headers={"Location": trade.return_url + sep + urlencode(signed)})
         return web.Response(text=_page("支付宝", "<p id=result>支付成功</p>"), content_type="text/html", charset="utf-8")
 
     # -- /_sim ----------------------------------------------------------------------------------
