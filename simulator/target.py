@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from paychaos.common import dialects
 from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.netsafety import parse_http_url
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
@@ -25,6 +26,9 @@ BUILTIN_TARGETS = Path(__file__).resolve().parent / "merchants" / "targets"
 
 # Placeholders filled once per run (the services' URLs) and once per checkout.
 RUN_PLACEHOLDERS = ("port", "gateway_url", "backup_gateway_url", "webhook_secret", "proxy_url", "ca_cert", "python")
+# -- gateway dialects (paychaos.common.dialects): `dialect:` names the API each gateway speaks ----------
+RUN_PLACEHOLDERS = RUN_PLACEHOLDERS + dialects.placeholders()   # {alipay.app_id}...: from its gateway's ready line
+# ---------------------------------------------------------------------------------------------------------
 CHECKOUT_PLACEHOLDERS = (
     "order.id", "order.amount", "order.currency",
     "payment.token",
@@ -40,7 +44,7 @@ HTTP_STATUS = "http_status"
 HEADER_PREFIX = "header."
 FIELD_FORMS = "a JSON path ($.status, $.order.items.0.sku), header.NAME (header.Location) or http_status"
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\}")
 _JSON_PATH = re.compile(r"^\$(\.[^.\s]+)*$")
 _ENV_NAME = re.compile(r"^[^=\x00]+$")
 _HEADER = re.compile(r"^header\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110 field name)
@@ -184,6 +188,12 @@ class Target:
     path: str = ""
     flow: str = "server"               # checkout.flow (FLOWS)
     publishable_key: str = DEFAULT_PUBLISHABLE_KEY  # what the browser's calls carry as `key` (client_secret flow)
+    gateway_dialects: tuple[tuple[str, str], ...] = (("primary", "stripe"), ("backup", "stripe"))  # `dialect:`
+
+    @property
+    def dialect_of(self) -> dict[str, str]:
+        """{"primary": "stripe", "backup": "alipay"}: the API each gateway of the run speaks."""
+        return dict(self.gateway_dialects)
 
     @property
     def order_status_field(self) -> str:
@@ -219,7 +229,7 @@ def load_target(path: str | None = None) -> Target:
 def parse_target(data, *, file: str) -> Target:
     top = Section(data, file=file, required=("name", "base_url", "checkout"),
                   allowed=("version", "name", "shop", "start", "base_url", "webhook_path", "checkout",
-                           "order_status", "cancel", "publishable_key"))
+                           "order_status", "cancel", "publishable_key", "dialect"))
     top.int("version", 1, lo=1, hi=1)
     run_only = RUN_PLACEHOLDERS
     per_checkout = RUN_PLACEHOLDERS + CHECKOUT_PLACEHOLDERS
@@ -260,7 +270,9 @@ def parse_target(data, *, file: str) -> Target:
         path=file,
         flow=flow,
         publishable_key=publishable_key,
+        gateway_dialects=_dialects(top),
     )
+    _check_dialect_placeholders(top, target)
     for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):
         if call is not None and outcome.order_id is None and "{" + MERCHANT_ORDER_ID + "}" in call.path:
             raise sec.error(f"uses {{{MERCHANT_ORDER_ID}}}, but checkout.outcome.order_id does not say where the "
@@ -269,6 +281,38 @@ def parse_target(data, *, file: str) -> Target:
                             valid=f"set checkout.outcome.order_id (e.g. \"$.id\"), or use {{order.id}} in {name}.path")
     target = _with_shop(top, target)
     return replace(target, shop=replace(target.shop, flow=flow))
+
+
+def _dialects(top: Section) -> tuple[tuple[str, str], ...]:
+    """`dialect: alipay` (both gateways) or `dialect: {primary: stripe, backup: alipay}`."""
+    raw = top.raw("dialect", "stripe")
+    valid = f"one of {', '.join(dialects.NAMES)}, or {{primary: DIALECT, backup: DIALECT}}"
+    if isinstance(raw, dict):
+        unknown = [k for k in raw if k not in dialects.UPSTREAMS]
+        if unknown:
+            raise top.error(f"unknown gateway {brief(str(unknown[0]))}{did_you_mean(str(unknown[0]), dialects.UPSTREAMS)}",
+                            field=join("dialect", str(unknown[0])), valid=", ".join(dialects.UPSTREAMS))
+        chosen = {u: raw.get(u, "stripe") for u in dialects.UPSTREAMS}
+        where = {u: join("dialect", u) for u in dialects.UPSTREAMS}
+    else:
+        chosen = dict.fromkeys(dialects.UPSTREAMS, raw)
+        where = dict.fromkeys(dialects.UPSTREAMS, "dialect")
+    for upstream, name in chosen.items():
+        if not isinstance(name, str) or name not in dialects.DIALECTS:
+            raise top.error(f"{brief(str(name))} is not a gateway dialect{did_you_mean(str(name), dialects.NAMES)}",
+                            field=where[upstream], valid=valid)
+    return tuple(chosen.items())
+
+
+def _check_dialect_placeholders(top: Section, target: Target) -> None:
+    """{alipay.app_id} in a target none of whose gateways speaks Alipay could never be filled."""
+    spoken = set(target.dialect_of.values())
+    for placeholder in dialects.placeholders():
+        owner = dialects.owner(placeholder)
+        if owner.name not in spoken and target.uses(placeholder):
+            raise top.error(f"uses {{{placeholder}}}, which only a gateway speaking {owner.name} fills, but no "
+                            f"gateway of this target does ({owner.doc})", field="dialect",
+                            valid=f"dialect: {owner.name}, or dialect: {{primary: stripe, backup: {owner.name}}}")
 
 
 def _flow(checkout: Section) -> str:
@@ -484,10 +528,14 @@ def _check_placeholders(sec: Section, text: str, where: str, allowed: tuple[str,
 # -- filling and reading --------------------------------------------------------------------------
 
 def run_values(*, port: int | None, gateway_url: str, backup_gateway_url: str | None, webhook_secret: str,
-               proxy_url: str | None = None, ca_cert: str | None = None) -> dict:
-    return {"port": port, "gateway_url": gateway_url, "backup_gateway_url": backup_gateway_url,
-            "webhook_secret": webhook_secret, "proxy_url": proxy_url, "ca_cert": ca_cert,
-            "python": sys.executable}
+               proxy_url: str | None = None, ca_cert: str | None = None, dialect_values: dict | None = None) -> dict:
+    """`dialect_values`: the dialects' placeholders (paychaos.common.dialects.values)."""
+    values = dict.fromkeys(dialects.placeholders())
+    values.update(dialect_values or {})
+    values.update({"port": port, "gateway_url": gateway_url, "backup_gateway_url": backup_gateway_url,
+                   "webhook_secret": webhook_secret, "proxy_url": proxy_url, "ca_cert": ca_cert,
+                   "python": sys.executable})
+    return values
 
 
 def render(template, values: dict, *, file: str = "", where: str = ""):

@@ -72,7 +72,7 @@ def test_a_good_target_loads(tmp_path):
 @pytest.mark.parametrize("old, new, expected", [
     ("webhook_path:", "webhook_pth:",
      "FILE: webhook_pth: unknown key 'webhook_pth'; did you mean 'webhook_path'? (valid: version, name, shop, "
-     "start, base_url, webhook_path, checkout, order_status, cancel, publishable_key)"),
+     "start, base_url, webhook_path, checkout, order_status, cancel, publishable_key, dialect)"),
     ('"{gateway_url}"', '"{gateway_uri}"',
      "FILE: start.env.STRIPE_API_BASE: unknown placeholder {gateway_uri}; did you mean 'gateway_url'?"),
     ('"--port", "{port}"', '"--order", "{order.id}"',

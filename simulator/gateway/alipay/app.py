@@ -35,6 +35,7 @@ class AlipayGateway:
         self.notifier = notifier or Notifier()
         self.notifier.keys = keys
         self.trades.on_paid = self.notifier.trade_paid
+        self.trades.on_forge = self.notifier.forge
         self.sim_token = sim_token or new_token()
         self.base_url = ""
         self.port: int | None = None
@@ -49,9 +50,9 @@ class AlipayGateway:
         self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
-        on_paid = self.trades.on_paid
+        on_paid, on_forge = self.trades.on_paid, self.trades.on_forge
         self.trades.clear()
-        self.trades.on_paid = on_paid
+        self.trades.on_paid, self.trades.on_forge = on_paid, on_forge
         self.notifier.reset()
         self.requests_total = self.requests_api = self.requests_hosted = 0
 

@@ -15,12 +15,12 @@ import asyncio
 import collections
 import time
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 
 from paychaos.gateway.alipay import keys as rsa2
-from paychaos.gateway.alipay.trades import Trade, yuan
+from paychaos.gateway.alipay.trades import BAND_NOTIFY_DUPLICATE, Trade, yuan
 from paychaos.gateway.webhooks import url_refusal
 
 SCHEDULE_S = (0, 4 * 60, 10 * 60, 10 * 60, 60 * 60, 2 * 3600, 6 * 3600, 15 * 3600)
@@ -63,7 +63,12 @@ class Notifier:
             await self._session.close()
 
     def target(self, trade: Trade) -> str | None:
+        """Where the trade's notification goes: the /_sim/webhooks URL, or, when that URL has no path
+        (what paychaos's runner sets: its proxy's webhooks listener), the trade's notify_url path on it."""
         url = self.url or trade.notify_url
+        if self.url and trade.notify_url and urlsplit(self.url).path in ("", "/"):
+            own = urlsplit(trade.notify_url)
+            url = urlunsplit((*urlsplit(self.url)[:2], own.path or "/", own.query, ""))
         if not url or url_refusal(url, self.allow_hosts) is not None:
             return None
         return url
@@ -99,7 +104,7 @@ class Notifier:
             return
         body = urlencode(self.signed(self.fields(trade, "TRADE_SUCCESS")))
         self._spawn(self._send(url, body, trade.trade_no, "signed"))
-        if self.duplicate:
+        if self.duplicate or trade.fen // 100 == BAND_NOTIFY_DUPLICATE:
             self._spawn(self._send(url, body, trade.trade_no, "duplicate", retry=False))
 
     def forge(self, trade: Trade, mode: str) -> bool:

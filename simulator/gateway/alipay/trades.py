@@ -71,6 +71,43 @@ BUYERS = {b.name: b for b in (
 )}
 
 
+# The payment token a paychaos scenario hands its customers (Stripe's test PaymentMethod names, as
+# `customers.cards` spells them) is the buyer's payment code (auth_code) of a barcode payment: a shop
+# passes it on unchanged, and the fake answers as the matching Alipay buyer.
+TOKEN_BUYERS = {
+    "pm_card_visa_chargeDeclinedInsufficientFunds": "alipay_balance_not_enough",
+    "pm_card_chargeDeclinedInsufficientFunds": "alipay_balance_not_enough",
+    "pm_card_chargeDeclinedRestrictedCard": "alipay_buyer_frozen",
+    "pm_card_chargeDeclinedInvalidAccount": "alipay_buyer_frozen",
+    "pm_card_visa_chargeDeclinedVelocityLimitExceeded": "alipay_day_limit",
+    "pm_card_chargeDeclinedVelocityLimitExceeded": "alipay_day_limit",
+}
+
+# Test amounts (total_amount in fen; `fen // 100` names the band), numbered as the WeChat Pay fake's
+# where the cause is the same, so a scenario's `amount_min/amount_max` means one thing in both dialects.
+# Amounts outside 900100..901299 behave normally (a scenario's default amounts stay below 50000).
+BAND_SYSTEM_ERROR = 9001       # the first pay call of an out_trade_no: ACQ.SYSTEM_ERROR, no money moved
+BAND_FREQUENCY_LIMITED = 9002  # the first pay call of an out_trade_no: ACQ.FREQUENCY_LIMITED, no money moved
+BAND_BALANCE = 9004            # the buyer's balance is not enough
+BAND_FROZEN = 9005             # the buyer's account is frozen
+BAND_NOT_EXIST_PAID = 9006     # ACQ.SYSTEM_ERROR after the money moved; the first 2 queries: TRADE_NOT_EXIST
+BAND_NOTIFY_DUPLICATE = 9007   # every notification of the trade is sent twice
+BAND_NOTIFY_UNSIGNED = 9009    # the payment fails (balance), then an unsigned TRADE_SUCCESS notification comes
+BAND_NOTIFY_FORGED = 9010      # the payment fails (balance), then a TRADE_SUCCESS signed by another key comes
+BAND_ANSWER_LOST = 9012        # ACQ.SYSTEM_ERROR after the money moved (query: TRADE_SUCCESS)
+BAND_BUYERS = {BAND_BALANCE: "alipay_balance_not_enough", BAND_FROZEN: "alipay_buyer_frozen",
+               BAND_NOT_EXIST_PAID: "alipay_paid_not_exist", BAND_ANSWER_LOST: "alipay_paid_answer_lost",
+               BAND_NOTIFY_UNSIGNED: "alipay_balance_not_enough", BAND_NOTIFY_FORGED: "alipay_balance_not_enough"}
+FIRST_CALL_ERRORS = {BAND_SYSTEM_ERROR: SYSTEM_ERROR,
+                     BAND_FREQUENCY_LIMITED: ("40004", "ACQ.FREQUENCY_LIMITED", "调用频率超限，请降低调用频率")}
+FORGED_NOTIFY = {BAND_NOTIFY_UNSIGNED: "unsigned", BAND_NOTIFY_FORGED: "forged"}
+
+
+def buyer_for(auth_code: str, fen: int) -> str:
+    """Who pays: a test amount's buyer first, else the test buyer (or scenario token) the code names."""
+    return BAND_BUYERS.get(fen // 100) or TOKEN_BUYERS.get(auth_code, auth_code)
+
+
 def parse_amount(value, name: str) -> int:
     """'12.99' -> 1299 fen; AlipayError ACQ.INVALID_PARAMETER naming the field otherwise."""
     text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
@@ -112,6 +149,7 @@ class Trade:
     refunded: int = 0
     scanned: bool = False             # precreate: Alipay knows the trade only once the buyer scanned
     not_exist_left: int = 0           # queries still to answer ACQ.TRADE_NOT_EXIST (test buyer)
+    pay_calls: int = 0                # alipay.trade.pay calls for this out_trade_no (test amounts)
     refunds: dict[str, dict] = field(default_factory=dict)   # out_request_no -> refund
 
     def metadata(self) -> dict:
@@ -138,6 +176,7 @@ class Trades:
         self.requests_by_method: dict[str, int] = defaultdict(int)
         self.forced: list[dict] = []      # /_sim/alipay/failures: answers forced on the next calls
         self.on_paid = None               # callback(trade): the notifier sends TRADE_SUCCESS
+        self.on_forge = None              # callback(trade, mode): a made-up notification (test amounts)
         self.on_closed = None
 
     # -- ids and lookups --------------------------------------------------------------------------
@@ -257,7 +296,17 @@ class Trades:
         if not auth_code:
             raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：缺少 auth_code（买家付款码）", code="40002")
         trade = self._new(biz, common, "alipay.trade.pay", "FACE_TO_FACE_PAYMENT")
-        buyer = self.buyer_pays(trade, auth_code, schedule)
+        trade.pay_calls += 1
+        band = trade.fen // 100
+        if band in FIRST_CALL_ERRORS and trade.pay_calls == 1 and trade.status == "WAIT_BUYER_PAY":
+            code, sub_code, sub_msg = FIRST_CALL_ERRORS[band]
+            raise AlipayError(sub_code, sub_msg, code=code)
+        try:
+            buyer = self.buyer_pays(trade, buyer_for(auth_code, trade.fen), schedule)
+        except AlipayError:
+            if band in FORGED_NOTIFY and self.on_forge is not None and trade.status == "WAIT_BUYER_PAY":
+                self.on_forge(trade, FORGED_NOTIFY[band])
+            raise
         if buyer.paying_ms:
             raise _Paying(self._trade_fields(trade))
         return {**self._trade_fields(trade), "gmt_payment": _now(), "fund_bill_list": [
