@@ -26,6 +26,9 @@ from paychaos.scenario.model import (
 )
 
 BUILTIN_DIR = builtin_scenarios_dir()
+# Built-in scenario sets kept out of the default (Stripe) suite, named by their folder: `paychaos run
+# --target shop.yaml alipay` runs scenarios/alipay/*.yaml (docs/gateway-alipay.md).
+BUILTIN_SETS = ("alipay",)
 
 TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "phases", "faults",
             "expect")
@@ -70,6 +73,8 @@ def expand_paths(paths: list[str]) -> list[str]:
             raise InputError("not a regular file", file=raw, valid="a scenario .yaml file or a directory of them")
         elif _BUILTIN_NAME.match(raw) and (BUILTIN_DIR / f"{raw}.yaml").is_file():
             files.append(str(BUILTIN_DIR / f"{raw}.yaml"))   # a built-in scenario by the name `paychaos list` prints
+        elif _BUILTIN_NAME.match(raw) and raw in BUILTIN_SETS and (BUILTIN_DIR / raw).is_dir():
+            files.extend(str(f) for f in sorted((BUILTIN_DIR / raw).glob("*.yaml")))   # a dialect's built-in set
         else:
             names = sorted(f.stem for f in BUILTIN_DIR.glob("*.yaml"))
             hint = did_you_mean(raw, names) if _BUILTIN_NAME.match(raw) else ""
