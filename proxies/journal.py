@@ -180,6 +180,19 @@ def form_fields(*texts: str) -> dict:
     return out
 
 
+_ALIPAY_KEYED = {"alipay.trade.pay": "out_trade_no", "alipay.trade.create": "out_trade_no",
+                 "alipay.trade.precreate": "out_trade_no", "alipay.trade.refund": "out_request_no"}
+
+
+def alipay_key(fields: dict) -> str | None:
+    """Alipay's idempotency key of a call (what makes a retry the same trade or refund): a payment's
+    out_trade_no, a refund's out_request_no (else its out_trade_no, Alipay's default); None otherwise."""
+    name = _ALIPAY_KEYED.get(fields.get("api_method") or "")
+    if name is None:
+        return None
+    return fields.get(name) or fields.get("out_trade_no")
+
+
 def _alipay_biz(text: str, out: dict) -> None:
     """Alipay's `biz_content` (JSON): out_trade_no (also as metadata, so an order is found by it),
     the amount in fen, trade_no and the refund's out_request_no."""
