@@ -71,6 +71,12 @@ def is_charge_attempt(rec: dict) -> bool:
     return bool(_CONFIRM.match(path)) or path == "/v1/charges"
 
 
+def is_lookup(rec: dict) -> bool:
+    """A call that only reads (Alipay's alipay.trade.query is a POST): no Idempotency-Key needed."""
+    return call_kinds.call_kind(rec.get("method") or "", rec.get("path") or "", rec.get("upstream") or "primary",
+                                request(rec).get("api_method")) == "lookup"
+
+
 def fault_names(rec: dict) -> set[str]:
     return {f.get("fault") for f in rec.get("faults") or [] if isinstance(f, dict)}
 
