@@ -83,3 +83,28 @@ def test_each_planted_defect_is_found(tmp_path_factory, sdk, defect, scenario, r
     if defect != "notify_unverified":   # the money moved while the customer was told "failed"
         told = [c["status"] for c in sc["checkouts"]]
         assert "failed" in told and sc["money_by_currency"]["primary"]["cny"]["captured"] > 0, told
+
+
+# -- two gateways in two dialects: Stripe primary, Alipay backup (target-stripe-alipay.yaml) ------------------
+
+CROSS = "tests/shops/plum/target-stripe-alipay.yaml"
+
+
+def test_cross_gateway_fallback_pays_through_alipay_and_a_lost_stripe_answer_charges_once(tmp_path_factory):
+    run = paychaos_run(tmp_path_factory, CROSS, ("gateway-outage-full", "response-lost"), {"PLUM_DEFECTS": ""})
+    outage, lost = run["gateway-outage-full"], run["response-lost"]
+    for sc in (outage, lost):
+        assert sc["passed"] and findings(sc) == [], sc["findings"]
+        assert [c["status"] for c in sc["checkouts"]] == ["paid"] * 4
+    total = sum(c["amount"] for c in outage["checkouts"])
+    assert outage["money_by_currency"] == {"primary": {}, "backup": {"cny": {"captured": total, "refunded": 0,
+                                                                            "net": total}}}
+    assert lost["money_by_currency"]["backup"] == {}   # Stripe's retry with the same key found the charge
+
+
+def test_cross_gateway_double_charge_is_found(tmp_path_factory):
+    sc = paychaos_run(tmp_path_factory, CROSS, ("response-lost",), {"PLUM_DEFECTS": "blind_fallback"})["response-lost"]
+    assert not sc["passed"]
+    money = sc["money_by_currency"]
+    assert money["primary"]["cny"]["captured"] > 0 and money["backup"]["cny"]["captured"] > 0, money
+    assert findings(sc, "integrity.no_double_charge", severities=("critical",)), sc["findings"]

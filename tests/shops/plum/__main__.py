@@ -11,8 +11,10 @@ def main() -> None:
     p = argparse.ArgumentParser(prog="python -m tests.shops.plum")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--sdk", choices=("official", "community"), required=True)
+    p.add_argument("--stripe-primary", action="store_true",
+                   help="charge cards through Stripe first, Alipay only as the fallback (stripe_first.py)")
     args = p.parse_args()
-    create_app(args.sdk).run(host="127.0.0.1", port=args.port, threaded=True)
+    create_app(args.sdk, stripe_primary=args.stripe_primary).run(host="127.0.0.1", port=args.port, threaded=True)
 
 
 if __name__ == "__main__":

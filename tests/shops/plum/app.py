@@ -26,7 +26,7 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 
 DEFECTS = frozenset(d.strip() for d in os.environ.get("PLUM_DEFECTS", "").split(",") if d.strip())
-KNOWN_DEFECTS = ("notify_unverified", "not_exist_unpaid", "new_out_trade_no")
+KNOWN_DEFECTS = ("notify_unverified", "not_exist_unpaid", "new_out_trade_no", "blind_fallback")
 UNSURE = ("ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "ACQ.FREQUENCY_LIMITED", "isp.unknow-error")
 PAY_TRIES = 3
 QUERY_TRIES = 5
@@ -77,8 +77,12 @@ class Orders:
                 order["settled_by"] = how
 
 
-def create_app(sdk: str) -> Flask:
+def create_app(sdk: str, *, stripe_primary: bool = False) -> Flask:
     app = Flask("plum")
+    desk = None
+    if stripe_primary:   # cards through Stripe first, Alipay the backup (stripe_first.py)
+        from tests.shops.plum.stripe_first import StripeDesk
+        desk = StripeDesk(DEFECTS)
     public = os.environ.get("PLUM_PUBLIC_URL", "http://127.0.0.1:8000")
     alipay = _client(sdk, public + "/alipay/notify")
     orders = Orders()
@@ -125,6 +129,15 @@ def create_app(sdk: str) -> Flask:
                 orders.by_id[order_id] = order
         if order["status"] == "paid":
             return jsonify(order_id=order_id, status="paid", message=MESSAGES["paid"])
+        if desk is not None:
+            result, decline = desk.charge(order_id=order_id, fen=fen, token=auth_code)
+            if result == "paid":
+                orders.settle(order, "stripe")
+                return jsonify(order_id=order_id, status="paid", message=MESSAGES["paid"], via="stripe")
+            if result == "declined":
+                order["status"] = "failed"
+                return jsonify(order_id=order_id, status="failed", alternatives=ALTERNATIVES, code=decline,
+                               message="银行卡付款被拒绝，未扣款。请使用其他支付方式（支付宝、微信支付）。")
         out_no = order_id
         status, code = "failed", "failed"
         for attempt in range(PAY_TRIES):

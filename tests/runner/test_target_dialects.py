@@ -1,0 +1,77 @@
+"""Target files naming each gateway's dialect (`dialect:`), and the placeholders a dialect fills: bad input
+is an error naming the file, the field and the valid forms, exit status 2 from the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from paychaos.common import dialects
+from paychaos.common.errors import InputError
+from paychaos.target import parse_target, run_values
+
+BASE = {"name": "t", "base_url": "http://127.0.0.1:{port}", "checkout": {"path": "/c", "outcome": {"status": "$.s"}},
+        "start": {"command": ["true"], "env": {}}}
+
+
+def target(**extra):
+    data = {**BASE, **extra}
+    return parse_target(data, file="T.yaml")
+
+
+def test_default_is_stripe_on_both_gateways():
+    assert target().dialect_of == {"primary": "stripe", "backup": "stripe"}
+
+
+def test_one_dialect_for_both_or_one_per_gateway():
+    assert target(dialect="alipay").dialect_of == {"primary": "alipay", "backup": "alipay"}
+    assert target(dialect={"backup": "alipay"}).dialect_of == {"primary": "stripe", "backup": "alipay"}
+
+
+@pytest.mark.parametrize("value, field, words", [
+    ("alipy", "dialect", "'alipy' is not a gateway dialect; did you mean 'alipay'?"),
+    ({"primary": "stripe", "backup": "wechat"}, "dialect.backup", "is not a gateway dialect"),
+    ({"secondary": "alipay"}, "dialect.secondary", "unknown gateway 'secondary'"),
+    (3, "dialect", "'3' is not a gateway dialect"),
+])
+def test_a_bad_dialect_names_the_field_and_the_valid_forms(value, field, words):
+    with pytest.raises(InputError) as err:
+        target(dialect=value)
+    text = str(err.value)
+    assert f"T.yaml: {field}: " in text and words in text, text
+    assert "valid:" in text
+
+
+def test_alipay_placeholders_need_a_gateway_speaking_alipay():
+    env = {"ALIPAY_APP_ID": "{alipay.app_id}"}
+    with pytest.raises(InputError) as err:
+        target(start={"command": ["true"], "env": env})
+    assert "T.yaml: dialect: uses {alipay.app_id}, which only a gateway speaking alipay fills" in str(err.value)
+    assert target(dialect={"backup": "alipay"}, start={"command": ["true"], "env": env}).uses("alipay.app_id")
+
+
+def test_unknown_alipay_placeholder_is_named_with_a_suggestion():
+    with pytest.raises(InputError) as err:
+        target(dialect="alipay", start={"command": ["true"], "env": {"K": "{alipay.app_key}"}})
+    assert "unknown placeholder {alipay.app_key}" in str(err.value)
+
+
+def test_dialect_values_come_from_the_first_gateway_speaking_it():
+    ready = {"primary": {"app_id": "P"}, "backup": {"app_id": "B", "alipay_public_key_file": "/k"}}
+    got = dialects.values({"primary": "stripe", "backup": "alipay"}, ready)
+    assert got["alipay.app_id"] == "B" and got["alipay.alipay_public_key_file"] == "/k"
+    assert dialects.values({"primary": "alipay", "backup": "alipay"}, ready)["alipay.app_id"] == "P"
+    values = run_values(port=1, gateway_url="g", backup_gateway_url="b", webhook_secret="w", dialect_values=got)
+    assert values["alipay.app_id"] == "B" and values["gateway_url"] == "g"
+
+
+def test_cli_exits_2_with_the_message(tmp_path):
+    bad = tmp_path / "t.yaml"
+    bad.write_text("name: t\nbase_url: http://127.0.0.1:9\ndialect: alipy\ncheckout: {path: /c, outcome: {status: $.s}}\n")
+    proc = subprocess.run([sys.executable, "-m", "paychaos.cli", "run", "alipay", "--target", str(bad)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "dialect: 'alipy' is not a gateway dialect; did you mean 'alipay'?" in proc.stderr
+    assert "Traceback" not in proc.stderr
