@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 class Dialect:
     name: str
     gateway_argv: tuple[str, ...]                          # `paychaos ...` that starts its fake gateway
-    placeholders: dict[str, str] = field(default_factory=dict)   # {placeholder} -> its ready-line key
+    placeholders: dict[str, str] = field(default_factory=dict)   # {placeholder} -> its ready-line key (a.b: nested)
     # Notifications: True when the gateway posts to the path the shop named in each call (Alipay's
     # notify_url), so the runner hands it only the proxy's webhooks listener; False when it posts to one
     # endpoint, the listener plus the target's `webhook_path` (Stripe).
@@ -58,9 +58,17 @@ def values(dialect_of: dict[str, str], ready: dict[str, dict | None]) -> dict[st
         for upstream in UPSTREAMS:
             info = ready.get(upstream)
             if dialect_of.get(upstream) == dialect.name and info:
-                out.update({p: _text(info.get(k)) for p, k in dialect.placeholders.items()})
+                out.update({p: _text(_lookup(info, k)) for p, k in dialect.placeholders.items()})
                 break
     return out
+
+
+def _lookup(info: dict, key: str):
+    """A ready-line value by its key; `a.b` reads a nested object (`{"wechatpay": {"mchid": ...}}`)."""
+    value = info
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _text(value) -> str | None:

@@ -63,6 +63,7 @@ def test_dialect_values_come_from_the_first_gateway_speaking_it():
     got = dialects.values({"primary": "stripe", "backup": "alipay"}, ready)
     assert got["alipay.app_id"] == "B" and got["alipay.alipay_public_key_file"] == "/k"
     assert dialects.values({"primary": "alipay", "backup": "alipay"}, ready)["alipay.app_id"] == "P"
+    assert dialects._lookup({"w": {"mchid": "1"}}, "w.mchid") == "1" and dialects._lookup({}, "w.mchid") is None
     values = run_values(port=1, gateway_url="g", backup_gateway_url="b", webhook_secret="w", dialect_values=got)
     assert values["alipay.app_id"] == "B" and values["gateway_url"] == "g"
 
