@@ -21,6 +21,10 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "gateway", help="run the Stripe-compatible fake gateway",
         description="Run the Stripe-compatible fake gateway. Prints a PAYCHAOS_READY line with its URL.")
+    p.add_argument("--dialect", choices=("stripe", "alipay"), default="stripe",
+                   help="which gateway to fake: stripe (default) or alipay (docs/gateway-alipay.md)")
+    p.add_argument("--notify-time-scale", type=argtypes.number(0, 1), default=0.001,
+                   help="alipay: factor on Alipay's notification retry schedule (4m, 10m, ...; default 0.001)")
     p.add_argument("--host", default="127.0.0.1", type=argtypes.loopback_host,
                    help="address to bind (loopback only; default 127.0.0.1)")
     p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
@@ -86,6 +90,14 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.dialect == "alipay":
+        from paychaos.gateway.alipay.server import Options as AlipayOptions
+        from paychaos.gateway.alipay.server import run as serve_alipay
+
+        return serve_alipay(AlipayOptions(
+            host=args.host, port=args.port, seed=args.seed, notify_time_scale=args.notify_time_scale,
+            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=_allowed_hosts(args.allow_webhook_host),
+            sim_token=choose_token(args.sim_token, flag="--sim-token")))
     from paychaos.gateway.server import run as serve
 
     return serve(options_from(args))

@@ -53,7 +53,8 @@ TARGET = {"version": 1, "name": "t", "base_url": "http://127.0.0.1:{port}",
 
 
 def test_a_target_names_a_known_dialect():
-    assert parse_target({**TARGET, "dialect": "wechatpay"}, file="t.yaml").dialect == "wechatpay"
+    speaks = parse_target({**TARGET, "dialect": "wechatpay"}, file="t.yaml").dialect_of
+    assert speaks == {"primary": "wechatpay", "backup": "wechatpay"}
     with pytest.raises(InputError) as info:
         parse_target({**TARGET, "dialect": "wechat"}, file="t.yaml")
     assert "dialect" in str(info.value) and "wechatpay" in str(info.value)
