@@ -37,7 +37,7 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (
         "alipay.app_public_key_file": "app_public_key_file",
         "alipay.alipay_public_key_file": "alipay_public_key_file",  # the platform key the shop verifies with
     }, notify_own_path=True, doc="docs/gateway-alipay.md"),
-    Dialect("wechatpay", ("gateway-wechatpay",), {              # its ready line nests them under `wechatpay`
+    Dialect("wechatpay", ("gateway", "--dialect", "wechatpay"), {   # its ready line nests them under `wechatpay`
         "wechatpay.mchid": "wechatpay.mchid",
         "wechatpay.appid": "wechatpay.appid",
         "wechatpay.serial_no": "wechatpay.merchant_serial_no",   # the merchant certificate's serial number

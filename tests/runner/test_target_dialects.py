@@ -101,7 +101,7 @@ def test_each_gateway_is_started_in_its_dialect_and_only_stripe_takes_the_catalo
     t = target(dialect={"primary": "stripe", "backup": "alipay"}, catalogue=catalogue)
     assert gateway_command(t, "primary") == ("gateway", "--catalogue", catalogue)
     assert gateway_command(t, "backup") == ("gateway", "--dialect", "alipay")
-    assert gateway_command(target(dialect="wechatpay"), "backup") == ("gateway-wechatpay",)
+    assert gateway_command(target(dialect="wechatpay"), "backup") == ("gateway", "--dialect", "wechatpay")
     with pytest.raises(InputError) as err:
         target(dialect="wechatpay", catalogue=catalogue)
     assert "T.yaml: catalogue: " in str(err.value) and "no gateway of this shop speaks stripe" in str(err.value)
