@@ -39,6 +39,7 @@ from paychaos.proxies.exchange import (
     header_values,
     new_state,
 )
+from paychaos.proxies.faults.stripe_errors import CORS_HEADERS
 from paychaos.proxies.journal import JournalWriter, json_line, response_summary, webhook_event
 from paychaos.proxies.rules import Candidate, RuleSet, apply_phases, parse_rules
 from paychaos.proxies.trickle import HEADER as TRICKLE_HEADER
@@ -285,9 +286,22 @@ class PaychaosAddon:
         except Exception as exc:  # noqa: BLE001 - journaled as such; the answer goes on as it is
             self._inspection_failed(flow, "response", exc)
             return
+        self._allow_origin(flow, state)
         self._finish(flow)
         if state.upstream == "webhooks" and state.replay_of is None:
             self._release_held(after=flow.id)
+
+    @staticmethod
+    def _allow_origin(flow: http.HTTPFlow, state: ExchangeState) -> None:
+        """A browser's call (it sent Origin) to a gateway gets the gateway's CORS header on every answer,
+        also one a fault made up (an http_error, a rate limit, a garbage body): the page's stripe.js then
+        reads the fault's status and body, as it would Stripe's, instead of a CORS failure. Not for a
+        host forward mode refused (never a gateway) nor on the webhook leg."""
+        resp = flow.response
+        if (resp is None or state.upstream == "webhooks" or state.error == "not_allowed"
+                or "origin" not in flow.request.headers or "access-control-allow-origin" in resp.headers):
+            return
+        resp.headers.update(CORS_HEADERS)
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._client_timeouts.pop(flow.id, None)

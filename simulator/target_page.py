@@ -31,6 +31,11 @@ DEFAULT_PAID = ("payment received", "payment succeeded", "payment successful", "
 DEFAULT_PENDING = ("processing", "being confirmed", "pending", "正在确认", "处理中")
 # the card fields of paychaos's stripe.js stand-in (and of the gateway's hosted page)
 CARD_FIELDS = ("number", "expiry", "cvc", "postal")
+# where the card is typed: on the shop's own page (stripe.js), or on the hosted Checkout page the shop's
+# page sends the browser to (its submit button posts to the shop, which redirects to the session's url)
+PAY_ON = ("page", "hosted")
+HOSTED_PAY = "[data-paychaos-pay]"      # the hosted page's Pay button
+HOSTED_EMAIL = "[data-paychaos-field=email]"
 DEFAULT_CARD = {name: f"[data-paychaos-field={name}]" for name in CARD_FIELDS}
 
 
@@ -43,6 +48,7 @@ class PageSpec:
     spinner: str | None = DEFAULT_SPINNER
     paid: tuple[str, ...] = DEFAULT_PAID
     pending: tuple[str, ...] = DEFAULT_PENDING
+    pay_on: str = "page"                                   # page | hosted (PAY_ON)
     given: frozenset[str] = frozenset()                    # the keys the file set (their selectors must match)
 
     def classify(self, text: str) -> str:
@@ -57,7 +63,8 @@ class PageSpec:
 
 def parse_page(checkout: Section, allowed_placeholders, check_placeholders) -> PageSpec:
     """checkout.page -> PageSpec (defaults when absent). check_placeholders(sec, text, where, allowed)."""
-    sec = checkout.section("page", allowed=("fill", "card", "submit", "message", "spinner", "paid", "pending"))
+    sec = checkout.section("page", allowed=("fill", "card", "submit", "message", "spinner", "paid", "pending",
+                                            "pay_on"))
     if sec is None:
         return PageSpec()
     fill = sec.raw("fill", {})
@@ -102,6 +109,11 @@ def parse_page(checkout: Section, allowed_placeholders, check_placeholders) -> P
             raise sec.error(f"expected a list of words, got {value!r}"[:200], field=sec.field(key),
                             valid='["payment received", "thank you"] (found anywhere in the shown text, any case)')
     submit = sec.str("submit", DEFAULT_SUBMIT)
+    pay_on = sec.raw("pay_on", "page")
+    if pay_on not in PAY_ON:
+        raise sec.error(f"expected one of {', '.join(PAY_ON)}, got {pay_on!r}"[:200], field=sec.field("pay_on"),
+                        valid="page (the card is typed on your page, into stripe.js's fields) or hosted (your "
+                              "page's submit sends the browser to Stripe Checkout's hosted page)")
     given = frozenset(k for k in ("fill", "card", "submit", "message", "spinner") if sec.has(k))
     return PageSpec(fill={k: str(v) for k, v in fill.items()}, card=card_map, submit=submit, message=messages,
-                    spinner=spinner, paid=words["paid"], pending=words["pending"], given=given)
+                    spinner=spinner, paid=words["paid"], pending=words["pending"], pay_on=pay_on, given=given)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
+from paychaos.common import test_cards
 from paychaos.proxies.faults import stripe_errors, wechatpay_errors
 from paychaos.proxies.faults.base import Exchange, Fault, param, register
 
@@ -140,6 +141,12 @@ class Decline(Fault):
                 ex.set_request_field("payment_method", method)
             else:  # `source=tok_visa` (or a customer's default source, which the decline replaces)
                 ex.set_request_field("source", "tok_" + method.removeprefix("pm_card_"))
+        elif resource in ("payment_intents", "setup_intents", "payment_pages") and \
+                "payment_method_data[card][number]" in sent:
+            # a card the customer typed (stripe.js's confirm): the same decline, by the test card's number
+            card = test_cards.by_name(method.removeprefix("pm_card_"))
+            if card is not None:
+                ex.set_request_field("payment_method_data[card][number]", card.number)
         elif resource in ("payment_intents", "setup_intents", "payment_pages") and not any(
                 k.startswith("payment_method_data") for k in sent):
             # create: only when it names a card (then its confirm, now or later, declines); confirm:

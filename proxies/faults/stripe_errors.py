@@ -28,3 +28,8 @@ def error_headers(*, retry_after_s: float | None = None, should_retry: bool | No
 
 def format_seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# What the gateway (and Stripe's API) sends on every API answer, so a page's stripe.js on another origin
+# may read it; a made-up or rewritten answer to a browser's call carries it too (PaychaosAddon.response)
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}

@@ -33,7 +33,7 @@ from faker import Faker
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
-from paychaos.load import checkout_request, schedule
+from paychaos.load import checkout_request, flows, schedule
 from paychaos.load.locust_procs import CONTROL_TOKENS_ENV
 
 _pending: list[dict] = []          # a worker's checkouts not yet sent to the master
@@ -171,6 +171,7 @@ class CheckoutCustomer(FastHttpUser):
     connection_timeout = 5.0
 
     _spread = itertools.count()
+    _numbers = itertools.count()
 
     def __init__(self, environment):
         # With several proxies there is one merchant behind each: spread the customers over them.
@@ -182,11 +183,18 @@ class CheckoutCustomer(FastHttpUser):
     def on_start(self):
         cfg = config(self.environment)
         self.cfg = cfg
-        self.rng = random.Random()
+        # Each user's card and amount draws follow the run's --seed (which checkouts happen depends on time).
+        worker = getattr(self.environment.runner, "worker_index", 0)   # each local worker its own draws
+        self.rng = random.Random(f"{cfg.get('seed', 1)}-{worker}-{next(CheckoutCustomer._numbers)}")
         self.faker = Faker(cfg.get("locale", "en_US"))
         self.prefix = f"ld{cfg.get('run_id', 'x')}-{uuid.uuid4().hex[:8]}"
         self.counter = 0
         self.client.client.network_timeout = float(cfg.get("timeout_s", self.network_timeout))
+        # The browser-era flows: after the merchant's answer the customer confirms, or pays the hosted page
+        # (paychaos.load.flows, with the driver's own flow code); `server`: the answer is the outcome.
+        self.flow = None
+        if cfg.get("flow") in flows.PLAYED:
+            self.flow = flows.FlowPlayer(cfg, self.host, float(cfg.get("timeout_s", self.network_timeout)))
         think = cfg.get("think_s")
         if think is not None:
             lo, hi = float(think[0]), float(think[1])
@@ -215,7 +223,8 @@ class CheckoutCustomer(FastHttpUser):
         record = {"type": "checkout", "order_id": values["order.id"], "t": time.time(), "merchant": self.host,
                   "payment": values["payment.token"], "amount": values["order.amount"],
                   "status": None, "raw_status": None, "http_status": None, "error": None, "message": None,
-                  "alternatives": [], "merchant_order_id": None}
+                  "alternatives": [], "merchant_order_id": None,
+                  "flow": self.flow.target.flow if self.flow is not None else "server"}
         started = time.perf_counter()
         with self.client.request(req.method, req.path, data=req.body, headers=req.headers,
                                  name=request_name(_phase["name"]),
@@ -230,15 +239,21 @@ class CheckoutCustomer(FastHttpUser):
                     answer = resp.json()
                 except ValueError:
                     answer = None
-                reading = checkout_request.outcome(spec, resp.status_code, resp.headers, answer)
-                record.update(status=reading.status, raw_status=reading.raw_status,
-                              alternatives=reading.alternatives, merchant_order_id=reading.order_id,
-                              message=reading.message[:200] if reading.message else None)
-                if reading.status in ("paid", "pending"):
-                    resp.success()
+                if self.flow is not None:   # what the customer ends up with after the browser's part
+                    record.update(self.flow.play(values, resp.status_code, resp.headers, answer,
+                                                 record["elapsed_s"]))
                 else:
-                    what = reading.status if reading.raw_status is not None else "unreadable"
-                    resp.failure(f"checkout {what} (HTTP {resp.status_code})")
+                    reading = checkout_request.outcome(spec, resp.status_code, resp.headers, answer)
+                    record.update(status=reading.status, raw_status=reading.raw_status,
+                                  alternatives=reading.alternatives, merchant_order_id=reading.order_id,
+                                  message=reading.message[:200] if reading.message else None)
+                if record["status"] in ("paid", "pending"):
+                    resp.success()
+                elif record["error"] is not None and record["status"] is None:
+                    resp.failure(f"no answer: {record['error']}")
+                else:
+                    what = record["status"] if record["raw_status"] is not None else "unreadable"
+                    resp.failure(f"checkout {what} (HTTP {record['http_status']})")
         _record(self.environment, record)
 
     @task

@@ -53,7 +53,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--think", type=argtypes.number(0, MAX_THINK_S, unit="seconds"), default=None, metavar="S",
                    help="seconds each customer waits between checkouts (default: the profile's; 0 = flat out)")
     p.add_argument("--locale", default="en_US", choices=LOCALES, help="customers' locale (en_US, zh_CN)")
-    p.add_argument("--seed", type=argtypes.seed, default=1, help="seed for the proxy's fault dice")
+    p.add_argument("--seed", type=argtypes.seed, default=1, help="seed for the proxy's fault dice and each customer's card and amount draws")
     p.set_defaults(func=run)
 
 
@@ -90,7 +90,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"paychaos load: FAILED: {failure}", file=sys.stderr)
     if report.get("failures"):
         return 1
+    for reason in report["verdict"].get("inconclusive") or []:
+        print(f"paychaos load: INCONCLUSIVE: {reason}", file=sys.stderr)
     total = report["verdict"]["score"]["total"]
+    if report["verdict"].get("inconclusive"):
+        print(f"paychaos load: INCONCLUSIVE: score {'-' if total is None else f'{total:g}'} not a verdict: the run "
+              "could not observe the checkouts' final outcomes")
+        return 1
     passed = total is not None and total >= report["run"]["threshold"]
     print(f"paychaos load: {'PASSED' if passed else 'FAILED'}: score {'-' if total is None else f'{total:g}'}, "
           f"required {report['run']['threshold']:g}")

@@ -51,7 +51,7 @@ def flags(user_data_dir: str, proxy: str | None = None, ignore_cert_spki: str | 
     out = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
            "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
            "--disable-sync", "--disable-extensions", "--disable-default-apps", "--disable-quic",
-           "--mute-audio", "--disable-features=Translate,MediaRouter,OptimizationHints",
+           "--mute-audio", "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
            "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
            "--disable-backgrounding-occluded-windows", "--password-store=basic", "--use-mock-keychain",
            f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={user_data_dir}",

@@ -125,18 +125,31 @@ class Driver:
 
     def checkout(self, customer: Customer, payment: Payment, timeout_s: float,
                  step: str = "checkout") -> CheckoutResult:
-        result = self._new_result(customer, payment, step, payment.expected)
+        result = self.new_result(customer, payment, step, payment.expected)
         if self.target.flow == "browser":   # a real browser on the merchant's own page (docs/browser.md)
             page.checkout(self, customer, payment, result, timeout_s)
             return self._done(result)
         answer = self._request(result, self.target.checkout, self.values(customer, payment), timeout_s, "checkout")
         if answer is not None:
-            browser = Browser(self.routes, timeout_s)
-            try:
-                FLOWS[self.target.flow].finish(self, customer, payment, result, answer, browser)
-            finally:
-                browser.close()
+            self.after_answer(customer, payment, result, answer, timeout_s)
         return self._done(result)
+
+    def after_answer(self, customer: Customer, payment: Payment, result: CheckoutResult, answer: Answer,
+                     timeout_s: float) -> None:
+        """The customer's part after the merchant's checkout answer, as the target's flow says: read it
+        (`server`), or confirm it in the browser with 3-D Secure (`client_secret`), or pay the hosted page
+        and follow the way back (`redirect`). result then holds what the customer ends up with, its
+        elapsed_s the whole wait. `paychaos load`'s Locust users call this too (paychaos.load.flows)."""
+        browser = Browser(self.routes, timeout_s)
+        try:
+            FLOWS[self.target.flow].finish(self, customer, payment, result, answer, browser)
+        finally:
+            browser.close()
+
+    def forget(self, order_id: str) -> None:
+        """Drop what this driver remembers of an order (a load run's drivers live for the whole run)."""
+        with self._lock:
+            self._merchant_ids.pop(order_id, None)
 
     def read_answer(self, result: CheckoutResult, customer: Customer, answer: Answer) -> None:
         """Fill result from a merchant's answer as the target's outcome reads it."""
@@ -170,7 +183,7 @@ class Driver:
     def cancel(self, customer: Customer, payment: Payment, timeout_s: float, *, paid: bool,
                merchant_order_id: str | None = None) -> CheckoutResult:
         """The customer cancels; the answer's status is read like an order-status answer."""
-        result = self._new_result(customer, payment, "cancel", "refunded" if paid else "canceled")
+        result = self.new_result(customer, payment, "cancel", "refunded" if paid else "canceled")
         values = {**self.values(customer, payment), MERCHANT_ORDER_ID: merchant_order_id}
         result.merchant_order_id = merchant_order_id
         if self._needs_merchant_id(self.target.cancel) and merchant_order_id is None:
@@ -228,7 +241,7 @@ class Driver:
     def _needs_merchant_id(self, call: Call | None) -> bool:
         return call is not None and "{" + MERCHANT_ORDER_ID + "}" in call.path
 
-    def _new_result(self, customer: Customer, payment: Payment, step: str, expected: str) -> CheckoutResult:
+    def new_result(self, customer: Customer, payment: Payment, step: str, expected: str) -> CheckoutResult:
         return CheckoutResult(
             order_id=customer.order_id, action=str(customer.action), step=step, amount=customer.amount,
             currency=customer.currency, payment=payment.shown(), expected=expected, locale=customer.locale,

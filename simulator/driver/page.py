@@ -32,6 +32,7 @@ from paychaos.common.masking import count_pans, mask_text
 from paychaos.driver import cdp
 from paychaos.scenario.model import Action
 from paychaos.target import render
+from paychaos.target_page import HOSTED_EMAIL, HOSTED_PAY
 
 if TYPE_CHECKING:
     from paychaos.driver.core import Driver
@@ -75,7 +76,7 @@ _MISSING_JS = """(() => {
   const spec = %s; const out = [];
   const has = s => { try { return !!document.querySelector(s); } catch (e) { return false; } };
   for (const [field, sel] of spec.checks) { if (!has(sel)) out.push([field, sel]); }
-  if (!spec.message.some(has)) out.push(['message', spec.message.join(', ')]);
+  if (spec.message.length && !spec.message.some(has)) out.push(['message', spec.message.join(', ')]);
   return out;
 })()"""
 
@@ -202,10 +203,12 @@ def _drive(driver: Driver, spec: PageSpec, tab: cdp.Tab, url: str, values: dict,
         result.error, result.elapsed_s = "connection", time.perf_counter() - t0
         result.message = None
         return
-    # 2. the card fields, or a message instead
-    state = _poll(tab, state_js, deadline, lambda s: s["form"] or (s["msg"] and not s["spin"]))
+    # 2. the card fields, or a message instead (pay_on hosted: the shop's button; the card comes later)
+    hosted = spec.pay_on == "hosted"
+    state = _poll(tab, state_js, deadline,
+                  lambda s: (s["submit"] if hosted else s["form"]) or (s["msg"] and not s["spin"]))
     result.http_status = state.get("status") if state else None
-    if not state or not state["form"]:
+    if not state or not (state["submit"] if hosted else state["form"]):
         if state and state["msg"]:
             _answer(spec, result, state, time.perf_counter() - t0, "shown_instead_of_form")
         else:
@@ -218,18 +221,51 @@ def _drive(driver: Driver, spec: PageSpec, tab: cdp.Tab, url: str, values: dict,
              for selector, template in spec.fill.items()]
     card = {"number": payment.number, "expiry": f"{payment.exp_month:02d} / {payment.exp_year % 100:02d}",
             "cvc": payment.cvc, "postal": POSTAL}
-    pairs += [[selector, card[name]] for name, selector in spec.card.items()]
+    card_pairs = [[selector, card[name]] for name, selector in spec.card.items()]
+    if hosted:
+        # the shop's page: its own fields, then its button, which sends the browser to the hosted page
+        tab.evaluate(_FILL_ALL_JS % _js(pairs))
+        clicked = time.perf_counter()
+        result.started_at = time.time()
+        tab.evaluate(_CLICK_JS % _js(spec.submit))
+        if not _watch(spec, tab, state_js, customer, result, clicked, time.monotonic() + timeout_s, url,
+                      stop_at_form=True):
+            return   # the shop answered instead of sending the customer to pay (an outage at checkout)
+        url = tab.evaluate("location.href")
+        submit = HOSTED_PAY
+        state_js = _STATE_JS % _js({"message": list(spec.message), "spinner": spec.spinner, "submit": submit,
+                                    "number": spec.card["number"]})
+        pairs = [[HOSTED_EMAIL, str(values.get("customer.email") or "")]] + card_pairs
+    else:
+        submit = spec.submit
+        pairs += card_pairs
     tab.evaluate(_FILL_ALL_JS % _js(pairs))
+    before = tab.evaluate(state_js, timeout_s=10.0) or {}
     clicked = time.perf_counter()
     result.started_at = time.time()   # the customer's wait starts with the click (elapsed_s counts from here)
-    tab.evaluate(_CLICK_JS % _js(spec.submit))
+    tab.evaluate(_CLICK_JS % _js(submit))
     # the customer's patience (the scenario's customers.timeout_s) runs from the click
-    _watch(spec, tab, state_js, customer, result, clicked, time.monotonic() + timeout_s, url)
+    _watch(spec, tab, state_js, customer, result, clicked, time.monotonic() + timeout_s, url,
+           shown_before=str(before.get("msg") or ""))
+    # card numbers the page printed before the customer typed (a demo page's list of test cards) are
+    # the shop's own text, not a leak of this customer's card: only numbers that appeared since count
+    result.pan_leaks = max(0, result.pan_leaks - count_pans(str(before.get("text") or "")))
+
+
+def _new_words(msg: str, shown_before: str) -> str:
+    """What the page shows that it did not show before the click: a message log that only grows
+    ("Client secret returned." then "Your card was declined.") answers with what it added."""
+    if not shown_before or not msg.startswith(shown_before):
+        return msg
+    return msg[len(shown_before):].strip()
 
 
 def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, result: CheckoutResult,
-           clicked: float, deadline: float, page_url: str) -> None:
-    """4. Watch the page until it answers, the customer leaves the challenge, or time runs out."""
+           clicked: float, deadline: float, page_url: str, shown_before: str = "",
+           stop_at_form: bool = False) -> bool:
+    """4. Watch the page until it answers, the customer leaves the challenge, or time runs out. Words
+    the checkout page already showed before the click are not its answer (only what it adds is).
+    stop_at_form: True as soon as another page with card fields is up (the hosted page), before any answer."""
     seen, seen_since, quiet_since, answered_3ds = "", 0.0, None, False
     state: dict | None = None
     while time.monotonic() < deadline:
@@ -241,16 +277,18 @@ def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, resu
         now = time.perf_counter()
         if tab.dialogs:
             _answer(spec, result, {"msg": tab.dialogs[-1], "text": tab.dialogs[-1]}, now - clicked, "alert")
-            return
+            return False
         if not state or state.get("ready") != "complete":
             seen, quiet_since = "", None
             continue
+        if stop_at_form and state["form"] and state["url"] != page_url:
+            return True
         if state["challenge"] and not answered_3ds:
             if customer.action is Action.THREE_DS_ABANDON:
                 result.status, result.raw_status, result.message = "pending", "three_ds_abandoned", None
                 result.elapsed_s = now - clicked
                 _body(result, state)
-                return
+                return False
             choice = "fail" if customer.action is Action.THREE_DS_FAIL else "pass"
             # the stand-in's dialog, or the gateway's own 3-D Secure page (a redirect-based challenge)
             tab.evaluate(_CLICK_JS % _js(f'[data-paychaos-3ds="{choice}"], button[name=result][value="{choice}"]'))
@@ -259,12 +297,14 @@ def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, resu
         busy = state["spin"] or state["inflight"] or state["challenge"]
         left_page = state["url"] != page_url
         msg = state["msg"] or (state["text"].strip()[:500] if left_page and not state["stripe"] else "")
+        if not left_page:
+            msg = _new_words(msg, shown_before)
         if msg and not busy:
             if msg != seen:
                 seen, seen_since = msg, now
             elif now - seen_since >= STEADY_S:
                 _answer(spec, result, {**state, "msg": msg}, seen_since - clicked, "shown")
-                return
+                return False
             continue
         seen = ""
         settled = not busy and (state["last"] is not None or left_page)
@@ -278,12 +318,13 @@ def _watch(spec: PageSpec, tab: cdp.Tab, state_js: str, customer: Customer, resu
             _offers(result, state)
             result.elapsed_s = quiet_since - clicked
             _body(result, state)
-            return
+            return False
     # the customer's patience ran out: no answer at all (a page that never leaves its spinner)
     result.status, result.error, result.http_status = None, "no_answer_on_page", None
     result.elapsed_s = time.perf_counter() - clicked
     result.message = None
     _body(result, state)
+    return False
 
 
 def _answer(spec: PageSpec, result: CheckoutResult, state: dict, elapsed_s: float, how: str) -> None:
@@ -315,8 +356,10 @@ def _check_selectors(driver: Driver, spec: PageSpec, tab: cdp.Tab) -> None:
     checks = [["checkout.page.submit", spec.submit]]
     checks += [[f"checkout.page.fill.{sel}", sel] for sel in spec.fill]
     checks += [[f"checkout.page.card.{name}", sel] for name, sel in spec.card.items()
-               if name != "postal" or "card" in spec.given]
-    missing = tab.evaluate(_MISSING_JS % _js({"checks": checks, "message": list(spec.message)}))
+               if spec.pay_on == "page" and (name != "postal" or "card" in spec.given)]
+    # pay_on hosted: the answer may come on the hosted page or the shop's return page, not this one
+    messages = list(spec.message) if spec.pay_on == "page" else []
+    missing = tab.evaluate(_MISSING_JS % _js({"checks": checks, "message": messages}))
     if missing:
         field, selector = missing[0]
         if field == "message":

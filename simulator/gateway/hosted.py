@@ -200,16 +200,18 @@ def _pay_page(gw, cs: dict, error: str = "", status: int = 200, email: str = "")
         f"{ {'card': 'Card', 'alipay': 'Alipay', 'wechat_pay': 'WeChat Pay'}[m] }</label>"
         for i, m in enumerate(methods)) if len(methods) > 1 else f"<input type=hidden name=method value={methods[0]}>"
     email = email or cs["customer_email"] or ""
+    # data-paychaos-field: the same marks as the stripe.js stand-in's fields, so a browser-mode customer
+    # types the card here as on a shop's own page (docs/browser.md, "Stripe Checkout in browser mode")
     card = ("<label for=number>Card number</label><input id=number name=number inputmode=numeric "
-            "autocomplete=cc-number placeholder='4242 4242 4242 4242'>"
+            "autocomplete=cc-number placeholder='4242 4242 4242 4242' data-paychaos-field=number>"
             "<label for=expiry>Expiry (MM/YY)</label><input id=expiry name=expiry autocomplete=cc-exp "
-            "placeholder='12/34'><label for=cvc>CVC</label><input id=cvc name=cvc autocomplete=cc-csc "
-            "placeholder=123>") if "card" in methods else ""
+            "placeholder='12/34' data-paychaos-field=expiry><label for=cvc>CVC</label><input id=cvc name=cvc "
+            "autocomplete=cc-csc placeholder=123 data-paychaos-field=cvc>") if "card" in methods else ""
     button = "Pay" if cs["mode"] == "payment" else "Save card"
     body = (f"<table>{rows}</table>" + (f"<p class=error role=alert>{html.escape(error)}</p>" if error else "")
             + f"<form method=post><label for=email>Email</label><input id=email name=email type=email "
-            f"value='{html.escape(email, quote=True)}'>{choices}{card}"
-            f"<button name=action value=pay>{button}</button>"
+            f"data-paychaos-field=email value='{html.escape(email, quote=True)}'>{choices}{card}"
+            f"<button name=action value=pay data-paychaos-pay>{button}</button>"
             f"<button name=action value=cancel formnovalidate>Cancel</button></form>")
     return _page("Checkout", body, status)
 

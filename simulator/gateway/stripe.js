@@ -41,9 +41,9 @@
   // One API call: {body} (the parsed object) or {error} in Stripe's shape. Never rejects.
   function api(method, path, params, key) {
     var query = encode(Object.assign({key: key}, params || {}));
-    // the key rides in the query of a POST too (the gateway reads it from the body): the proxy's journal
-    // keeps the query, and a pk_ key there marks the call as the customer's browser's, not the merchant's
-    var url = API + path + "?" + (method === "GET" ? query : "key=" + encodeURIComponent(key));
+    // as Stripe's stripe.js: the key in the query of a GET, in the form body of a POST (the journal keeps
+    // the body's `key`, and a pk_ key marks the call as the customer's browser's, not the merchant's)
+    var url = API + path + (method === "GET" ? "?" + query : "");
     var init = {method: method, credentials: "omit", cache: "no-store"};
     if (method !== "GET") {
       init.body = query;
@@ -93,18 +93,24 @@
     cvc: {label: "Security code", placeholder: "CVC", autocomplete: "cc-csc", code: "incomplete_cvc",
           message: "Your card's security code is incomplete."},
     postal: {label: "ZIP", placeholder: "12345", autocomplete: "postal-code", code: "incomplete_zip",
-             message: "Your postal code is incomplete."}
+             message: "Your postal code is incomplete."},
+    email: {label: "Email", placeholder: "you@example.com", autocomplete: "email", code: "incomplete_email",
+            message: "Your email is incomplete.", optional: true}
   };
+  // elements that carry no card: the Link email field (optional, as a customer may skip Link), and
+  // wallets that this stand-in never offers (they mount nothing, as on a browser without a wallet)
   var TYPES = {card: ["number", "expiry", "cvc", "postal"], payment: ["number", "expiry", "cvc"],
-               cardNumber: ["number"], cardExpiry: ["expiry"], cardCvc: ["cvc"]};
+               cardNumber: ["number"], cardExpiry: ["expiry"], cardCvc: ["cvc"], linkAuthentication: ["email"],
+               expressCheckout: [], paymentRequestButton: []};
 
   function Element(group, type, options) {
     this._group = group; this._type = type; this._options = options || {};
     this._handlers = {}; this._node = null; this._inputs = {};
     this._hidePostal = !!(this._options.hidePostalCode);
   }
-  Element.prototype.mount = function (target) {
+  Element.prototype.mount = function (target, mountOptions) {
     var host = typeof target === "string" ? document.querySelector(target) : target;
+    var defaults = (mountOptions && mountOptions.defaultValues) || this._options.defaultValues || {};
     if (!host) { throw new Error("stripe.js (paychaos): mount() found no element for " + target); }
     var self = this;
     var box = document.createElement("div");
@@ -117,12 +123,13 @@
       label.textContent = spec.label;
       label.style.cssText = "display:block;font-size:.85em;margin:.3em 0 .1em";
       var input = document.createElement("input");
-      input.type = "text"; input.setAttribute("data-paychaos-field", name);
+      input.type = name === "email" ? "email" : "text"; input.setAttribute("data-paychaos-field", name);
       input.placeholder = spec.placeholder; input.autocomplete = spec.autocomplete;
-      input.inputMode = "numeric"; input.style.cssText = "width:100%;box-sizing:border-box;padding:.35em";
+      input.inputMode = name === "email" ? "email" : "numeric"; input.style.cssText = "width:100%;box-sizing:border-box;padding:.35em";
       input.addEventListener("input", function () { self._emit("change", self._change()); });
       input.addEventListener("focus", function () { self._emit("focus", {elementType: self._type}); });
       input.addEventListener("blur", function () { self._emit("blur", {elementType: self._type}); });
+      if (name === "email" && defaults.email) { input.value = String(defaults.email); }
       label.appendChild(input); box.appendChild(label);
       self._inputs[name] = input;
     });
@@ -156,7 +163,8 @@
     var values = this._values(), missing = this._missing(values);
     return {elementType: this._type, empty: Object.keys(this._inputs).every(function (k) { return !values[k]; }),
             complete: !missing, error: undefined, brand: brand(values.number || ""),
-            value: this._type === "card" ? {postalCode: values.postal || ""} : {type: "card"}};
+            value: this._type === "card" ? {postalCode: values.postal || ""} :
+                   this._type === "linkAuthentication" ? {email: values.email || ""} : {type: "card"}};
   };
   Element.prototype._values = function () {
     var out = {}, ins = this._inputs;
@@ -165,7 +173,9 @@
   };
   Element.prototype._missing = function (values) {
     var names = Object.keys(this._inputs);
-    for (var i = 0; i < names.length; i++) { if (!values[names[i]]) { return FIELDS[names[i]]; } }
+    for (var i = 0; i < names.length; i++) {
+      if (!values[names[i]] && !FIELDS[names[i]].optional) { return FIELDS[names[i]]; }
+    }
     return null;
   };
 

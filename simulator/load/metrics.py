@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 from paychaos.load.events import PhaseWindow, RunEvents
+from paychaos.scoring.exchanges import by_browser
 
 DEAD_FAULTS = {"http_error", "refused", "reset", "close", "hang", "auth_error"}
 RECOVERY_WINDOW_S = 2.0     # success must be back over this window to count as recovered
@@ -24,10 +25,12 @@ def percentile(values: list[float], pct: float) -> float | None:
     return ordered[rank - 1]
 
 
-def gateway_calls(journal: list[dict]) -> list[dict]:
-    """Exchanges the merchant made with a gateway (not the webhook leg, not the control API)."""
+def gateway_calls(journal: list[dict], *, browser: bool = False) -> list[dict]:
+    """Exchanges the merchant made with a gateway (not the webhook leg, not the control API, not the
+    customer's browser: its confirm, 3-D Secure and hosted pages in the client_secret and redirect
+    flows). browser=True: the browser's exchanges instead."""
     return [r for r in journal if r.get("direction", "to_gateway") == "to_gateway"
-            and r.get("upstream") in ("primary", "backup")]
+            and r.get("upstream") in ("primary", "backup") and by_browser(r) is browser]
 
 
 def money_by_order(ledgers: dict[str, dict]) -> dict[str, dict]:
@@ -60,7 +63,7 @@ def _rate(n: int, d: int) -> float | None:
 
 
 def phase_metrics(phase: PhaseWindow, checkouts: list[dict], calls: list[dict], money: dict[str, dict],
-                  healthy_rate: float | None, previous: PhaseWindow | None) -> dict:
+                  healthy_rate: float | None, previous: PhaseWindow | None, browser_calls: int = 0) -> dict:
     n = len(checkouts)
     by_status = defaultdict(int)
     for c in checkouts:
@@ -83,7 +86,7 @@ def phase_metrics(phase: PhaseWindow, checkouts: list[dict], calls: list[dict], 
         "latency_ms": {f"p{p}": _round(percentile(latencies, p)) for p in (50, 95, 99)}
         | {"max": _round(max(latencies, default=None))},
         "gateway_calls": {"primary": upstream_calls["primary"], "backup": upstream_calls["backup"],
-                          "total": len(calls)},
+                          "total": len(calls), "browser": browser_calls},
         "gateway_calls_per_checkout": _rate(len(calls), n),
         "charged_orders": sum(1 for o in told if money.get(o, {}).get("net", 0) > 0),
         "double_charges": len(doubles), "orphan_charges": len(orphans), "paid_without_charge": len(paid_no_money),
@@ -126,6 +129,7 @@ def _recovery(phase: PhaseWindow, checkouts: list[dict], healthy_rate: float | N
 
 def compute(events: RunEvents, journal: list[dict], ledgers: dict[str, dict]) -> dict:
     calls = gateway_calls(journal)
+    browser = gateway_calls(journal, browser=True)
     money = money_by_order(ledgers)
     phases = []
     healthy_rate = None
@@ -135,7 +139,8 @@ def compute(events: RunEvents, journal: list[dict], ledgers: dict[str, dict]) ->
         mine = [c for c in events.checkouts if phase.holds(c["t"])]
         assigned += len(mine)
         their_calls = [r for r in calls if phase.holds(r.get("t_start", 0))]
-        m = phase_metrics(phase, mine, their_calls, money, healthy_rate, previous)
+        m = phase_metrics(phase, mine, their_calls, money, healthy_rate, previous,
+                          browser_calls=sum(1 for r in browser if phase.holds(r.get("t_start", 0))))
         if healthy_rate is None and not phase.faulted and m["success_rate"] is not None:
             healthy_rate = m["success_rate"]
         phases.append(m)
@@ -151,6 +156,7 @@ def compute(events: RunEvents, journal: list[dict], ledgers: dict[str, dict]) ->
             "paid": sum(1 for s in all_told.values() if s == "paid"),
             "success_rate": _rate(sum(1 for s in all_told.values() if s == "paid"), len(all_told)),
             "gateway_calls": len(calls),
+            "browser_calls": len(browser),
             "ledger_charged_orders": len(charged & run_orders),
             "ledger_unknown_orders": len(charged - run_orders),
             "double_charges": sum(p["double_charges"] for p in phases),

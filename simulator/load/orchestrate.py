@@ -18,8 +18,8 @@ from pathlib import Path
 
 from paychaos.common.errors import InputError
 from paychaos.load import events as events_mod
+from paychaos.load import flows, profiles, report_html, report_json, series, suite_scoring, verdict
 from paychaos.load import metrics as metrics_mod
-from paychaos.load import profiles, report_html, report_json, series, suite_scoring, verdict
 from paychaos.load.checkout_request import spec_of
 from paychaos.load.locust_procs import STOP_TIMEOUT_S, WORKER_WAIT_S, start_locust
 from paychaos.load.progress import Progress
@@ -74,6 +74,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     profile = profiles.resolve(opts.profile)
     target = load_target(opts.target)
     target.check_stripe_only("paychaos load")
+    flows.check(target, remote_workers=opts.remote_workers)   # a flow load cannot play: exit 2, nothing started
     if target.start:  # one merchant per proxy: each needs its own {port}
         target.check_workers(opts.proxies, flag="--proxies")
     out = Path(opts.report_dir)
@@ -94,7 +95,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                   "duration_s": opts.duration_s, "seed": opts.seed, "locale": opts.locale,
                   "checkout": spec_of(target), "base_urls": [m.base_url for m in stack.merchants],
                   "controls": stack.controls, "events_path": str(events_path.resolve()), "web": opts.web,
-                  "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s]}
+                  "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s],
+                  **flows.config(target, stack)}
         run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
                            workers=opts.workers, web=opts.web, remote_workers=opts.remote_workers,
                            master_bind_host=opts.master_bind_host, master_port=opts.master_port,
@@ -139,14 +141,16 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     users = events.run.get("users") or opts.users
     duration_s = events.run.get("duration_s") or opts.duration_s
     report = {
-        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "users": users,
+        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "flow": target.flow,
+                "users": users,
                 "duration_s": duration_s, "workers": opts.workers, "proxies": len(stack.proxies),
                 "web": opts.web, "interrupted": interrupted and events.ended_at is None,   # Ctrl-C mid-run
                 "threshold": profile.threshold if opts.min_score is None else opts.min_score,
                 "started_at": started, "ended_at": time.time(), "report_dir": str(out)},
         "metrics": metrics,
         "verdict": verdict.judge(metrics, events.checkouts, suite_scoring.score_phases(
-            profile.name, profile.threshold, events, journal, ledgers, states, opts.locale)),
+            profile.name, profile.threshold, events, journal, ledgers, states, opts.locale, flow=target.flow),
+            inconclusive=flows.unobserved(target.flow, events.checkouts)),
         "series": series.build(events, journal),
         "locust": _locust_stats(run.json_file),
         "errors": errors,
@@ -158,7 +162,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     report["run"]["ran_s"] = None if first is None else round(max(last - first, 0.0), 1)
     report["verdict"]["threshold"] = report["run"]["threshold"]
     total = report["verdict"]["score"]["total"]
-    report["verdict"]["passed"] = not failures and total is not None and total >= report["run"]["threshold"]
+    report["verdict"]["passed"] = (not failures and not report["verdict"]["inconclusive"] and total is not None
+                                   and total >= report["run"]["threshold"])
     report_json.write(out / "report.json", report)
     report_html.write(out / "report.html", report)
     if errors:

@@ -121,6 +121,8 @@ def render(report: dict) -> str:
         suite={r["phase"]: r["score"].get("total") for r in verdict.get("phases", [])},
         fixes=what_to_fix(findings), findings=findings, charts=_charts(report),
         failures=report.get("failures") or [], errors=report.get("errors") or [], started=when,
+        inconclusive=verdict.get("inconclusive") or [],
+        word="passed" if verdict.get("passed") else ("inconclusive" if verdict.get("inconclusive") else "failed"),
         css=Markup(CSS), pct=_pct, ms=_ms, rate_class=_rate_class, recovered=_recovered, falls_off=_falls_off,
         phase_anchor=phase_anchor)
 

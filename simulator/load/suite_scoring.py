@@ -14,7 +14,7 @@ from paychaos.proxies.rules import parse_rules
 from paychaos.scenario.cards import TEST_CARDS
 from paychaos.scenario.model import Cause, Scenario
 from paychaos.scoring import exchanges, score
-from paychaos.target import Target
+from paychaos.target import Shop, Target
 
 CAUSE_BY_FAULT = {
     "http_error": Cause.GATEWAY_OUTAGE, "refused": Cause.GATEWAY_OUTAGE, "reset": Cause.GATEWAY_OUTAGE,
@@ -54,7 +54,7 @@ def _result(c: dict, locale: str) -> CheckoutResult:
     card = TEST_CARDS.get(c.get("payment") or "")
     return CheckoutResult(
         order_id=c["order_id"], action="checkout", amount=int(c.get("amount") or 0), payment=c.get("payment") or "",
-        expected=card.expected if card else "paid", locale=locale, http_status=c.get("http_status"),
+        expected=c.get("expected") or (card.expected if card else "paid"), locale=locale, http_status=c.get("http_status"),
         status=c.get("status"), raw_status=c.get("raw_status", c.get("status")), message=c.get("message"),
         merchant_order_id=c.get("merchant_order_id"),
         alternatives=list(c.get("alternatives") or []), started_at=c["t"], elapsed_s=c.get("elapsed_s"),
@@ -85,8 +85,11 @@ def _journal_of(journal: list[dict], phase: PhaseWindow, orders: set[str], inten
 
 
 def score_phases(profile: str, threshold: float, events: RunEvents, journal: list[dict],
-                 ledgers: dict[str, dict], states: dict[str, dict], locale: str) -> list[dict]:
-    """One suite ScenarioResult (as a dict, plus the phase's name) per phase that saw checkouts."""
+                 ledgers: dict[str, dict], states: dict[str, dict], locale: str,
+                 flow: str = "server") -> list[dict]:
+    """One suite ScenarioResult (as a dict, plus the phase's name) per phase that saw checkouts. flow: the
+    target's checkout.flow (the rules that read it: the browser's calls are the customer's, not the
+    merchant's). The rest of the target's `shop` is not given: the load rules grade the backup gateway."""
     results = []
     for phase in events.phases:
         mine = [c for c in events.checkouts if phase.holds(c["t"])]
@@ -103,7 +106,7 @@ def score_phases(profile: str, threshold: float, events: RunEvents, journal: lis
         obs = Observations(scenario=scenario, checkouts=[_result(c, locale) for c in mine],
                            journal=_journal_of(journal, phase, orders, intents), ledger=primary,
                            backup_ledger=backup, orders={o: states[o] for o in orders if o in states},
-                           started_at=phase.start, ended_at=phase.end)
+                           started_at=phase.start, ended_at=phase.end, shop=Shop(flow=flow))
         result = score(obs).to_dict()
         result["threshold"] = threshold
         results.append({"phase": phase.name, **result})

@@ -109,9 +109,12 @@ def money_accounted_for(metrics, checkouts):
     return [Dimension.INTEGRITY], out
 
 
-def judge(metrics: dict, checkouts: list[dict], suite: list[dict] | None = None) -> dict:
+def judge(metrics: dict, checkouts: list[dict], suite: list[dict] | None = None,
+          inconclusive: list[str] | None = None) -> dict:
     """Load rules plus the suite's per-phase results: each dimension is the weakest of the load
-    rules' score and every phase's suite score; the total follows the suite's formula."""
+    rules' score and every phase's suite score; the total follows the suite's formula. `inconclusive`:
+    why the run could not observe what it judges (paychaos.load.flows.unobserved); such a run never
+    passes, whatever its score."""
     applied: set[Dimension] = set()
     findings: list[Finding] = []
     for fn in RULES:
@@ -130,6 +133,6 @@ def judge(metrics: dict, checkouts: list[dict], suite: list[dict] | None = None)
     every = findings + suite_findings
     score = {str(d): v for d, v in scores.items()}
     score["total"] = total_score(scores, every) if any(v is not None for v in scores.values()) else None
-    return {"score": score, "findings": [f.to_dict() for f in every],
+    return {"score": score, "findings": [f.to_dict() for f in every], "inconclusive": list(inconclusive or []),
             "phases": [{"phase": r["phase"], "cause": r["cause"], "score": r["score"], "error": r.get("error")}
                        for r in suite]}

@@ -19,7 +19,9 @@ _CONFIRM = re.compile(r"^/v1/payment_intents/[^/]+/confirm$")
 
 
 def to_gateway(rec: dict) -> bool:
-    return rec.get("direction", "to_gateway") == "to_gateway"
+    """A call meant for a gateway. Not a request forward mode refused for naming another host
+    (`error: not_allowed`, e.g. the browser's own calls home): it never reached any gateway."""
+    return rec.get("direction", "to_gateway") == "to_gateway" and rec.get("error") != "not_allowed"
 
 
 def started(rec: dict) -> float:

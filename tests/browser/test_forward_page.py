@@ -59,9 +59,10 @@ def test_an_unmodified_page_pays_through_js_stripe_com_and_a_fault_reaches_the_b
         pi = _intent(gw)
         answer = tab.evaluate(f"(async () => await stripe.confirmCardPayment({json.dumps(pi['client_secret'])}, "
                               "{payment_method: {card: el}}))()", await_promise=True, timeout_s=30)
-        # the proxy's made-up answer carries no CORS header, so the browser hands stripe.js no answer at all
-        # (as with an edge's error page): a connection error, which is what such a page really sees
-        assert answer["error"]["type"] == "api_connection_error" and "paymentIntent" not in answer
+        # the proxy's made-up answer carries the gateway's CORS header, so stripe.js reads the fault's own
+        # error body (not a CORS failure that would look like a lost connection)
+        assert answer["error"]["type"] == "api_error" and "http_error 503" in answer["error"]["message"]
+        assert "paymentIntent" not in answer
     finally:
         tab.close()
     deadline = time.monotonic() + 20

@@ -66,7 +66,7 @@ def test_each_phase_gets_its_success_rate_latency_and_calls_per_checkout(tmp_pat
     assert recovery["success_rate"] == 0.7
     assert healthy["latency_ms"]["p50"] == 50.0 and outage["latency_ms"]["p99"] == 200.0
     assert healthy["gateway_calls_per_checkout"] == 1.0
-    assert outage["gateway_calls"] == {"primary": 10, "backup": 20, "total": 30}
+    assert outage["gateway_calls"] == {"primary": 10, "backup": 20, "total": 30, "browser": 0}
     assert m["totals"]["checkouts"] == 60 and m["totals"]["merged_checkouts_reported"] == 60
 
 
@@ -127,3 +127,28 @@ def test_series_buckets_success_and_call_rates_over_time(tmp_path):
     assert first["checkouts"] == 1 and first["success_rate"] == 1.0 and first["primary_calls_per_s"] == 2.0
     outage_bucket = s["buckets"][int(15 / 0.5)]
     assert outage_bucket["success_rate"] == 0.0 and outage_bucket["backup_calls_per_s"] == 2.0
+
+
+def test_the_customers_browser_calls_are_not_the_merchants_gateway_calls(tmp_path):
+    """client_secret and redirect flows: the browser's confirm (publishable key), 3-D Secure and hosted
+    pages go through the proxy too; calls per checkout (retry amplification) counts the merchant's only."""
+    events, journal, ledgers = _scenario(tmp_path)
+    browser = [
+        {**_call(0.1), "path": "/v1/payment_intents/pi_1/confirm", "request": {"key": "pk_test_x"}},
+        {**_call(0.2), "method": "GET", "path": "/_3ds/pi_1"},
+        {**_call(0.3), "method": "GET", "path": "/pay/cs_test_1"},
+        {**_call(0.4), "path": "/v1/payment_pages/cs_test_1/confirm"},
+    ]
+    m = metrics.compute(events, journal + browser, ledgers)
+    healthy = m["phases"][0]
+    assert healthy["gateway_calls"] == {"primary": 20, "backup": 0, "total": 20, "browser": 4}
+    assert healthy["gateway_calls_per_checkout"] == 1.0
+    assert m["totals"]["gateway_calls"] == 70 and m["totals"]["browser_calls"] == 4
+    assert series.build(events, journal + browser)["buckets"][0]["primary_calls_per_s"] == 2.0
+
+
+def test_an_inconclusive_verdict_carries_its_reasons(tmp_path):
+    events, journal, ledgers = _scenario(tmp_path)
+    v = verdict.judge(metrics.compute(events, journal, ledgers), events.checkouts, [], inconclusive=["nobody confirmed"])
+    assert v["inconclusive"] == ["nobody confirmed"] and v["score"]["total"] is not None
+    assert verdict.judge(metrics.compute(events, journal, ledgers), events.checkouts)["inconclusive"] == []

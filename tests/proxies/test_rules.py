@@ -255,8 +255,12 @@ def _builtin_gateway_rules():
 @pytest.mark.parametrize("rule", list(_builtin_gateway_rules()))
 def test_every_builtin_gateway_rule_hits_the_payment_call_of_any_stripe_api(rule):
     """A shop on the Charges API, on PaymentIntents (create+confirm or confirm later) or on SetupIntents
-    gets the same faults from the built-in suite."""
+    gets the same faults from the built-in suite. A rule that takes only the browser's calls (by their
+    Origin header) is checked on browser calls, and must leave a server's calls alone."""
     active = ActiveRule(rule, build_fault(rule.fault, rule.params, source="t", field="t"))
     upstream = rule.match.upstream or "primary"
+    browser_only = not active.matches_exchange(candidate(upstream=upstream)) and active.matches_exchange(
+        candidate(upstream=upstream, headers={"idempotency-key": "k1", "origin": "https://shop.example"}))
+    headers = {"idempotency-key": "k1", "origin": "https://shop.example"} if browser_only else {"idempotency-key": "k1"}
     for path in ("/v1/charges", "/v1/payment_intents", "/v1/payment_intents/pi_1/confirm", "/v1/setup_intents"):
-        assert active.matches_exchange(candidate(upstream=upstream, path=path)), path
+        assert active.matches_exchange(candidate(upstream=upstream, path=path, headers=headers)), path

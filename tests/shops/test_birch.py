@@ -133,3 +133,18 @@ def test_a_shop_selling_a_catalogue_price_is_driven_end_to_end(tmp_path_factory)
     assert sc["error"] is None and not sc["inconclusive"] and sc["passed"] and not findings(sc)
     assert {c["status"] for c in sc["checkouts"]} == {"paid"}
     assert sc["money"]["primary"]["captured"] == 4200 * len(sc["checkouts"])   # the catalogue's price, each order
+
+
+@pytest.mark.skipif(__import__("paychaos.driver.cdp", fromlist=["cdp"]).find_chromium() is None,
+                    reason="no Chromium (ci/setup.sh installs it)")
+def test_browser_mode_pays_on_the_hosted_page_the_shops_button_leads_to(tmp_path_factory):
+    """checkout.page.pay_on: hosted (the pattern of Stripe's Checkout samples): Chromium clicks the shop's
+    button, lands on the hosted page, types the card there; a decline is read on the hosted page."""
+    runs = paychaos_run(tmp_path_factory, "tests/shops/birch/target-browser.yaml",
+                        ("healthy-baseline", "decline-test-cards"), {"BIRCH_DEFECTS": ""})
+    paid = runs["healthy-baseline"]["checkouts"]
+    assert paid and {c["status"] for c in paid} == {"paid"} and all('"status":"paid"' in c["message"] for c in paid)
+    declined = {c["expected"]: c["message"] for c in runs["decline-test-cards"]["checkouts"]}
+    assert declined["declined:expired_card"] == "Your card has expired."   # the hosted page's own words
+    for sc in runs.values():
+        assert sc["passed"] and not sc["inconclusive"] and not findings(sc), findings(sc)

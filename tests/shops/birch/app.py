@@ -1,10 +1,12 @@
 """Birch's HTTP API: POST /checkout (303 to the hosted page), GET /return, GET /orders/{id}, POST
-/orders/{id}/cancel, POST /hooks/stripe, GET /healthz."""
+/orders/{id}/cancel, POST /hooks/stripe, GET /healthz; and GET /buy, a page whose button posts the
+order to /checkout (browser mode with `checkout.page.pay_on: hosted`, target-browser.yaml)."""
 
 from __future__ import annotations
 
 import os
 import time
+from html import escape
 
 import stripe
 from flask import Flask, jsonify, redirect, request
@@ -80,6 +82,15 @@ def create_app(env: dict | None = None) -> Flask:
         order.session = session.id
         by_session[session.id] = order
         return redirect(session.url, code=303)
+
+    @app.get("/buy")
+    def buy():
+        """The shop's own page: the order in hidden fields and one button, no card field (the card is
+        typed on the hosted page the button leads to)."""
+        fields = "".join(f"<input type=hidden name={name} value='{escape(request.args.get(name, ''), quote=True)}'>"
+                         for name in ("order_id", "amount", "currency", "email"))
+        return (f"<!doctype html><title>Birch</title><h1>Your basket</h1><form method=post action=/checkout>"
+                f"{fields}<button id=buy>Go to payment</button></form>")
 
     @app.get("/return")
     def came_back():
