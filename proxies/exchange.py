@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mitmproxy import http
 
-from paychaos.proxies.journal import request_fields, wechatpay_key
+from paychaos.proxies.journal import alipay_key, request_fields, wechatpay_key
 
 if TYPE_CHECKING:
     from paychaos.proxies.addon import PaychaosAddon
@@ -191,10 +191,10 @@ def new_state(flow: http.HTTPFlow, *, headers: dict[str, str], body: bytes, jour
               scenario: str | None, upstream: str, event: dict | None) -> ExchangeState:
     req = flow.request
     path, _, query = req.path.partition("?")
+    fields = request_fields(headers.get("content-type", ""), body, query)
     return ExchangeState(
         journal_id=journal_id, seq=seq, scenario=scenario, upstream=upstream,
         direction="to_merchant" if upstream == "webhooks" else "to_gateway",
         method=req.method, path=path, query=query,
-        idempotency_key=headers.get("idempotency-key") or wechatpay_key(req.method, path, body),
-        request=request_fields(headers.get("content-type", ""), body, query),
-        event=event, t_start=req.timestamp_start or time.time())
+        idempotency_key=headers.get("idempotency-key") or alipay_key(fields) or wechatpay_key(req.method, path, body),
+        request=fields, event=event, t_start=req.timestamp_start or time.time())

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import IO
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 
@@ -234,7 +234,48 @@ def form_fields(*texts: str) -> dict:
                 out.setdefault("metadata", {})[key[9:-1]] = value
             elif key in _CARD_KEYS:
                 out["card"] = value
+            elif key == "method" and value.startswith("alipay."):   # Alipay's OpenAPI: the API method
+                out.setdefault("api_method", value)
+            elif key == "biz_content":
+                _alipay_biz(value, out)
     return out
+
+
+_ALIPAY_KEYED = {"alipay.trade.pay": "out_trade_no", "alipay.trade.create": "out_trade_no",
+                 "alipay.trade.precreate": "out_trade_no", "alipay.trade.refund": "out_request_no"}
+
+
+def alipay_key(fields: dict) -> str | None:
+    """Alipay's idempotency key of a call (what makes a retry the same trade or refund): a payment's
+    out_trade_no, a refund's out_request_no (else its out_trade_no, Alipay's default); None otherwise."""
+    name = _ALIPAY_KEYED.get(fields.get("api_method") or "")
+    if name is None:
+        return None
+    return fields.get(name) or fields.get("out_trade_no")
+
+
+def _alipay_biz(text: str, out: dict) -> None:
+    """Alipay's `biz_content` (JSON): out_trade_no (also as metadata, so an order is found by it),
+    the amount in fen, trade_no and the refund's out_request_no."""
+    try:
+        biz = json.loads(text)
+    except ValueError:
+        return
+    if not isinstance(biz, dict):
+        return
+    for key in ("out_trade_no", "trade_no", "out_request_no", "auth_code"):
+        if isinstance(biz.get(key), str | int) and not isinstance(biz.get(key), bool):
+            out.setdefault(key, str(biz[key]))
+    if "out_trade_no" in out:
+        out.setdefault("metadata", {}).setdefault("out_trade_no", out["out_trade_no"])
+    for key in ("total_amount", "refund_amount"):
+        value = biz.get(key)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            try:
+                out.setdefault("amount", round(float(value) * 100))
+            except ValueError:
+                pass
+            break
 
 
 def loads(body: bytes):
@@ -246,7 +287,10 @@ def loads(body: bytes):
 
 
 def webhook_event(body: bytes) -> dict | None:
-    """{"id", "type", "object_id"} of a Stripe event delivery (or of a WeChat Pay notification), or None."""
+    """{"id", "type", "object_id"} of a Stripe event delivery (or of a WeChat Pay or an Alipay
+    notification), or None."""
+    if not body.lstrip()[:1] == b"{" and b"notify_type=trade_status_sync" in body[:8192]:
+        return _alipay_notification(body)
     try:
         event = loads(body)
     except ValueError:
@@ -260,6 +304,19 @@ def webhook_event(body: bytes) -> dict | None:
     return mask_obj({"id": event.get("id"), "type": event.get("type"), "object_id": obj.get("id")})
 
 
+def _alipay_notification(body: bytes) -> dict | None:
+    """An Alipay notification (异步通知, a form): its notify_id, trade_status (TRADE_SUCCESS...) as the
+    event's type and trade_no as its object, so `match: {event.type: TRADE_SUCCESS}` selects it."""
+    try:
+        fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return None
+    if fields.get("notify_type") != "trade_status_sync":
+        return None
+    return mask_obj({"id": fields.get("notify_id"), "type": fields.get("trade_status"),
+                     "object_id": fields.get("trade_no"), "out_trade_no": fields.get("out_trade_no")})
+
+
 def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
     """{"object", "id", "status", "error", "retry_after", "should_retry"} of a gateway answer, masked;
     `headers` looked up by lower-case name."""
@@ -269,7 +326,9 @@ def response_summary(body: bytes, headers: Mapping[str, str]) -> dict:
         data = None
     out = {"object": None, "id": None, "status": None, "error": None,
            "retry_after": headers.get("retry-after"), "should_retry": headers.get("stripe-should-retry")}
-    if isinstance(data, dict):
+    if isinstance(data, dict) and "object" not in data and any(str(k).endswith("_response") for k in data):
+        _alipay_summary(data, out)
+    elif isinstance(data, dict):
         out.update(object=data.get("object"), id=data.get("id"), status=data.get("status"))
         err = data.get("error")
         if isinstance(err, dict):
@@ -296,3 +355,17 @@ def _json_may_need_masking(body: bytes) -> bool:
         return True
     return (len(body) - len(body.translate(None, b"0123456789")) >= SHORTEST_PAN
             or b"k_" in body or b"whsec_" in body)
+
+
+def _alipay_summary(data: dict, out: dict) -> None:
+    """An Alipay answer `{"alipay_trade_pay_response": {...}, "sign": ...}`: the trade and, for a code
+    other than 10000 (success) and 10003 (buyer paying), the error as {type: alipay, code: sub_code}."""
+    name = next((k for k in data if k.endswith("_response")), None)
+    inner = data.get(name) if name else None
+    if not isinstance(inner, dict):
+        return
+    out.update(object=name[: -len("_response")], id=inner.get("trade_no"),
+               status=inner.get("trade_status") or inner.get("code"))
+    if str(inner.get("code")) not in ("10000", "10003"):
+        out["error"] = {"type": "alipay", "code": inner.get("sub_code") or inner.get("code"),
+                        "decline_code": inner.get("sub_code")}

@@ -313,7 +313,7 @@ class Candidate:
         """The kind of call (paychaos.common.call_kinds), worked out once, when a rule first asks
         (a plain attribute: functools.cached_property takes a lock on every first read)."""
         if self._kind is None:
-            self._kind = call_kind(self.method, self.path, self.upstream)
+            self._kind = call_kind(self.method, self.path, self.upstream, self.fields.get("api_method"))
         return self._kind
 
 

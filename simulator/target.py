@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from paychaos.common import dialects
 from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.netsafety import parse_http_url
@@ -28,13 +29,8 @@ BUILTIN_TARGETS = builtin_targets_dir()
 
 # Placeholders filled once per run (the services' URLs) and once per checkout.
 RUN_PLACEHOLDERS = ("port", "gateway_url", "backup_gateway_url", "webhook_secret", "proxy_url", "ca_cert", "python")
-# -- gateway dialects (docs/gateway-wechatpay.md) ---------------------------------------------------------
-# `dialect:` in a target file: which API the shop speaks, so which fake gateway the run starts.
-DIALECTS = ("stripe", "wechatpay")
-# The WeChat Pay run's credentials, from the gateway's ready line (files it wrote, values it made).
-WECHATPAY_PLACEHOLDERS = ("wechatpay.mchid", "wechatpay.appid", "wechatpay.serial_no", "wechatpay.private_key_file",
-                          "wechatpay.apiv3_key_file", "wechatpay.cert_dir")
-RUN_PLACEHOLDERS = RUN_PLACEHOLDERS + WECHATPAY_PLACEHOLDERS
+# -- gateway dialects (paychaos.common.dialects): `dialect:` names the API each gateway speaks ----------
+RUN_PLACEHOLDERS = RUN_PLACEHOLDERS + dialects.placeholders()   # {alipay.app_id}...: from its gateway's ready line
 # ---------------------------------------------------------------------------------------------------------
 CHECKOUT_PLACEHOLDERS = (
     "order.id", "order.amount", "order.currency",
@@ -196,10 +192,15 @@ class Target:
     shop: Shop = Shop()
     path: str = ""
     flow: str = "server"               # checkout.flow (FLOWS)
-    dialect: str = "stripe"            # the API the shop speaks, so the gateway a run starts (DIALECTS)
     publishable_key: str = DEFAULT_PUBLISHABLE_KEY  # what the browser's calls carry as `key` (client_secret flow)
     page: PageSpec | None = None       # checkout.page (flow browser)
     catalogue: str | None = None       # absolute path of a catalogue file the gateways are seeded with
+    gateway_dialects: tuple[tuple[str, str], ...] = (("primary", "stripe"), ("backup", "stripe"))  # `dialect:`
+
+    @property
+    def dialect_of(self) -> dict[str, str]:
+        """{"primary": "stripe", "backup": "alipay"}: the API each gateway of the run speaks."""
+        return dict(self.gateway_dialects)
 
     @property
     def order_status_field(self) -> str:
@@ -230,6 +231,17 @@ class Target:
                 "traffic", file=self.path or None, field="base_url",
                 valid='"http://127.0.0.1:{port}" with a `start` section (each worker starts its own merchant), '
                       "or one worker (-n 1)")
+
+
+    def check_stripe_only(self, what: str) -> None:
+        """`what` starts Stripe gateways only (paychaos load): a shop speaking another dialect would
+        meet a gateway it cannot talk to and be scored on nothing."""
+        others = sorted({d for d in self.dialect_of.values() if d != "stripe"})
+        if others:
+            raise InputError(f"{what} starts Stripe gateways only, but this shop's gateways speak "
+                             f"{', '.join(others)}", file=self.path or None, field="dialect",
+                             valid="stripe (the default); run a dialect's scenarios with `paychaos run --target "
+                                   f"{self.path or 'T'} {others[0]}`")
 
 
 def gateway_flags(target: Target) -> tuple[str, ...]:
@@ -282,10 +294,6 @@ def parse_target(data, *, file: str) -> Target:
     cancel = top.section("cancel", allowed=("method", "path"), required=("path",))
     outcome = _outcome(checkout) if checkout.has("outcome") else Outcome(status="$.status")
     page = parse_page(checkout, per_checkout, _check_placeholders) if flow == "browser" else None
-    dialect = top.raw("dialect", "stripe")
-    if dialect not in DIALECTS:
-        raise top.error(f"{brief(str(dialect))} is not a gateway dialect{did_you_mean(str(dialect), DIALECTS)}",
-                        field="dialect", valid=DIALECTS)
     target = Target(
         name=top.str("name"),
         base_url=base_url.rstrip("/"),
@@ -298,17 +306,15 @@ def parse_target(data, *, file: str) -> Target:
         cancel=_call(cancel, "POST", after_checkout) if cancel else None,
         path=file,
         flow=flow,
-        dialect=dialect,
         publishable_key=publishable_key,
         page=page,
         catalogue=_catalogue(top, file),
+        gateway_dialects=_dialects(top),
     )
-    if dialect != "stripe" and target.catalogue:
-        raise top.error("a catalogue seeds Stripe's Products and Prices, but this shop's gateway speaks "
-                        f"{dialect}", field="catalogue", valid="remove it, or dialect: stripe")
-    if dialect != "wechatpay" and target.uses(*WECHATPAY_PLACEHOLDERS):
-        raise top.error("uses {wechatpay.*} placeholders, which only a WeChat Pay gateway fills", field="dialect",
-                        valid="dialect: wechatpay")
+    if target.catalogue and "stripe" not in target.dialect_of.values():
+        raise top.error("a catalogue seeds Stripe's Products and Prices, but no gateway of this shop speaks "
+                        "stripe", field="catalogue", valid="remove it, or a dialect with a stripe gateway")
+    _check_dialect_placeholders(top, target)
     for name, sec, call in (("order_status", order_status, target.order_status), ("cancel", cancel, target.cancel)):
         if call is not None and outcome.order_id is None and "{" + MERCHANT_ORDER_ID + "}" in call.path:
             raise sec.error(f"uses {{{MERCHANT_ORDER_ID}}}, but checkout.outcome.order_id does not say where the "
@@ -331,6 +337,38 @@ def _catalogue(top: Section, file: str) -> str | None:
                         valid="a catalogue YAML file, relative to the target file's own folder")
     load_catalogue(str(path))
     return str(path)
+
+
+def _dialects(top: Section) -> tuple[tuple[str, str], ...]:
+    """`dialect: alipay` (both gateways) or `dialect: {primary: stripe, backup: alipay}`."""
+    raw = top.raw("dialect", "stripe")
+    valid = f"one of {', '.join(dialects.NAMES)}, or {{primary: DIALECT, backup: DIALECT}}"
+    if isinstance(raw, dict):
+        unknown = [k for k in raw if k not in dialects.UPSTREAMS]
+        if unknown:
+            raise top.error(f"unknown gateway {brief(str(unknown[0]))}{did_you_mean(str(unknown[0]), dialects.UPSTREAMS)}",
+                            field=join("dialect", str(unknown[0])), valid=", ".join(dialects.UPSTREAMS))
+        chosen = {u: raw.get(u, "stripe") for u in dialects.UPSTREAMS}
+        where = {u: join("dialect", u) for u in dialects.UPSTREAMS}
+    else:
+        chosen = dict.fromkeys(dialects.UPSTREAMS, raw)
+        where = dict.fromkeys(dialects.UPSTREAMS, "dialect")
+    for upstream, name in chosen.items():
+        if not isinstance(name, str) or name not in dialects.DIALECTS:
+            raise top.error(f"{brief(str(name))} is not a gateway dialect{did_you_mean(str(name), dialects.NAMES)}",
+                            field=where[upstream], valid=valid)
+    return tuple(chosen.items())
+
+
+def _check_dialect_placeholders(top: Section, target: Target) -> None:
+    """{alipay.app_id} in a target none of whose gateways speaks Alipay could never be filled."""
+    spoken = set(target.dialect_of.values())
+    for placeholder in dialects.placeholders():
+        owner = dialects.owner(placeholder)
+        if owner.name not in spoken and target.uses(placeholder):
+            raise top.error(f"uses {{{placeholder}}}, which only a gateway speaking {owner.name} fills, but no "
+                            f"gateway of this target does ({owner.doc})", field="dialect",
+                            valid=f"dialect: {owner.name}, or dialect: {{primary: stripe, backup: {owner.name}}}")
 
 
 def _flow(checkout: Section) -> str:
@@ -552,15 +590,13 @@ def _check_placeholders(sec: Section, text: str, where: str, allowed: tuple[str,
 # -- filling and reading --------------------------------------------------------------------------
 
 def run_values(*, port: int | None, gateway_url: str, backup_gateway_url: str | None, webhook_secret: str,
-               proxy_url: str | None = None, ca_cert: str | None = None, wechatpay: dict | None = None) -> dict:
-    values = {"port": port, "gateway_url": gateway_url, "backup_gateway_url": backup_gateway_url,
-              "webhook_secret": webhook_secret, "proxy_url": proxy_url, "ca_cert": ca_cert,
-              "python": sys.executable}
-    wx = wechatpay or {}   # the WeChat Pay gateway's ready line `wechatpay` (None: not that dialect)
-    values.update({"wechatpay.mchid": wx.get("mchid"), "wechatpay.appid": wx.get("appid"),
-                   "wechatpay.serial_no": wx.get("merchant_serial_no"),
-                   "wechatpay.private_key_file": wx.get("private_key_file"),
-                   "wechatpay.apiv3_key_file": wx.get("apiv3_key_file"), "wechatpay.cert_dir": wx.get("cert_dir")})
+               proxy_url: str | None = None, ca_cert: str | None = None, dialect_values: dict | None = None) -> dict:
+    """`dialect_values`: the dialects' placeholders (paychaos.common.dialects.values)."""
+    values = dict.fromkeys(dialects.placeholders())
+    values.update(dialect_values or {})
+    values.update({"port": port, "gateway_url": gateway_url, "backup_gateway_url": backup_gateway_url,
+                   "webhook_secret": webhook_secret, "proxy_url": proxy_url, "ca_cert": ca_cert,
+                   "python": sys.executable})
     return values
 
 

@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 
 from paychaos.cli import argtypes
+from paychaos.common import dialects
 from paychaos.common.catalogue import load_catalogue
 from paychaos.common.errors import InputError
 from paychaos.common.localtoken import choose_token
@@ -21,6 +22,12 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "gateway", help="run the Stripe-compatible fake gateway",
         description="Run the Stripe-compatible fake gateway. Prints a PAYCHAOS_READY line with its URL.")
+    p.add_argument("--dialect", choices=dialects.NAMES, default="stripe",
+                   help="which gateway to fake: stripe (default), alipay (docs/gateway-alipay.md) or wechatpay "
+                        "(docs/gateway-wechatpay.md; `paychaos gateway-wechatpay` has its further flags)")
+    p.add_argument("--notify-time-scale", type=argtypes.number(0, 1), default=None,
+                   help="alipay and wechatpay: factor on the notification retry schedule (Alipay's 4m, 10m, ...: "
+                        "default 0.001; WeChat Pay's 15s, 15s, 30s, ...: default 0.01)")
     p.add_argument("--host", default="127.0.0.1", type=argtypes.loopback_host,
                    help="address to bind (loopback only; default 127.0.0.1)")
     p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
@@ -86,6 +93,24 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.dialect == "alipay":
+        from paychaos.gateway.alipay.server import Options as AlipayOptions
+        from paychaos.gateway.alipay.server import run as serve_alipay
+
+        return serve_alipay(AlipayOptions(
+            host=args.host, port=args.port, seed=args.seed,
+            notify_time_scale=0.001 if args.notify_time_scale is None else args.notify_time_scale,
+            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=_allowed_hosts(args.allow_webhook_host),
+            sim_token=choose_token(args.sim_token, flag="--sim-token")))
+    if args.dialect == "wechatpay":   # the flags both share; `paychaos gateway-wechatpay` has the rest
+        from paychaos.gateway.wechatpay.server import Options as WeChatPayOptions
+        from paychaos.gateway.wechatpay.server import run as serve_wechatpay
+
+        return serve_wechatpay(WeChatPayOptions(
+            host=args.host, port=args.port,
+            notify_scale=0.01 if args.notify_time_scale is None else args.notify_time_scale,
+            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=_allowed_hosts(args.allow_webhook_host),
+            sim_token=choose_token(args.sim_token, flag="--sim-token")))
     from paychaos.gateway.server import run as serve
 
     return serve(options_from(args))

@@ -18,6 +18,14 @@ proxy and the suite both use it).
 - other    the rest (updates, other resources, paths outside /v1)
 
 Query strings are ignored and trailing slashes tolerated; the method is compared upper-case.
+
+Alipay's OpenAPI (docs/gateway-alipay.md) puts every call on one path, `/gateway.do`; its kind comes
+from the API method (`api_method`, the `method` parameter the proxy's journal records):
+payment  alipay.trade.pay, .create, .precreate, .page.pay, .wap.pay, .app.pay
+lookup   alipay.trade.query, alipay.trade.fastpay.refund.query
+refund   alipay.trade.refund, .cancel, .close
+
+WeChat Pay v3 (docs/gateway-wechatpay.md) calls are paths under /v3/ (wechatpay_kind, below).
 """
 
 from __future__ import annotations
@@ -42,12 +50,23 @@ _POST_KINDS = {
 _CUSTOMER_RESOURCES = frozenset(("customers", "payment_methods", "tokens", "sources"))
 
 
-def call_kind(method: str, path: str, upstream: str = "primary") -> str:
-    """The kind of one call (one of KINDS): `call_kind("POST", "/v1/charges")` is "payment"."""
+ALIPAY_KINDS = {
+    "alipay.trade.pay": "payment", "alipay.trade.create": "payment", "alipay.trade.precreate": "payment",
+    "alipay.trade.page.pay": "payment", "alipay.trade.wap.pay": "payment", "alipay.trade.app.pay": "payment",
+    "alipay.trade.query": "lookup", "alipay.trade.fastpay.refund.query": "lookup",
+    "alipay.trade.refund": "refund", "alipay.trade.cancel": "refund", "alipay.trade.close": "refund",
+}
+
+
+def call_kind(method: str, path: str, upstream: str = "primary", api_method: str | None = None) -> str:
+    """The kind of one call (one of KINDS): `call_kind("POST", "/v1/charges")` is "payment";
+    `call_kind("POST", "/gateway.do", api_method="alipay.trade.pay")` too."""
     if upstream == "webhooks":
         return "webhook"
     if "?" in path:
         path = path.split("?", 1)[0]
+    if api_method is not None or path.endswith("/gateway.do"):
+        return ALIPAY_KINDS.get(api_method or "", "other")
     if path.startswith("/v3/"):
         return wechatpay_kind(method, path)
     if not path.startswith("/v1/"):
@@ -107,7 +126,9 @@ def wechatpay_kind(method: str, path: str) -> str:
 # some calls itself: the hosted pages, and stripe.js's confirm and retrieve with a publishable key. They
 # are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
 BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
-HOSTED_PREFIXES = ("/pay/", "/c/pay/", "/_3ds/", "/v1/payment_pages/")   # the pages (/c/pay/: checkout.stripe.com's), and the hosted page's own calls
+# the pages (/c/pay/: checkout.stripe.com's), and the hosted page's own calls; /alipay/: the fake Alipay's
+# cashier and QR pages
+HOSTED_PREFIXES = ("/pay/", "/c/pay/", "/_3ds/", "/v1/payment_pages/", "/alipay/")
 # Where stripe.js is loaded from (js.stripe.com/v3, js.stripe.com/basil/stripe.js, ...): the gateway
 # serves its stand-in there, and the page's GET of it is the browser's, not the merchant's.
 STRIPE_JS_RELEASES = ("v3", "acacia", "basil", "clover", "dahlia")

@@ -73,6 +73,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     validate(opts)
     profile = profiles.resolve(opts.profile)
     target = load_target(opts.target)
+    target.check_stripe_only("paychaos load")
     flows.check(target, remote_workers=opts.remote_workers)   # a flow load cannot play: exit 2, nothing started
     if target.start:  # one merchant per proxy: each needs its own {port}
         target.check_workers(opts.proxies, flag="--proxies")

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 import paychaos.scoring.orders as orders
-from paychaos.common import localtoken
+from paychaos.common import dialects, localtoken
 from paychaos.common.netsafety import check_upstream, free_port
 from paychaos.common.procs import (
     Service,
@@ -97,8 +97,8 @@ class Session:
         try:
             with ThreadPoolExecutor(2, thread_name_prefix="gateway-start") as pool:
                 starting = {name: pool.submit(start_service, f"gateway-{name}", paychaos_argv(
-                    *gateway_command(self.target.dialect), "--port", "0", *gateway_flags(self.target)),
-                    timeout=SERVICE_TIMEOUT_S) for name in ("primary", "backup")}
+                    *gateway_command(self.target, name), "--port", "0"), timeout=SERVICE_TIMEOUT_S)
+                    for name in dialects.UPSTREAMS}
                 # Keep whichever started, so close() stops it even when the other failed.
                 self.primary = self._adopt(_result_or_none(starting["primary"]))
                 self.backup = self._adopt(_result_or_none(starting["backup"]))
@@ -111,12 +111,22 @@ class Session:
         self.values = run_values(
             port=port, gateway_url=listeners["primary"], backup_gateway_url=listeners.get("backup"),
             webhook_secret=self.webhook_secret, proxy_url=self.proxy.info.get("forward"),
-            ca_cert=self.proxy.info.get("ca_cert"), wechatpay=self.primary.info.get("wechatpay"))
-        if self.target.webhook_path and listeners.get("webhooks"):
-            hook = {"url": listeners["webhooks"].rstrip("/") + self.target.webhook_path,
-                    "secret": self.webhook_secret}
-            for gateway in (self.primary, self.backup):
+            ca_cert=self.proxy.info.get("ca_cert"), dialect_values=dialects.values(
+                self.target.dialect_of, {"primary": self.primary.info, "backup": self.backup.info}))
+        for name, gateway in (("primary", self.primary), ("backup", self.backup)):
+            hook = self._webhook_hook(name, listeners.get("webhooks"))
+            if hook:
                 _post(gateway, "/_sim/webhooks", hook)
+
+    def _webhook_hook(self, upstream: str, listener: str | None) -> dict | None:
+        """Where a gateway sends its events: through the proxy's webhooks listener, so webhook faults apply."""
+        if not listener:
+            return None
+        if dialects.DIALECTS[self.target.dialect_of[upstream]].notify_own_path:
+            return {"url": listener.rstrip("/")}   # the gateway keeps each call's notify_url path
+        if self.target.webhook_path:
+            return {"url": listener.rstrip("/") + self.target.webhook_path, "secret": self.webhook_secret}
+        return None
 
     def routes(self) -> dict[str, str]:
         """Each gateway's own address -> the proxy listener in front of it: the customer's browser opens
@@ -321,9 +331,12 @@ class Session:
         return "".join(parts)
 
 
-def gateway_command(dialect: str) -> tuple[str, ...]:
-    """The `paychaos` subcommand of the fake gateway that speaks the target's dialect."""
-    return ("gateway-wechatpay",) if dialect == "wechatpay" else ("gateway",)
+def gateway_command(target: Target, upstream: str) -> tuple[str, ...]:
+    """The `paychaos` subcommand (and flags) of the fake gateway that speaks this upstream's dialect
+    (paychaos.common.dialects); a Stripe gateway also gets the target's catalogue."""
+    dialect = target.dialect_of[upstream]
+    flags = gateway_flags(target) if dialect == "stripe" else ()
+    return (*dialects.DIALECTS[dialect].gateway_argv, *flags)
 
 
 def _api_calls(obs: Observations) -> int:

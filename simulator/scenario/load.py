@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from paychaos.common import dialects
 from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.paths import builtin_scenarios_dir, scenario_file
 from paychaos.common.strict_yaml import INT64_MAX
@@ -27,8 +28,9 @@ from paychaos.scenario.model import (
 
 BUILTIN_DIR = builtin_scenarios_dir()
 # Built-in scenario sets kept out of the default (Stripe) suite, named by their folder: `paychaos run
-# --target shop.yaml wechatpay` runs scenarios/wechatpay/*.yaml (docs/gateway-wechatpay.md).
-BUILTIN_SETS = ("wechatpay",)
+# --target shop.yaml alipay` runs scenarios/alipay/*.yaml (docs/gateway-alipay.md): one set per dialect
+# other than Stripe's (paychaos.common.dialects), in a folder of the dialect's name.
+BUILTIN_SETS = tuple(name for name in dialects.NAMES if name != "stripe")
 
 TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "phases", "faults",
             "expect")

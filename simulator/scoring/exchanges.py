@@ -61,13 +61,22 @@ def _truthy(value) -> bool:
 
 
 def is_charge_attempt(rec: dict) -> bool:
-    """A POST that asks the gateway to take money: a confirming create, a confirm, a charge."""
+    """A POST that asks the gateway to take money: a confirming create, a confirm, a charge (Alipay:
+    a barcode payment, alipay.trade.pay)."""
+    if request(rec).get("api_method") == "alipay.trade.pay":
+        return to_gateway(rec)
     if not to_gateway(rec) or rec.get("method") != "POST":
         return False
     path = (rec.get("path") or "").rstrip("/")
     if path == "/v1/payment_intents":
         return _truthy(request(rec).get("confirm"))
     return bool(_CONFIRM.match(path)) or path == "/v1/charges"
+
+
+def is_lookup(rec: dict) -> bool:
+    """A call that only reads (Alipay's alipay.trade.query is a POST): no Idempotency-Key needed."""
+    return call_kinds.call_kind(rec.get("method") or "", rec.get("path") or "", rec.get("upstream") or "primary",
+                                request(rec).get("api_method")) == "lookup"
 
 
 def fault_names(rec: dict) -> set[str]:
@@ -84,6 +93,8 @@ def outcome(rec: dict) -> str:
     if status is None or rec.get("error"):
         return "transient"
     status = int(status)
+    if 200 <= status < 300 and response(rec).get("object", "") and _ALIPAY_OBJECT.match(response(rec)["object"]):
+        return alipay_outcome(rec)
     if 200 <= status < 300:
         if response(rec).get("malformed") or "malformed" in fault_names(rec):
             return "unknown"
@@ -93,6 +104,36 @@ def outcome(rec: dict) -> str:
     if status in (409, 429) or status >= 500:
         return "transient"
     if status in (401, 403):
+        return "auth"
+    return "rejected"
+
+
+# -- Alipay (docs/gateway-alipay.md): every answer is HTTP 200; `code` and `sub_code` say how it went --------
+_ALIPAY_OBJECT = re.compile(r"^(alipay|error)(_[a-z]+)*$")
+ALIPAY_TRANSIENT = frozenset({"ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "ACQ.FREQUENCY_LIMITED",
+                              "isp.unknow-error", "20000"})
+ALIPAY_BUYER = frozenset({"ACQ.PAYMENT_AUTH_CODE_INVALID", "ACQ.PAYMENT_FAIL", "ACQ.ERROR_BALANCE_PAYMENT_DISABLE",
+                          "ACQ.PULL_MOBILE_CASHIER_FAIL", "ACQ.PAYMENT_REQUEST_HAS_RISK"})
+ALIPAY_AUTH = frozenset({"isv.invalid-signature", "isv.invalid-app-id", "isv.insufficient-isv-permissions",
+                         "40006"})
+
+
+def alipay_outcome(rec: dict) -> str:
+    """An Alipay answer as the merchant experienced it: 10000 ok; 10003 (buyer still paying) unknown;
+    ACQ.SYSTEM_ERROR and rate limits transient; the buyer's failures (ACQ.BUYER_*) card_error;
+    ACQ.TRADE_HAS_SUCCESS ok (the order is already paid); signature and app errors auth; the rest rejected."""
+    resp = response(rec)
+    err = resp.get("error") or {}
+    if not err:
+        return "unknown" if str(resp.get("status")) == "10003" else "ok"
+    code = str(err.get("code") or "")
+    if code in ALIPAY_TRANSIENT:
+        return "transient"
+    if code == "ACQ.TRADE_HAS_SUCCESS":
+        return "ok"
+    if code.startswith("ACQ.BUYER_") or code in ALIPAY_BUYER:
+        return "card_error"
+    if code in ALIPAY_AUTH:
         return "auth"
     return "rejected"
 
@@ -135,7 +176,8 @@ def intent_ids(rec: dict) -> set[str]:
     if isinstance(pi, str) and pi:
         ids.add(pi)
     resp = response(rec)
-    if resp.get("object") == "payment_intent" and resp.get("id"):
+    if (resp.get("object") == "payment_intent" or str(resp.get("object")).startswith("alipay_trade")) \
+            and resp.get("id"):
         ids.add(resp["id"])
     event = rec.get("event") or {}
     if str(event.get("object_id") or "").startswith("pi_"):

@@ -4,12 +4,13 @@ naming the flag or field and the valid forms; never a traceback, never a state c
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 import requests
 
 from paychaos.common.errors import InputError
-from paychaos.common.procs import paychaos_argv
+from paychaos.common.procs import paychaos_argv, start_service
 from paychaos.gateway.wechatpay.testing import get_ledger
 from paychaos.target import parse_target
 
@@ -53,7 +54,8 @@ TARGET = {"version": 1, "name": "t", "base_url": "http://127.0.0.1:{port}",
 
 
 def test_a_target_names_a_known_dialect():
-    assert parse_target({**TARGET, "dialect": "wechatpay"}, file="t.yaml").dialect == "wechatpay"
+    speaks = parse_target({**TARGET, "dialect": "wechatpay"}, file="t.yaml").dialect_of
+    assert speaks == {"primary": "wechatpay", "backup": "wechatpay"}
     with pytest.raises(InputError) as info:
         parse_target({**TARGET, "dialect": "wechat"}, file="t.yaml")
     assert "dialect" in str(info.value) and "wechatpay" in str(info.value)
@@ -63,3 +65,15 @@ def test_wechatpay_placeholders_need_the_wechatpay_dialect():
     with pytest.raises(InputError) as info:
         parse_target(TARGET, file="t.yaml")
     assert "dialect: wechatpay" in str(info.value)
+
+
+def test_paychaos_gateway_dialect_wechatpay_is_the_same_gateway():
+    """What a run starts for `dialect: wechatpay`: `paychaos gateway --dialect wechatpay`, the common flags."""
+    svc = start_service("gateway-wx", paychaos_argv("gateway", "--dialect", "wechatpay", "--port", "0",
+                                                    "--notify-time-scale", "0.5"), timeout=60)
+    try:
+        assert svc.info["dialect"] == "wechatpay" and Path(svc.info["wechatpay"]["private_key_file"]).is_file()
+        health = requests.get(svc.url + "/_sim/health", headers={"X-Paychaos-Token": svc.info["token"]}, timeout=10)
+        assert health.status_code == 200
+    finally:
+        svc.stop()

@@ -73,6 +73,10 @@ def test_the_wheel_holds_one_import_package_the_licence_and_the_metadata(wheel):
     assert "Provides-Extra: merchants" not in meta
     # the built-in scenarios are package data of paychaos.scenarios, not data files
     assert sum(1 for n in names if re.fullmatch(r"paychaos/scenarios/[a-z0-9-]+\.yaml", n)) == BUILTIN_SCENARIOS
+    for dialect in ("alipay", "wechatpay"):   # each dialect's set (`paychaos run --target T alipay`)
+        folder = Path(__file__).resolve().parents[2] / "scenarios" / dialect
+        assert {n for n in names if n.startswith(f"paychaos/scenarios/{dialect}/")} == {
+            f"paychaos/scenarios/{dialect}/{f.name}" for f in folder.glob("*.yaml")}
     assert not any(".data/" in n for n in names)
 
 

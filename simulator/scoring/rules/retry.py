@@ -129,7 +129,7 @@ def idempotency_key(obs: Observations):
     keyless_retries, new_keys, keyless = [], [], []
     for order in orders.build(obs).orders.values():
         attempts = order.charge_attempts
-        posts = [r for r in order.exchanges if r.get("method") == "POST"]
+        posts = [r for r in order.exchanges if r.get("method") == "POST" and not ex.is_lookup(r)]
         no_key = [r for r in posts if not r.get("idempotency_key")]
         if len(attempts) > 1 and any(not r.get("idempotency_key") for r in attempts):
             keyless_retries.append({"order_id": order.order_id, "attempts": len(attempts),
