@@ -19,7 +19,8 @@ def lower_bounds() -> dict[str, Version]:
     reqs = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
     bounds = {}
     for req in reqs:
-        [low] = [Version(s.version) for s in req.specifier if s.operator == ">="]
+        # an exact pin (==, the Alipay SDKs) is its own lower bound
+        [low] = [Version(s.version) for s in req.specifier if s.operator in (">=", "==")]
         bounds[canonicalize_name(req.name)] = low
     return bounds
 
