@@ -64,6 +64,7 @@ class CheckoutResult:
     # settled (actions async_settles / async_fails): what the shop did before the money was there.
     order_before_settled: dict | None = None
     screenshot: str | None = None    # flow browser: the page at the end (a data: URL), for customers not paid
+    inconclusive: str | None = None  # why the driver could not play this checkout (flow qr: a QR code it cannot scan)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -57,9 +57,11 @@ _PUBLISHABLE = re.compile(r"^pk_test_[A-Za-z0-9_]+$")
 # How the customer's browser takes part in a checkout (docs/flows/): `server` the merchant confirms the
 # payment itself; `client_secret` the answer carries a PaymentIntent's client secret and the browser
 # confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page; `browser` a
-# real browser opens the merchant's own checkout page and pays on it (docs/browser.md).
-FLOWS = ("server", "client_secret", "redirect", "browser")
+# real browser opens the merchant's own checkout page and pays on it (docs/browser.md); `qr` the answer
+# carries a QR code's content and the customer's phone scans it and pays (docs/flows/qr.md).
+FLOWS = ("server", "client_secret", "redirect", "browser", "qr")
 CLIENT_SECRET_PATHS = ("$.clientSecret", "$.client_secret")  # where a client secret is looked for by default
+QR_PATHS = ("$.qr", "$.code_url", "$.qr_code")   # where a QR code's content is looked for by default (flow qr)
 DEFAULT_PUBLISHABLE_KEY = "pk_test_paychaos"
 
 
@@ -123,6 +125,7 @@ class Outcome:
     order_id: str | None = None        # JSON path or header.NAME: the order id the merchant minted
     client_secret: str | None = None   # JSON path: the PaymentIntent's client secret (flow client_secret)
     redirect_url: str | None = None    # JSON path or header.NAME: the hosted page's URL (flow redirect)
+    qr: str | None = None              # JSON path or header.NAME: the QR code's content (flow qr; None: QR_PATHS)
 
     def classify(self, raw_status) -> str:
         """The merchant's own status word -> paid | pending | failed."""
@@ -377,7 +380,7 @@ def _flow(checkout: Section) -> str:
         raise checkout.error(f"{brief(str(flow))} is not a checkout flow{did_you_mean(str(flow), FLOWS)}",
                              field=checkout.field("flow"), valid=FLOWS)
     outcome = checkout.raw("outcome")
-    for key, needs in (("client_secret", "client_secret"), ("redirect_url", "redirect")):
+    for key, needs in (("client_secret", "client_secret"), ("redirect_url", "redirect"), ("qr", "qr")):
         if flow != needs and isinstance(outcome, dict) and key in outcome:
             raise checkout.error(f"is only read with `flow: {needs}`, but the flow is {flow}",
                                  field=join(checkout.field("outcome"), key), valid=f"checkout.flow: {needs}")
@@ -479,7 +482,7 @@ def _call(sec: Section, default_method: str, allowed: tuple[str, ...], *, body: 
 
 def _outcome(checkout: Section) -> Outcome:
     sec = checkout.section("outcome", allowed=("status", "paid", "pending", "message", "alternatives", "order_id",
-                                               "client_secret", "redirect_url"),
+                                               "client_secret", "redirect_url", "qr"),
                            required=("status",), optional=False)
     status = _source(sec, "status", http_status=True)
     paid = _words(sec, "paid", ("paid",), nonempty=True)
@@ -497,6 +500,7 @@ def _outcome(checkout: Section) -> Outcome:
         order_id=_source(sec, "order_id"),
         client_secret=_json_path(sec, "client_secret"),
         redirect_url=_source(sec, "redirect_url"),
+        qr=_source(sec, "qr"),
     )
 
 

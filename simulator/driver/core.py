@@ -19,7 +19,7 @@ from dataclasses import replace
 import requests
 
 from paychaos.common.masking import count_pans, mask_text
-from paychaos.driver import client_secret, page, redirect, server
+from paychaos.driver import client_secret, page, qr, redirect, server
 from paychaos.driver.browser import Browser
 from paychaos.driver.customers import Customer, Payment, payment_for
 from paychaos.merchant_request import build, kept_headers, read_outcome, shown_text
@@ -29,7 +29,7 @@ from paychaos.target import MERCHANT_ORDER_ID, Answer, Call, Target, extract
 
 THREE_DS_FAILED = "payment_intent_authentication_failure"   # the gateway's code for a failed challenge
 ASYNC_FAILED = "payment_intent_payment_attempt_failed"       # ... for an Alipay / WeChat Pay payment that failed
-FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect, "browser": page}
+FLOWS = {"server": server, "client_secret": client_secret, "redirect": redirect, "browser": page, "qr": qr}
 BODY_LIMIT = 2000
 CONNECT_TIMEOUT_S = 5.0
 
@@ -40,13 +40,16 @@ class Driver:
     def __init__(self, target: Target, base_url: str, run_values: dict,
                  on_result: Callable[[CheckoutResult], None] | None = None,
                  routes: dict[str, str] | None = None,
-                 sim: Callable[[str, str], dict | None] | None = None):
+                 sim: Callable[[str, str], dict | None] | None = None,
+                 gateway_dialects: dict[str, str] | None = None):
         """routes: each gateway's own origin -> the proxy listener in front of it (the browser's pages
         go through the proxy; docs/flows/). sim: `sim(gateway origin, "/_sim/...")` posts a control call
         to that gateway (the runner's, with its token) and returns its answer, None when it failed: the
-        passing of time and a wallet's settlement, which no customer does."""
+        passing of time and a wallet's settlement, which no customer does. gateway_dialects: each
+        gateway's own origin -> the API it speaks (flow qr: which gateway a WeChat Pay code_url opens)."""
         self.target = target
         self.routes = dict(routes or {})
+        self.gateway_dialects = dict(gateway_dialects or {})
         self._sim = sim
         self.base_url = base_url.rstrip("/")
         self.run_values = run_values

@@ -40,6 +40,11 @@ def check(target: Target, *, remote_workers: int = 0) -> None:
                          "for this target, or a target of the same shop whose checkout call answers a client "
                          "secret or a redirect", file=target.path, field="checkout.flow",
                          valid="server, client_secret, redirect (for paychaos load)")
+    if target.flow == "qr":
+        raise InputError("is qr: the customer scans the shop's QR code with a phone, which `paychaos load` "
+                         "does not play; use `paychaos run` for this target (docs/flows/qr.md)",
+                         file=target.path, field="checkout.flow",
+                         valid="server, client_secret, redirect (for paychaos load)")
     if target.flow in PLAYED and remote_workers:
         raise InputError(f"the {target.flow} flow's browser leg goes through this machine's proxy on "
                          "loopback, which workers on other machines cannot reach", file=target.path,

@@ -135,6 +135,12 @@ class Session:
         pairs = ((self.primary, listeners.get("primary")), (self.backup, listeners.get("backup")))
         return {gateway.url: via for gateway, via in pairs if gateway is not None and via}
 
+    def gateway_dialects(self) -> dict[str, str]:
+        """Each gateway's own address -> the API it speaks (the driver's QR flow: docs/flows/qr.md)."""
+        pairs = (("primary", self.primary), ("backup", self.backup))
+        return {gateway.url: self.target.dialect_of.get(upstream, "stripe") for upstream, gateway in pairs
+                if gateway is not None}
+
     def sim_call(self, gateway_origin: str, path: str) -> dict:
         """A /_sim control call (a Checkout Session's time running out, a wallet settling) to the gateway
         whose own address has this origin (a Stripe host in forward mode: the primary, which the proxy
@@ -222,7 +228,7 @@ class Session:
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
                         on_result=lambda r: self._checkout_done(scenario, r), routes=self.routes(),
-                        sim=self.sim_call)
+                        sim=self.sim_call, gateway_dialects=self.gateway_dialects())
         obs.checkouts = driver.drive(scenario, plan_customers(scenario, self.run_tag,
                                                                  self.target.shop.languages))
         if scenario.settle_s:

@@ -153,7 +153,15 @@ def money_untied(obs: Observations, out: Assessment) -> None:
                 "cannot be judged; see docs/scoring.md on tying money to orders", blind="money")
 
 
-CHECKS = (no_fault_applied, actions_not_played, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
+def checkouts_unplayed(obs: Observations, out: Assessment) -> None:
+    """The driver could not play some checkouts (a QR code it cannot scan): what they would show is unknown."""
+    unplayed = [c for c in obs.checkouts if getattr(c, "inconclusive", None)]
+    if unplayed:
+        out.add(f"the driver could not play {len(unplayed)} checkout(s) ({unplayed[0].order_id}: "
+                f"{unplayed[0].inconclusive}); see docs/flows/qr.md")
+
+
+CHECKS = (no_fault_applied, checkouts_unplayed, actions_not_played, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
           cancel_unserved, webhooks_unserved, evidence_incomplete, money_untied)
 
 

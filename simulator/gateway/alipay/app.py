@@ -19,7 +19,7 @@ from paychaos.common.masking import mask_text
 from paychaos.gateway.alipay import keys as rsa2
 from paychaos.gateway.alipay import ledger
 from paychaos.gateway.alipay.notify import Notifier
-from paychaos.gateway.alipay.trades import BUYERS, PAGE_METHODS, AlipayError, Trades, _Paying, yuan
+from paychaos.gateway.alipay.trades import BUYERS, PAGE_METHODS, AlipayError, Trades, _Paying, buyer_for, yuan
 from paychaos.gateway.resources import sim
 
 MAX_BODY = 64 * 1024
@@ -186,7 +186,8 @@ class AlipayGateway:
         if not buyer:
             return web.Response(text=_page("支付宝", "<p>已取消支付。</p>"), content_type="text/html", charset="utf-8")
         try:
-            self.trades.buyer_pays(trade, buyer, self._schedule)
+            # a test amount's buyer first, then the buyer picked (or a scenario token naming one)
+            self.trades.buyer_pays(trade, buyer_for(buyer, trade.fen), self._schedule)
         except AlipayError as exc:
             return web.Response(text=_page("支付宝 - 支付失败", f"<p id=result>{html.escape(exc.sub_code)}: "
                                                               f"{html.escape(exc.sub_msg)}</p>"),

@@ -1,0 +1,272 @@
+"""竹林面馆: a noodle shop whose checkout shows a QR code to scan.
+
+POST /api/checkout {order_id, amount (fen)} -> {"order_id", "status": "pending", "qr", "pay_with",
+    "message"} (the customer scans `qr`), or {"status": "failed", "message", "alternatives"}
+GET  /api/orders/<id> -> {"status": paid | pending | failed | canceled | refunded, "message", "fulfilled"}
+    (the QR page polls this; a pending order is asked about at its wallet once per poll)
+POST /notify/wechat   WeChat Pay's notification, checked by the wechatpayv3 SDK (signature, decryption)
+POST /notify/alipay   Alipay's notification, verified with Alipay's public key; answers `success`
+POST /api/orders/<id>/cancel -> a refund when paid, a close otherwise
+
+WeChat Pay Native (wechatpayv3) is the first choice. When WeChat Pay cannot take the order (a 5xx, a
+rate limit, no answer), the order is offered as an Alipay QR code instead (alipay.trade.precreate with
+python-alipay-sdk), under its own out_trade_no.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from alipay import AliPay
+from flask import Flask, jsonify, request
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+TITLE = "竹林面馆-红烧牛肉面"
+ALTERNATIVES = ["cash", "bank_transfer"]
+SAY = {
+    "wechatpay": "请打开微信“扫一扫”，扫描二维码付款。",
+    "alipay": "微信支付暂时不可用，已为您换成支付宝：请打开支付宝“扫一扫”付款。",
+    "paid": "付款成功，厨房已开始为您煮面，谢谢惠顾！",
+    "pending": "等待您扫码付款……付款后本页会自动更新。",
+    "failed": "付款没有成功，没有扣款。请换一种方式付款（现金、银行转账），或稍后再试。",
+    "NOTENOUGH": "付款没有成功：微信零钱余额不足。请换一种方式付款（现金、银行转账）。",
+    "FROZEN": "付款没有成功：您的支付账户被冻结或异常。请换一种方式付款，或联系客服。",
+    "down": "暂时无法生成付款二维码（微信支付和支付宝都不可用），请稍后再试，或到柜台用现金付款。",
+    "canceled": "订单已取消。",
+    "refunded": "已退款，款项将原路退回。",
+    "bad": "订单信息不完整，请重新下单。",
+}
+
+
+def _wechat() -> WeChatPay:
+    env = os.environ
+    wx = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=env["WECHATPAY_MCHID"],
+                   private_key=Path(env["WECHATPAY_PRIVATE_KEY_FILE"]).read_text(),
+                   cert_serial_no=env["WECHATPAY_SERIAL_NO"], appid=env["WECHATPAY_APPID"],
+                   apiv3_key=Path(env["WECHATPAY_APIV3_KEY_FILE"]).read_text().strip(),
+                   cert_dir=env["WECHATPAY_CERT_DIR"], timeout=(3, 10))
+    wx._core._gate_way = env["WECHATPAY_API_BASE"].rstrip("/")   # the SDK has no argument for its address
+    return wx
+
+
+def _alipay(notify_url: str) -> AliPay:
+    env = os.environ
+    ali = AliPay(appid=env["ALIPAY_APP_ID"], app_notify_url=notify_url,
+                 app_private_key_string=Path(env["ALIPAY_APP_PRIVATE_KEY_FILE"]).read_text(),
+                 alipay_public_key_string=Path(env["ALIPAY_PUBLIC_KEY_FILE"]).read_text(), sign_type="RSA2")
+    ali._gateway = env["ALIPAY_GATEWAY_URL"]   # nor has this one
+    return ali
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _json(text) -> dict:
+    try:
+        data = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class Shop:
+    def __init__(self, wx: WeChatPay, ali: AliPay, public_url: str):
+        self.wx, self.ali, self.public_url = wx, ali, public_url
+        self.lock = threading.Lock()
+        self.orders: dict[str, dict] = {}
+        self.by_trade: dict[str, str] = {}   # out_trade_no -> order id
+
+    # -- checkout: a QR code to scan -----------------------------------------------------------------
+
+    def checkout(self, body: dict) -> dict:
+        order_id, amount = body.get("order_id"), body.get("amount")
+        if not isinstance(order_id, str) or not order_id or not isinstance(amount, int) or amount <= 0:
+            return {"status": "failed", "message": SAY["bad"]}
+        with self.lock:
+            order = self.orders.setdefault(order_id, {"order_id": order_id, "amount": amount, "status": "new",
+                                                      "gateway": None, "trade_no": None, "qr": None,
+                                                      "fulfilled": 0, "why": None, "refund_no": None})
+        if order["status"] == "paid":
+            return self.answer(order)
+        if order["qr"]:   # a second click shows the same code: one order, one payable trade
+            return {**self.answer(order), "qr": order["qr"], "pay_with": order["gateway"]}
+        for gateway, make in (("wechatpay", self._wechat_qr), ("alipay", self._alipay_qr)):
+            trade_no = ("WX" if gateway == "wechatpay" else "ZFB") + order_id.replace("-", "_")[-28:]
+            qr = make(order, trade_no)
+            if qr:
+                with self.lock:
+                    order.update(status="pending", gateway=gateway, trade_no=trade_no, qr=qr)
+                    self.by_trade[trade_no] = order_id
+                return {**self.answer(order, SAY[gateway]), "qr": qr, "pay_with": gateway}
+        order["status"] = "failed"
+        return {**self.answer(order, SAY["down"]), "alternatives": ALTERNATIVES}
+
+    def _wechat_qr(self, order: dict, trade_no: str) -> str | None:
+        try:
+            code, text = self.wx.pay(description=TITLE, out_trade_no=trade_no, attach=order["order_id"],
+                                     amount={"total": order["amount"], "currency": "CNY"},
+                                     notify_url=f"{self.public_url}/notify/wechat")
+        except Exception:  # noqa: BLE001 - no answer, or an answer whose signature the SDK refused
+            return None
+        url = _json(text).get("code_url") if code == 200 else None
+        return url if isinstance(url, str) and url else None
+
+    def _alipay_qr(self, order: dict, trade_no: str) -> str | None:
+        try:
+            answer = self.ali.api_alipay_trade_precreate(subject=TITLE, out_trade_no=trade_no,
+                                                         total_amount=_yuan(order["amount"]),
+                                                         passback_params=f"order_id={order['order_id']}")
+        except Exception:  # noqa: BLE001 - no answer, or one that did not verify
+            return None
+        qr = answer.get("qr_code") if isinstance(answer, dict) and answer.get("code") == "10000" else None
+        return qr if isinstance(qr, str) and qr else None
+
+    # -- what happened: notifications, and the QR page's polls --------------------------------------
+
+    def wechat_notice(self, headers: dict, body: str) -> tuple[int, dict]:
+        try:
+            checked = self.wx.callback(headers, body)
+        except Exception:  # noqa: BLE001 - the SDK raises on a notification it cannot check
+            checked = None
+        if not checked:
+            return 400, {"code": "FAIL", "message": "签名验证失败"}
+        txn = checked.get("resource") or {}
+        order = self.orders.get(self.by_trade.get(txn.get("out_trade_no", ""), ""))
+        if order is not None and order["gateway"] == "wechatpay":
+            self._wechat_state(order, txn)
+        return 200, {"code": "SUCCESS", "message": "成功"}
+
+    def alipay_notice(self, fields: dict) -> str:
+        data = dict(fields)
+        sign = data.pop("sign", None)
+        if not sign or not self.ali.verify(data, sign):
+            return "fail"
+        order = self.orders.get(self.by_trade.get(fields.get("out_trade_no", ""), ""))
+        if order is not None and order["gateway"] == "alipay" and fields.get("app_id") == self.ali.appid:
+            self._alipay_state(order, fields)
+        return "success"
+
+    def poll(self, order: dict) -> None:
+        """The QR page asks; a pending order is asked about at its wallet (a notification may be late)."""
+        if order["status"] != "pending":
+            return
+        try:
+            if order["gateway"] == "wechatpay":
+                code, text = self.wx.query(out_trade_no=order["trade_no"])
+                if code == 200:
+                    self._wechat_state(order, _json(text))
+            elif order["gateway"] == "alipay":
+                answer = self.ali.api_alipay_trade_query(out_trade_no=order["trade_no"])
+                if isinstance(answer, dict) and answer.get("code") == "10000":
+                    self._alipay_state(order, answer)
+        except Exception:  # noqa: BLE001 - no answer: still pending, the next poll asks again
+            pass
+
+    def _wechat_state(self, order: dict, txn: dict) -> None:
+        state = txn.get("trade_state")
+        if state == "SUCCESS" and (txn.get("amount") or {}).get("total") == order["amount"]:
+            self._paid(order)
+        elif state == "PAYERROR" and order["status"] == "pending":
+            desc = txn.get("trade_state_desc") or ""
+            order["why"] = "NOTENOUGH" if "余额不足" in desc else "FROZEN" if "冻结" in desc else None
+            order["status"] = "failed"
+
+    def _alipay_state(self, order: dict, fields: dict) -> None:
+        if fields.get("trade_status") in ("TRADE_SUCCESS", "TRADE_FINISHED") and \
+                fields.get("total_amount") == _yuan(order["amount"]):
+            self._paid(order)
+        elif fields.get("trade_status") == "TRADE_CLOSED" and order["status"] == "pending":
+            order["status"] = "failed"
+
+    def _paid(self, order: dict) -> None:
+        with self.lock:
+            if order["status"] in ("pending", "failed", "new"):
+                order["status"] = "paid"
+                order["fulfilled"] += 1   # the kitchen starts once, however many notices say paid
+
+    # -- after the sale --------------------------------------------------------------------------
+
+    def cancel(self, order: dict) -> dict:
+        if order["status"] == "paid":
+            order["refund_no"] = order["refund_no"] or "RF" + order["trade_no"]
+            try:
+                if order["gateway"] == "wechatpay":
+                    code, text = self.wx.refund(out_refund_no=order["refund_no"], out_trade_no=order["trade_no"],
+                                                amount={"refund": order["amount"], "total": order["amount"],
+                                                        "currency": "CNY"}, reason="顾客取消订单")
+                    done = code == 200 and _json(text).get("status") in ("SUCCESS", "PROCESSING")
+                else:
+                    answer = self.ali.api_alipay_trade_refund(_yuan(order["amount"]), out_trade_no=order["trade_no"],
+                                                              out_request_no=order["refund_no"])
+                    done = isinstance(answer, dict) and answer.get("code") == "10000"
+            except Exception:  # noqa: BLE001
+                done = False
+            if done:
+                order["status"] = "refunded"
+            return self.answer(order, None if done else "退款处理中，请稍后查看。")
+        if order["trade_no"]:
+            try:
+                if order["gateway"] == "wechatpay":
+                    self.wx.close(out_trade_no=order["trade_no"])
+                else:
+                    self.ali.api_alipay_trade_close(out_trade_no=order["trade_no"])
+            except Exception:  # noqa: BLE001
+                pass
+        order["status"] = "canceled"
+        return self.answer(order)
+
+    def answer(self, order: dict, message: str | None = None) -> dict:
+        status = order["status"]
+        if message is None:
+            message = SAY.get(order["why"] or "", SAY["failed"]) if status == "failed" else SAY.get(status, SAY["pending"])
+        out = {"order_id": order["order_id"], "status": status, "message": message, "fulfilled": order["fulfilled"],
+               "pay_with": order["gateway"]}
+        if status == "failed":
+            out["alternatives"] = ALTERNATIVES
+        return out
+
+
+def create_app() -> Flask:
+    public = os.environ.get("BAMBOO_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    shop = Shop(_wechat(), _alipay(public + "/notify/alipay"), public)
+    app = Flask("bamboo")
+    app.json.ensure_ascii = False
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    @app.post("/api/checkout")
+    def checkout():
+        body = request.get_json(silent=True)
+        return jsonify(shop.checkout(body if isinstance(body, dict) else {}))
+
+    @app.get("/api/orders/<order_id>")
+    def order(order_id):
+        found = shop.orders.get(order_id)
+        if found is None:
+            return jsonify({"order_id": order_id, "status": "new", "message": "订单不存在"}), 404
+        shop.poll(found)
+        return jsonify(shop.answer(found))
+
+    @app.post("/api/orders/<order_id>/cancel")
+    def cancel(order_id):
+        found = shop.orders.get(order_id)
+        if found is None:
+            return jsonify({"order_id": order_id, "status": "failed", "message": "订单不存在"}), 404
+        return jsonify(shop.cancel(found))
+
+    @app.post("/notify/wechat")
+    def wechat_notice():
+        status, answer = shop.wechat_notice(dict(request.headers), request.get_data(as_text=True))
+        return jsonify(answer), status
+
+    @app.post("/notify/alipay")
+    def alipay_notice():
+        return shop.alipay_notice(request.form.to_dict()), 200, {"Content-Type": "text/plain"}
+
+    return app
