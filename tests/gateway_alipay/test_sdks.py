@@ -207,6 +207,20 @@ def test_precreate_is_unknown_until_scanned_and_the_qr_page_pays(fresh):
     assert ali.api_alipay_trade_query(out_trade_no="ord-qr")["trade_status"] == "TRADE_SUCCESS"
 
 
+def test_the_qr_page_reads_a_test_amount_first_then_a_scenario_token_as_the_buyer(fresh):
+    ali = community(fresh)
+    for out_no, amount, buyer, words, status in (
+            ("ord-qb", "9004.50", "alipay_ok", "ACQ.BUYER_BALANCE_NOT_ENOUGH", "WAIT_BUYER_PAY"),
+            ("ord-qt", "6.00", "pm_card_chargeDeclinedRestrictedCard", "ACQ.BUYER_ENABLE_STATUS_FORBID",
+             "WAIT_BUYER_PAY"),
+            ("ord-qv", "6.00", "pm_card_visa", "支付成功", "TRADE_SUCCESS")):
+        qr = ali.api_alipay_trade_precreate(subject="x", out_trade_no=out_no, total_amount=amount)["qr_code"]
+        requests.get(qr, timeout=10)
+        page = requests.post(qr.replace("/qr/", "/cashier/"), data={"buyer": buyer}, timeout=10)
+        assert words in page.text, (out_no, page.text)
+        assert ali.api_alipay_trade_query(out_trade_no=out_no)["trade_status"] == status
+
+
 def test_page_pay_serves_the_cashier_and_returns_with_a_signature_the_sdk_verifies(fresh):
     ali = community(fresh)
     query = ali.api_alipay_trade_page_pay("灯笼", "ord-page", "9.90", return_url="http://127.0.0.1:9/done")

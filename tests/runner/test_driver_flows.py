@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from paychaos.driver import qr
+from paychaos.driver.browser import Browser
 from paychaos.driver.client_secret import confirm_fields, secret_in
 from paychaos.driver.core import Driver
-from paychaos.driver.customers import Payment
+from paychaos.driver.customers import Customer, Payment
 from paychaos.driver.redirect import page_url
+from paychaos.scenario.model import Action
 from paychaos.target import Answer, Call, Outcome, Target
 
 SECRET = "pi_123_secret_abc"
@@ -46,3 +49,53 @@ def test_the_hosted_page_url_comes_from_the_location_a_json_url_or_the_targets_p
     assert page_url(plain, Answer(200, {}, {"status": "failed"})) is None
     named = driver("redirect", redirect_url="$.checkout.href")
     assert page_url(named, Answer(200, {}, {"checkout": {"href": "/go"}})) == "http://127.0.0.1:5000/go"
+
+
+WECHAT_GW, ALIPAY_GW = "http://127.0.0.1:6001", "http://127.0.0.1:6002"
+
+
+def qr_driver(**outcome) -> Driver:
+    target = Target(name="t", base_url="http://127.0.0.1:5000", checkout=Call("POST", "/checkout"),
+                    outcome=Outcome(status="$.status", **outcome), flow="qr")
+    return Driver(target, target.base_url, {}, gateway_dialects={WECHAT_GW: "wechatpay", ALIPAY_GW: "alipay"})
+
+
+def test_the_qr_code_is_read_where_the_target_says_or_in_the_usual_places():
+    plain = qr_driver()
+    assert qr.qr_content(plain, Answer(200, {}, {"code_url": "weixin://wxpay/bizpayurl?pr=a"})) == \
+        "weixin://wxpay/bizpayurl?pr=a"
+    assert qr.qr_content(plain, Answer(200, {}, {"qr_code": "x"})) == "x"
+    assert qr.qr_content(plain, Answer(200, {}, {"status": "failed"})) is None
+    named = qr_driver(qr="$.pay.code")
+    assert qr.qr_content(named, Answer(200, {}, {"pay": {"code": "c"}, "qr": "other"})) == "c"
+
+
+def test_wechat_and_alipay_codes_are_recognised_at_this_runs_gateways():
+    d = qr_driver()
+    assert qr.recognise(d, "weixin://wxpay/bizpayurl?pr=wx123") == \
+        (WECHAT_GW + "/pay/wx/bizpayurl?pr=wx123", "wechatpay")
+    assert qr.recognise(d, ALIPAY_GW + "/alipay/qr/2026001") == (ALIPAY_GW + "/alipay/qr/2026001", "alipay")
+    for code in ("https://qr.alipay.com/bax0123", "weixin://wxpay/bizpayurl?x=1",
+                 WECHAT_GW + "/alipay/qr/2026001", "just text"):
+        assert isinstance(qr.recognise(d, code), str), code
+    no_wechat = Driver(d.target, d.base_url, {}, gateway_dialects={ALIPAY_GW: "alipay"})
+    assert "no gateway of this run speaks WeChat Pay" in qr.recognise(no_wechat, "weixin://wxpay/bizpayurl?pr=a")
+
+
+def test_a_code_the_driver_cannot_scan_is_pending_and_inconclusive_never_paid():
+    d = qr_driver()
+    customer = Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
+                        email="a@example.com", phone="p", token="pm_card_visa", action=Action.CHECKOUT)
+    token = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", "paid")
+    result = d.new_result(customer, token, "checkout", "paid")
+    browser = Browser({})
+    try:
+        qr.finish(d, customer, token, result, Answer(200, {}, {"status": "paid", "qr": "https://qr.alipay.com/b"}),
+                  browser)
+    finally:
+        browser.close()
+    assert result.status == "pending" and result.raw_status == "qr_shown"
+    assert "cannot scan" in result.inconclusive and "qr.alipay.com" in result.inconclusive
+    no_code = d.new_result(customer, token, "checkout", "paid")
+    qr.finish(d, customer, token, no_code, Answer(503, {}, {"status": "failed"}), Browser({}))
+    assert no_code.status == "failed" and no_code.inconclusive is None

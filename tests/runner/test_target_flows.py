@@ -70,3 +70,22 @@ def test_a_live_or_secret_key_is_no_publishable_key(tmp_path):
 def test_a_client_secret_path_must_be_a_json_path(tmp_path):
     message = error(tmp_path, extra="  flow: client_secret\n", outcome="    client_secret: clientSecret\n")
     assert "checkout.outcome.client_secret" in message and "not a JSON path" in message
+
+
+def test_qr_flow_reads_its_path_or_looks_in_the_usual_places(tmp_path):
+    target = load(tmp_path, extra="  flow: qr\n")
+    assert (target.flow, target.shop.flow, target.outcome.qr) == ("qr", "qr", None)
+    assert load(tmp_path, extra="  flow: qr\n", outcome='    qr: "$.pay.code_url"\n').outcome.qr == "$.pay.code_url"
+    assert load(tmp_path, extra="  flow: qr\n", outcome="    qr: header.X-Qr\n").outcome.qr == "header.X-Qr"
+
+
+def test_a_qr_path_is_refused_under_another_flow_or_in_another_form(tmp_path):
+    message = error(tmp_path, extra="  flow: redirect\n", outcome='    qr: "$.qr"\n')
+    assert "checkout.outcome.qr" in message and "flow: qr" in message
+    message = error(tmp_path, extra="  flow: qr\n", outcome="    qr: code_url\n")
+    assert "checkout.outcome.qr" in message and "JSON path" in message
+
+
+def test_the_unknown_flow_message_offers_qr(tmp_path):
+    message = error(tmp_path, extra="  flow: QR-code\n")
+    assert "checkout.flow" in message and "qr" in message.split("valid", 1)[-1]

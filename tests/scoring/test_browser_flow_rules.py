@@ -178,3 +178,10 @@ def test_flow_bound_actions_nobody_could_play_are_inconclusive():
     played = Run(actions=["async_fails"], shop=REDIRECT)
     wallet_customer(played, "o1", settled=False, before={"status": "pending"}, after="failed")
     assert not any("could play" in r for r in assess(played.observations()).reasons)
+
+
+def test_the_qr_flow_is_not_judged_on_webhooks():
+    # nothing of the customer's reaches a QR shop: it may fulfil on its own query of the wallet
+    run = Run(shop=Shop(flow="qr"))
+    paid_and_fulfilled(run)
+    assert fulfilled_on_webhook(run.observations()) is None

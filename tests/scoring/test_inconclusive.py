@@ -116,3 +116,13 @@ def test_orders_never_asked_about_are_not_a_broken_target_path():
     result = score(run.observations())
     assert result.inconclusive == []
     assert by_rule(result, "integrity.state_converges") == []
+
+
+def test_a_checkout_the_driver_could_not_play_makes_the_scenario_inconclusive():
+    run = Run()
+    run.paid("ord_1")
+    result = run.checkout("ord_2", "pending")
+    result.inconclusive = "the driver cannot scan this QR code: 'https://qr.alipay.com/b' is neither ..."
+    verdict = score(run.observations())
+    assert not verdict.passed
+    assert "could not play 1 checkout(s) (ord_2: the driver cannot scan this QR code" in reasons(verdict)
