@@ -29,6 +29,14 @@ def test_a_browser_flow_target_is_refused_naming_the_file_and_the_field():
     assert "valid: server, client_secret, redirect" in text
 
 
+def test_a_qr_flow_target_is_refused_naming_the_file_and_the_field():
+    target = load_target("tests/shops/bamboo/target.yaml")
+    with pytest.raises(InputError) as err:
+        flows.check(target)
+    text = str(err.value)
+    assert text.startswith(f"{target.path}: checkout.flow: ") and "scans the shop's QR code" in text
+
+
 def test_browser_era_flows_are_played_locally_only():
     for path in (CEDAR, BIRCH):
         flows.check(load_target(path))              # local users: fine

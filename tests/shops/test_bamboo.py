@@ -51,3 +51,12 @@ def test_a_failed_scan_is_told_in_chinese_with_another_way_to_pay(runs):
     for c in sc["checkouts"]:
         assert c["status"] == "failed" and "余额不足" in c["message"], c
     assert sc["money_by_currency"]["primary"] == {}
+
+
+def test_defect_paid_on_qr_is_found_when_the_scan_fails(tmp_path_factory):
+    sc = paychaos_run(tmp_path_factory, TARGET, ("wechatpay/wechatpay-notenough",),
+                      {"BAMBOO_DEFECTS": "paid_on_qr"})["wechatpay-notenough"]
+    assert not sc["passed"]
+    assert {c["status"] for c in sc["checkouts"]} == {"paid"}   # told paid, and no money anywhere
+    assert sc["money_by_currency"]["primary"] == {}
+    assert findings(sc, "integrity.no_false_success") and findings(sc, "prompt.status_right"), sc["findings"]

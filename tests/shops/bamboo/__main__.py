@@ -7,7 +7,7 @@ import sys
 
 from werkzeug.serving import make_server
 
-from tests.shops.bamboo.app import create_app
+from tests.shops.bamboo.app import UnknownDefect, create_app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,8 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         app = create_app()
+    except UnknownDefect as exc:
+        print(f"bamboo: cannot start: {exc}", file=sys.stderr)
+        return 2
     except (KeyError, OSError) as exc:
-        print(f"bamboo: cannot start: missing setting {exc}", file=sys.stderr)
+        print(f"bamboo: cannot start: missing setting or key file: {exc}", file=sys.stderr)
         return 2
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     try:
