@@ -7,6 +7,7 @@ customer-facing request becomes one `CheckoutResult`.
 - `server`         flow `server`: the merchant confirms; its answer is the customer's outcome
 - `client_secret`  flow `client_secret`: the browser confirms the PaymentIntent as stripe.js does
 - `redirect`       flow `redirect`: the browser pays the hosted Checkout page and comes back
+- `qr`             flow `qr`: the customer's phone scans the shop's WeChat Pay / Alipay QR code, pays
 - `page`, `cdp`    flow `browser`: real headless Chromium on the merchant's own page (docs/browser.md)
 
 docs/flows/ says what each flow does and why.
