@@ -181,6 +181,28 @@ def test_forged_webhook_answered_2xx_without_a_visible_change_is_major():
     assert result.integrity == 70
 
 
+def _forged_and_answered_2xx(dialect: str | None):
+    run = Run(cause="webhook_chaos", faults=[fault("webhook_forge", upstream="webhooks")])
+    run.paid("ord_1")
+    if dialect:
+        run.ledgers["primary"]["dialect"] = dialect
+    pi = run.ledgers["primary"]["payment_intents"][0]["id"]
+    run.webhook(pi, "payment_intent.succeeded", at=0.5)
+    run.webhook(pi, "payment_intent.succeeded", 200, at=0.6, forged="unsigned")
+    run.state("ord_1", "paid", fulfilled=1)
+    [found] = by_rule(score(run.observations()), "integrity.rejects_forged_webhooks")
+    return found.message
+
+
+def test_a_forged_notification_finding_names_the_signature_of_the_gateway_that_ran():
+    """A WeChat Pay or Alipay shop is not told about Stripe-Signature."""
+    assert "Stripe-Signature" in _forged_and_answered_2xx(None)
+    wechat = _forged_and_answered_2xx("wechatpay")
+    assert "Wechatpay-Signature" in wechat and "platform certificate" in wechat and "Stripe" not in wechat
+    alipay = _forged_and_answered_2xx("alipay")
+    assert "`sign` field" in alipay and "never answer `success`" in alipay and "Stripe" not in alipay
+
+
 def test_forged_webhooks_refused_with_400_cost_nothing():
     run = Run(cause="webhook_chaos", faults=[fault("webhook_forge", upstream="webhooks")])
     for i, mode in enumerate(["bad_signature", "unsigned", "tampered"]):

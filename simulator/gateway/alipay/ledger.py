@@ -63,6 +63,7 @@ def build(gw) -> dict:
                     "refunds": [{"out_request_no": r["out_request_no"], "refund_amount": yuan(r["fen"])}
                                 for r in t.refunds.values()]})
     return {
+        "dialect": "alipay",
         "payment_intents": intents, "charges": charges, "refunds": refunds, "customers": [],
         "checkout_sessions": [],
         "money": {"currency_totals": totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},

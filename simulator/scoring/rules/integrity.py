@@ -223,6 +223,21 @@ def _changed_by_forgery(order: orders.Order, events: list[dict]) -> str | None:
     return None
 
 
+# What each gateway's notifications are signed with, by the dialect its ledger names (Stripe's names none).
+SIGNATURES = {"stripe": ("Stripe's signature check", "Stripe-Signature", "Stripe's advice: reject them with 400"),
+              "alipay": ("Alipay's signature check", "the RSA2 `sign` field", "Alipay's advice: verify `sign` with "
+                         "Alipay's public key before acting, and never answer `success` to one that fails"),
+              "wechatpay": ("WeChat Pay's signature check", "Wechatpay-Signature", "WeChat Pay's advice: verify "
+                            "Wechatpay-Signature with the platform certificate, and answer a failure to one that fails")}
+
+
+def _signature_words(obs: Observations) -> tuple[str, str, str]:
+    """(whose check, what is signed, the gateway's advice) for the gateways of this run."""
+    dialects = [(ledger or {}).get("dialect", "stripe") for ledger in (obs.ledger, obs.backup_ledger) if ledger is not None]
+    words = [SIGNATURES.get(d, SIGNATURES["stripe"]) for d in dict.fromkeys(dialects or ["stripe"])]
+    return " or ".join(w[0] for w in words), ", ".join(w[1] for w in words), "; ".join(w[2] for w in words)
+
+
 def _delivery(rec: dict) -> dict:
     event = rec.get("event") or {}
     return {"journal_id": rec.get("id"), "event": event.get("type"), "event_id": event.get("id"),
@@ -257,18 +272,19 @@ def rejects_forged_webhooks(obs: Observations):
         else:
             ignored.append((item, recs))
     found = []
+    check, signed, advice = _signature_words(obs)
     if believed:
         recs = [r for _, rs in believed for r in rs]
         found.append(FORGED.finding(
             Severity.CRITICAL, f"{len(believed)} order(s) changed on {len(recs)} forged webhook(s) that fail "
-            "Stripe's signature check: anyone can mark an unpaid order paid",
+            f"{check}: anyone can mark an unpaid order paid",
             order_ids=_ids([e for e, _ in believed]), journal_ids=capped([r.get("id") for r in recs]),
             examples=capped([e for e, _ in believed], 5)))
     if ignored:
         recs = [r for _, rs in ignored for r in rs]
         found.append(FORGED.finding(
-            Severity.MAJOR, f"{len(recs)} forged webhook(s) (bad, missing or tampered Stripe-Signature) were "
-            "answered 2xx: the signature is not verified (Stripe's advice: reject them with 400)",
+            Severity.MAJOR, f"{len(recs)} forged webhook(s) (bad, missing or tampered {signed}) were "
+            f"answered 2xx: the signature is not verified ({advice})",
             order_ids=capped(sorted({e["order_id"] for e, _ in ignored if e["order_id"]})),
             journal_ids=capped([r.get("id") for r in recs]), examples=capped([e for e, _ in ignored], 5)))
     return found
