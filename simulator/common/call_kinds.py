@@ -132,6 +132,9 @@ HOSTED_PREFIXES = ("/pay/", "/c/pay/", "/_3ds/", "/v1/payment_pages/", "/alipay/
 # Where stripe.js is loaded from (js.stripe.com/v3, js.stripe.com/basil/stripe.js, ...): the gateway
 # serves its stand-in there, and the page's GET of it is the browser's, not the merchant's.
 STRIPE_JS_RELEASES = ("v3", "acacia", "basil", "clover", "dahlia")
+# What a browser asks of any origin it shows a page from, unasked by the page (Chromium's icon request on
+# the hosted page and the challenge page): never a merchant's call, never a gateway operation.
+BROWSER_ASSETS = ("/favicon.ico",)
 
 
 def stripe_js_path(path: str) -> bool:
@@ -144,7 +147,7 @@ def browser_call(path: str, query: str = "", return_url: str | None = None, key:
     """Whether a gateway call came from the customer's browser: a hosted page, or a call carrying a
     publishable key (in the query, or `key` of the body) or the driver's own return_url."""
     path = path.split("?", 1)[0]
-    if path.startswith(HOSTED_PREFIXES) or stripe_js_path(path):
+    if path.startswith(HOSTED_PREFIXES) or path in BROWSER_ASSETS or stripe_js_path(path):
         return True
     if str(return_url or "").endswith(BROWSER_RETURN_PATH) or str(key or "").startswith("pk_"):
         return True

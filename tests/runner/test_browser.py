@@ -76,6 +76,7 @@ def test_browser_calls_are_told_from_the_merchants():
     assert browser_call("/pay/cs_test_1")
     assert browser_call("/c/pay/cs_test_1")   # checkout.stripe.com's page, in forward mode
     assert browser_call("/_3ds/pi_1")
+    assert browser_call("/favicon.ico")   # Chromium asks for the icon of the hosted page's origin
     assert browser_call("/v1/payment_intents/pi_1/confirm", return_url="http://127.0.0.1:5" + BROWSER_RETURN_PATH)
     assert browser_call("/v1/payment_intents/pi_1", query="key=pk_test_x&client_secret=pi_1_secret_y")
     assert not browser_call("/v1/payment_intents/pi_1/confirm", return_url="https://shop.example/done")
