@@ -11,13 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=3.12
-py=""
-for candidate in "python$want" "$HOME/.pyenv/versions/$want"*/bin/"python$want"; do
-  # it must run, not only exist: a pyenv shim exists for every version pyenv has, active or not
-  if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "import sys" >/dev/null 2>&1; then
-    py=$(command -v "$candidate"); break
-  fi
-done
+source ci/find-python.sh
+py=$(find_python "$want")
 if [ -z "$py" ]; then
   echo "test-lowest: no Python $want found (python$want on PATH, or pyenv); skipped"
   exit 0
