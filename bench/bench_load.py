@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from paychaos.common.netsafety import free_port
+from paychaos.common.ports import free_port
 from paychaos.common.procs import paychaos_argv, start_service, stop_process_group
 from paychaos.load.orchestrate import LoadOptions, run_load
 

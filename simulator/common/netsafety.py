@@ -6,7 +6,6 @@ import base64
 import binascii
 import ipaddress
 import re
-import socket
 from collections.abc import Iterable
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
@@ -155,14 +154,3 @@ def authorization_text(header: str) -> str:
         except (binascii.Error, ValueError):
             continue
     return " ".join(decoded)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS just handed out (bind port 0, read it back, close).
-
-    Only for processes whose command line needs a port up front (a merchant's `{port}`);
-    servers of our own bind port 0 themselves and announce the real port.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paychaos.common.netsafety import free_port
+from paychaos.common.ports import free_port
 from paychaos.common.procs import start_process_group, stop_process_group
 
 STOP_TIMEOUT_S = 15   # users finish the checkout in flight when a phase or the run ends

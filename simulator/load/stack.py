@@ -17,7 +17,8 @@ from pathlib import Path
 
 from paychaos.common import localtoken
 from paychaos.common.errors import InputError
-from paychaos.common.netsafety import check_upstream, free_port
+from paychaos.common.netsafety import check_upstream
+from paychaos.common.ports import free_port
 from paychaos.common.procs import Service, ServiceError, paychaos_argv, start_service
 from paychaos.proxies.forward import app_env
 from paychaos.runner.merchant import MerchantError, MerchantProcess

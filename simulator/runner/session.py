@@ -23,7 +23,8 @@ import requests
 
 import paychaos.scoring.orders as orders
 from paychaos.common import dialects, localtoken
-from paychaos.common.netsafety import check_upstream, free_port
+from paychaos.common.netsafety import check_upstream
+from paychaos.common.ports import free_port
 from paychaos.common.procs import (
     Service,
     ServiceError,
@@ -217,6 +218,9 @@ class Session:
         return obs
 
     def _run(self, scenario: Scenario, obs: Observations) -> None:
+        # The previous scenario's merchant stops first: a background job of its own (a reconciler) would
+        # otherwise call the gateways after their reset, counted in this scenario but journaled in the last.
+        self._stop_merchant()
         self._put_rules(None)
         # Nothing of the previous scenario may reach the restarted merchant (its order ids may start
         # over, as a fresh shop's do): the proxy delivers what the old rules held (clearing them ends
@@ -240,7 +244,10 @@ class Session:
         elif self.target.order_status:
             for order_id in dict.fromkeys(c.order_id for c in obs.checkouts):
                 obs.orders[order_id] = driver.order_status(order_id)
-        self._put_rules(None)  # ends exchanges a `hang` still holds, so the journal below is complete
+        # No more faults: ends exchanges a `hang` still holds, so the journal below is complete. The
+        # scenario's name stays on the proxy's rules, so what the merchant still sends (a reconciler, a
+        # late retry) is journaled in this scenario, as the gateways count it here.
+        self._put_rules(scenario, faults=False)
         self._quiesce(QUIET_BEFORE_READING_S)  # exchanges still going end and are journaled (bounded)
         obs.ledger = _get(self.primary, "/_sim/ledger")
         obs.backup_ledger = _get(self.backup, "/_sim/ledger")
@@ -286,13 +293,13 @@ class Session:
         if merchant is not None:
             merchant.stop()
 
-    def _put_rules(self, scenario: Scenario | None) -> None:
+    def _put_rules(self, scenario: Scenario | None, *, faults: bool = True) -> None:
         url = _rules_url(self.proxy.info)
         auth = _auth(self.proxy)
         if scenario is None:
             requests.delete(url, headers=auth, timeout=HTTP_TIMEOUT_S).raise_for_status()
             return
-        body = {"rules": scenario.fault_specs, "seed": scenario.seed, "scenario": scenario.name}
+        body = {"rules": scenario.fault_specs if faults else [], "seed": scenario.seed, "scenario": scenario.name}
         resp = requests.put(url, json=body, headers=auth, timeout=HTTP_TIMEOUT_S)
         if resp.status_code != 200:
             raise requests.HTTPError(f"the proxy refused the rules of {scenario.name}: "

@@ -30,7 +30,7 @@ PARENT = textwrap.dedent("""
     from paychaos.common import procs
     SLEEPER, SHELL = json.loads(sys.argv[1]), json.loads(sys.argv[2])
     from pathlib import Path
-    from paychaos.common.netsafety import free_port
+    from paychaos.common.ports import free_port
     from paychaos.load.locust_procs import _spawn
     from paychaos.runner.merchant import MerchantProcess
     direct = procs.start_service("sleeper", SLEEPER)

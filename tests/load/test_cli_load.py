@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from paychaos.common.netsafety import free_port
+from paychaos.common.ports import free_port
 
 
 def _paychaos(*args, timeout=120):

@@ -14,7 +14,7 @@ import time
 
 import requests
 
-from paychaos.common.netsafety import free_port
+from paychaos.common.ports import free_port
 from paychaos.common.procs import paychaos_argv, start_process_group, start_service, stop_process_group
 from paychaos.proxies.forward import SITECUSTOMIZE_DIR, node_require
 from paychaos.proxies.testing import running_proxy

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from paychaos.common.netsafety import free_port
+from paychaos.common.ports import free_port
 from paychaos.runner.merchant import MerchantProcess
 from paychaos.target import load_target
 
