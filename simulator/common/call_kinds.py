@@ -126,9 +126,9 @@ def wechatpay_kind(method: str, path: str) -> str:
 # some calls itself: the hosted pages, and stripe.js's confirm and retrieve with a publishable key. They
 # are the customer's, not the merchant's, so scoring keeps them apart from the merchant's retries.
 BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confirm names (journaled)
-# the pages (/c/pay/: checkout.stripe.com's), and the hosted page's own calls; /alipay/: the fake Alipay's
-# cashier and QR pages
-HOSTED_PREFIXES = ("/pay/", "/c/pay/", "/_3ds/", "/v1/payment_pages/", "/alipay/")
+# the pages (/c/pay/: checkout.stripe.com's; /redirect/authenticate/: hooks.stripe.com's 3-D Secure), and the
+# hosted page's own calls; /alipay/: the fake Alipay's cashier and QR pages
+HOSTED_PREFIXES = ("/pay/", "/c/pay/", "/_3ds/", "/redirect/authenticate/", "/v1/payment_pages/", "/alipay/")
 # Where stripe.js is loaded from (js.stripe.com/v3, js.stripe.com/basil/stripe.js, ...): the gateway
 # serves its stand-in there, and the page's GET of it is the browser's, not the merchant's.
 STRIPE_JS_RELEASES = ("v3", "acacia", "basil", "clover", "dahlia")

@@ -11,10 +11,13 @@ from __future__ import annotations
 API_HOST = "api.stripe.com"
 JS_HOST = "js.stripe.com"            # stripe.js (the gateway's stand-in)
 CHECKOUT_HOST = "checkout.stripe.com"  # the hosted Checkout page
-FORWARD_HOSTS = (API_HOST, JS_HOST, CHECKOUT_HOST)
+HOOKS_HOST = "hooks.stripe.com"      # the 3-D Secure challenge a redirect leads to
+FORWARD_HOSTS = (API_HOST, JS_HOST, CHECKOUT_HOST, HOOKS_HOST)
 FORWARDED_HEADER = "X-Paychaos-Forwarded-Host"
 CHECKOUT_PATH = "/c/pay/"            # Stripe's path of a session's page: /c/pay/cs_test_...
 CHECKOUT_BASE = f"https://{CHECKOUT_HOST}/c/pay"
+HOOKS_PATH = "/redirect/authenticate/"  # Stripe's path of a 3-D Secure redirect: /redirect/authenticate/src_...
+HOOKS_BASE = f"https://{HOOKS_HOST}/redirect/authenticate"
 
 
 def forwarded_host(value: str | None) -> str | None:

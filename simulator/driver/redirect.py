@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from paychaos.common.masking import count_pans, mask_text
+from paychaos.common.stripe_hosts import HOOKS_PATH
 from paychaos.driver.browser import LeftLoopback, Page, origin
 from paychaos.driver.page_script import PRESSES, WALLETS, PageScript, Step, settle_async, wallet_for
 from paychaos.merchant_request import shown_text
@@ -46,6 +47,7 @@ MAX_HOPS = 8
 # a Stripe Checkout Session's hosted page, paid as its own script does: the gateway's own address, or
 # https://checkout.stripe.com/c/pay/cs_... in forward mode (opened through the forward listener)
 CHECKOUT_PAGE_PREFIXES = ("/pay/cs_", "/c/pay/cs_")
+CHALLENGE_PATHS = ("/_3ds/", HOOKS_PATH)   # the gateway's 3-D Secure page; hooks.stripe.com's in forward mode
 BODY_LIMIT = 2000
 _ALREADY_PAID = "This checkout session is complete."   # what the hosted page says once it is paid
 _ERROR = re.compile(r"<p class=error[^>]*>(.*?)</p>", re.S)
@@ -142,7 +144,7 @@ def _pay_form(browser: Browser, merchant: str, customer: Customer, payment: Paym
             break
         if origin(page.location) == merchant:
             return browser.get(page.location), None   # back at the merchant
-        if "/_3ds/" in urlsplit(page.location).path:
+        if urlsplit(page.location).path.startswith(CHALLENGE_PATHS):
             page = _challenge(browser, customer, page.location, result)
             if page is None:
                 return None, None

@@ -22,6 +22,8 @@ from paychaos.common.stripe_hosts import (
     CHECKOUT_HOST,
     CHECKOUT_PATH,
     FORWARDED_HEADER,
+    HOOKS_HOST,
+    HOOKS_PATH,
     forwarded_host,
 )
 from paychaos.gateway import hosted, stripe_js
@@ -90,8 +92,10 @@ class Gateway:
         forwarded = forwarded_host(request.headers.get(FORWARDED_HEADER))
         checkout_url = CHECKOUT_BASE if forwarded else ""
         try:
-            if forwarded == CHECKOUT_HOST and not path.startswith(CHECKOUT_PATH):
-                store.requests_hosted += 1   # checkout.stripe.com serves the session pages, nothing else
+            if (forwarded == CHECKOUT_HOST and not path.startswith(CHECKOUT_PATH)
+                    or forwarded == HOOKS_HOST and not path.startswith(HOOKS_PATH)):
+                # checkout.stripe.com serves the session pages, hooks.stripe.com the 3-D Secure ones, nothing else
+                store.requests_hosted += 1
                 return hosted.not_found()
             if path.startswith("/_sim/"):
                 return await sim.handle(self, request, request_id)

@@ -27,14 +27,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from paychaos.common.stripe_hosts import CHECKOUT_PATH
+from paychaos.common.stripe_hosts import CHECKOUT_PATH, HOOKS_PATH
 from paychaos.gateway.errors import StripeError
 from paychaos.gateway.params import short
 from paychaos.gateway.resources import alternatives, checkout_sessions, payment_methods, setup_intents
 from paychaos.gateway.routing import Call
 
 MAX_FORM_BYTES = 16 * 1024
-PREFIXES = ("/_3ds/", "/pay/", CHECKOUT_PATH)   # CHECKOUT_PATH: /c/pay/, Stripe's own path (forward mode)
+PREFIXES = ("/_3ds/", "/pay/", CHECKOUT_PATH, HOOKS_PATH)  # /c/pay/, /redirect/authenticate/: Stripe's paths (forward mode)
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}"
           "label{display:block;margin:.6rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}"
           "button{margin:.8rem .4rem 0 0;padding:.5rem 1rem}.error{color:#b00020}"
@@ -106,6 +106,8 @@ async def handle(gw, request: web.BaseRequest, request_id: str, checkout_url: st
     parts = request.path.strip("/").split("/")
     if parts[:2] == ["c", "pay"]:   # Stripe's spelling of a session's page: /c/pay/cs_...
         parts = parts[1:]
+    elif parts[:2] == ["redirect", "authenticate"]:   # Stripe's spelling of a challenge (hooks.stripe.com)
+        parts = ["_3ds", *parts[2:]]
     call = Call({}, (), request_id, None, gw.base_url, checkout_url=checkout_url)
     try:
         if parts[0] == "_3ds" and len(parts) == 2:

@@ -77,7 +77,7 @@ class Store:
         self.outcomes: dict[str, Outcome] = {}  # card PaymentMethod id -> what confirming with it does
         self.requests_total = 0
         self.requests_api = 0       # requests outside /_sim: what the merchant (through the proxy) asked
-        self.requests_hosted = 0    # the customer's pages (/_3ds/, /pay/)
+        self.requests_hosted = 0    # the customer's pages (/_3ds/, /pay/; Stripe's paths in forward mode)
         self.requests_by_endpoint: dict[str, int] = defaultdict(int)
         self.request_seq = 0
 

@@ -69,9 +69,11 @@ def test_the_hosted_page_is_served_and_paid_on_checkout_stripe_com(proxy, browse
     assert "4242424242424242" not in str(legs)
 
 
-def test_a_3ds_payment_comes_back_to_checkout_stripe_com(proxy, browser):
-    """The page's script pays through api.stripe.com: the challenge sends the customer back to the
-    session's page on checkout.stripe.com, which goes on to success_url."""
+def test_a_3ds_payment_is_challenged_on_hooks_stripe_com_and_comes_back_to_checkout_stripe_com(proxy, browser):
+    """The page's script pays through api.stripe.com: the challenge is Stripe's page on hooks.stripe.com,
+    and passing it sends the customer back to the session's page on checkout.stripe.com, which goes on
+    to success_url."""
+    set_rules(proxy.info["control"], [], scenario="fwd-3ds")
     cs = browser.post("https://api.stripe.com/v1/checkout/sessions", data=SESSION, headers=KEY, timeout=30).json()
     pm = browser.post("https://api.stripe.com/v1/payment_methods", timeout=30, data={
         "key": "pk_test_fwd", "type": "card", "card[number]": "4000002760003184", "card[exp_month]": "12",
@@ -80,12 +82,30 @@ def test_a_3ds_payment_comes_back_to_checkout_stripe_com(proxy, browser):
         "key": "pk_test_fwd", "payment_method": pm["id"], "expected_payment_method_type": "card"}).json()
     action = done["payment_intent"]["next_action"]["redirect_to_url"]
     assert action["return_url"] == f"https://checkout.stripe.com/c/pay/{cs['id']}/return"
+    pi = done["payment_intent"]["id"]
+    assert action["url"] == f"https://hooks.stripe.com/redirect/authenticate/{pi}"
+    challenge = browser.get(action["url"], timeout=30)
+    assert challenge.status_code == 200 and "Complete authentication" in challenge.text
+    back = browser.post(action["url"], data={"result": "pass"}, allow_redirects=False, timeout=30)
+    assert back.status_code == 303 and back.headers["Location"].startswith(action["return_url"] + "?")
+    final = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
+    assert final.status_code == 303 and final.headers["Location"] == f"http://127.0.0.1:9/done?cs={cs['id']}"
+    hooks = [r for r in journal_of(proxy, "fwd-3ds", n=6) if r["host"] == "hooks.stripe.com"]
+    assert [(r["method"], r["path"]) for r in hooks] == [("GET", f"/redirect/authenticate/{pi}"),
+                                                         ("POST", f"/redirect/authenticate/{pi}")]
 
 
 def test_checkout_stripe_com_serves_the_pages_and_nothing_else(proxy, browser):
     assert browser.post("https://checkout.stripe.com/v1/checkout/sessions", data=SESSION, headers=KEY,
                         timeout=30).status_code == 404
     assert browser.get("https://checkout.stripe.com/pay/cs_test_nope", timeout=30).status_code == 404
+
+
+def test_hooks_stripe_com_serves_the_challenges_and_nothing_else(proxy, browser):
+    assert browser.post("https://hooks.stripe.com/v1/checkout/sessions", data=SESSION, headers=KEY,
+                        timeout=30).status_code == 404
+    assert browser.get("https://hooks.stripe.com/c/pay/cs_test_nope", timeout=30).status_code == 404
+    assert browser.get("https://hooks.stripe.com/redirect/authenticate/pi_nope", timeout=30).status_code == 404
 
 
 def test_only_the_proxy_marks_a_request_forwarded(proxy):

@@ -147,8 +147,8 @@ def test_in_forward_mode_the_hosted_page_is_checkout_stripe_com_through_the_prox
     assert {x["host"] for x in pages} == {"checkout.stripe.com"}
     assert {x["host"] for x in healthy["timeline"] if x["direction"] == "to_gateway"} == {
         "api.stripe.com", "checkout.stripe.com"}   # the shop's calls and the page's: all forwarded
-    challenged = runs["three-ds-required"]["timeline"]
-    assert any(x["path"].startswith("/_3ds/") for x in challenged)   # the challenge, through the proxy too
+    challenges = [x for x in runs["three-ds-required"]["timeline"] if x["path"].startswith("/redirect/authenticate/")]
+    assert challenges and {x["host"] for x in challenges} == {"hooks.stripe.com"}  # Stripe's page, through the proxy
     assert runs["three-ds-abandoned"]["money"]["primary"]["captured"] == 0
 
 

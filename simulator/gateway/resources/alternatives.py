@@ -4,6 +4,7 @@ and 3-D Secure. The intent waits in requires_action with its next_action until
 
 from __future__ import annotations
 
+from paychaos.common.stripe_hosts import HOOKS_BASE
 from paychaos.gateway.cards import Outcome
 from paychaos.gateway.errors import ParamError, StripeError
 from paychaos.gateway.resources import charges
@@ -48,7 +49,10 @@ def start(gw, pi: dict, pm: dict, p: dict, call: Call) -> dict:
 
 
 def challenge_url(call: Call, obj: dict) -> str:
-    """The gateway-hosted 3-D Secure challenge page (hosted.py) for an intent (pi_ or seti_)."""
+    """The gateway-hosted 3-D Secure challenge page (hosted.py) for an intent (pi_ or seti_); on Stripe's
+    https://hooks.stripe.com/redirect/authenticate/ when the call came through forward mode."""
+    if call.checkout_url:   # forward mode (the proxy marked the call): Stripe's names in what is handed out
+        return f"{HOOKS_BASE}/{obj['id']}"
     return f"{call.base_url}/_3ds/{obj['id']}"
 
 
