@@ -6,11 +6,17 @@ from a clean slate and returns its four observations.
         obs = session.run(scenario)
 
 Teardown always ends every process this session started (also on Ctrl-C, via the context manager).
+
+A long run must not lose every scenario after one mishap of the machine's: when one of the session's
+own services (a gateway, the proxy) has stopped, or another process took the merchant's port between two
+restarts, the session starts its services again (a new port) before the scenario, at most
+`MAX_RESTARTS` times, and the scenario's notes say so. A merchant that fails on its own is not retried.
 """
 
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +29,7 @@ import requests
 
 import paychaos.scoring.orders as orders
 from paychaos.common import dialects, localtoken
+from paychaos.common.masking import mask_text
 from paychaos.common.netsafety import check_upstream
 from paychaos.common.ports import free_port
 from paychaos.common.procs import (
@@ -47,6 +54,7 @@ JOURNAL_GRACE_S = 0.5           # between reads of a journal short of the gatewa
 JOURNAL_CATCH_UP_S = 10.0       # at most, in all (only when short)
 QUIET_BEFORE_READING_S = 1.5   # at most, per scenario: a merchant may keep calling in the background
 QUIESCE_TIMEOUT_S = 5.0
+MAX_RESTARTS = 3                # a session's services started again at most this often (then: errors)
 
 EventSink = Callable[..., None]
 
@@ -73,6 +81,7 @@ class Session:
         self.base_url = ""
         self._closed = False
         self._journal_failures = 0    # the proxy's count so far (it counts for the whole session)
+        self._restarts: list[str] = []  # why the services were started again, in order
         self._lock = threading.Lock()  # close() may come from another thread (Ctrl-C with workers)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -176,6 +185,9 @@ class Session:
             if self._closed:
                 return
             self._closed = True
+        self._stop_everything()
+
+    def _stop_everything(self) -> None:
         stops = [self._stop_merchant, *(s.stop for s in (self.proxy, self.backup, self.primary) if s)]
         with ThreadPoolExecutor(len(stops), thread_name_prefix="session-stop") as pool:
             for future in [pool.submit(stop) for stop in stops]:
@@ -185,6 +197,47 @@ class Session:
                     pass
         if self.workdir:
             remove_temp_dir(str(self.workdir))
+            self.workdir = None
+
+    def _restart(self, why: str) -> str:
+        """Stop every process and start the services again (a new workdir, port and keys); the note for
+        the scenario that runs next. SessionError when the session was closed or restarted too often."""
+        with self._lock:
+            if self._closed:
+                raise SessionError("the session was closed")
+        if len(self._restarts) >= MAX_RESTARTS:
+            raise SessionError(f"{why}; paychaos already started its services again {MAX_RESTARTS} times "
+                               f"in this run ({'; '.join(self._restarts)})")
+        self._restarts.append(why)
+        self._stop_everything()
+        self.primary = self.backup = self.proxy = None
+        self._journal_failures = 0
+        self.start()
+        return f"paychaos started its services again before this scenario: {why}"
+
+    def _dead_services(self) -> str | None:
+        """Which of this session's own services stopped, with the last lines each printed."""
+        if None in (self.primary, self.backup, self.proxy):
+            return "the services did not all start again"
+        dead = [s for s in (self.primary, self.backup, self.proxy) if not s.alive()]
+        if not dead:
+            return None
+        return "; ".join(f"{s.name} had stopped (exit status {s.proc.poll()})"
+                         + (f", last output: {mask_text(s.tail().strip()[-300:])}" if s.tail().strip() else "")
+                         for s in dead)
+
+    def _merchant_port_taken(self) -> bool:
+        """Whether another process holds the port the merchant is started on (ours is stopped)."""
+        port = self.values.get("port")
+        if not port or (self.merchant is not None and self.merchant.alive()):
+            return False
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # our own closed connections do not count
+            try:
+                s.bind(("127.0.0.1", int(port)))
+            except OSError:
+                return True
+        return False
 
     # -- one scenario ----------------------------------------------------------------------------
 
@@ -207,7 +260,12 @@ class Session:
         obs = Observations(scenario=scenario, checkouts=[], journal=[], ledger={}, backup_ledger=None,
                            orders={}, started_at=time.time(), shop=self.target.shop)
         try:
+            dead = self._dead_services()
+            if dead:
+                obs.notes.append(self._restart(dead))
             self._run(scenario, obs)
+        except SessionError as exc:   # the services could not be started again: every scenario says why
+            obs.errors.append(str(exc))
         except MerchantError as exc:
             obs.errors.append(str(exc))
         except BrowserError as exc:   # flow browser: Chromium could not start or died (not the merchant's doing)
@@ -228,7 +286,14 @@ class Session:
         self._quiesce()
         for gateway in (self.primary, self.backup):
             _post(gateway, "/_sim/reset", {})
-        self.restart_merchant()
+        try:
+            self.restart_merchant()
+        except MerchantError:
+            if not self._merchant_port_taken():
+                raise   # the merchant's own failure: reported as it is
+            port = self.values["port"]
+            obs.notes.append(self._restart(f"another process took the merchant's port {port}"))
+            self.restart_merchant()
         self._put_rules(scenario)
         driver = Driver(self.target, self.base_url, self.values,
                         on_result=lambda r: self._checkout_done(scenario, r), routes=self.routes(),
