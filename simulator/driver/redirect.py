@@ -16,6 +16,10 @@
    there is read with the target's `checkout.outcome`, as a checkout answer is: what the customer is
    told. Then the merchant's order is read a few times, giving its webhook a moment to land.
 
+Alipay's cashier (alipay.trade.page.pay / wap.pay) is paid as the buyer the customer's token names; a
+refusal shows Alipay's words and the customer follows its link back to the shop. A shop whose return page
+sends the customer on to another gateway's page (its backup) is followed there once more.
+
 The page's own actions: `leave_page` / `pay_late` (the session's time runs out; a late customer
 follows the expired page back to the shop) and `async_settles` / `async_fails` (Alipay or WeChat Pay,
 whose money settles or fails after the customer is back and the merchant's order was read).
