@@ -129,6 +129,9 @@ BROWSER_RETURN_PATH = "/_paychaos/return"   # the return_url the driver's confir
 # the pages (/c/pay/: checkout.stripe.com's; /redirect/authenticate/: hooks.stripe.com's 3-D Secure), and the
 # hosted page's own calls; /alipay/: the fake Alipay's cashier and QR pages
 HOSTED_PREFIXES = ("/pay/", "/c/pay/", "/_3ds/", "/redirect/authenticate/", "/v1/payment_pages/", "/alipay/")
+# Alipay's page flows: the shop's SDK signs a URL (or an auto-submitting form) that the customer's browser
+# opens on /gateway.do; the shop's server never calls these methods itself.
+ALIPAY_BROWSER_METHODS = frozenset({"alipay.trade.page.pay", "alipay.trade.wap.pay"})
 # Where stripe.js is loaded from (js.stripe.com/v3, js.stripe.com/basil/stripe.js, ...): the gateway
 # serves its stand-in there, and the page's GET of it is the browser's, not the merchant's.
 STRIPE_JS_RELEASES = ("v3", "acacia", "basil", "clover", "dahlia")

@@ -16,6 +16,10 @@
    there is read with the target's `checkout.outcome`, as a checkout answer is: what the customer is
    told. Then the merchant's order is read a few times, giving its webhook a moment to land.
 
+Alipay's cashier (alipay.trade.page.pay / wap.pay) is paid as the buyer the customer's token names; a
+refusal shows Alipay's words and the customer follows its link back to the shop. A shop whose return page
+sends the customer on to another gateway's page (its backup) is followed there once more.
+
 The page's own actions: `leave_page` / `pay_late` (the session's time runs out; a late customer
 follows the expired page back to the shop) and `async_settles` / `async_fails` (Alipay or WeChat Pay,
 whose money settles or fails after the customer is back and the merchant's order was read).
@@ -52,6 +56,9 @@ BODY_LIMIT = 2000
 _ALREADY_PAID = "This checkout session is complete."   # what the hosted page says once it is paid
 _ERROR = re.compile(r"<p class=error[^>]*>(.*?)</p>", re.S)
 _BACK = re.compile(r"<a id=back href='([^']*)'")        # a closed page's link back to the shop
+_ALIPAY_CASHIER = re.compile(r'<form method="post" action="(/alipay/cashier/[A-Za-z0-9_-]+)"')
+_ALIPAY_RESULT = re.compile(r"<p id=result>(.*?)</p>", re.S)   # what Alipay's cashier says after paying
+HOSTED_PAGES = 2   # the primary gateway's page, then the backup's when the shop sends the customer on
 
 
 def page_url(driver: Driver, answer: Answer) -> str | None:
@@ -75,10 +82,20 @@ def finish(driver: Driver, customer: Customer, payment: Payment, result: Checkou
         return  # the merchant's own answer (a refusal, an error page) is the outcome
     result.status, result.raw_status = "pending", "redirect"
     result.body = ""   # a 303's body is never shown to the customer
+    # nor is the page's URL: the gateway's own parameters (Alipay's 16-digit app_id) are no card number shown
+    result.pan_leaks = max(0, result.pan_leaks - count_pans(url))
     try:
-        back, shown = _pay(driver, browser, origin(driver.base_url), customer, payment, url, result)
-        if back is not None:
+        for _ in range(HOSTED_PAGES):
+            back, shown = _pay(driver, browser, origin(driver.base_url), customer, payment, url, result)
+            if back is None:
+                break
             _back_at_merchant(driver, customer, result, back, shown)
+            url = _onward(driver, back)
+            if url is None or result.status == "paid":
+                break
+            result.sim.append("sent_onward")   # the shop sent the customer on to another gateway's page
+            result.pan_leaks = max(0, result.pan_leaks - count_pans(url))
+            result.status, result.raw_status = "pending", "redirect"
     except LeftLoopback as exc:
         result.status, result.raw_status, result.message = "pending", "left_loopback", str(exc)
     if result.elapsed_s is not None:
@@ -96,6 +113,9 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
         _gateway_page(result, page, "hosted_page")
         return None, None
     if not urlsplit(url).path.startswith(CHECKOUT_PAGE_PREFIXES):
+        cashier = _ALIPAY_CASHIER.search(page.text or "")
+        if cashier:   # Alipay's cashier (alipay.trade.page.pay / wap.pay): the customer pays as a buyer
+            return _pay_alipay(browser, merchant, payment, urljoin(url, cashier.group(1)), result)
         # another gateway's hosted page (WeChat Pay's H5 page): a plain form the customer posts
         return _pay_form(browser, merchant, customer, payment, url, result)
     script = PageScript(driver, browser, url, customer, payment)
@@ -155,6 +175,38 @@ def _pay_form(browser: Browser, merchant: str, customer: Customer, payment: Paym
         return None, None
     words = _ERROR.search(page.text or "")
     return _cancel(browser, merchant, url, page, html.unescape(words.group(1)) if words else None, result)
+
+
+def _pay_alipay(browser: Browser, merchant: str, payment: Payment, action: str,
+                result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """Alipay's cashier page: the customer pays as the buyer their token names (the fake's test buyers and
+    amounts decide) and follows the signed redirect to the shop's return_url. A payment the page refuses,
+    or answers with an error after the money moved, shows Alipay's words; the customer reads them and
+    follows the page's link back to the shop (返回商家)."""
+    page = browser.post(action, {"buyer": payment.token or "alipay_ok"})
+    if page.location is not None and origin(page.location) == merchant:
+        return browser.get(page.location), None
+    if page.status is None or page.status >= 500 or page.location is not None:
+        _gateway_page(result, page, "hosted_page")
+        return None, None
+    words = _ALIPAY_RESULT.search(page.text or "")
+    shown = html.unescape(words.group(1)).strip() if words else None
+    back = _BACK.search(page.text or "")
+    if back and origin(html.unescape(back.group(1))) == merchant:
+        return browser.get(html.unescape(back.group(1))), shown
+    _gateway_page(result, page, "hosted_page_refused")
+    result.status, result.message = "failed", shown_text(shown)
+    return None, None
+
+
+def _onward(driver: Driver, page: Page) -> str | None:
+    """The shop's answer on its return page sends the customer on to another gateway's hosted page (a
+    shop that switches to its backup gateway): that page's URL, else None."""
+    if page.status is None or not 200 <= page.status < 300:
+        return None
+    url = page_url(driver, Answer(page.status, page.headers, page.json))
+    gateways = {origin(g) for g in driver.gateway_dialects}
+    return url if url is not None and origin(url) in gateways else None
 
 
 def _challenge(browser: Browser, customer: Customer, url: str, result: CheckoutResult) -> Page | None:

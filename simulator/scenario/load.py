@@ -19,6 +19,7 @@ from paychaos.scenario.fields import Section, join, kind_of, read_yaml
 from paychaos.scenario.model import (
     LOCALES,
     PROMPT_CATEGORIES,
+    REQUIRES,
     Action,
     Cause,
     Customers,
@@ -33,7 +34,7 @@ BUILTIN_DIR = builtin_scenarios_dir()
 BUILTIN_SETS = tuple(name for name in dialects.NAMES if name != "stripe")
 
 TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "phases", "faults",
-            "expect")
+            "expect", "requires")
 CUSTOMER_KEYS = ("count", "locale", "cards", "amount_min", "amount_max", "currency", "concurrency", "timeout_s")
 EXPECT_KEYS = ("threshold", "answer_budget_s", "max_gateway_calls_per_checkout", "prompt", "outcome")
 OUTCOMES = ("paid", "failed", "pending")
@@ -101,6 +102,7 @@ def parse_scenario(data, *, file: str) -> Scenario:
         expect=_expect(top),
         seed=top.int("seed", 1, lo=0, hi=INT64_MAX),
         settle_s=top.number("settle_s", 0.0, lo=0, hi=120),
+        requires=_requires(top),
         path=file,
     )
 
@@ -161,6 +163,17 @@ def _shares(sec: Section, key: str, valid: tuple[str, ...], default: str, *, nou
         shares[name] = float(share)
     total = sum(shares.values())
     return {name: share / total for name, share in shares.items()}
+
+
+def _requires(top: Section) -> tuple[str, ...]:
+    """`requires: [backup]`: what the target must have for the scenario to be about anything."""
+    out = []
+    for i, name in enumerate(top.list("requires", [])):
+        if name not in REQUIRES:
+            raise top.error(f"unknown requirement {brief(str(name))}{did_you_mean(str(name), list(REQUIRES))}",
+                            field=join("requires", i), valid=list(REQUIRES))
+        out.append(name)
+    return tuple(dict.fromkeys(out))
 
 
 def _actions(top: Section) -> list[Action]:

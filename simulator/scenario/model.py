@@ -56,6 +56,11 @@ ACTION_FLOWS: dict[Action, tuple[str, ...]] = {
 }
 
 
+# What a scenario may require of the target (`requires:`): "backup" is a second gateway the shop falls
+# back to (target file `shop.gateways: 2`); on a target without one the scenario is inconclusive.
+REQUIRES = ("backup",)
+
+
 @dataclass(frozen=True)
 class Window:
     start_s: float = 0.0
@@ -133,6 +138,7 @@ class Scenario:
     expect: Expect = field(default_factory=Expect)
     seed: int = 1
     settle_s: float = 0.0             # wait after the last checkout (webhooks, reconciliation)
+    requires: tuple[str, ...] = ()    # what the target must have (REQUIRES), else the scenario is inconclusive
     path: str | None = None           # the file it came from
 
 

@@ -48,6 +48,8 @@ def request(rec: dict) -> dict:
 def by_browser(rec: dict) -> bool:
     """A call the customer's browser made (hosted page, stripe.js confirm or retrieve): not the merchant's."""
     req = request(rec)
+    if req.get("api_method") in call_kinds.ALIPAY_BROWSER_METHODS:
+        return to_gateway(rec)
     return to_gateway(rec) and call_kinds.browser_call(rec.get("path") or "", rec.get("query") or "",
                                                       req.get("return_url"), req.get("key"))
 

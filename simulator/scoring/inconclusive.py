@@ -161,7 +161,16 @@ def checkouts_unplayed(obs: Observations, out: Assessment) -> None:
                 f"{unplayed[0].inconclusive}); see docs/flows/qr.md")
 
 
-CHECKS = (no_fault_applied, checkouts_unplayed, actions_not_played, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
+def requirement_unmet(obs: Observations, out: Assessment) -> None:
+    """The scenario is about falling back to a backup gateway (`requires: [backup]`) and the target says it
+    has none (`shop.gateways: 1`): whatever the customers got, nothing the scenario is about could happen."""
+    if "backup" in obs.scenario.requires and obs.shop.gateways < 2:
+        out.add("the scenario requires a backup gateway (requires: [backup]) but the target says it has one "
+                "gateway (shop.gateways: 1): there was nothing to fall back to; run it on a target with "
+                "shop.gateways: 2 and a `dialect:` or gateway for each")
+
+
+CHECKS = (requirement_unmet, no_fault_applied, checkouts_unplayed, actions_not_played, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
           cancel_unserved, webhooks_unserved, evidence_incomplete, money_untied)
 
 

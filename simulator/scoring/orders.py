@@ -15,9 +15,11 @@ from paychaos.scoring import exchanges as ex
 
 # PaymentIntent states that, in a browser flow, wait on the customer's page rather than on the merchant.
 AWAITING_CUSTOMER = ("requires_payment_method", "requires_confirmation")
-# The webhook events that tell a shop the money is there.
+# The webhook events that tell a shop the money is there (Stripe's; Alipay's notification `trade_status`
+# TRADE_SUCCESS / TRADE_FINISHED and WeChat Pay's TRANSACTION.SUCCESS, as the journal names them).
 PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "charge.succeeded", "checkout.session.completed",
-                            "checkout.session.async_payment_succeeded"})
+                            "checkout.session.async_payment_succeeded", "TRADE_SUCCESS", "TRADE_FINISHED",
+                            "TRANSACTION.SUCCESS"})
 
 
 @dataclass

@@ -183,14 +183,18 @@ class AlipayGateway:
             return web.Response(status=405)
         form = dict(parse_qsl((await request.read()).decode("utf-8", "replace")[:4096]))
         buyer = form.get("buyer", "")
+        # a page-pay trade's pages that end without paying link back to the shop, as Alipay's 返回商家
+        back = (f"<p><a id=back href='{html.escape(trade.return_url, quote=True)}'>返回商家</a></p>"
+                if trade.return_url else "")
         if not buyer:
-            return web.Response(text=_page("支付宝", "<p>已取消支付。</p>"), content_type="text/html", charset="utf-8")
+            return web.Response(text=_page("支付宝", "<p id=result>已取消支付。</p>" + back), content_type="text/html",
+                                charset="utf-8")
         try:
             # a test amount's buyer first, then the buyer picked (or a scenario token naming one)
             self.trades.buyer_pays(trade, buyer_for(buyer, trade.fen), self._schedule)
         except AlipayError as exc:
             return web.Response(text=_page("支付宝 - 支付失败", f"<p id=result>{html.escape(exc.sub_code)}: "
-                                                              f"{html.escape(exc.sub_msg)}</p>"),
+                                                              f"{html.escape(exc.sub_msg)}</p>" + back),
                                 content_type="text/html", charset="utf-8")
         if trade.return_url:
             fields = {"charset": "utf-8", "out_trade_no": trade.out_trade_no, "method": trade.method + ".return",
