@@ -112,9 +112,8 @@ class Notifier:
         url = self.target(trade)
         if url is None or self._session is None:
             return
-        fields = self.fields(trade, "TRADE_CLOSED")
-        for paid_only in ("receipt_amount", "buyer_pay_amount", "invoice_amount"):
-            fields.pop(paid_only, None)
+        fields = {k: v for k, v in self.fields(trade, "TRADE_CLOSED").items()   # nobody paid: no buyer,
+                  if v and k not in ("receipt_amount", "buyer_pay_amount", "invoice_amount")}  # no amounts paid
         self._spawn(self._send(url, urlencode(self.signed(fields)), trade.trade_no, "signed"))
 
     def forge(self, trade: Trade, mode: str) -> bool:
