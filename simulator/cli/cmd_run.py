@@ -84,7 +84,7 @@ def read_baseline(raw: str | None) -> tuple[dict | None, str]:
 
 def run(args: argparse.Namespace) -> int:
     from paychaos.runner import run_suite
-    from paychaos.scenario.load import load_scenarios
+    from paychaos.scenario.load import BUILTIN_SETS, load_scenarios
     from paychaos.scenario.shard import select_shard
     from paychaos.target import load_target
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     min_score, workers, report_dir = args.min_score, args.workers, Path(args.report_dir)
     scenarios = load_scenarios(args.paths or None)
     target = load_target(args.target)
-    if not args.paths:
+    if not args.paths or all(p in BUILTIN_SETS for p in args.paths):   # the suite, or a dialect's set
         scenarios = _for_flow(scenarios, target.flow)
     if args.shard:
         scenarios = select_shard(scenarios, args.shard)
@@ -127,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _for_flow(scenarios: list, flow: str) -> list:
-    """The built-in suite for a target of this checkout flow: a scenario that can only happen in another
-    flow (an expiring Checkout Session, a wallet's late money) is left out, and said so. Named on the
+    """The built-in suite (or a dialect's set) for a target of this checkout flow: a scenario that can only
+    happen in another flow (an expiring Checkout Session, a wallet's late money, a QR code left to expire)
+    is left out, and said so. Named on the
     command line it runs, and is inconclusive (docs/scoring.md)."""
     from paychaos.scenario.model import flows_of
 

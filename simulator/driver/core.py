@@ -87,7 +87,7 @@ class Driver:
         paid when passed, declined when failed, still requiring action when left (docs/flows/). The
         page's actions end as they are played: expired, or the wallet's settlement."""
         if self.target.flow in ACTION_FLOWS.get(customer.action, ()):
-            if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE):
+            if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE, Action.QR_WALK_AWAY, Action.QR_PAY_LATE):
                 return replace(payment, expected="expired")
             if customer.action is Action.ASYNC_FAILS:
                 return replace(payment, expected="declined:" + ASYNC_FAILED)

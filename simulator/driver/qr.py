@@ -14,6 +14,12 @@
 4. Then the shop's order is read through the target's `order_status`, within the scenario's answer
    budget, until it is no longer pending: that state is what the customer ends up with (the shop's
    page polls it, as a QR checkout page does).
+
+The scenario's QR actions: `qr_walk_away`, the phone scans and the customer walks away unpaid; the
+code's time runs out (the gateway's /_sim moves the order to the time_expire / timeout_express the shop
+gave it; a code without one keeps its gateway's default lifetime), and the shop's page is read until it
+says the order is over. `qr_pay_late`: then the customer comes back, scans again and pays; the page is
+read once more (a payment that went through gives the shop's notification handler a moment).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from paychaos.driver.browser import LeftLoopback, origin
 from paychaos.observations import CheckoutResult
+from paychaos.scenario.model import Action
 from paychaos.target import QR_PATHS, Answer, read_field
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
 
 WECHAT_PREFIX = "weixin://wxpay/bizpayurl?"
 ALIPAY_QR = re.compile(r"^/alipay/qr/([A-Za-z0-9_-]{1,64})$")
+PAID_WORDS = "支付成功"   # what both fakes' wallet pages say once the money moved
+LATE_WAITS_S = (0.2, 0.4, 0.8, 1.6, 2.0)
 POLL_WAITS_S = (0.2, 0.3, 0.5, 0.8, 1.2, 1.5, 2.0)   # then every 2 s, until the answer budget is spent
 
 
@@ -54,6 +63,12 @@ def finish(driver: Driver, customer: Customer, payment: Payment, result: Checkou
         return   # no QR code: the merchant's own answer (a refusal, an error) is the outcome
     result.status, result.raw_status = "pending", "qr_shown"   # a QR code is not yet money
     result.sim.append("qr_shown")
+    if customer.action in (Action.QR_WALK_AWAY, Action.QR_PAY_LATE):
+        try:
+            _walk_away(driver, browser, customer, payment, code, result)
+        except LeftLoopback as exc:
+            result.inconclusive = f"the QR code leads off this machine: {exc}"
+        return
     try:
         scanned = _scan(driver, browser, customer, payment, code, result)
     except LeftLoopback as exc:
@@ -99,15 +114,64 @@ def _scan(driver: Driver, browser: Browser, customer: Customer, payment: Payment
     if page.status != 200:
         result.raw_status = f"qr_scan_{page.error or page.status}"
         return False
-    if dialect == "wechatpay":
-        paid = browser.post(url, {"action": "pay"})
-    else:
-        paid = browser.post(url.replace("/alipay/qr/", "/alipay/cashier/"), {"buyer": payment.token or "alipay_ok"})
+    paid = _pay(browser, url, dialect, payment)
     if paid.status is None or paid.status >= 500:
         result.raw_status = f"qr_pay_{paid.error or paid.status}"
         return False   # the phone heard nothing back: the shop's order still tells what happened
     result.sim.append(f"qr_scanned_{dialect}")
     return True
+
+
+def _pay(browser: Browser, url: str, dialect: str, payment: Payment):
+    """The customer presses pay on the wallet's page (WeChat Pay: confirm; Alipay: pay as their buyer)."""
+    if dialect == "wechatpay":
+        return browser.post(url, {"action": "pay"})
+    return browser.post(url.replace("/alipay/qr/", "/alipay/cashier/"), {"buyer": payment.token or "alipay_ok"})
+
+
+def expire_path(url: str, dialect: str) -> str:
+    """The gateway's /_sim call that lets the scanned code's time run out."""
+    if dialect == "wechatpay":
+        prepay = (parse_qs(urlsplit(url).query).get("pr") or [""])[0]
+        return f"/_sim/wechatpay/orders/{prepay}/expire"
+    return f"/_sim/alipay/trades/{urlsplit(url).path.rsplit('/', 1)[-1]}/expire"
+
+
+def _walk_away(driver: Driver, browser: Browser, customer: Customer, payment: Payment, code: str,
+               result: CheckoutResult) -> None:
+    """`qr_walk_away` / `qr_pay_late`: scan, walk away unpaid, the code's time runs out, read the shop's
+    page; a late customer then scans again and pays, and the page is read again."""
+    found = recognise(driver, code)
+    if isinstance(found, str):
+        result.inconclusive = f"the driver cannot scan this QR code: {found}"
+        return
+    url, dialect = found
+    page = browser.get(url)   # the scan: the wallet opens the order; the customer does not pay
+    if page.status != 200:
+        result.raw_status = f"qr_scan_{page.error or page.status}"
+        return
+    result.sim.append("qr_walked_away")
+    answer = driver.sim_call(origin(url), expire_path(url, dialect))
+    if answer and answer.get("expired"):
+        result.sim.append("qr_expired")
+    _read_order(driver, customer, result, browser.timeout_s)
+    if result.status != "pending":
+        result.sim.append("qr_order_over")   # the shop's page says the order is over
+    if customer.action is Action.QR_WALK_AWAY:
+        return
+    browser.get(url)          # back, late: the code is scanned again
+    paid = _pay(browser, url, dialect, payment)
+    if paid.status is None or paid.status >= 500:
+        result.sim.append(f"qr_late_pay_{paid.error or paid.status}")
+        return
+    moved = paid.status < 400 and PAID_WORDS in (paid.text or "")
+    result.sim.append("qr_paid_late" if moved else "qr_late_refused")
+    if moved:   # the shop hears of money for an order it gave up: its page is read until it changes
+        before = result.raw_status
+        for state in driver.order_reads(customer, result.merchant_order_id, LATE_WAITS_S):
+            _apply(result, state)
+            if result.raw_status != before:
+                break
 
 
 def _read_order(driver: Driver, customer: Customer, result: CheckoutResult, budget_s: float) -> None:
@@ -123,6 +187,11 @@ def _read_order(driver: Driver, customer: Customer, result: CheckoutResult, budg
         state = driver.order_status(customer.order_id, merchant_order_id=result.merchant_order_id)
         if state.get("status") not in (None, "pending") or time.monotonic() >= deadline:
             break
+    _apply(result, state)
+
+
+def _apply(result: CheckoutResult, state: dict) -> None:
+    """What the shop's QR page shows once it read the order: the customer's status and message."""
     status = state.get("status")
     result.raw_status = f"qr_order_{state.get('raw_status') or status}"
     if status == "paid":

@@ -44,6 +44,11 @@ class Action(StrEnum):
     # before the money settles; then it settles (`async_settles`) or fails (`async_fails`).
     ASYNC_SETTLES = "async_settles"
     ASYNC_FAILS = "async_fails"
+    # The shop's QR code (flow qr): the customer scans it and walks away without paying; the code's time
+    # runs out (its time_expire / timeout_express, through the gateway's /_sim). `qr_pay_late`: they
+    # come back after that and pay it.
+    QR_WALK_AWAY = "qr_walk_away"
+    QR_PAY_LATE = "qr_pay_late"
 
 
 # The flows in which the driver can play an action; anywhere else the action is played as `checkout`
@@ -53,6 +58,8 @@ ACTION_FLOWS: dict[Action, tuple[str, ...]] = {
     Action.PAY_LATE: ("redirect",),
     Action.ASYNC_SETTLES: ("client_secret", "redirect"),
     Action.ASYNC_FAILS: ("client_secret", "redirect"),
+    Action.QR_WALK_AWAY: ("qr",),
+    Action.QR_PAY_LATE: ("qr",),
 }
 
 

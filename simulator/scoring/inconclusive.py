@@ -45,7 +45,9 @@ def no_fault_applied(obs: Observations, out: Assessment) -> None:
 
 # What the simulation records when a flow-bound action was really played (CheckoutResult.sim).
 _PLAYED = {Action.LEAVE_PAGE: "session_expired", Action.PAY_LATE: "session_expired",
-           Action.ASYNC_SETTLES: "payment_settled", Action.ASYNC_FAILS: "payment_failed"}
+           Action.ASYNC_SETTLES: "payment_settled", Action.ASYNC_FAILS: "payment_failed",
+           Action.QR_WALK_AWAY: "qr_walked_away", Action.QR_PAY_LATE: "qr_walked_away"}
+_QR = (Action.QR_WALK_AWAY, Action.QR_PAY_LATE)
 
 
 def actions_not_played(obs: Observations, out: Assessment) -> None:
@@ -62,12 +64,26 @@ def actions_not_played(obs: Observations, out: Assessment) -> None:
     if obs.shop.flow not in flows:
         why = (f"the target's checkout.flow is {obs.shop.flow}; they need the {' or '.join(flows)} flow "
                "(docs/flows/)")
+    elif all(a in _QR for a in bound):
+        why = "no customer was shown a QR code the phone could scan (docs/flows/qr.md)"
     elif any(c.raw_status == "wallet_not_offered" for c in obs.checkouts) or not any(
             a in (Action.LEAVE_PAGE, Action.PAY_LATE) for a in bound):
         why = "the shop's page offered neither Alipay nor WeChat Pay, or no payment waited on the wallet"
     else:
         why = "no customer reached the hosted page"
     out.add(f"none of the customers could play {names}: {why}; nothing the scenario is about happened")
+
+
+def qr_nothing_ran_out(obs: Observations, out: Assessment) -> None:
+    """Customers scanned and walked away, but no code's time ran out and the shop never said an order was
+    over: what the QR scenarios judge (giving up, closing, a late payment) never happened."""
+    walked = [c for c in obs.checkouts if "qr_walked_away" in c.sim]
+    if not walked or any("qr_expired" in c.sim or "qr_order_over" in c.sim for c in walked):
+        return
+    out.add(f"no QR code ran out for the {len(walked)} customer(s) who walked away: the shop gave its codes "
+            "no time_expire / timeout_express (the gateway keeps such a code 2 hours) and its orders stayed "
+            "pending within the customers' patience (customers.timeout_s); give the codes an expiry, or "
+            "shorten the shop's own deadline in the test environment (docs/flows/qr.md)")
 
 
 def no_gateway_call(obs: Observations, out: Assessment) -> None:
@@ -170,7 +186,7 @@ def requirement_unmet(obs: Observations, out: Assessment) -> None:
                 "shop.gateways: 2 and a `dialect:` or gateway for each")
 
 
-CHECKS = (requirement_unmet, no_fault_applied, checkouts_unplayed, actions_not_played, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
+CHECKS = (requirement_unmet, no_fault_applied, checkouts_unplayed, actions_not_played, qr_nothing_ran_out, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
           cancel_unserved, webhooks_unserved, evidence_incomplete, money_untied)
 
 

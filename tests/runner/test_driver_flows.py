@@ -99,3 +99,34 @@ def test_a_code_the_driver_cannot_scan_is_pending_and_inconclusive_never_paid():
     no_code = d.new_result(customer, token, "checkout", "paid")
     qr.finish(d, customer, token, no_code, Answer(503, {}, {"status": "failed"}), Browser({}))
     assert no_code.status == "failed" and no_code.inconclusive is None
+
+
+def test_qr_walk_away_lets_the_scanned_codes_time_pass_at_its_own_gateway():
+    assert qr.expire_path(WECHAT_GW + "/pay/wx/bizpayurl?pr=pc00000001x", "wechatpay") == \
+        "/_sim/wechatpay/orders/pc00000001x/expire"
+    assert qr.expire_path(ALIPAY_GW + "/alipay/qr/2026001", "alipay") == "/_sim/alipay/trades/2026001/expire"
+
+
+def test_qr_walk_away_and_pay_late_expect_expired_in_the_qr_flow_only():
+    paid = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", "paid")
+    for action in (Action.QR_WALK_AWAY, Action.QR_PAY_LATE):
+        customer = Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
+                            email="a@example.com", phone="p", token="pm_card_visa", action=action)
+        assert qr_driver().expected_in_flow(customer, paid).expected == "expired"
+        assert driver("server").expected_in_flow(customer, paid).expected == "paid"
+
+
+def test_a_walk_away_customer_with_a_code_the_phone_cannot_scan_is_inconclusive():
+    d = qr_driver()
+    customer = Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
+                        email="a@example.com", phone="p", token="pm_card_visa", action=Action.QR_WALK_AWAY)
+    token = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", "expired")
+    result = d.new_result(customer, token, "checkout", "expired")
+    browser = Browser({})
+    try:
+        qr.finish(d, customer, token, result, Answer(200, {}, {"status": "pending", "qr": "https://qr.alipay.com/b"}),
+                  browser)
+    finally:
+        browser.close()
+    assert result.status == "pending" and "cannot scan" in result.inconclusive
+    assert "qr_walked_away" not in result.sim

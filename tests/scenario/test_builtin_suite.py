@@ -45,3 +45,21 @@ def test_browser_only_scenarios_are_left_out_of_the_built_in_suite_for_other_flo
     assert "checkout-expired (redirect)" in capsys.readouterr().out
     assert {s.name for s in _for_flow(suite, "client_secret")} == names - {"checkout-expired"}
     assert {s.name for s in _for_flow(suite, "redirect")} == names
+
+
+def test_a_dialects_set_leaves_out_the_qr_scenarios_for_a_shop_of_another_flow(capsys):
+    """`paychaos run --target T alipay` on a barcode (server-flow) shop does not run the QR-expiry scenario,
+    and says so; a QR shop gets it."""
+    from paychaos.cli.cmd_run import _for_flow
+    from paychaos.scenario.load import load_scenarios
+    from paychaos.scenario.model import flows_of
+
+    for dialect, qr_only in (("alipay", {"alipay-qr-expired"}),
+                             ("wechatpay", {"wechatpay-qr-walk-away", "wechatpay-qr-expired"})):
+        chosen = load_scenarios([dialect])
+        names = {s.name for s in chosen}
+        assert qr_only <= names
+        assert {s.name for s in chosen if flows_of(s) == ("qr",)} == qr_only
+        assert {s.name for s in _for_flow(chosen, "server")} == names - qr_only
+        assert f"{sorted(qr_only)[0]} (qr)" in capsys.readouterr().out
+        assert {s.name for s in _for_flow(chosen, "qr")} == names

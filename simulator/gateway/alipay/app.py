@@ -24,7 +24,8 @@ from paychaos.gateway.resources import sim
 
 MAX_BODY = 64 * 1024
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-SIM_CALLS = "health, reset, ledger, webhooks, alipay/failures, alipay/notify, alipay/trades/OUT_TRADE_NO/pay"
+SIM_CALLS = ("health, reset, ledger, webhooks, alipay/failures, alipay/notify, alipay/trades/OUT_TRADE_NO/pay, "
+             "alipay/trades/OUT_TRADE_NO_OR_TRADE_NO/expire")
 
 
 class AlipayGateway:
@@ -36,6 +37,7 @@ class AlipayGateway:
         self.notifier.keys = keys
         self.trades.on_paid = self.notifier.trade_paid
         self.trades.on_forge = self.notifier.forge
+        self.trades.on_closed = self.notifier.trade_closed
         self.sim_token = sim_token or new_token()
         self.base_url = ""
         self.port: int | None = None
@@ -50,9 +52,9 @@ class AlipayGateway:
         self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
-        on_paid, on_forge = self.trades.on_paid, self.trades.on_forge
+        on_paid, on_forge, on_closed = self.trades.on_paid, self.trades.on_forge, self.trades.on_closed
         self.trades.clear()
-        self.trades.on_paid, self.trades.on_forge = on_paid, on_forge
+        self.trades.on_paid, self.trades.on_forge, self.trades.on_closed = on_paid, on_forge, on_closed
         self.notifier.reset()
         self.requests_total = self.requests_api = self.requests_hosted = 0
 
@@ -255,7 +257,21 @@ class AlipayGateway:
             except AlipayError as exc:
                 return sim._json({"ok": False, **exc.body()})
             return sim._json({"ok": True, "trade_no": trade.trade_no, "trade_status": trade.status})
+        if len(parts) == 4 and parts[:2] == ["alipay", "trades"] and parts[3] == "expire" and method == "POST":
+            return self._sim_expire(parts[2], body)
         raise sim.SimError(404, f"Unknown /_sim call {method} {sim.short(request.path, 80)} (offered: {SIM_CALLS})")
+
+    def _sim_expire(self, key: str, body: dict) -> web.Response:
+        """The trade's time passes to the timeout_express / time_expire its merchant gave (KEY: its
+        out_trade_no or trade_no): an unpaid trade closes (TRADE_CLOSED, notified when Alipay knew it).
+        A trade without one keeps Alipay's default: `expired` false."""
+        sim._only(body)
+        trade = self.trades.by_out.get(key) or self.trades.by_no.get(key)
+        if trade is None:
+            raise sim.SimError(404, f"No trade with out_trade_no or trade_no {sim.short(key, 60)!r}")
+        expired = self.trades.expire_now(trade)
+        return sim._json({"ok": True, "expired": expired, "trade_no": trade.trade_no,
+                          "out_trade_no": trade.out_trade_no, "trade_status": trade.status})
 
     def _sim_failures(self, body: dict) -> web.Response:
         """Force the next `times` answers of `method` ("*": any) to an error: {"method", "sub_code",

@@ -107,6 +107,15 @@ class Notifier:
         if self.duplicate or trade.fen // 100 == BAND_NOTIFY_DUPLICATE:
             self._spawn(self._send(url, body, trade.trade_no, "duplicate", retry=False))
 
+    def trade_closed(self, trade: Trade) -> None:
+        """TRADE_CLOSED: an unpaid trade whose time ran out (sent for trades Alipay knew: a scanned code)."""
+        url = self.target(trade)
+        if url is None or self._session is None:
+            return
+        fields = {k: v for k, v in self.fields(trade, "TRADE_CLOSED").items()   # nobody paid: no buyer,
+                  if v and k not in ("receipt_amount", "buyer_pay_amount", "invoice_amount")}  # no amounts paid
+        self._spawn(self._send(url, urlencode(self.signed(fields)), trade.trade_no, "signed"))
+
     def forge(self, trade: Trade, mode: str) -> bool:
         """A made-up TRADE_SUCCESS notification for `trade` (whatever its real state), sent once."""
         url = self.target(trade)

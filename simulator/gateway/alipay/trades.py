@@ -10,6 +10,7 @@ hosted cashier page, decides what paying does. Any other buyer pays.
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 import zlib
@@ -18,6 +19,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MAX_FEN = 10_000_000_000  # 100,000,000.00 yuan, Alipay's ceiling for total_amount
+# How long an unpaid trade waits for its buyer when the merchant names no timeout_express / time_expire:
+# a precreate QR code 2 hours, any other trade 15 days (Alipay's defaults).
+DEFAULT_LIFETIME_S = {"alipay.trade.precreate": 2 * 3600}
+DEFAULT_TIMEOUT_S = 15 * 86400
+_TIMEOUT = re.compile(r"^([1-9]\d{0,4})([mhdc])$")
+_CST_OFFSET_S = 8 * 3600   # time_expire is written in China Standard Time
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 _OUT_NO = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
@@ -122,6 +129,36 @@ def parse_amount(value, name: str) -> int:
     return fen
 
 
+def _expiry(biz: dict) -> float | None:
+    """When an unpaid trade closes, from biz_content's time_expire ("yyyy-MM-dd HH:mm:ss", China Standard
+    Time) or timeout_express (1m..15d: "90m", "2h", "1d", "1c" = until midnight); None: neither given."""
+    text = biz.get("time_expire")
+    if text is not None:
+        try:
+            parsed = time.strptime(str(text)[:19], "%Y-%m-%d %H:%M:%S") if len(str(text)) == 19 else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：time_expire 格式为 yyyy-MM-dd HH:mm:ss", code="40002")
+        return calendar.timegm(parsed) - _CST_OFFSET_S
+    text = biz.get("timeout_express")
+    if text is None:
+        return None
+    match = _TIMEOUT.match(str(text))
+    unit_s = {"m": 60, "h": 3600, "d": 86400}
+    if match is None:
+        raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：timeout_express 取值范围 1m～15d（m 分钟, h 小时, "
+                          "d 天, 1c 当天）", code="40002")
+    count, unit = int(match.group(1)), match.group(2)
+    now = time.time()
+    if unit == "c":
+        return now + 86400 - (now + _CST_OFFSET_S) % 86400
+    seconds = count * unit_s[unit]
+    if not 60 <= seconds <= 15 * 86400:
+        raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：timeout_express 取值范围 1m～15d", code="40002")
+    return now + seconds
+
+
 def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
@@ -148,6 +185,9 @@ class Trade:
     paid_at: float | None = None
     refunded: int = 0
     scanned: bool = False             # precreate: Alipay knows the trade only once the buyer scanned
+    expires: float = 0.0              # unpaid by then: TRADE_CLOSED (timeout_express / time_expire)
+    expiry_given: bool = False        # the merchant named timeout_express or time_expire
+    expired: bool = False             # closed by its expiry (not by a close or cancel call)
     not_exist_left: int = 0           # queries still to answer ACQ.TRADE_NOT_EXIST (test buyer)
     pay_calls: int = 0                # alipay.trade.pay calls for this out_trade_no (test amounts)
     refunds: dict[str, dict] = field(default_factory=dict)   # out_request_no -> refund
@@ -194,6 +234,8 @@ class Trades:
             trade = self.by_out.get(str(biz["out_trade_no"]))
         else:
             raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：out_trade_no 和 trade_no 不能同时为空")
+        if trade is not None:
+            self.expire_if_due(trade)
         if trade is not None and visible_only and trade.product == "FACE_TO_FACE_PAYMENT" \
                 and trade.method == "alipay.trade.precreate" and not trade.scanned:
             return None   # Alipay knows a precreated trade only once its QR code is scanned
@@ -213,8 +255,10 @@ class Trades:
         subject = str(biz.get("subject") or "")
         if not subject:
             raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：缺少 subject", code="40002")
+        expiry = _expiry(biz)
         existing = self.by_out.get(out_no)
         if existing is not None:
+            self.expire_if_due(existing)
             if existing.status in ("TRADE_SUCCESS", "TRADE_FINISHED"):
                 raise AlipayError("ACQ.TRADE_HAS_SUCCESS", "交易已被支付", out_trade_no=out_no,
                                   trade_no=existing.trade_no)
@@ -226,6 +270,8 @@ class Trades:
         trade = Trade(self._trade_no(), out_no, fen, subject[:256], product, method,
                       notify_url=str(common.get("notify_url") or ""), return_url=str(common.get("return_url") or ""),
                       passback=str(biz.get("passback_params") or ""))
+        trade.expiry_given = expiry is not None
+        trade.expires = expiry if expiry is not None else trade.created + DEFAULT_LIFETIME_S.get(method, DEFAULT_TIMEOUT_S)
         self.by_no[trade.trade_no] = trade
         self.by_out[out_no] = trade
         self.order.append(trade.trade_no)
@@ -249,6 +295,7 @@ class Trades:
         Raises AlipayError for a buyer whose payment fails; for one whose answer is lost after the money
         moved, the money moves first. `schedule(delay_s, fn)` runs the 10003 buyer's later confirmation."""
         buyer = BUYERS.get(buyer_name, Buyer(buyer_name))
+        self.expire_if_due(trade)
         if trade.status in ("TRADE_SUCCESS", "TRADE_FINISHED"):
             raise AlipayError("ACQ.TRADE_HAS_SUCCESS", "交易已被支付", out_trade_no=trade.out_trade_no,
                               trade_no=trade.trade_no)
@@ -267,6 +314,27 @@ class Trades:
             raise AlipayError(sub_code, sub_msg, code=code)
         self.settle(trade, buyer_name)
         return buyer
+
+    # -- expiry -----------------------------------------------------------------------------------
+
+    def expire_if_due(self, trade: Trade, now: float | None = None) -> bool:
+        """Close a trade still waiting for its buyer once its time is out: TRADE_CLOSED, and the
+        TRADE_CLOSED notification when Alipay knew the trade (a precreate code someone scanned)."""
+        if trade.status != "WAIT_BUYER_PAY" or (now or time.time()) < trade.expires:
+            return False
+        trade.status, trade.expired = "TRADE_CLOSED", True
+        known = not (trade.method == "alipay.trade.precreate" and not trade.scanned)
+        if known and self.on_closed is not None:
+            self.on_closed(trade)
+        return True
+
+    def expire_now(self, trade: Trade) -> bool:
+        """paychaos's `/_sim`: the time of a trade the merchant gave a timeout_express / time_expire passes
+        to it; one without keeps Alipay's default. True when the trade is now closed by its expiry."""
+        if trade.expiry_given:
+            trade.expires = min(trade.expires, time.time())
+            self.expire_if_due(trade)
+        return trade.expired
 
     def _take_forced(self, method: str) -> AlipayError | None:
         for i, rule in enumerate(self.forced):

@@ -31,7 +31,7 @@ from paychaos.gateway.wechatpay import crypto, ledger
 from paychaos.gateway.wechatpay import outcomes as oc
 from paychaos.gateway.wechatpay.keys import RunKeys, new_run_keys
 from paychaos.gateway.wechatpay.notify import Notifier
-from paychaos.gateway.wechatpay.state import State, WxError, resource, wx_time
+from paychaos.gateway.wechatpay.state import State, WxError, expire_now, resource, wx_time
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 CLOCK_SKEW_S = 300
@@ -274,13 +274,15 @@ class WeChatPayGateway:
                                       "log": list(self.notifier.log)}, sign=False)
         if name == "wechatpay/pay" and method == "POST":
             return self._answer(200, self._sim_pay(body), sign=False)
+        if name.startswith("wechatpay/orders/") and name.endswith("/expire") and method == "POST":
+            return self._answer(200, self._sim_expire(name[len("wechatpay/orders/"):-len("/expire")]), sign=False)
         if name == "wechatpay/rotate" and method == "POST":
             plat = self.keys.rotate()
             return self._answer(200, {"serial_no": plat.serial_no}, sign=False)
         if name == "wechatpay/keys" and method == "GET":
             return self._answer(200, self.key_info, sign=False)
         raise SimError(404, f"no /_sim call {method} /_sim/{name[:60]}; offered: health, reset, ledger, webhooks, "
-                            "wechatpay/pay, wechatpay/rotate, wechatpay/keys")
+                            "wechatpay/pay, wechatpay/orders/KEY/expire, wechatpay/rotate, wechatpay/keys")
 
     def _sim_pay(self, body: dict) -> dict:
         allowed = {"out_trade_no", "prepay_id", "code_url", "transaction_id", "result"}
@@ -301,6 +303,18 @@ class WeChatPayGateway:
             raise SimError(404, "no such order (give out_trade_no, prepay_id or code_url)")
         paid, said = self.pay(trade, result)
         return {"paid": paid, "message": said, "transaction": resource(trade)}
+
+
+    def _sim_expire(self, key: str) -> dict:
+        """The order's time passes to its time_expire (KEY: its out_trade_no, prepay id or the code_url's
+        pr= token): it closes, unpaid, as WeChat Pay closes it (no notification). An order without a
+        time_expire keeps its 2 hours: `expired` false."""
+        trade = self.state.find(prepay=key) or self.state.find(out_trade_no=key)
+        if trade is None:
+            raise SimError(404, f"no order with out_trade_no, prepay id or code_url token {key[:60]!r}")
+        expired = expire_now(trade)
+        return {"expired": expired, "time_expire": trade["_time_expire"] and wx_time(trade["_time_expire"]),
+                "transaction": resource(trade)}
 
 
 def _route(method: str, parts: list[str]) -> tuple[str, str | None] | None:

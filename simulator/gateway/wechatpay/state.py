@@ -12,6 +12,7 @@ from paychaos.gateway.wechatpay import outcomes as oc
 
 TRADE_TYPES = {"jsapi": "JSAPI", "native": "NATIVE", "h5": "MWEB", "app": "APP"}
 _CST = datetime.timezone(datetime.timedelta(hours=8))
+DEFAULT_LIFETIME_S = 2 * 3600   # an order without time_expire: its code_url / prepay_id lives 2 hours
 
 
 def wx_time(ts: float | None = None) -> str:
@@ -79,6 +80,7 @@ class State:
         attach = body.get("attach")
         if attach is not None and (not isinstance(attach, str) or len(attach) > 128):
             raise param_error("attach: 至多128个字符的字符串", "attach")
+        expires = _time_expire(body.get("time_expire"))
         band = oc.band(total)
         self.place_calls[out_trade_no] += 1
         first = self.place_calls[out_trade_no] == 1
@@ -91,6 +93,7 @@ class State:
         fingerprint = (kind, total, currency, body.get("description"), body.get("appid"))
         trade = self.trades.get(out_trade_no)
         if trade is not None:
+            expire_if_due(trade)
             if trade["trade_state"] in ("SUCCESS", "REFUND"):
                 raise WxError(400, "ORDERPAID", "该订单已支付")
             if trade["trade_state"] == "CLOSED":
@@ -109,7 +112,8 @@ class State:
             "amount": {"total": total, "currency": currency},
             "description": body["description"], "notify_url": body["notify_url"],
             "_fingerprint": fingerprint, "_prepay": prepay_id, "_created": time.time(), "_band": band,
-            "_refunded": 0,
+            "_refunded": 0, "_time_expire": expires,
+            "_expires": expires if expires is not None else time.time() + DEFAULT_LIFETIME_S,
         }
         if kind == "native":
             answer = {"code_url": f"weixin://wxpay/bizpayurl?pr=pc{n:08d}x"}
@@ -129,7 +133,10 @@ class State:
             out_trade_no = self.by_txn.get(transaction_id)
         elif prepay is not None:
             out_trade_no = self.by_prepay.get(prepay)
-        return self.trades.get(out_trade_no) if out_trade_no else None
+        trade = self.trades.get(out_trade_no) if out_trade_no else None
+        if trade is not None:
+            expire_if_due(trade)
+        return trade
 
     def query(self, out_trade_no: str | None = None, transaction_id: str | None = None) -> dict:
         trade = self.find(out_trade_no=out_trade_no, transaction_id=transaction_id)
@@ -142,7 +149,7 @@ class State:
         return resource(trade)
 
     def close(self, out_trade_no: str) -> None:
-        trade = self.trades.get(out_trade_no)
+        trade = self.find(out_trade_no=out_trade_no)
         if trade is None:
             raise WxError(404, "ORDER_NOT_EXIST", "订单不存在")
         if trade["trade_state"] in ("SUCCESS", "REFUND"):
@@ -154,6 +161,7 @@ class State:
     def pay(self, trade: dict, result: str | None = None) -> tuple[bool, str]:
         """The customer confirms in WeChat: (paid, what the pay page says). `result` overrides the
         amount's band (SUCCESS, NOTENOUGH, ACCOUNT_FROZEN, CANCEL)."""
+        expire_if_due(trade)
         state = trade["trade_state"]
         if state in ("SUCCESS", "REFUND"):
             return False, "该订单已支付"
@@ -230,6 +238,43 @@ class State:
         if rec is None:
             raise WxError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
         return public(rec)
+
+
+# -- expiry: an unpaid order closes once its time_expire (else 2 hours) has passed -------------------
+
+def expire_if_due(trade: dict, now: float | None = None) -> bool:
+    """Close an unpaid order whose time has run out (WeChat Pay sends no notification for it): a query
+    then says CLOSED, paying it fails, ordering it again is ORDERCLOSED. True when it closed now."""
+    if trade["trade_state"] not in ("NOTPAY", "PAYERROR") or (now or time.time()) < trade["_expires"]:
+        return False
+    trade["trade_state"], trade["trade_state_desc"] = "CLOSED", "订单已关闭"
+    trade["_expired"] = True
+    return True
+
+
+def expire_now(trade: dict) -> bool:
+    """paychaos's `/_sim`: the time of an order with a time_expire passes to it (the customer is away that
+    long); one without keeps its 2 hours. True when the order is now closed by its expiry."""
+    if trade.get("_time_expire") is not None:
+        trade["_expires"] = min(trade["_expires"], time.time())
+        expire_if_due(trade)
+    return bool(trade.get("_expired"))
+
+
+def _time_expire(value) -> float | None:
+    """An order's `time_expire` (RFC 3339 with its offset, e.g. 2018-06-08T10:34:56+08:00) as a timestamp."""
+    if value is None:
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise param_error("time_expire: 遵循rfc3339标准格式，格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE，"
+                          "例如 2018-06-08T10:34:56+08:00", "time_expire")
+    if when.timestamp() <= time.time():
+        raise param_error("time_expire: 订单失效时间不能早于当前时间", "time_expire")
+    return when.timestamp()
 
 
 def public(obj: dict) -> dict:

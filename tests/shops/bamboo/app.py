@@ -8,16 +8,22 @@ POST /notify/wechat   WeChat Pay's notification, checked by the wechatpayv3 SDK 
 POST /notify/alipay   Alipay's notification, verified with Alipay's public key; answers `success`
 POST /api/orders/<id>/cancel -> a refund when paid, a close otherwise
 
-WeChat Pay Native (wechatpayv3) is the first choice. When WeChat Pay cannot take the order (a 5xx, a
-rate limit, no answer), the order is offered as an Alipay QR code instead (alipay.trade.precreate with
-python-alipay-sdk), under its own out_trade_no.
+WeChat Pay Native (wechatpayv3) is the first choice (BAMBOO_FIRST=alipay: Alipay first). When that
+gateway cannot take the order (a 5xx, a rate limit, no answer), the order is offered as a QR code of the
+other one instead (alipay.trade.precreate with python-alipay-sdk), under its own out_trade_no.
+
+A code lives BAMBOO_QR_TTL_S seconds (default 300): the shop gives the gateway that time_expire, and
+gives the order up (canceled, "二维码已过期") when the gateway says the trade closed or its own deadline
+passes, closing the code at the gateway. Money that comes for an order given up is refunded.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 from alipay import AliPay
@@ -27,7 +33,11 @@ from wechatpayv3 import WeChatPay, WeChatPayType
 TITLE = "竹林面馆-红烧牛肉面"
 DEFECTS = {
     "paid_on_qr": "takes an order for paid (and starts cooking) as soon as its QR code is shown",
+    "never_close": "gives an order up at its own deadline without closing its code at the gateway (and gives "
+                   "the code no time_expire), and keeps money a late scan brings for it",
 }
+CST = datetime.timezone(datetime.timedelta(hours=8))
+DEFAULT_TTL_S = 300
 ALTERNATIVES = ["cash", "bank_transfer"]
 SAY = {
     "wechatpay": "请打开微信“扫一扫”，扫描二维码付款。",
@@ -39,6 +49,8 @@ SAY = {
     "FROZEN": "付款没有成功：您的支付账户被冻结或异常。请换一种方式付款，或联系客服。",
     "down": "暂时无法生成付款二维码（微信支付和支付宝都不可用），请稍后再试，或到柜台用现金付款。",
     "canceled": "订单已取消。",
+    "expired": "二维码已过期，订单已取消，没有扣款。请重试下单，获取新的二维码。",
+    "late_refunded": "二维码已过期，订单已取消；您之后的付款已原路退回。",
     "refunded": "已退款，款项将原路退回。",
     "bad": "订单信息不完整，请重新下单。",
 }
@@ -88,9 +100,23 @@ def parse_defects(text: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
+def parse_ttl(text: str | None) -> float:
+    try:
+        ttl = float(text) if text else DEFAULT_TTL_S
+    except ValueError:
+        ttl = 0.0
+    if not 1 <= ttl <= 7200:
+        raise UnknownDefect(f"BAMBOO_QR_TTL_S: {text!r} is not a number of seconds from 1 to 7200")
+    return ttl
+
+
 class Shop:
-    def __init__(self, wx: WeChatPay, ali: AliPay, public_url: str, defects: frozenset[str] = frozenset()):
+    def __init__(self, wx: WeChatPay, ali: AliPay, public_url: str, defects: frozenset[str] = frozenset(),
+                 ttl_s: float = DEFAULT_TTL_S, first: str = "wechatpay"):
         self.wx, self.ali, self.public_url, self.defects = wx, ali, public_url, defects
+        self.ttl_s = ttl_s
+        self.gateways = (("alipay", self._alipay_qr), ("wechatpay", self._wechat_qr)) if first == "alipay" else (
+            ("wechatpay", self._wechat_qr), ("alipay", self._alipay_qr))
         self.lock = threading.Lock()
         self.orders: dict[str, dict] = {}
         self.by_trade: dict[str, str] = {}   # out_trade_no -> order id
@@ -104,12 +130,14 @@ class Shop:
         with self.lock:
             order = self.orders.setdefault(order_id, {"order_id": order_id, "amount": amount, "status": "new",
                                                       "gateway": None, "trade_no": None, "qr": None,
-                                                      "fulfilled": 0, "why": None, "refund_no": None})
+                                                      "fulfilled": 0, "why": None, "refund_no": None,
+                                                      "expires_at": None})
         if order["status"] == "paid":
             return self.answer(order)
         if order["qr"]:   # a second click shows the same code: one order, one payable trade
             return {**self.answer(order), "qr": order["qr"], "pay_with": order["gateway"]}
-        for gateway, make in (("wechatpay", self._wechat_qr), ("alipay", self._alipay_qr)):
+        order["expires_at"] = time.time() + self.ttl_s
+        for gateway, make in self.gateways:
             trade_no = ("WX" if gateway == "wechatpay" else "ZFB") + order_id.replace("-", "_")[-28:]
             qr = make(order, trade_no)
             if qr:
@@ -123,20 +151,24 @@ class Shop:
         return {**self.answer(order, SAY["down"]), "alternatives": ALTERNATIVES}
 
     def _wechat_qr(self, order: dict, trade_no: str) -> str | None:
+        expiry = None if "never_close" in self.defects else datetime.datetime.fromtimestamp(
+            int(order["expires_at"]) + 1, CST).isoformat(timespec="seconds")
         try:
             code, text = self.wx.pay(description=TITLE, out_trade_no=trade_no, attach=order["order_id"],
                                      amount={"total": order["amount"], "currency": "CNY"},
-                                     notify_url=f"{self.public_url}/notify/wechat")
+                                     notify_url=f"{self.public_url}/notify/wechat", time_expire=expiry)
         except Exception:  # noqa: BLE001 - no answer, or an answer whose signature the SDK refused
             return None
         url = _json(text).get("code_url") if code == 200 else None
         return url if isinstance(url, str) and url else None
 
     def _alipay_qr(self, order: dict, trade_no: str) -> str | None:
+        expiry = {} if "never_close" in self.defects else {"time_expire": datetime.datetime.fromtimestamp(
+            int(order["expires_at"]) + 1, CST).strftime("%Y-%m-%d %H:%M:%S")}
         try:
             answer = self.ali.api_alipay_trade_precreate(subject=TITLE, out_trade_no=trade_no,
                                                          total_amount=_yuan(order["amount"]),
-                                                         passback_params=f"order_id={order['order_id']}")
+                                                         passback_params=f"order_id={order['order_id']}", **expiry)
         except Exception:  # noqa: BLE001 - no answer, or one that did not verify
             return None
         qr = answer.get("qr_code") if isinstance(answer, dict) and answer.get("code") == "10000" else None
@@ -168,9 +200,15 @@ class Shop:
         return "success"
 
     def poll(self, order: dict) -> None:
-        """The QR page asks; a pending order is asked about at its wallet (a notification may be late)."""
+        """The QR page asks; a pending order is asked about at its wallet (a notification may be late), and
+        given up once its code's time is out."""
         if order["status"] != "pending":
             return
+        self._ask_wallet(order)
+        if order["status"] == "pending" and time.time() >= (order["expires_at"] or float("inf")):
+            self._give_up(order)
+
+    def _ask_wallet(self, order: dict) -> None:
         try:
             if order["gateway"] == "wechatpay":
                 code, text = self.wx.query(out_trade_no=order["trade_no"])
@@ -191,39 +229,52 @@ class Shop:
             desc = txn.get("trade_state_desc") or ""
             order["why"] = "NOTENOUGH" if "余额不足" in desc else "FROZEN" if "冻结" in desc else None
             order["status"] = "failed"
+        elif state == "CLOSED" and order["status"] == "pending":
+            self._expired(order)
 
     def _alipay_state(self, order: dict, fields: dict) -> None:
         if fields.get("trade_status") in ("TRADE_SUCCESS", "TRADE_FINISHED") and \
                 fields.get("total_amount") == _yuan(order["amount"]):
             self._paid(order)
         elif fields.get("trade_status") == "TRADE_CLOSED" and order["status"] == "pending":
-            order["status"] = "failed"
+            self._expired(order)
 
     def _paid(self, order: dict) -> None:
         with self.lock:
             if order["status"] in ("pending", "failed", "new"):
                 order["status"] = "paid"
                 order["fulfilled"] += 1   # the kitchen starts once, however many notices say paid
+                return
+            late = order["status"] == "canceled" and order["why"] == "expired"
+        if late and "never_close" not in self.defects:
+            self._refund(order, "late_refunded")   # money for an order given up goes back
+
+    # -- a code whose time ran out -------------------------------------------------------------------
+
+    def _give_up(self, order: dict) -> None:
+        """The shop's own deadline: close the code at its gateway so no late scan can pay it."""
+        if "never_close" not in self.defects:
+            try:
+                if order["gateway"] == "wechatpay":
+                    self.wx.close(out_trade_no=order["trade_no"])
+                else:
+                    self.ali.api_alipay_trade_close(out_trade_no=order["trade_no"])
+            except Exception:  # noqa: BLE001 - the code's own time_expire closes it anyway
+                pass
+            self._ask_wallet(order)   # paid just before the close: that stands
+        if order["status"] == "pending":
+            self._expired(order)
+
+    def _expired(self, order: dict) -> None:
+        with self.lock:
+            if order["status"] == "pending":
+                order.update(status="canceled", why="expired")
 
     # -- after the sale --------------------------------------------------------------------------
 
     def cancel(self, order: dict) -> dict:
         if order["status"] == "paid":
-            order["refund_no"] = order["refund_no"] or "RF" + order["trade_no"]
-            try:
-                if order["gateway"] == "wechatpay":
-                    code, text = self.wx.refund(out_refund_no=order["refund_no"], out_trade_no=order["trade_no"],
-                                                amount={"refund": order["amount"], "total": order["amount"],
-                                                        "currency": "CNY"}, reason="顾客取消订单")
-                    done = code == 200 and _json(text).get("status") in ("SUCCESS", "PROCESSING")
-                else:
-                    answer = self.ali.api_alipay_trade_refund(_yuan(order["amount"]), out_trade_no=order["trade_no"],
-                                                              out_request_no=order["refund_no"])
-                    done = isinstance(answer, dict) and answer.get("code") == "10000"
-            except Exception:  # noqa: BLE001
-                done = False
-            if done:
-                order["status"] = "refunded"
+            done = self._refund(order)
             return self.answer(order, None if done else "退款处理中，请稍后查看。")
         if order["trade_no"]:
             try:
@@ -236,8 +287,29 @@ class Shop:
         order["status"] = "canceled"
         return self.answer(order)
 
+    def _refund(self, order: dict, why: str | None = None) -> bool:
+        """Give the order's money back in full; True once the gateway took the refund."""
+        order["refund_no"] = order["refund_no"] or "RF" + order["trade_no"]
+        try:
+            if order["gateway"] == "wechatpay":
+                code, text = self.wx.refund(out_refund_no=order["refund_no"], out_trade_no=order["trade_no"],
+                                            amount={"refund": order["amount"], "total": order["amount"],
+                                                    "currency": "CNY"}, reason="顾客取消订单")
+                done = code == 200 and _json(text).get("status") in ("SUCCESS", "PROCESSING")
+            else:
+                answer = self.ali.api_alipay_trade_refund(_yuan(order["amount"]), out_trade_no=order["trade_no"],
+                                                          out_request_no=order["refund_no"])
+                done = isinstance(answer, dict) and answer.get("code") == "10000"
+        except Exception:  # noqa: BLE001
+            done = False
+        if done:
+            order.update(status="refunded", why=why)
+        return done
+
     def answer(self, order: dict, message: str | None = None) -> dict:
         status = order["status"]
+        if message is None and order["why"] in ("expired", "late_refunded"):
+            message = SAY[order["why"]]
         if message is None:
             message = SAY.get(order["why"] or "", SAY["failed"]) if status == "failed" else SAY.get(status, SAY["pending"])
         out = {"order_id": order["order_id"], "status": status, "message": message, "fulfilled": order["fulfilled"],
@@ -249,8 +321,12 @@ class Shop:
 
 def create_app() -> Flask:
     defects = parse_defects(os.environ.get("BAMBOO_DEFECTS"))
+    ttl_s = parse_ttl(os.environ.get("BAMBOO_QR_TTL_S"))
+    first = os.environ.get("BAMBOO_FIRST", "wechatpay")
+    if first not in ("wechatpay", "alipay"):
+        raise UnknownDefect(f"BAMBOO_FIRST: {first!r} (valid: wechatpay, alipay)")
     public = os.environ.get("BAMBOO_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
-    shop = Shop(_wechat(), _alipay(public + "/notify/alipay"), public, defects)
+    shop = Shop(_wechat(), _alipay(public + "/notify/alipay"), public, defects, ttl_s, first)
     app = Flask("bamboo")
     app.json.ensure_ascii = False
 
