@@ -9,16 +9,10 @@ Ready line: `PAYCHAOS_READY {"service": "gateway", "dialect": "wechatpay", "url"
 from __future__ import annotations
 
 import asyncio
-import gc
-import signal
-import socket
 from dataclasses import dataclass
 
-from aiohttp import web
-
-from paychaos.common.errors import InputError
-from paychaos.common.procs import announce_ready, make_temp_dir, remove_temp_dir
-from paychaos.gateway.httplog import request_error_log
+from paychaos.common.procs import make_temp_dir, remove_temp_dir
+from paychaos.gateway.serving import serve as serve_gateway
 from paychaos.gateway.wechatpay.app import WeChatPayGateway
 from paychaos.gateway.wechatpay.keys import new_run_keys
 from paychaos.gateway.wechatpay.notify import Notifier
@@ -45,35 +39,10 @@ async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
     gw.key_info = {**keys.write(folder), "dir": str(folder)}
     if opts.notify_url:
         notifier.endpoint = opts.notify_url
-    sock = socket.socket(socket.AF_INET6 if ":" in opts.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((opts.host, opts.port))
-    except OSError as exc:
-        sock.close()
-        raise InputError(f"cannot bind {opts.host}:{opts.port}: {exc.strerror}", field="--port",
-                         valid="a free port, or 0 to let the OS pick one") from None
-    gw.serving_at(opts.host, sock.getsockname()[1])
-    server = web.Server(gw.handle, access_log=None, handler_cancellation=False, logger=request_error_log())
-    runner = web.ServerRunner(server, handle_signals=False)
-    await runner.setup()
-    await web.SockSite(runner, sock, backlog=1024).start()
-    await notifier.start()
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
-    announce_ready("gateway", dialect="wechatpay", url=gw.base_url, token=gw.sim_token, wechatpay=gw.key_info)
-    try:
-        await stop.wait()
+        await serve_gateway(gw, host=opts.host, port=opts.port, sender=notifier, stop=stop, ready=lambda: {
+            "dialect": "wechatpay", "url": gw.base_url, "token": gw.sim_token, "wechatpay": gw.key_info})
     finally:
-        await notifier.stop()
-        await runner.cleanup()
         if not opts.keys_dir:
             remove_temp_dir(str(folder))
 
