@@ -27,8 +27,9 @@ def add_parser(subparsers) -> None:
                         "(docs/gateway-wechatpay.md)")
     p.add_argument("--keys-dir", type=argtypes.writable_dir, default=None, metavar="DIR",
                    help="alipay and wechatpay: write the merchant's files (keys, certificates, app id) to DIR and "
-                        "keep them after exit, so a shop can be pointed at fixed paths (default: a temporary "
-                        "folder, removed on exit; the ready line names the files either way)")
+                        "keep them after exit; a later start on DIR reuses those keys, so a shop configured with "
+                        "these paths keeps working (default: a temporary folder, removed on exit; the ready "
+                        "line names the files either way)")
     p.add_argument("--notify-url", type=argtypes.url, default=None, metavar="URL",
                    help="alipay and wechatpay: deliver every notification to URL (loopback, or a host given with "
                         "--allow-webhook-host) instead of each order's notify_url; for alipay a URL without a "

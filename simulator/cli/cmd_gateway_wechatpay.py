@@ -18,8 +18,8 @@ def add_parser(subparsers) -> None:
                    help="address to bind (loopback only; default 127.0.0.1)")
     p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
     p.add_argument("--keys-dir", type=argtypes.writable_dir, default=None,
-                   help="write the merchant's key, platform certificates and APIv3 key here "
-                        "(default: a temporary folder, removed on exit)")
+                   help="write the merchant's key, platform certificates and APIv3 key here and keep them; "
+                        "a later start on DIR reuses those keys (default: a temporary folder, removed on exit)")
     p.add_argument("--notify-url", type=argtypes.url, default=None,
                    help="deliver every notification here instead of the order's notify_url (loopback)")
     p.add_argument("--notify-scale", type=argtypes.number(0, 10), default=0.01,

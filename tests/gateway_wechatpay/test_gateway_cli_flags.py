@@ -1,6 +1,7 @@
 """`paychaos gateway --dialect wechatpay --keys-dir DIR --notify-url URL`, as a developer starts it by hand
 (a real subprocess): the official wechatpayv3 SDK reads its credentials from the files in DIR, pays, and the
-notification arrives at URL, where the SDK's own callback() decrypts and verifies it. DIR is kept after exit."""
+notification arrives at URL, where the SDK's own callback() decrypts and verifies it. DIR is kept after exit,
+and a gateway started again on it reuses its keys, so the shop's configuration still holds."""
 
 from __future__ import annotations
 
@@ -30,30 +31,43 @@ def _client_from_folder(folder: Path, url: str) -> WeChatPay:
     return wx
 
 
-def test_keys_dir_and_notify_url_let_a_shop_pay_and_hear_back(tmp_path):
+def _start(folder: Path, notify_url: str):
+    return start_service("gateway", paychaos_argv("gateway", "--dialect", "wechatpay", "--port", "0",
+                                                 "--keys-dir", str(folder), "--notify-url", notify_url), timeout=60)
+
+
+def _pay_and_hear(svc, wx, receiver, out_trade_no: str, count: int) -> list[dict]:
+    wx._core._gate_way = svc.url
+    code, body = wx.pay(description="灯笼", out_trade_no=out_trade_no, amount={"total": 1200})
+    assert code == 200, body                 # the answer's signature verified with the folder's certificate
+    customer_pays(svc.url, out_trade_no=out_trade_no, token=svc.info["token"])
+    return receiver.wait_for(count, timeout_s=60)
+
+
+def test_keys_dir_and_notify_url_let_a_shop_pay_and_hear_back_across_restarts(tmp_path):
     folder = tmp_path / "wechat-keys"
     receiver = Receiver(None)
     try:
-        svc = start_service("gateway", paychaos_argv("gateway", "--dialect", "wechatpay", "--port", "0",
-                                                     "--keys-dir", str(folder), "--notify-url", receiver.url),
-                            timeout=60)
+        svc = _start(folder, receiver.url)
         try:
             info = svc.info["wechatpay"]
             assert Path(info["dir"]) == folder and Path(info["private_key_file"]).parent == folder
-            wx = _client_from_folder(folder, svc.url)
-            receiver.wx = wx
-            code, body = wx.pay(description="灯笼", out_trade_no="CLI-100001", amount={"total": 1200})
-            assert code == 200, body
-            customer_pays(svc.url, out_trade_no="CLI-100001", token=svc.info["token"])
-            got = receiver.wait_for(1, timeout_s=60)
+            assert info["keys_reused"] is False
+            wx = receiver.wx = _client_from_folder(folder, svc.url)   # the shop's configuration, read once
+            got = _pay_and_hear(svc, wx, receiver, "CLI-100001", 1)
+        finally:
+            svc.stop()
+        assert got, "no notification reached --notify-url"
+        svc = _start(folder, receiver.url)   # restarted on the same folder: the same keys
+        try:
+            assert svc.info["wechatpay"]["keys_reused"] is True
+            got = _pay_and_hear(svc, wx, receiver, "CLI-100002", 2)
         finally:
             svc.stop()
     finally:
         receiver.close()
-    assert got, "no notification reached --notify-url"
-    checked = got[0]["checked"]
-    assert isinstance(checked, dict), checked       # the SDK decrypted and verified it
-    assert checked["resource"]["out_trade_no"] == "CLI-100001" and checked["resource"]["trade_state"] == "SUCCESS"
+    assert [g["checked"]["resource"]["out_trade_no"] for g in got[:2]] == ["CLI-100001", "CLI-100002"], got
+    assert all(g["checked"]["resource"]["trade_state"] == "SUCCESS" for g in got[:2])   # decrypted and verified
     # the folder outlives the gateway: the shop's configuration still points at real files
     assert (folder / "apiclient_key.pem").exists() and (folder / "wechatpay.json").exists()
 

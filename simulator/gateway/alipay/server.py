@@ -1,5 +1,5 @@
-"""Run the fake Alipay: make the run's keys, write them to a folder (a private temporary one, removed on
-exit, or `keys_dir`, kept), then the start-up every gateway shares (paychaos.gateway.serving): the ready
+"""Run the fake Alipay: make the run's keys (or read an earlier start's from `keys_dir`), write them to a
+folder (a private temporary one, removed on exit, or `keys_dir`, kept), then the start-up every gateway shares (paychaos.gateway.serving): the ready
 line names the key files."""
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ class Options:
     allow_webhook_hosts: tuple[str, ...] = ()
     key_bits: int = KEY_BITS
     app_id: str = "2021000000000001"
-    keys_dir: str | None = None          # where the merchant's files go (default: a temp dir, removed on exit)
+    keys_dir: str | None = None          # where the merchant's files go, kept and reused (default: a temp dir, removed)
     notify_url: str | None = None        # every notification here (no path: each trade's notify_url path on it)
 
 
 async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
-    keys = RunKeys.generate(opts.app_id, opts.key_bits)
+    reused = RunKeys.read(opts.keys_dir, opts.app_id) if opts.keys_dir else None   # an earlier start's
+    keys = reused or RunKeys.generate(opts.app_id, opts.key_bits)
     folder = opts.keys_dir or make_temp_dir("paychaos-alipay-keys-")
     os.makedirs(folder, exist_ok=True)
     if not opts.keys_dir:
@@ -44,7 +45,8 @@ async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
         gw.key_files = keys.write(folder)
         await serve_gateway(gw, host=opts.host, port=opts.port, sender=notifier, stop=stop, ready=lambda: {
             "dialect": "alipay", "url": gw.base_url, "gateway_url": gw.base_url + "/gateway.do",
-            "token": gw.sim_token, "app_id": keys.app_id, **{f"{k}_file": v for k, v in gw.key_files.items()}})
+            "token": gw.sim_token, "app_id": keys.app_id, **{f"{k}_file": v for k, v in gw.key_files.items()},
+            "keys_reused": reused is not None})
     finally:
         if not opts.keys_dir:
             remove_temp_dir(folder)
