@@ -105,11 +105,3 @@ def test_a_wechatpay_shop_under_load(tmp_path, report_dir):
     assert any(r.get("path", "").startswith("/v3/pay/transactions/") for r in journal)
     assert any(r.get("direction") == "to_merchant" and r.get("path") == "/notify/wechat" for r in journal)
 
-
-def test_a_qr_flow_shop_exits_2_before_anything_starts(tmp_path):
-    done = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "load", "steady", "--target",
-                           "tests/shops/bamboo/target.yaml", "--report-dir", str(tmp_path / "r")],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "tests/shops/bamboo/target.yaml: checkout.flow: is qr" in done.stderr
-    assert not (tmp_path / "r" / "events.jsonl").exists()
