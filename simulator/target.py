@@ -236,17 +236,6 @@ class Target:
                       "or one worker (-n 1)")
 
 
-    def check_stripe_only(self, what: str) -> None:
-        """`what` starts Stripe gateways only (paychaos load): a shop speaking another dialect would
-        meet a gateway it cannot talk to and be scored on nothing."""
-        others = sorted({d for d in self.dialect_of.values() if d != "stripe"})
-        if others:
-            raise InputError(f"{what} starts Stripe gateways only, but this shop's gateways speak "
-                             f"{', '.join(others)}", file=self.path or None, field="dialect",
-                             valid="stripe (the default); run a dialect's scenarios with `paychaos run --target "
-                                   f"{self.path or 'T'} {others[0]}`")
-
-
 def gateway_flags(target: Target) -> tuple[str, ...]:
     """What `paychaos gateway` is started with for this target (its catalogue, when it names one)."""
     return ("--catalogue", target.catalogue) if target.catalogue else ()

@@ -24,7 +24,16 @@ def add_parser(subparsers) -> None:
         description="Run the Stripe-compatible fake gateway. Prints a PAYCHAOS_READY line with its URL.")
     p.add_argument("--dialect", choices=dialects.NAMES, default="stripe",
                    help="which gateway to fake: stripe (default), alipay (docs/gateway-alipay.md) or wechatpay "
-                        "(docs/gateway-wechatpay.md; `paychaos gateway-wechatpay` has its further flags)")
+                        "(docs/gateway-wechatpay.md)")
+    p.add_argument("--keys-dir", type=argtypes.writable_dir, default=None, metavar="DIR",
+                   help="alipay and wechatpay: write the merchant's files (keys, certificates, app id) to DIR and "
+                        "keep them after exit; a later start on DIR reuses those keys, so a shop configured with "
+                        "these paths keeps working (default: a temporary folder, removed on exit; the ready "
+                        "line names the files either way)")
+    p.add_argument("--notify-url", type=argtypes.url, default=None, metavar="URL",
+                   help="alipay and wechatpay: deliver every notification to URL (loopback, or a host given with "
+                        "--allow-webhook-host) instead of each order's notify_url; for alipay a URL without a "
+                        "path keeps each order's notify_url path on that address")
     p.add_argument("--notify-time-scale", type=argtypes.number(0, 1), default=None,
                    help="alipay and wechatpay: factor on the notification retry schedule (Alipay's 4m, 10m, ...: "
                         "default 0.001; WeChat Pay's 15s, 15s, 30s, ...: default 0.01)")
@@ -92,24 +101,55 @@ def options_from(args: argparse.Namespace):
                    catalogue=load_catalogue(args.catalogue) if args.catalogue else ())
 
 
+def notify_url(url: str | None, allow: tuple[str, ...]) -> str | None:
+    """--notify-url checked as --webhook-url is: loopback, or a host the user allowed."""
+    from paychaos.gateway.webhooks import url_refusal
+
+    if url:
+        refusal = url_refusal(url, frozenset(allow))
+        if refusal is not None:
+            raise InputError(f"'{url}': {refusal}", field="--notify-url",
+                             valid="http://127.0.0.1:PORT/PATH, or a host given with --allow-webhook-host")
+    return url
+
+
+def _check_dialect_flags(args: argparse.Namespace) -> None:
+    """Flags one kind of gateway has and the other does not: refused, not ignored."""
+    if args.dialect == "stripe":
+        for flag, value in (("--keys-dir", args.keys_dir), ("--notify-url", args.notify_url)):
+            if value is not None:
+                raise InputError("is for the Alipay and WeChat Pay fakes (the Stripe one has no key "
+                                 "files; it sends its events to --webhook-url)", field=flag,
+                                 valid="--dialect alipay or --dialect wechatpay with it, or --webhook-url "
+                                       "(and --webhook-secret) for the Stripe fake")
+    elif args.webhook_url or args.webhook_secret:
+        flag = "--webhook-url" if args.webhook_url else "--webhook-secret"
+        raise InputError(f"is the Stripe fake's; the {args.dialect} fake signs its notifications with "
+                         "its own keys", field=flag, valid="--notify-url URL with --dialect alipay or wechatpay")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_dialect_flags(args)
     if args.dialect == "alipay":
         from paychaos.gateway.alipay.server import Options as AlipayOptions
         from paychaos.gateway.alipay.server import run as serve_alipay
 
+        allow = _allowed_hosts(args.allow_webhook_host)
         return serve_alipay(AlipayOptions(
-            host=args.host, port=args.port, seed=args.seed,
+            host=args.host, port=args.port, seed=args.seed, keys_dir=args.keys_dir,
+            notify_url=notify_url(args.notify_url, allow),
             notify_time_scale=0.001 if args.notify_time_scale is None else args.notify_time_scale,
-            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=_allowed_hosts(args.allow_webhook_host),
+            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=allow,
             sim_token=choose_token(args.sim_token, flag="--sim-token")))
-    if args.dialect == "wechatpay":   # the flags both share; `paychaos gateway-wechatpay` has the rest
+    if args.dialect == "wechatpay":   # `paychaos gateway-wechatpay` takes the same as its own spelling
         from paychaos.gateway.wechatpay.server import Options as WeChatPayOptions
         from paychaos.gateway.wechatpay.server import run as serve_wechatpay
 
+        allow = _allowed_hosts(args.allow_webhook_host)
         return serve_wechatpay(WeChatPayOptions(
-            host=args.host, port=args.port,
+            host=args.host, port=args.port, keys_dir=args.keys_dir, notify_url=notify_url(args.notify_url, allow),
             notify_scale=0.01 if args.notify_time_scale is None else args.notify_time_scale,
-            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=_allowed_hosts(args.allow_webhook_host),
+            notify_timeout_s=args.webhook_timeout_s, allow_webhook_hosts=allow,
             sim_token=choose_token(args.sim_token, flag="--sim-token")))
     from paychaos.gateway.server import run as serve
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from paychaos.cli import argtypes
-from paychaos.cli.cmd_gateway import _allowed_hosts
-from paychaos.common.errors import InputError
+from paychaos.cli.cmd_gateway import _allowed_hosts, notify_url
 from paychaos.common.localtoken import choose_token
 
 
@@ -19,8 +18,8 @@ def add_parser(subparsers) -> None:
                    help="address to bind (loopback only; default 127.0.0.1)")
     p.add_argument("--port", type=argtypes.port, default=0, help="port to bind; 0 (default) picks a free one")
     p.add_argument("--keys-dir", type=argtypes.writable_dir, default=None,
-                   help="write the merchant's key, platform certificates and APIv3 key here "
-                        "(default: a temporary folder, removed on exit)")
+                   help="write the merchant's key, platform certificates and APIv3 key here and keep them; "
+                        "a later start on DIR reuses those keys (default: a temporary folder, removed on exit)")
     p.add_argument("--notify-url", type=argtypes.url, default=None,
                    help="deliver every notification here instead of the order's notify_url (loopback)")
     p.add_argument("--notify-scale", type=argtypes.number(0, 10), default=0.01,
@@ -37,16 +36,11 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paychaos.gateway.webhooks import url_refusal
     from paychaos.gateway.wechatpay.server import Options
     from paychaos.gateway.wechatpay.server import run as serve
 
     allow = _allowed_hosts(args.allow_webhook_host)
-    if args.notify_url:
-        refusal = url_refusal(args.notify_url, frozenset(allow))
-        if refusal is not None:
-            raise InputError(f"'{args.notify_url}': {refusal}", field="--notify-url",
-                             valid="http://127.0.0.1:PORT/PATH, or a host given with --allow-webhook-host")
-    return serve(Options(host=args.host, port=args.port, keys_dir=args.keys_dir, notify_url=args.notify_url,
+    return serve(Options(host=args.host, port=args.port, keys_dir=args.keys_dir,
+                         notify_url=notify_url(args.notify_url, allow),
                          notify_scale=args.notify_scale, notify_timeout_s=args.notify_timeout_s,
                          allow_webhook_hosts=allow, sim_token=choose_token(args.sim_token, flag="--sim-token")))

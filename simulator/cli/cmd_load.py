@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     total = report["verdict"]["score"]["total"]
     if report["verdict"].get("inconclusive"):
         print(f"paychaos load: INCONCLUSIVE: score {'-' if total is None else f'{total:g}'} not a verdict: the run "
-              "could not observe the checkouts' final outcomes")
+              "could not observe what it judges (the reasons above)")
         return 1
     passed = total is not None and total >= report["run"]["threshold"]
     print(f"paychaos load: {'PASSED' if passed else 'FAILED'}: score {'-' if total is None else f'{total:g}'}, "

@@ -26,6 +26,7 @@ class Dialect:
     # endpoint, the listener plus the target's `webhook_path` (Stripe; WeChat Pay, whose /_sim/webhooks
     # sends every notification there instead of each order's notify_url).
     notify_own_path: bool = False
+    currency: str = "usd"           # what a load run's customers pay in (paychaos load)
     doc: str = "docs/gateway.md"
 
 
@@ -36,7 +37,7 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (
         "alipay.app_private_key_file": "app_private_key_file",     # the merchant's key (PEM)
         "alipay.app_public_key_file": "app_public_key_file",
         "alipay.alipay_public_key_file": "alipay_public_key_file",  # the platform key the shop verifies with
-    }, notify_own_path=True, doc="docs/gateway-alipay.md"),
+    }, notify_own_path=True, currency="cny", doc="docs/gateway-alipay.md"),
     Dialect("wechatpay", ("gateway", "--dialect", "wechatpay"), {   # its ready line nests them under `wechatpay`
         "wechatpay.mchid": "wechatpay.mchid",
         "wechatpay.appid": "wechatpay.appid",
@@ -44,7 +45,7 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (
         "wechatpay.private_key_file": "wechatpay.private_key_file",   # the merchant's key (PEM)
         "wechatpay.apiv3_key_file": "wechatpay.apiv3_key_file",
         "wechatpay.cert_dir": "wechatpay.cert_dir",               # the platform certificates the shop verifies with
-    }, doc="docs/gateway-wechatpay.md"),
+    }, currency="cny", doc="docs/gateway-wechatpay.md"),
 )}
 NAMES: tuple[str, ...] = tuple(DIALECTS)
 UPSTREAMS = ("primary", "backup")

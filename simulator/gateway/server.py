@@ -1,21 +1,15 @@
-"""Run the gateway: bind (port 0 by default), announce the ready line, serve until interrupted."""
+"""Run the Stripe gateway: its options, then the start-up every gateway shares (paychaos.gateway.serving)."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import signal
-import socket
 from dataclasses import dataclass
-
-from aiohttp import web
 
 from paychaos.common.catalogue import SeedPrice
 from paychaos.common.errors import InputError
-from paychaos.common.procs import announce_ready
 from paychaos.gateway.app import Gateway
-from paychaos.gateway.httplog import request_error_log
 from paychaos.gateway.resources.events import new_endpoint
+from paychaos.gateway.serving import serve as serve_gateway
 from paychaos.gateway.webhooks import WebhookDispatcher
 
 DEFAULT_WEBHOOK_SECRET = "whsec_paychaos_test"
@@ -48,39 +42,8 @@ async def serve(opts: Options, stop: asyncio.Event | None = None) -> None:
             raise InputError(f"'{opts.webhook_url}': {refusal}", field="--webhook-url",
                              valid="http://127.0.0.1:PORT/PATH, or a host given with --allow-webhook-host")
         new_endpoint(gw, opts.webhook_url, ["*"], opts.webhook_secret)
-    sock = socket.socket(socket.AF_INET6 if ":" in opts.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((opts.host, opts.port))
-    except OSError as exc:
-        sock.close()
-        raise InputError(f"cannot bind {opts.host}:{opts.port}: {exc.strerror}", field="--port",
-                         valid="a free port, or 0 to let the OS pick one") from None
-    gw.serving_at(opts.host, sock.getsockname()[1])
-
-    server = web.Server(gw.handle, access_log=None, handler_cancellation=False, logger=request_error_log())
-    runner = web.ServerRunner(server, handle_signals=False)
-    await runner.setup()
-    site = web.SockSite(runner, sock, backlog=1024)
-    await site.start()
-    await hooks.start()
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    # the store holds millions of small dicts that never form cycles: keep the cyclic GC from
-    # walking them over and over (this is what made throughput fall as state grew)
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
-    announce_ready("gateway", url=gw.base_url, token=gw.sim_token)
-    try:
-        await stop.wait()
-    finally:
-        await hooks.stop()
-        await runner.cleanup()
+    await serve_gateway(gw, host=opts.host, port=opts.port, sender=hooks, stop=stop,
+                        ready=lambda: {"url": gw.base_url, "token": gw.sim_token})
 
 
 def run(opts: Options) -> int:

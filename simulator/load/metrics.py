@@ -127,7 +127,10 @@ def _recovery(phase: PhaseWindow, checkouts: list[dict], healthy_rate: float | N
     return {"recovered": False, "time_to_recover_s": None, "goal_success_rate": round(goal, 4)}
 
 
-def compute(events: RunEvents, journal: list[dict], ledgers: dict[str, dict]) -> dict:
+def compute(events: RunEvents, journal: list[dict], ledgers: dict[str, dict],
+            states: dict[str, dict] | None = None) -> dict:
+    """states: each order's state as its merchant told it after the run (suite_scoring.order_states);
+    None or {} when the target reads no order status (or the merchant died): `shop_paid_orders` is None."""
     calls = gateway_calls(journal)
     browser = gateway_calls(journal, browser=True)
     money = money_by_order(ledgers)
@@ -162,6 +165,8 @@ def compute(events: RunEvents, journal: list[dict], ledgers: dict[str, dict]) ->
             "double_charges": sum(p["double_charges"] for p in phases),
             "orphan_charges": sum(p["orphan_charges"] for p in phases),
             "paid_without_charge": sum(p["paid_without_charge"] for p in phases),
+            "shop_paid_orders": (sum(1 for o in run_orders if (states.get(o) or {}).get("status") == "paid")
+                                 if states else None),
             "workers": (events.totals or {}).get("by_worker"),
             "merged_checkouts_reported": (events.totals or {}).get("checkouts"),
         },

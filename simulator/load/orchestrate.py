@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from paychaos.common import dialects
 from paychaos.common.errors import InputError
 from paychaos.load import events as events_mod
 from paychaos.load import flows, profiles, report_html, report_json, series, suite_scoring, verdict
@@ -73,7 +74,6 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
     validate(opts)
     profile = profiles.resolve(opts.profile)
     target = load_target(opts.target)
-    target.check_stripe_only("paychaos load")
     flows.check(target, remote_workers=opts.remote_workers)   # a flow load cannot play: exit 2, nothing started
     if target.start:  # one merchant per proxy: each needs its own {port}
         target.check_workers(opts.proxies, flag="--proxies")
@@ -96,6 +96,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                   "checkout": spec_of(target), "base_urls": [m.base_url for m in stack.merchants],
                   "controls": stack.controls, "events_path": str(events_path.resolve()), "web": opts.web,
                   "think_s": None if opts.think_s is None else [opts.think_s, opts.think_s],
+                  "currency": dialects.DIALECTS[target.dialect_of["primary"]].currency,
                   **flows.config(target, stack)}
         run = start_locust(profile.path, config, out, host=stack.merchants[0].base_url,
                            workers=opts.workers, web=opts.web, remote_workers=opts.remote_workers,
@@ -135,13 +136,13 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
             if answer.get("status") != 200:
                 errors.append(f"the proxy at {answer['url']} refused the rules of phase '{phase.name}': "
                               f"{answer.get('error') or answer.get('status')}")
-    metrics = metrics_mod.compute(events, journal, ledgers)
+    metrics = metrics_mod.compute(events, journal, ledgers, states)
     failures = _user_failures(events, run.log_tail(6000))
     # What Locust really ran: with --web, the start form's users and run time (filled in with ours).
     users = events.run.get("users") or opts.users
     duration_s = events.run.get("duration_s") or opts.duration_s
     report = {
-        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "flow": target.flow,
+        "run": {"profile": profile.name, "summary": profile.summary, "target": target.path, "flow": target.flow, "dialect": target.dialect_of,
                 "users": users,
                 "duration_s": duration_s, "workers": opts.workers, "proxies": len(stack.proxies),
                 "web": opts.web, "interrupted": interrupted and events.ended_at is None,   # Ctrl-C mid-run
@@ -150,7 +151,8 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
         "metrics": metrics,
         "verdict": verdict.judge(metrics, events.checkouts, suite_scoring.score_phases(
             profile.name, profile.threshold, events, journal, ledgers, states, opts.locale, flow=target.flow),
-            inconclusive=flows.unobserved(target.flow, events.checkouts)),
+            inconclusive=flows.unobserved(target.flow, events.checkouts)
+            + verdict.unreached_faults(events.phases, journal, set(target.dialect_of.values()))),
         "series": series.build(events, journal),
         "locust": _locust_stats(run.json_file),
         "errors": errors,

@@ -1,6 +1,11 @@
 """The services a load run drives: primary and backup gateways, one or more proxy processes (each
 with its own journal) and one merchant instance behind each proxy.
 
+Each gateway speaks its upstream's dialect (the target's `dialect:`: Stripe, Alipay, WeChat Pay), started
+as `paychaos run` starts it (paychaos.runner.gateways): the merchant's `{alipay.*}` / `{wechatpay.*}`
+come from the gateways' ready lines, and their notifications go through the first proxy's webhooks
+listener (to the merchant behind that proxy).
+
 The merchant is the target file's (`paychaos.target`): with a `start` section it is started here
 once per proxy, with `{gateway_url}` pointing at that proxy; without one it must already be
 running at `base_url` (then only one proxy makes sense, and the user points the merchant at it).
@@ -21,8 +26,9 @@ from paychaos.common.netsafety import check_upstream
 from paychaos.common.ports import free_port
 from paychaos.common.procs import Service, ServiceError, paychaos_argv, start_service
 from paychaos.proxies.forward import app_env
+from paychaos.runner.gateways import dialect_values, gateway_argv, hook_webhooks
 from paychaos.runner.merchant import MerchantError, MerchantProcess
-from paychaos.target import Target, gateway_flags, render, render_strings, run_values
+from paychaos.target import Target, render, render_strings, run_values
 
 WEBHOOK_SECRET = "whsec_paychaos_load"
 
@@ -99,18 +105,14 @@ def start_stack(target: Target, workdir: Path, *, proxies: int = 1, allow_hosts:
         _check_reachable(target)   # before anything starts
     stack = Stack()
     try:
-        primary, backup = _each([lambda n=n: start_service(f"gateway-{n}", paychaos_argv("gateway", "--port", "0",
-                                                                                *gateway_flags(target)))
+        primary, backup = _each([lambda n=n: start_service(f"gateway-{n}", gateway_argv(target, n))
                                  for n in ("primary", "backup")])
         stack.gateways = {"primary": primary, "backup": backup}
         stack.proxies = _each([lambda i=i: _start_proxy(stack, workdir, i, urls[i], forward=target.forward) for i in range(count)])
-        if target.webhook_path:
-            hook = stack.proxies[0].info["listeners"]["webhooks"].rstrip("/") + target.webhook_path
-            for gw in stack.gateways.values():
-                _post_json(gw.url + "/_sim/webhooks", {"url": hook, "secret": WEBHOOK_SECRET},
-                           token=gw.info.get("token"))
+        hook_webhooks(target, stack.gateways, stack.proxies[0].info["listeners"].get("webhooks"), WEBHOOK_SECRET)
         if target.start:
-            stack.merchants = _each([lambda i=i: _start_merchant(target, ports[i], stack.proxies[i])
+            keys = dialect_values(target, stack.gateways)
+            stack.merchants = _each([lambda i=i: _start_merchant(target, ports[i], stack.proxies[i], keys)
                                      for i in range(count)])
         else:
             stack.merchants = [Merchant(target.base_url)]
@@ -131,11 +133,11 @@ def _start_proxy(stack: Stack, workdir: Path, i: int, merchant_url: str, *, forw
         "--upstream", f"webhooks={merchant_url}", *(["--forward"] if forward else [])))
 
 
-def _start_merchant(target: Target, port: int, proxy: Service) -> Merchant:
+def _start_merchant(target: Target, port: int, proxy: Service, keys: dict[str, str | None]) -> Merchant:
     listeners = proxy.info["listeners"]
     values = run_values(port=port, gateway_url=listeners["primary"], backup_gateway_url=listeners.get("backup"),
                         webhook_secret=WEBHOOK_SECRET, proxy_url=proxy.info.get("forward"),
-                        ca_cert=proxy.info.get("ca_cert"))
+                        ca_cert=proxy.info.get("ca_cert"), dialect_values=keys)
     file = target.path
     argv = [render_strings(a, values, file=file, where=f"start.command[{i}]")
             for i, a in enumerate(target.start.command)]
@@ -166,13 +168,6 @@ def _answers(url: str, *, want_2xx: bool) -> bool:
         return not want_2xx
     except OSError:
         return False
-
-
-def _post_json(url: str, body: dict, *, token: str | None) -> None:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **localtoken.headers(token)})
-    with urllib.request.urlopen(req, timeout=5):
-        pass
 
 
 def get_json(url: str, timeout: float = 10.0, *, token: str | None = None) -> dict:

@@ -136,3 +136,23 @@ def judge(metrics: dict, checkouts: list[dict], suite: list[dict] | None = None,
     return {"score": score, "findings": [f.to_dict() for f in every], "inconclusive": list(inconclusive or []),
             "phases": [{"phase": r["phase"], "cause": r["cause"], "score": r["score"], "error": r.get("error")}
                        for r in suite]}
+
+
+def unreached_faults(phases: list, journal: list[dict], spoken: set[str]) -> list[str]:
+    """Why a faulted phase judged faults that never happened (the verdict's inconclusive reasons), or []:
+    its rules met none of the exchanges in its time window. `spoken`: the dialects of the run's gateways;
+    a rule matching Stripe's paths (`/v1/...`) on a shop whose gateways speak none of Stripe's API says so."""
+    out = []
+    for phase in phases:
+        mine = [r for r in journal if phase.holds(r.get("t_start", 0))]
+        if not phase.faulted or not mine or any(r.get("faults") for r in mine):
+            continue
+        paths = sorted({str((rule.get("match") or {}).get("path")) for rule in phase.rules
+                        if str((rule.get("match") or {}).get("path") or "").startswith("/v1/")})
+        hint = ""
+        if paths and "stripe" not in spoken:
+            hint = (f" (they match {', '.join(paths)}, Stripe's API, which this shop's "
+                    f"{' and '.join(sorted(spoken))} gateways never answer; match `kind: payment` instead)")
+        out.append(f"phase '{phase.name}': its fault rules met none of its {len(mine)} exchange(s){hint}: "
+                   "the faults it is judged on never happened")
+    return out

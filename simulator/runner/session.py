@@ -44,9 +44,10 @@ from paychaos.common.stripe_hosts import FORWARD_HOSTS
 from paychaos.driver import BrowserError, Driver, new_run_tag, plan_customers
 from paychaos.observations import CheckoutResult, Observations
 from paychaos.proxies.forward import app_env
+from paychaos.runner.gateways import dialect_values, gateway_argv, hook_webhooks, post
 from paychaos.runner.merchant import MerchantError, MerchantProcess
 from paychaos.scenario.model import Scenario
-from paychaos.target import Target, gateway_flags, render, render_strings, run_values
+from paychaos.target import Target, render, render_strings, run_values
 
 SERVICE_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 10.0
@@ -106,9 +107,9 @@ class Session:
         check_upstream(self.base_url, self.allow_hosts, field=f"{self.target.path}: base_url")
         try:
             with ThreadPoolExecutor(2, thread_name_prefix="gateway-start") as pool:
-                starting = {name: pool.submit(start_service, f"gateway-{name}", paychaos_argv(
-                    *gateway_command(self.target, name), "--port", "0"), timeout=SERVICE_TIMEOUT_S)
-                    for name in dialects.UPSTREAMS}
+                starting = {name: pool.submit(start_service, f"gateway-{name}", gateway_argv(self.target, name),
+                                              timeout=SERVICE_TIMEOUT_S)
+                            for name in dialects.UPSTREAMS}
                 # Keep whichever started, so close() stops it even when the other failed.
                 self.primary = self._adopt(_result_or_none(starting["primary"]))
                 self.backup = self._adopt(_result_or_none(starting["backup"]))
@@ -121,22 +122,10 @@ class Session:
         self.values = run_values(
             port=port, gateway_url=listeners["primary"], backup_gateway_url=listeners.get("backup"),
             webhook_secret=self.webhook_secret, proxy_url=self.proxy.info.get("forward"),
-            ca_cert=self.proxy.info.get("ca_cert"), dialect_values=dialects.values(
-                self.target.dialect_of, {"primary": self.primary.info, "backup": self.backup.info}))
-        for name, gateway in (("primary", self.primary), ("backup", self.backup)):
-            hook = self._webhook_hook(name, listeners.get("webhooks"))
-            if hook:
-                _post(gateway, "/_sim/webhooks", hook)
-
-    def _webhook_hook(self, upstream: str, listener: str | None) -> dict | None:
-        """Where a gateway sends its events: through the proxy's webhooks listener, so webhook faults apply."""
-        if not listener:
-            return None
-        if dialects.DIALECTS[self.target.dialect_of[upstream]].notify_own_path:
-            return {"url": listener.rstrip("/")}   # the gateway keeps each call's notify_url path
-        if self.target.webhook_path:
-            return {"url": listener.rstrip("/") + self.target.webhook_path, "secret": self.webhook_secret}
-        return None
+            ca_cert=self.proxy.info.get("ca_cert"), dialect_values=dialect_values(
+                self.target, {"primary": self.primary, "backup": self.backup}))
+        hook_webhooks(self.target, {"primary": self.primary, "backup": self.backup}, listeners.get("webhooks"),
+                      self.webhook_secret)
 
     def routes(self) -> dict[str, str]:
         """Each gateway's own address -> the proxy listener in front of it: the customer's browser opens
@@ -156,10 +145,10 @@ class Session:
         whose own address has this origin (a Stripe host in forward mode: the primary, which the proxy
         answers them from); the driver asks for it (it holds no token)."""
         if self.target.forward and urlsplit(gateway_origin).hostname in FORWARD_HOSTS and self.primary:
-            return _post(self.primary, path, {})
+            return post(self.primary, path, {})
         for gateway in (self.primary, self.backup):
             if gateway is not None and _origin(gateway.url) == _origin(gateway_origin):
-                return _post(gateway, path, {})
+                return post(gateway, path, {})
         raise LookupError(f"no gateway of this run has the address {gateway_origin}")
 
     def _adopt(self, service: Service | None) -> Service | None:
@@ -285,7 +274,7 @@ class Session:
         # every hold) and the gateways drop their pending webhook retries, before the merchant restarts.
         self._quiesce()
         for gateway in (self.primary, self.backup):
-            _post(gateway, "/_sim/reset", {})
+            post(gateway, "/_sim/reset", {})
         try:
             self.restart_merchant()
         except MerchantError:
@@ -409,14 +398,6 @@ class Session:
         return "".join(parts)
 
 
-def gateway_command(target: Target, upstream: str) -> tuple[str, ...]:
-    """The `paychaos` subcommand (and flags) of the fake gateway that speaks this upstream's dialect
-    (paychaos.common.dialects); a Stripe gateway also gets the target's catalogue."""
-    dialect = target.dialect_of[upstream]
-    flags = gateway_flags(target) if dialect == "stripe" else ()
-    return (*dialects.DIALECTS[dialect].gateway_argv, *flags)
-
-
 def _api_calls(obs: Observations) -> int:
     """Calls the gateways answered outside /_sim (their own count)."""
     return sum(((led or {}).get("requests") or {}).get("api") or 0 for led in (obs.ledger, obs.backup_ledger))
@@ -449,10 +430,6 @@ def _auth(service: Service) -> dict[str, str]:
     return localtoken.headers(service.info.get("token"))
 
 
-def _post(gateway: Service, path: str, body: dict) -> dict:
-    resp = requests.post(gateway.url + path, json=body, headers=_auth(gateway), timeout=HTTP_TIMEOUT_S)
-    resp.raise_for_status()
-    return resp.json() if resp.content else {}
 
 
 def _get(gateway: Service, path: str) -> dict:

@@ -40,21 +40,6 @@ def test_unreachable_target_exits_2_naming_the_file_and_field(tmp_path, report_d
     assert "Traceback" not in done.stderr
 
 
-def test_a_shop_speaking_another_dialect_exits_2_naming_dialect(tmp_path, report_dir):
-    target = tmp_path / "shop.yaml"
-    target.write_text(textwrap.dedent(f"""\
-        name: shop
-        dialect: {{primary: stripe, backup: alipay}}
-        base_url: "http://127.0.0.1:{free_port()}"
-        checkout: {{path: /checkout, outcome: {{status: "$.status"}}}}
-        """))
-    done = _paychaos("steady", "--target", str(target), "--report-dir", str(report_dir))
-    assert done.returncode == 2, done.stderr
-    assert f"{target}: dialect: paychaos load starts Stripe gateways only, but this shop's gateways speak alipay" \
-        in done.stderr
-    assert "Traceback" not in done.stderr
-
-
 def test_a_started_merchant_on_a_fixed_port_behind_two_proxies_exits_2(tmp_path, report_dir):
     target = tmp_path / "shop.yaml"
     marker = tmp_path / "merchant-started"

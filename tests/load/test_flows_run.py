@@ -110,11 +110,14 @@ def test_a_run_whose_customers_never_play_the_flow_is_inconclusive(tmp_path, rep
     assert "INCONCLUSIVE" in (report_dir / "report.html").read_text()
 
 
-def test_a_browser_flow_target_exits_2_before_anything_starts(tmp_path):
+@pytest.mark.parametrize("target,words", [
+    ("tests/shops/willow/target.yaml", "checkout.flow: is browser: the customer pays on the merchant's own page"),
+    ("tests/shops/bamboo/target.yaml", "checkout.flow: is qr: the customer scans the shop's QR code"),  # WeChat Pay
+])
+def test_a_flow_load_cannot_play_exits_2_before_anything_starts(tmp_path, target, words):
     done = subprocess.run([sys.executable, "-P", "-m", "paychaos.cli", "load", "steady", "--target",
-                           "tests/shops/willow/target.yaml", "--report-dir", str(tmp_path / "r")],
+                           target, "--report-dir", str(tmp_path / "r")],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "tests/shops/willow/target.yaml: checkout.flow: is browser" in done.stderr
-    assert "does not drive a real browser" in done.stderr
+    assert f"{target}: {words}" in done.stderr and "use `paychaos run` for this target" in done.stderr
     assert not (tmp_path / "r" / "events.jsonl").exists()

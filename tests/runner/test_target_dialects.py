@@ -95,7 +95,7 @@ def test_wechatpay_is_one_entry_beside_stripe_and_alipay():
 
 
 def test_each_gateway_is_started_in_its_dialect_and_only_stripe_takes_the_catalogue():
-    from paychaos.runner.session import gateway_command
+    from paychaos.runner.gateways import gateway_command
 
     catalogue = str(Path(__file__).resolve().parents[1] / "shops" / "birch" / "catalogue.yaml")
     t = target(dialect={"primary": "stripe", "backup": "alipay"}, catalogue=catalogue)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 KEY_BITS = 2048
+PLATFORM_KEY_FILE = "paychaos_alipay_private_key.pem"   # the fake's signing key: not the shop's to read
 _PAD = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
@@ -102,6 +103,7 @@ class RunKeys:
             "app_private_key": ("app_private_key.pem", private_pem(self.app_private)),
             "app_public_key": ("app_public_key.pem", public_pem(self.app_public)),
             "alipay_public_key": ("alipay_public_key.pem", public_pem(self.platform_public)),
+            "platform_private_key": (PLATFORM_KEY_FILE, private_pem(self.platform_private)),
         }
         out = {}
         for name, (filename, text) in files.items():
@@ -110,4 +112,17 @@ class RunKeys:
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(text)
             out[name] = path
+        out.pop("platform_private_key")   # kept for read(), not handed to the shop
         return out
+
+    @classmethod
+    def read(cls, folder: str, app_id: str) -> RunKeys | None:
+        """The keys an earlier gateway wrote to `folder` (write()), or None when any is missing or unreadable."""
+        try:
+            keys = [serialization.load_pem_private_key(open(os.path.join(folder, name), "rb").read(), None)
+                    for name in ("app_private_key.pem", PLATFORM_KEY_FILE)]
+        except (OSError, ValueError, TypeError):
+            return None
+        if not all(isinstance(k, rsa.RSAPrivateKey) for k in keys):
+            return None
+        return cls(app_id, keys[0], keys[1])

@@ -7,7 +7,10 @@
 - the APIv3 key (32 characters: AES-256-GCM of notifications and of the certificates' download),
 - the merchant id (mchid), the app id and the merchant certificate's serial number.
 
-`write(dir)` puts them in `dir` (mode 0600) and returns the paths and values the ready line carries.
+`write(dir)` puts them in `dir` (mode 0600) and returns the paths and values the ready line carries;
+with them the fake's own platform private key (PLATFORM_KEY_FILE, not for the shop), so that
+`read_run_keys(dir)` can give a later gateway the same keys (`--keys-dir`: a shop keeps its configuration
+across restarts of the fake).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+PLATFORM_KEY_FILE = "paychaos_platform_private_key.pem"   # the fake's signing key: not the shop's to read
 MCHID = "1900000109"          # the sandbox's well-known example merchant id
 APPID = "wxd678efh567hg6787"  # the example app id of WeChat Pay's documentation
 _ALNUM = string.ascii_letters + string.digits
@@ -89,6 +93,8 @@ class RunKeys:
             _write_private(certs / f"{plat.serial_no}.pem", plat.pem)
         apiv3_path = folder / "apiv3_key.txt"
         _write_private(apiv3_path, self.apiv3_key)
+        _write_private(folder / PLATFORM_KEY_FILE, self.platform.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
         info = {"mchid": self.mchid, "appid": self.appid, "merchant_serial_no": self.merchant_serial_no,
                 "private_key_file": str(key_path), "cert_dir": str(certs), "apiv3_key_file": str(apiv3_path),
                 "platform_serial_no": self.platform.serial_no}
@@ -107,3 +113,24 @@ def new_run_keys() -> RunKeys:
     serial = _serial_hex(x509.random_serial_number())
     apiv3 = "".join(secrets.choice(_ALNUM) for _ in range(32))
     return RunKeys(merchant, serial, apiv3, [new_platform_cert()])
+
+
+def read_run_keys(folder: str | Path) -> RunKeys | None:
+    """The keys an earlier gateway wrote to `folder` (write()), or None when any part is missing or
+    unreadable (then the caller makes new ones and writes them over)."""
+    folder = Path(folder)
+    try:
+        info = json.loads((folder / "wechatpay.json").read_text(encoding="utf-8"))
+        merchant = serialization.load_pem_private_key((folder / "apiclient_key.pem").read_bytes(), None)
+        platform_key = serialization.load_pem_private_key((folder / PLATFORM_KEY_FILE).read_bytes(), None)
+        serial = str(info["platform_serial_no"])
+        pem = (folder / "platform_certs" / f"{serial}.pem").read_text(encoding="utf-8")
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        apiv3 = (folder / "apiv3_key.txt").read_text(encoding="utf-8")
+        keys = RunKeys(merchant, str(info["merchant_serial_no"]), apiv3, [PlatformCert(platform_key, cert, serial, pem)],
+                       mchid=str(info["mchid"]), appid=str(info["appid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    fits = (isinstance(merchant, rsa.RSAPrivateKey) and isinstance(platform_key, rsa.RSAPrivateKey)
+            and cert.public_key().public_numbers() == platform_key.public_key().public_numbers() and len(apiv3) == 32)
+    return keys if fits else None
