@@ -107,6 +107,7 @@ LOCALES = ("en_US", "zh_CN")
 PROMPT_CATEGORIES = (
     "unavailable", "card_number", "expired", "cvc", "insufficient_funds", "account_restricted",
     "declined", "try_again", "other_method", "contact_bank", "support", "pending", "paid", "authentication",
+    "order_closed",
 )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from paychaos.observations import Observations
-from paychaos.scenario.model import ACTION_FLOWS, Action
+from paychaos.scenario.model import ACTION_FLOWS, Action, Cause
 from paychaos.scoring import exchanges as ex
 from paychaos.scoring import orders
 
@@ -149,6 +149,18 @@ def webhooks_unserved(obs: Observations, out: Assessment) -> None:
                 "webhook_path is not the merchant's webhook endpoint")
 
 
+def notifications_unseen(obs: Observations, out: Assessment) -> None:
+    """A notification scenario without proxy faults (the gateway itself sends the duplicated, unsigned or
+    forged notifications) in which no notification reached the merchant through the proxy: the merchant
+    was never put to the test it is about."""
+    if obs.scenario.cause != Cause.WEBHOOK_CHAOS or obs.scenario.faults or not obs.checkouts:
+        return
+    if not any(r.get("upstream") == "webhooks" for r in obs.journal):
+        out.add("the scenario is about notifications, and none reached the merchant through the proxy's "
+                "webhooks listener: is the target's webhook_path (or the notify_url the shop gives the "
+                "gateway) the merchant's notification endpoint?")
+
+
 def evidence_incomplete(obs: Observations, out: Assessment) -> None:
     """The gateways answered more calls than the journal shows reaching them: exchanges are missing."""
     seen = sum(((led or {}).get("requests") or {}).get("api") or 0 for led in (obs.ledger, obs.backup_ledger))
@@ -187,7 +199,7 @@ def requirement_unmet(obs: Observations, out: Assessment) -> None:
 
 
 CHECKS = (requirement_unmet, no_fault_applied, checkouts_unplayed, actions_not_played, qr_nothing_ran_out, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
-          cancel_unserved, webhooks_unserved, evidence_incomplete, money_untied)
+          cancel_unserved, webhooks_unserved, notifications_unseen, evidence_incomplete, money_untied)
 
 
 def assess(obs: Observations) -> Assessment:

@@ -77,11 +77,12 @@ class Order:
 
     @property
     def answered_at(self) -> float | None:
-        """When the last checkout answer reached the customer."""
+        """When the last checkout answer reached the customer: the latest in time, not the last listed (a
+        double click's second answer may come first; the first click's calls go on until its own answer)."""
         last = self.last_answer
         if last is None or last.elapsed_s is None or last.status is None:
             return None
-        return last.started_at + last.elapsed_s
+        return max(a.started_at + a.elapsed_s for a in self.answers if a.elapsed_s is not None and a.status is not None)
 
     @property
     def status(self) -> str | None:

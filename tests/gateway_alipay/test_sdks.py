@@ -296,6 +296,45 @@ def test_forged_and_unsigned_notifications_do_not_verify(fresh):
     hooks.server.shutdown()
 
 
+def test_band_closed_answers_10003_closes_the_trade_notifies_trade_closed_and_then_has_close(fresh):
+    hooks = _Hooks()
+    ali = community(fresh, notify_url=hooks.url)
+    first = pay(ali, "ord-cl", amount="9013.50")
+    assert first["code"] == "10003"
+    assert ali.api_alipay_trade_query(out_trade_no="ord-cl")["trade_status"] == "TRADE_CLOSED"
+    again = pay(ali, "ord-cl", amount="9013.50")
+    assert again["code"] == "40004" and again["sub_code"] == "ACQ.TRADE_HAS_CLOSE"
+    posts = hooks.wait(1)
+    fields = dict(posts[0])
+    assert fields["trade_status"] == "TRADE_CLOSED" and ali.verify(fields, fields.pop("sign"))
+    assert get_ledger(fresh.url)["money"]["currency_totals"] == {}
+    hooks.server.shutdown()
+
+
+def test_band_sign_error_refuses_every_pay_and_makes_no_trade(fresh):
+    ali = community(fresh)
+    for _ in range(2):
+        answer = pay(ali, "ord-se", amount="9003.10")
+        assert answer["code"] == "40002" and answer["sub_code"] == "isv.invalid-signature"
+    assert ali.api_alipay_trade_query(out_trade_no="ord-se")["sub_code"] == "ACQ.TRADE_NOT_EXIST"
+
+
+def test_band_forged_answer_fails_the_sdks_check_and_moves_no_money(fresh, monkeypatch):
+    from alipay.aop.api.util import WebUtils
+
+    monkeypatch.setattr(WebUtils, "get_http_connection", alipay_port.get_http_connection)
+    ali = community(fresh)
+    with pytest.raises(Exception) as err:   # "paid", signed with a key that is not Alipay's
+        pay(ali, "ord-fa", amount="9014.20")
+    assert "Validation" in type(err.value).__name__ or "verif" in str(err.value).lower()
+    assert ali.api_alipay_trade_query(out_trade_no="ord-fa")["trade_status"] == "WAIT_BUYER_PAY"
+    assert pay(ali, "ord-fa", amount="9014.20")["sub_code"] == "ACQ.BUYER_BALANCE_NOT_ENOUGH"
+    with pytest.raises(Exception) as err:   # the official SDK refuses it too
+        official_pay(official(fresh), "ord-fa2", "9014.20")
+    assert "verify" in str(err.value).lower(), err.value
+    assert get_ledger(fresh.url)["money"]["currency_totals"] == {}
+
+
 def test_sim_wants_the_token(gw):
     resp = requests.get(gw.url + "/_sim/ledger", timeout=10)
     assert resp.status_code == 401

@@ -142,3 +142,16 @@ def test_h5_page_pays_and_sends_the_customer_back(wechat, receiver):
     assert receiver.wait_for(1)[0]["checked"]["resource"]["trade_state"] == "SUCCESS"
     elsewhere = body["h5_url"] + "&redirect_url=https%3A%2F%2Fevil.example%2F"
     assert requests.get(elsewhere, timeout=10).status_code == 400
+
+
+def test_band_order_closed_closes_the_order_as_the_customer_pays_and_ordering_again_is_orderclosed(wechat, wx,
+                                                                                                  receiver):
+    _place(wx, "N-1601", 901350, receiver.url)
+    paid = customer_pays(wechat.url, out_trade_no="N-1601")
+    assert paid["paid"] is False and paid["message"] == "订单已关闭"
+    _, body = _json(wx.query(out_trade_no="N-1601"))
+    assert body["trade_state"] == "CLOSED"
+    code, body = _place(wx, "N-1601", 901350, receiver.url)
+    assert code == 400 and body["code"] == "ORDERCLOSED"
+    assert get_ledger(wechat.url)["money"]["currency_totals"] == {}
+    assert notify_log(wechat.url)["log"] == []

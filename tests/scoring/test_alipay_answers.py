@@ -64,3 +64,12 @@ def test_a_stripe_answer_is_read_as_before():
     rec = {"direction": "to_gateway", "method": "POST", "path": "/v1/payment_intents", "status": 200,
            "request": {"confirm": "true"}, "response": response_summary(body, {})}
     assert ex.outcome(rec) == "ok" and ex.is_charge_attempt(rec)
+
+
+def test_alipay_methods_on_one_path_are_different_operations_for_the_retry_storm_count():
+    from paychaos.scoring.rules.retry import operation
+
+    pay_op = operation(record({"code": "10000"}))
+    query_op = operation(record({"code": "10000", "trade_status": "TRADE_SUCCESS"}, "alipay.trade.query"))
+    assert pay_op != query_op and pay_op == ("primary", "POST /gateway.do alipay.trade.pay")
+    assert operation({"method": "POST", "path": "/v1/payment_intents"}) == ("primary", "POST /v1/payment_intents")

@@ -126,3 +126,13 @@ def test_a_checkout_the_driver_could_not_play_makes_the_scenario_inconclusive():
     verdict = score(run.observations())
     assert not verdict.passed
     assert "could not play 1 checkout(s) (ord_2: the driver cannot scan this QR code" in reasons(verdict)
+
+
+def test_a_notification_scenario_without_faults_whose_notifications_never_reached_the_shop_is_inconclusive():
+    run = Run(cause="webhook_chaos")      # the gateway itself sends the unsigned or forged notifications
+    run.exchange("ord_1", 200)
+    run.checkout("ord_1", "failed", expected="failed")
+    run.state("ord_1", "failed")
+    assert "none reached the merchant" in reasons(score(run.observations()))
+    run.webhook("pi_x", status=400)       # one came through the proxy (refused): the shop met it
+    assert "none reached the merchant" not in reasons(score(run.observations()))

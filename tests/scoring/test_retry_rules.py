@@ -77,6 +77,19 @@ def test_charge_attempt_after_the_answer_is_unbounded_retrying():
     assert found.evidence["examples"][0]["ms_after_answer"] == 1500
 
 
+def test_a_double_clicks_calls_until_its_own_answer_are_not_after_the_answer():
+    run = Run(cause="transaction_anomaly", actions=["double_submit"])
+    run.exchange("ord_1", 200, at=0.0)                     # the first click's charge, slow
+    run.charge("ord_1")
+    run.checkout("ord_1", "paid", at=0.0, elapsed_s=1.0)   # the first click answered last
+    run.checkout("ord_1", "paid", at=0.0, elapsed_s=0.4, step="checkout#2", action="double_submit")
+    run.exchange("ord_1", 200, at=0.6)                     # before the first click's answer: not late
+    run.state("ord_1", "paid")
+    assert by_rule(score(run.observations()), "retry.bounded") == []
+    run.exchange("ord_1", 200, at=1.5)                     # after both answers: late
+    assert by_rule(score(run.observations()), "retry.bounded")
+
+
 def test_immediate_retries_and_fixed_intervals_are_no_backoff():
     run = Run(cause="gateway_outage", faults=OUTAGE)
     graceful_retries(run, "ord_fast", gaps=(0.001, 0.002))

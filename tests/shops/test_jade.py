@@ -18,7 +18,7 @@ CLEAN = ("wechatpay/wechatpay-healthy", "wechatpay/wechatpay-notenough", "wechat
          "wechatpay/wechatpay-order-not-exist", "wechatpay/wechatpay-notify-forged",
          "wechatpay/wechatpay-system-error", "wechatpay/wechatpay-double-submit",
          "wechatpay/wechatpay-refund-answer-lost", "wechatpay/wechatpay-notify-forged-proxy",
-         "wechatpay/wechatpay-orderpaid")
+         "wechatpay/wechatpay-orderpaid", "wechatpay/wechatpay-order-closed")
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,13 @@ def test_orderpaid_is_met_and_the_customer_told_paid(clean):
     sc = clean["wechatpay-orderpaid"]
     assert any(t["path"] == "/v3/pay/transactions/h5" and t["status"] == 400 for t in sc["timeline"])
     assert {c["status"] for c in sc["checkouts"]} == {"paid"}
+
+
+def test_a_closed_order_is_told_closed_with_a_way_to_order_again_and_charges_nothing(clean):
+    sc = clean["wechatpay-order-closed"]
+    for c in sc["checkouts"]:
+        assert c["status"] == "failed" and "订单已关闭" in c["message"] and "重新下单" in c["message"], c
+    assert sc["money_by_currency"]["primary"] == {}
 
 
 def test_defect_notify_unverified_is_found(tmp_path_factory):

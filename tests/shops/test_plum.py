@@ -17,7 +17,8 @@ TARGETS = {"official": "tests/shops/plum/target-official.yaml",
            "community": "tests/shops/plum/target-community.yaml"}
 SCENARIOS = ("alipay-healthy", "alipay-balance-not-enough", "alipay-buyer-frozen", "alipay-system-error",
              "alipay-frequency-limited", "alipay-answer-lost", "alipay-trade-not-exist", "alipay-notify-forged",
-             "alipay-notify-duplicate-late", "alipay-response-lost")
+             "alipay-notify-duplicate-late", "alipay-response-lost", "alipay-trade-closed", "alipay-sign-error",
+             "alipay-answer-forged", "alipay-double-submit", "alipay-outage", "alipay-notify-unsigned")
 ALL = ("minor", "major", "critical")
 
 
@@ -56,11 +57,13 @@ def test_buyer_failures_are_told_in_chinese_with_another_method_and_charge_nothi
 
 def test_unsure_answers_are_followed_up_and_charge_once(clean):
     for name in ("alipay-system-error", "alipay-frequency-limited", "alipay-answer-lost", "alipay-trade-not-exist",
-                 "alipay-response-lost"):
+                 "alipay-response-lost", "alipay-outage", "alipay-double-submit"):
         sc = clean[name]
-        assert [c["status"] for c in sc["checkouts"]] == ["paid"] * 4, name
+        told = [c["status"] for c in sc["checkouts"]]
+        assert told == ["paid"] * (8 if name == "alipay-double-submit" else 4), (name, told)   # 2 clicks each
         money = sc["money_by_currency"]["primary"]["cny"]
-        assert money["captured"] == sum(c["amount"] for c in sc["checkouts"]), (name, money)
+        amounts = {c["order_id"]: c["amount"] for c in sc["checkouts"]}
+        assert money["captured"] == sum(amounts.values()), (name, money)   # each order charged once
 
 
 def test_forged_notifications_reach_the_shop_and_are_refused(clean):
@@ -70,17 +73,54 @@ def test_forged_notifications_reach_the_shop_and_are_refused(clean):
     assert [c["status"] for c in sc["checkouts"]] == ["failed"] * 4
 
 
+def test_unsigned_notifications_reach_the_shop_and_are_refused(clean):
+    sc = clean["alipay-notify-unsigned"]
+    unsigned = _notifications(sc)
+    assert len(unsigned) == 4 and all(t["status"] == 400 for t in unsigned), unsigned
+    assert [c["status"] for c in sc["checkouts"]] == ["failed"] * 4
+
+
+def _pay_answers(sc):
+    return [t["outcome"] for t in sc["timeline"] if t["upstream"] == "primary" and t["path"] == "/gateway.do"]
+
+
+def test_a_closed_trade_is_told_closed_with_a_way_to_order_again_and_charges_nothing(clean):
+    sc = clean["alipay-trade-closed"]
+    assert "10003" in _pay_answers(sc) and "TRADE_CLOSED" in _pay_answers(sc)   # the trade closed unpaid
+    closed = [t for t in sc["timeline"] if t["upstream"] == "webhooks" and t["event"] == "TRADE_CLOSED"]
+    assert closed and all(t["status"] == 200 for t in closed), closed   # its notification acknowledged
+    for c in sc["checkouts"]:
+        assert c["status"] == "failed" and "订单已关闭" in c["message"] and "重新下单" in c["message"], c
+    assert sc["money_by_currency"]["primary"] == {}
+
+
+def test_a_signature_error_is_not_retried_and_is_told_as_unavailable(clean):
+    sc = clean["alipay-sign-error"]
+    assert _pay_answers(sc) == ["40002"] * 4   # one pay call per order: another try would be refused the same
+    for c in sc["checkouts"]:
+        assert c["status"] == "failed" and "暂时不可用" in c["message"] and "其他支付方式" in c["message"], c
+
+
+def test_an_answer_not_signed_by_alipay_is_not_believed(clean):
+    sc = clean["alipay-answer-forged"]
+    assert "10000" in _pay_answers(sc)   # the made-up "paid" reached the shop
+    assert [c["status"] for c in sc["checkouts"]] == ["failed"] * 4
+    assert all("余额不足" in c["message"] for c in sc["checkouts"])
+    assert sc["money_by_currency"]["primary"] == {}
+
+
 @pytest.mark.parametrize("sdk", sorted(TARGETS))
 @pytest.mark.parametrize("defect, scenario, rule", [
     ("notify_unverified", "alipay-notify-forged", "integrity.no_false_success"),
     ("not_exist_unpaid", "alipay-trade-not-exist", "prompt.status_right"),
     ("new_out_trade_no", "alipay-answer-lost", "integrity.no_double_charge"),
+    ("answer_unverified", "alipay-answer-forged", "integrity.no_false_success"),
 ])
 def test_each_planted_defect_is_found(tmp_path_factory, sdk, defect, scenario, rule):
     sc = paychaos_run(tmp_path_factory, TARGETS[sdk], (f"alipay/{scenario}",), {"PLUM_DEFECTS": defect})[scenario]
     assert not sc["passed"], sc["score"]
     assert findings(sc, rule, severities=("critical",)), sc["findings"]
-    if defect != "notify_unverified":   # the money moved while the customer was told "failed"
+    if defect not in ("notify_unverified", "answer_unverified"):   # the money moved while the customer was told "failed"
         told = [c["status"] for c in sc["checkouts"]]
         assert "failed" in told and sc["money_by_currency"]["primary"]["cny"]["captured"] > 0, told
 

@@ -19,7 +19,16 @@ from paychaos.common.masking import mask_text
 from paychaos.gateway.alipay import keys as rsa2
 from paychaos.gateway.alipay import ledger
 from paychaos.gateway.alipay.notify import Notifier
-from paychaos.gateway.alipay.trades import BUYERS, PAGE_METHODS, AlipayError, Trades, _Paying, buyer_for, yuan
+from paychaos.gateway.alipay.trades import (
+    BUYERS,
+    FORGED_SIGN,
+    PAGE_METHODS,
+    AlipayError,
+    Trades,
+    _Paying,
+    buyer_for,
+    yuan,
+)
 from paychaos.gateway.resources import sim
 
 MAX_BODY = 64 * 1024
@@ -52,9 +61,9 @@ class AlipayGateway:
         self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
-        on_paid, on_forge, on_closed = self.trades.on_paid, self.trades.on_forge, self.trades.on_closed
+        hooks = self.trades.on_paid, self.trades.on_forge, self.trades.on_closed
         self.trades.clear()
-        self.trades.on_paid, self.trades.on_forge, self.trades.on_closed = on_paid, on_forge, on_closed
+        self.trades.on_paid, self.trades.on_forge, self.trades.on_closed = hooks
         self.notifier.reset()
         self.requests_total = self.requests_api = self.requests_hosted = 0
 
@@ -144,15 +153,18 @@ class AlipayGateway:
         except AlipayError as exc:
             body = exc.body()
         name = (method.replace(".", "_") + "_response") if method.startswith("alipay.") else "error_response"
+        if body.pop(FORGED_SIGN, False):   # a test amount's made-up answer: signed with a key not Alipay's
+            return self._answer(name, body, key=self.notifier.forger_key())
         if method in PAGE_METHODS:   # a browser: a readable error page
             return web.Response(status=200, content_type="text/html", charset="utf-8",
                                 text=_page("支付宝 - 错误", f"<p>{html.escape(body.get('sub_code', ''))}: "
                                                           f"{html.escape(body.get('sub_msg', ''))}</p>"))
         return self._answer(name, body)
 
-    def _answer(self, name: str, body: dict) -> web.Response:
+    def _answer(self, name: str, body: dict, key=None) -> web.Response:
         inner = _dumps(body)
-        text = '{"' + name + '":' + inner + ',"sign":"' + rsa2.sign(self.keys.platform_private, inner) + '"}'
+        sign = rsa2.sign(key or self.keys.platform_private, inner)
+        text = '{"' + name + '":' + inner + ',"sign":"' + sign + '"}'
         return web.Response(body=text.encode("utf-8"), content_type="application/json", charset="utf-8")
 
     # -- the customer's pages ------------------------------------------------------------------
@@ -197,6 +209,9 @@ class AlipayGateway:
         except AlipayError as exc:
             return web.Response(text=_page("支付宝 - 支付失败", f"<p id=result>{html.escape(exc.sub_code)}: "
                                                               f"{html.escape(exc.sub_msg)}</p>" + back),
+                                content_type="text/html", charset="utf-8")
+        if trade.status == "TRADE_CLOSED":   # the buyer never confirmed: the trade timed out
+            return web.Response(text=_page("支付宝 - 交易关闭", "<p id=result>ACQ.TRADE_HAS_CLOSE: 交易已经关闭（超时未支付）</p>"),
                                 content_type="text/html", charset="utf-8")
         if trade.return_url:
             fields = {"charset": "utf-8", "out_trade_no": trade.out_trade_no, "method": trade.method + ".return",

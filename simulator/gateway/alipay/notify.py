@@ -6,7 +6,8 @@ signed RSA2 over every field but `sign` and `sign_type`, repeated until the merc
 
 Sabotage for scenarios and tests (`/_sim/alipay/notify`): duplicate every notification, hold them back
 (late), and send made-up ones for a trade: `unsigned` (no sign) or `forged` (signed with a key that is
-not the platform's), each claiming TRADE_SUCCESS.
+not the platform's), each claiming TRADE_SUCCESS. A trade that closes unpaid by timeout (test amounts
+901300..901399) is notified as TRADE_CLOSED.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class Notifier:
             out["gmt_payment"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(trade.paid_at))
         if trade.passback:
             out["passback_params"] = trade.passback
-        return out
+        return {k: v for k, v in out.items() if v != ""}   # Alipay leaves empty fields out (no buyer yet)
 
     def signed(self, fields: dict[str, str], key=None) -> dict[str, str]:
         key = key or self.keys.platform_private
@@ -108,13 +109,20 @@ class Notifier:
             self._spawn(self._send(url, body, trade.trade_no, "duplicate", retry=False))
 
     def trade_closed(self, trade: Trade) -> None:
-        """TRADE_CLOSED: an unpaid trade whose time ran out (sent for trades Alipay knew: a scanned code)."""
+        """The trade closed unpaid (timed out): a signed TRADE_CLOSED notification, retried as any."""
         url = self.target(trade)
         if url is None or self._session is None:
             return
-        fields = {k: v for k, v in self.fields(trade, "TRADE_CLOSED").items()   # nobody paid: no buyer,
-                  if v and k not in ("receipt_amount", "buyer_pay_amount", "invoice_amount")}  # no amounts paid
-        self._spawn(self._send(url, urlencode(self.signed(fields)), trade.trade_no, "signed"))
+        fields = {k: v for k, v in self.fields(trade, "TRADE_CLOSED").items()   # nobody paid: no amounts paid
+                  if k not in ("receipt_amount", "buyer_pay_amount", "invoice_amount")}
+        body = urlencode(self.signed(fields))
+        self._spawn(self._send(url, body, trade.trade_no, "closed"))
+
+    def forger_key(self):
+        """A key that is not the platform's (made on first use): forged notifications and answers."""
+        if self.forger is None:
+            self.forger = rsa2.new_private_key()
+        return self.forger
 
     def forge(self, trade: Trade, mode: str) -> bool:
         """A made-up TRADE_SUCCESS notification for `trade` (whatever its real state), sent once."""
@@ -125,9 +133,7 @@ class Notifier:
         if mode == "unsigned":
             body = urlencode(fields)
         else:
-            if self.forger is None:
-                self.forger = rsa2.new_private_key()
-            body = urlencode(self.signed(fields, self.forger))
+            body = urlencode(self.signed(fields, self.forger_key()))
         self._spawn(self._send(url, body, trade.trade_no, mode, retry=False))
         return True
 

@@ -55,6 +55,7 @@ class Buyer:
     moves_money: bool = False
     query_not_exist: int = 0      # queries answered ACQ.TRADE_NOT_EXIST although the buyer paid
     paying_ms: int = 0            # 10003 "user paying": the buyer confirms on the phone this much later
+    never_confirms: bool = False  # 10003, and the buyer never confirms: the trade closes (timeout)
     summary: str = ""
 
 
@@ -75,6 +76,9 @@ BUYERS = {b.name: b for b in (
     Buyer("alipay_paid_not_exist", SYSTEM_ERROR, moves_money=True, query_not_exist=2,
           summary="system error answered, money moved, the first 2 queries say ACQ.TRADE_NOT_EXIST"),
     Buyer("alipay_user_paying", paying_ms=300, summary="10003: the buyer confirms 0.3 s later (notification)"),
+    Buyer("alipay_never_confirms", never_confirms=True,
+          summary="10003, then the buyer never confirms: the trade closes (TRADE_CLOSED, notified); "
+                  "paying it again: ACQ.TRADE_HAS_CLOSE"),
 )}
 
 
@@ -92,9 +96,10 @@ TOKEN_BUYERS = {
 
 # Test amounts (total_amount in fen; `fen // 100` names the band), numbered as the WeChat Pay fake's
 # where the cause is the same, so a scenario's `amount_min/amount_max` means one thing in both dialects.
-# Amounts outside 900100..901299 behave normally (a scenario's default amounts stay below 50000).
+# Amounts outside 900100..901499 behave normally (a scenario's default amounts stay below 50000).
 BAND_SYSTEM_ERROR = 9001       # the first pay call of an out_trade_no: ACQ.SYSTEM_ERROR, no money moved
 BAND_FREQUENCY_LIMITED = 9002  # the first pay call of an out_trade_no: ACQ.FREQUENCY_LIMITED, no money moved
+BAND_SIGN_ERROR = 9003         # every call that makes a trade: 40002 isv.invalid-signature (a key mix-up)
 BAND_BALANCE = 9004            # the buyer's balance is not enough
 BAND_FROZEN = 9005             # the buyer's account is frozen
 BAND_NOT_EXIST_PAID = 9006     # ACQ.SYSTEM_ERROR after the money moved; the first 2 queries: TRADE_NOT_EXIST
@@ -102,9 +107,15 @@ BAND_NOTIFY_DUPLICATE = 9007   # every notification of the trade is sent twice
 BAND_NOTIFY_UNSIGNED = 9009    # the payment fails (balance), then an unsigned TRADE_SUCCESS notification comes
 BAND_NOTIFY_FORGED = 9010      # the payment fails (balance), then a TRADE_SUCCESS signed by another key comes
 BAND_ANSWER_LOST = 9012        # ACQ.SYSTEM_ERROR after the money moved (query: TRADE_SUCCESS)
+BAND_CLOSED = 9013             # buyer alipay_never_confirms: 10003, the trade closes; again: ACQ.TRADE_HAS_CLOSE
+BAND_FORGED_ANSWER = 9014      # the first pay answer says 10000 but is signed with another key; no money
+                               # moved: the buyer's balance is not enough (the next pay call says so)
 BAND_BUYERS = {BAND_BALANCE: "alipay_balance_not_enough", BAND_FROZEN: "alipay_buyer_frozen",
                BAND_NOT_EXIST_PAID: "alipay_paid_not_exist", BAND_ANSWER_LOST: "alipay_paid_answer_lost",
-               BAND_NOTIFY_UNSIGNED: "alipay_balance_not_enough", BAND_NOTIFY_FORGED: "alipay_balance_not_enough"}
+               BAND_NOTIFY_UNSIGNED: "alipay_balance_not_enough", BAND_NOTIFY_FORGED: "alipay_balance_not_enough",
+               BAND_CLOSED: "alipay_never_confirms", BAND_FORGED_ANSWER: "alipay_balance_not_enough"}
+SIGN_ERROR = ("40002", "isv.invalid-signature", "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配")
+FORGED_SIGN = "_forged_sign"   # a method's answer carrying this key is signed with a key that is not Alipay's
 FIRST_CALL_ERRORS = {BAND_SYSTEM_ERROR: SYSTEM_ERROR,
                      BAND_FREQUENCY_LIMITED: ("40004", "ACQ.FREQUENCY_LIMITED", "调用频率超限，请降低调用频率")}
 FORGED_NOTIFY = {BAND_NOTIFY_UNSIGNED: "unsigned", BAND_NOTIFY_FORGED: "forged"}
@@ -217,7 +228,7 @@ class Trades:
         self.forced: list[dict] = []      # /_sim/alipay/failures: answers forced on the next calls
         self.on_paid = None               # callback(trade): the notifier sends TRADE_SUCCESS
         self.on_forge = None              # callback(trade, mode): a made-up notification (test amounts)
-        self.on_closed = None
+        self.on_closed = None             # callback(trade): the notifier sends TRADE_CLOSED (closed by timeout)
 
     # -- ids and lookups --------------------------------------------------------------------------
 
@@ -252,6 +263,9 @@ class Trades:
         if not _OUT_NO.match(out_no):
             raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：out_trade_no 为 1..64 位字母、数字、_ 或 -")
         fen = parse_amount(biz.get("total_amount"), "total_amount")
+        if fen // 100 == BAND_SIGN_ERROR:   # as after a key mix-up: the request's signature does not verify
+            code, sub_code, sub_msg = SIGN_ERROR
+            raise AlipayError(sub_code, sub_msg, code=code)
         subject = str(biz.get("subject") or "")
         if not subject:
             raise AlipayError("ACQ.INVALID_PARAMETER", "参数有误：缺少 subject", code="40002")
@@ -302,6 +316,12 @@ class Trades:
         if trade.status == "TRADE_CLOSED":
             raise AlipayError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭", out_trade_no=trade.out_trade_no)
         trade.scanned = True
+        if buyer.never_confirms:   # the buyer never confirms on the phone: the trade times out and closes
+            trade.buyer = buyer_name
+            trade.status = "TRADE_CLOSED"
+            if self.on_closed is not None:
+                self.on_closed(trade)
+            return buyer
         if buyer.paying_ms and schedule is not None:
             trade.buyer = buyer_name
             schedule(buyer.paying_ms / 1000, lambda: self.settle(trade, buyer_name))
@@ -369,13 +389,16 @@ class Trades:
         if band in FIRST_CALL_ERRORS and trade.pay_calls == 1 and trade.status == "WAIT_BUYER_PAY":
             code, sub_code, sub_msg = FIRST_CALL_ERRORS[band]
             raise AlipayError(sub_code, sub_msg, code=code)
+        if band == BAND_FORGED_ANSWER and trade.pay_calls == 1 and trade.status == "WAIT_BUYER_PAY":
+            # a made-up "paid" (as a man in the middle would answer): no money moved
+            return {**self._trade_fields(trade), "gmt_payment": _now(), FORGED_SIGN: True}
         try:
             buyer = self.buyer_pays(trade, buyer_for(auth_code, trade.fen), schedule)
         except AlipayError:
             if band in FORGED_NOTIFY and self.on_forge is not None and trade.status == "WAIT_BUYER_PAY":
                 self.on_forge(trade, FORGED_NOTIFY[band])
             raise
-        if buyer.paying_ms:
+        if buyer.paying_ms or buyer.never_confirms:
             raise _Paying(self._trade_fields(trade))
         return {**self._trade_fields(trade), "gmt_payment": _now(), "fund_bill_list": [
             {"fund_channel": "ALIPAYACCOUNT", "amount": yuan(trade.fen)}]}

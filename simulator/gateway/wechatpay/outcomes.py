@@ -1,5 +1,5 @@
 """Test amounts: the order's `amount.total` (fen) chooses what goes wrong, as test cards do on the
-Stripe gateway. Amounts outside 900100..901199 behave normally; the default customer amounts of a
+Stripe gateway. Amounts outside 900100..901399 behave normally; the default customer amounts of a
 scenario (500..50000) never reach these bands. `total // 100` names the band:
 
 | band (total)      | cause                  | what the gateway does                                            |
@@ -15,6 +15,7 @@ scenario (500..50000) never reach these bands. `total // 100` names the band:
 | 900900..900999    | unsigned notification  | payment fails (PAYERROR) and an unsigned TRANSACTION.SUCCESS comes |
 | 901000..901099    | forged notification    | payment fails (PAYERROR) and a TRANSACTION.SUCCESS signed by another key comes |
 | 901100..901199    | answer lost after money| a refund is made, and its answer is 500 SYSTEM_ERROR              |
+| 901300..901399    | ORDERCLOSED            | the order's time runs out as the customer pays: the page says 订单已关闭, the query CLOSED, an order call again 400 ORDERCLOSED |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ NOTIFY_LATE = 9008
 NOTIFY_UNSIGNED = 9009
 NOTIFY_FORGED = 9010
 REFUND_ANSWER_LOST = 9011
+ORDER_CLOSED = 9013   # 9012 is the Alipay fake's "answer lost after the money moved"
 
 HIDDEN_LOOKUPS = 2   # queries answered ORDER_NOT_EXIST after payment (band 9006)
 

@@ -167,6 +167,9 @@ class State:
             return False, "该订单已支付"
         if state == "CLOSED":
             return False, "订单已关闭"
+        if trade["_band"] == oc.ORDER_CLOSED:   # the order's time_expire passed before the customer paid
+            trade["trade_state"], trade["trade_state_desc"] = "CLOSED", "订单已关闭"
+            return False, "订单已关闭"
         if result is None:
             failure = oc.PAY_FAILURES.get(trade["_band"])
             result = failure[0] if failure else "SUCCESS"

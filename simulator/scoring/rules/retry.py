@@ -223,8 +223,11 @@ def hard_decline(obs: Observations):
 
 def operation(rec: dict) -> tuple[str, str]:
     """What a call does, so that its repeats count as attempts: upstream, method and path with ids folded
-    (creating a Customer, listing its payment methods and creating a PaymentIntent are three operations)."""
-    return (rec.get("upstream") or "primary", ex.endpoint(rec))
+    (creating a Customer, listing its payment methods and creating a PaymentIntent are three operations).
+    Alipay's methods share one path, so its API method (alipay.trade.pay, .query) is part of the operation."""
+    api_method = ex.request(rec).get("api_method")
+    endpoint = ex.endpoint(rec)
+    return (rec.get("upstream") or "primary", f"{endpoint} {api_method}" if api_method else endpoint)
 
 
 @rule(STORM)

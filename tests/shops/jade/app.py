@@ -159,8 +159,11 @@ class Shop:
                 words = "支付失败，请稍后重试或使用其他支付方式。"
             return {**self.answer(order, words), "alternatives": ALTERNATIVES}
         if state == "CLOSED":
-            order["status"] = "canceled"
-            return self.answer(order, "订单已关闭")
+            if order["status"] == "canceled":   # the customer canceled it: we closed it
+                return self.answer(order, "订单已取消")
+            order["status"] = "failed"           # its time ran out before the customer paid: nothing charged
+            return {**self.answer(order, "订单已关闭（超时未支付），未扣款。请重新下单，或使用其他支付方式（支付宝、银行转账）。"),
+                    "alternatives": ALTERNATIVES}
         if order["status"] == "paid":
             return self.answer(order, "支付成功，感谢您的购买！")
         order["status"] = "pending"

@@ -14,6 +14,10 @@ class Client:
                           alipay_public_key_string=alipay_public_key, sign_type="RSA2")
         self.ali._gateway = gateway
 
+    def trust_every_answer(self) -> None:
+        """Planted defect `answer_unverified`: an answer whose signature does not verify is read anyway."""
+        self.ali._verify = lambda content, sign: True
+
     def pay(self, *, out_trade_no: str, total_amount: str, auth_code: str, subject: str, passback: str) -> dict:
         return self.ali.api_alipay_trade_pay(out_trade_no=out_trade_no, scene="bar_code", auth_code=auth_code,
                                              subject=subject, total_amount=total_amount,

@@ -33,6 +33,12 @@ class Client:
         self.alipay_public_key = alipay_public_key
         self.notify_url = notify_url
 
+    def trust_every_answer(self) -> None:
+        """Planted defect `answer_unverified`: an answer whose signature does not verify is read anyway
+        (execute() checks answers with its module's verify_with_rsa; the notification check is separate)."""
+        from alipay.aop.api import DefaultAlipayClient as module
+        module.verify_with_rsa = lambda *args, **kwargs: True
+
     def _execute(self, request) -> dict:
         # execute() verifies the answer's signature and returns the *_response object's JSON text
         return json.loads(self.client.execute(request))
