@@ -4,12 +4,12 @@ from _paychaos_locust import CheckoutCustomer, PhasedShape
 
 THRESHOLD = 70
 
-_PAYMENTS = "/v1/payment_intents*"
+_PAYMENTS = {"kind": "payment"}  # any dialect's payment calls (docs/reference/scenario-file.md#kind-match-a-call-by-what-it-means)
 
 
 def _down(upstream: str, probability: float = 1.0) -> dict:
     return {"fault": "http_error", "params": {"status": 503},
-            "match": {"upstream": upstream, "path": _PAYMENTS}, "probability": probability}
+            "match": {"upstream": upstream, **_PAYMENTS}, "probability": probability}
 
 
 class Customer(CheckoutCustomer):

@@ -5,7 +5,7 @@ from _paychaos_locust import CheckoutCustomer, PhasedShape
 THRESHOLD = 75
 
 _DECLINE = {"fault": "decline", "params": {"code": "card_declined", "decline_code": "insufficient_funds"},
-            "match": {"path": "/v1/payment_intents*", "method": "POST"}, "probability": 0.4}
+            "match": {"kind": "payment", "method": "POST"}, "probability": 0.4}
 
 
 class Customer(CheckoutCustomer):

@@ -5,7 +5,7 @@ from _paychaos_locust import CheckoutCustomer, PhasedShape
 THRESHOLD = 70
 
 _RATE_LIMIT = {"fault": "rate_limit", "params": {"retry_after_s": 1},
-               "match": {"upstream": "primary", "path": "/v1/payment_intents*"}, "probability": 0.2}
+               "match": {"upstream": "primary", "kind": "payment"}, "probability": 0.2}
 
 
 class Customer(CheckoutCustomer):

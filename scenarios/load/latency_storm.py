@@ -4,7 +4,7 @@ from _paychaos_locust import CheckoutCustomer, PhasedShape
 
 THRESHOLD = 70
 
-_MATCH = {"upstream": "primary", "path": "/v1/payment_intents*"}
+_MATCH = {"upstream": "primary", "kind": "payment"}  # any dialect's payment calls
 
 
 class Customer(CheckoutCustomer):

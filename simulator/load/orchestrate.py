@@ -137,6 +137,7 @@ def run_load(opts: LoadOptions, *, say=print) -> dict:
                 errors.append(f"the proxy at {answer['url']} refused the rules of phase '{phase.name}': "
                               f"{answer.get('error') or answer.get('status')}")
     metrics = metrics_mod.compute(events, journal, ledgers, states)
+    metrics["shop_gateways"] = target.shop.gateways   # a one-gateway shop has no backup to try
     failures = _user_failures(events, run.log_tail(6000))
     # What Locust really ran: with --web, the start form's users and run time (filled in with ours).
     users = events.run.get("users") or opts.users

@@ -77,11 +77,12 @@ def dead_primary_falls_off(metrics, checkouts):
                                 f"({fall['first_half_primary_calls_per_checkout']} then "
                                 f"{fall['second_half_primary_calls_per_checkout']} per checkout): no circuit breaker",
                                 phase=p["name"]))
-        if p["gateway_calls"]["backup"] == 0 and p["checkouts"]:
+        if p["gateway_calls"]["backup"] == 0 and p["checkouts"] and metrics.get("shop_gateways", 2) >= 2:
             out.append(_finding("backup_gateway_used", Dimension.FALLBACK, Severity.MAJOR,
                                 f"the primary was down in phase '{p['name']}' and the backup gateway was never tried",
                                 phase=p["name"]))
-    return ([Dimension.RETRY, Dimension.FALLBACK] if applied else []), out
+    has_backup = metrics.get("shop_gateways", 2) >= 2
+    return ([Dimension.RETRY, *([Dimension.FALLBACK] if has_backup else [])] if applied else []), out
 
 
 @rule
