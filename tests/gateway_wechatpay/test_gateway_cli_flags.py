@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from paychaos.common.netsafety import free_port
+from paychaos.common.ports import free_port
 from paychaos.common.procs import paychaos_argv, start_service
 from paychaos.gateway.wechatpay.testing import customer_pays
 from tests.gateway_wechatpay.conftest import Receiver
