@@ -53,6 +53,13 @@ def scenario_lines(directory: str) -> list[str]:
     return lines
 
 
+def dialect_sets(directory: str) -> list[str]:
+    """The dialect scenario sets in the folder (scenarios/alipay, scenarios/wechatpay)."""
+    from paychaos.scenario.load import BUILTIN_SETS
+
+    return [name for name in BUILTIN_SETS if glob.glob(os.path.join(directory, name, "*.yaml"))]
+
+
 def profile_lines() -> list[str]:
     from paychaos.load.profiles import available  # reads the locustfiles as text; never imports locust
 
@@ -63,6 +70,9 @@ def main(args: argparse.Namespace) -> int:
     if args.what in ("all", "scenarios"):
         print(f"Scenarios ({args.scenario_dir}):")
         print("\n".join(scenario_lines(args.scenario_dir)) or "  (none)")
+        for name in dialect_sets(args.scenario_dir):
+            print(f"\nScenarios for the {name} dialect (paychaos run --target T {name}; or one by name):")
+            print("\n".join(scenario_lines(os.path.join(args.scenario_dir, name))))
     if args.what in ("all", "faults"):
         if args.what == "all":
             print()

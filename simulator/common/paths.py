@@ -34,6 +34,17 @@ def builtin_scenario_names() -> list[str]:
     return sorted(f.stem for f in builtin_scenarios_dir().glob("*.yaml"))
 
 
+def builtin_scenario_paths() -> dict[str, Path]:
+    """Every built-in scenario by name: the default suite's, and each dialect set's (scenarios/alipay,
+    scenarios/wechatpay: their names carry the dialect, `alipay-trade-closed`, also `alipay/alipay-trade-closed`)."""
+    root = builtin_scenarios_dir()
+    in_sets = sorted(root.glob("*/*.yaml"))
+    paths = {f"{f.parent.name}/{f.stem}": f for f in in_sets}
+    paths.update({f.stem: f for f in in_sets})
+    paths.update({f.stem: f for f in root.glob("*.yaml")})   # the default suite's win a shared name
+    return paths
+
+
 def builtin_target_names() -> list[str]:
     return sorted(f.stem for f in builtin_targets_dir().glob("*.yaml"))
 
@@ -49,21 +60,22 @@ def scenario_file(text: str, *, directories: bool = False) -> str:
     passes through unchanged), and the error says so."""
     valid = ("a scenario .yaml file, a directory of them, or a built-in scenario name (`paychaos list scenarios`)"
              if directories else "a scenario .yaml file or a built-in scenario name (`paychaos list scenarios`)")
-    return _file_or_builtin(text, builtin_scenarios_dir(), builtin_scenario_names(), noun="scenario",
-                            valid=valid, missing="no such file or directory" if directories else "no such file")
+    return _file_or_builtin(text, builtin_scenario_paths(), noun="scenario", valid=valid,
+                            missing="no such file or directory" if directories else "no such file")
 
 
 def target_file(text: str) -> str:
     """A target file as given, or the built-in target of that name (`resilient`, `naive`)."""
-    return _file_or_builtin(text, builtin_targets_dir(), builtin_target_names(), noun="target",
+    return _file_or_builtin(text, {name: builtin_targets_dir() / f"{name}.yaml" for name in builtin_target_names()},
+                            noun="target",
                             valid="a target .yaml file (`paychaos init` writes one) or a built-in target: "
                                   + ", ".join(builtin_target_names()), missing="no such file")
 
 
-def _file_or_builtin(text: str, folder: Path, names: list[str], *, noun: str, valid: str, missing: str) -> str:
+def _file_or_builtin(text: str, builtins: dict[str, Path], *, noun: str, valid: str, missing: str) -> str:
     if Path(text).exists():
         return text
-    if is_builtin_name(text) and text in names:
-        return str(folder / f"{text}.yaml")
-    hint = did_you_mean(text, names) if is_builtin_name(text) else ""
+    if text in builtins:
+        return str(builtins[text])
+    hint = did_you_mean(text, sorted(builtins)) if is_builtin_name(text) else ""
     raise InputError(f"{missing}, nor a built-in {noun}{hint}", file=text, valid=valid)

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
+from paychaos.common.masking import mask_text
 from paychaos.observations import CheckoutResult, Observations
 from paychaos.scoring import exchanges as ex
 
@@ -131,8 +132,10 @@ def _request_metadata_values(rec: dict) -> list:
 _CONFIRM_PATH = re.compile(r"^/v1/(?:payment_intents|setup_intents)/((?:pi|seti)_[A-Za-z0-9]+)/confirm\b")
 
 
-def record_object_ids(rec: dict) -> set[str]:
-    """Gateway object ids an exchange names: path, request, answer, webhook event."""
+def record_object_ids(rec: dict, notified: dict[str, list[str]] | None = None) -> set[str]:
+    """Gateway object ids an exchange names: path, request, answer, webhook event (`notified`: what a
+    gateway says each of its notifications was about, when the journal cannot read it: WeChat Pay's
+    resource is encrypted)."""
     ids = set(_ID_IN_PATH.findall(rec.get("path") or ""))
     req = ex.request(rec)
     for key in ("payment_intent", "charge", "customer"):
@@ -144,6 +147,8 @@ def record_object_ids(rec: dict) -> set[str]:
     event = rec.get("event") or {}
     if event.get("object_id"):
         ids.add(str(event["object_id"]))
+    if notified and event.get("id"):
+        ids.update(notified.get(str(event["id"])) or ())
     return ids
 
 
@@ -152,6 +157,9 @@ def attribute(obs: Observations, keys: dict[str, OrderKeys] | None = None) -> At
     names = _Names(keys)
     att = Attribution()
     ledgers = [obs.ledger or {}, obs.backup_ledger or {}]
+    # the journal masks what looks like a card number, in a notification's id too: match either spelling
+    notified = {spelling: list(about) for led in ledgers for eid, about in (led.get("notifications") or {}).items()
+                if isinstance(about, list) for spelling in (str(eid), mask_text(str(eid)))}
     intents = [pi for led in ledgers for pi in led.get("payment_intents") or [] if pi.get("id")]
     charges = [ch for led in ledgers for ch in led.get("charges") or [] if ch.get("id")]
     emails = {c["id"]: str(c.get("email") or "").casefold() for led in ledgers
@@ -229,7 +237,8 @@ def attribute(obs: Observations, keys: dict[str, OrderKeys] | None = None) -> At
         if oid is None:
             oid, route = names.in_text(rec.get("idempotency_key")), "idempotency_key"
         if oid is None:
-            oid, route = _unique(att.owner[i] for i in record_object_ids(rec) if i in att.owner), "object"
+            oid, route = (_unique(att.owner[i] for i in record_object_ids(rec, notified) if i in att.owner),
+                          "object")
         if oid is None and rec.get("query"):
             oid, route = names.in_text(unquote_plus(rec["query"])), "metadata"
         if oid is None and isinstance(ex.request(rec).get("amount"), int):

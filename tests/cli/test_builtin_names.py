@@ -102,3 +102,14 @@ def test_run_by_scenario_and_target_names_from_an_empty_folder(tmp_path):
     assert report["scenarios"][0]["score"]["total"] > 0
     on_disk = sorted(f.stem for f in (Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
     assert sorted(builtin_scenario_names()) == on_disk
+
+
+def test_a_dialects_scenarios_are_named_as_their_files_are(tmp_path):
+    """`alipay-trade-closed` and `wechatpay/wechatpay-order-closed`: a dialect set's scenario by name,
+    from any folder; a misspelt one gets "did you mean"."""
+    assert scenario_file("alipay-trade-closed").endswith("alipay/alipay-trade-closed.yaml")
+    assert scenario_file("wechatpay/wechatpay-order-closed").endswith("wechatpay/wechatpay-order-closed.yaml")
+    with pytest.raises(InputError, match="did you mean 'alipay-trade-closed'"):
+        scenario_file("alipay-trade-closd")
+    out = paychaos("run", "wechatpay-order-closd", cwd=tmp_path)
+    assert out.returncode == 2 and "did you mean 'wechatpay-order-closed'" in out.stderr

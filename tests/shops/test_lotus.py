@@ -52,6 +52,10 @@ def test_alipay_down_the_order_goes_to_wechat_pay_and_the_money_is_there(clean):
     assert _captured(sc, "primary") == 0
     assert _captured(sc, "backup") == sum(c["amount"] for c in sc["checkouts"])
     assert any(t["upstream"] == "backup" and t["path"] == "/v3/pay/transactions/h5" for t in sc["timeline"])
+    # the bouquets were sent on WeChat Pay's (encrypted) notifications, which the scoring ties to their
+    # orders through the gateway's word: fulfilled, and no "fulfilled without a payment webhook"
+    assert sc["passed"] and "integrity.fulfilled_on_webhook" not in {f["rule"] for f in sc["findings"]}
+    assert sum(t["upstream"] == "webhooks" and t["event"] == "TRANSACTION.SUCCESS" for t in sc["timeline"]) >= 4
 
 
 def test_an_answer_lost_after_the_money_moved_is_asked_about_and_charged_once(clean):

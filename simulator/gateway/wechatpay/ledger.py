@@ -77,4 +77,6 @@ def build(gw) -> dict:
         "requests": {"total": st.requests_total, "api": st.requests_api, "hosted": st.requests_hosted,
                      "by_endpoint": dict(st.requests_by_endpoint)},
         "webhooks": gw.notifier.stats(),
+        # each notification's id -> the ids it is about (its resource is encrypted in the journal)
+        "notifications": dict(gw.notifier.subjects),
     }

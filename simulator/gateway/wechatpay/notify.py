@@ -60,6 +60,9 @@ class Notifier:
         self._generation += 1
         self.delivered = self.failed_attempts = self.gave_up = self.pending = self.sent = 0
         self.log.clear()
+        # event id -> the ids of what it is about (out_trade_no, transaction_id, refund id): the resource
+        # is encrypted, so the ledger says which order a delivery in the journal was about
+        self.subjects: dict[str, list[str]] = {}
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
@@ -119,6 +122,8 @@ class Notifier:
         if not url or url_refusal(url, self.allow_hosts) is not None or self._queue is None:
             return None
         event_id, body = self.body_for(event_type, original_type, resource)
+        self.subjects[event_id] = [str(resource[k]) for k in ("out_trade_no", "transaction_id", "out_refund_no",
+                                                              "refund_id") if resource.get(k)]
         for _ in range(copies):
             notice = Notice(url, body, mode, 1, event_id, event_type)
             self.pending += 1

@@ -5,7 +5,8 @@ POST /api/checkout {order_id, amount (fen)} -> {"order_id", "status": "pending",
     "message"} (the customer is sent to pay_url), or {"status": "paid" | "failed", "message", "alternatives"}
 GET  /pay/back/alipay?o=ID[&Alipay's signed return parameters] -> where Alipay's cashier sends the customer
 GET  /pay/back/wechat?o=ID -> where WeChat Pay's H5 page sends the customer
-GET  /api/orders/<id> -> {"status": paid | pending | failed | canceled | refunded, "message", "pay_with"}
+GET  /api/orders/<id> -> {"status": paid | pending | failed | canceled | refunded, "message", "pay_with",
+                          "fulfilled": bouquets sent}
 POST /api/orders/<id>/cancel -> a refund when paid, a close otherwise
 POST /notify/alipay, /notify/wechat -> the gateways' signed notifications
 
@@ -318,7 +319,8 @@ class Shop:
         status = order["status"]
         if message is None:
             message = SAY["unpaid"] if status == "failed" else SAY.get(status, SAY["pending"])
-        out = {"order_id": order["order_id"], "status": status, "message": message, "pay_with": order["paid_with"]}
+        out = {"order_id": order["order_id"], "status": status, "message": message, "pay_with": order["paid_with"],
+               "fulfilled": order["fulfilled"]}
         if status == "failed":
             out["alternatives"] = ALTERNATIVES
         return out
