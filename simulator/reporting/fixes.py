@@ -62,6 +62,10 @@ FIXES: dict[str, str] = {
                                        "Stripe retry for days, then disable the endpoint.",
     "integrity.fulfilled_on_webhook": "Fulfil on the payment webhook (payment_intent.succeeded, "
                                       "checkout.session.completed), never on the customer's return to success_url.",
+    "integrity.qr_expired_closed": "Give the QR code an expiry (time_expire / timeout_express), close the trade when "
+                                   "you give the order up, and refund or honour money that arrives after.",
+    "prompt.qr_expiry_told": "When the code expires, stop waiting for the scan: tell the customer in their "
+                             "language that it expired and offer a new code.",
     "integrity.abandoned_3ds_uncharged": "Leave a PaymentIntent whose 3-D Secure was abandoned unpaid and "
                                          "uncaptured; let it expire or cancel it, never capture it later.",
     "integrity.settled_before_fulfilment": "Fulfil on checkout.session.async_payment_succeeded, not on a "
