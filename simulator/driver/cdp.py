@@ -170,15 +170,8 @@ class Chromium:
             self._next_id += 1
             ident = self._next_id
             self._waiting[ident] = {}
-        message = {"id": ident, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        data = json.dumps(message).encode() + b"\0"
         try:
-            with self._write_lock:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._to_browser, view):]
+            self._write(ident, method, params, session)
         except OSError as exc:
             raise BrowserError(f"cannot write to the browser: {exc}") from None
         deadline = time.monotonic() + (timeout_s or self.command_timeout_s)
@@ -202,17 +195,20 @@ class Chromium:
                 return
             self._next_id += 1
             ident = self._next_id
+        try:
+            self._write(ident, method, params, session)
+        except OSError:
+            pass
+
+    def _write(self, ident: int, method: str, params: dict | None, session: str | None) -> None:
+        """One command down the pipe, whole (OSError when the browser's end is gone)."""
         message = {"id": ident, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        data = json.dumps(message).encode() + b"\0"
-        try:
-            with self._write_lock:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._to_browser, view):]
-        except OSError:
-            pass
+        view = memoryview(json.dumps(message).encode() + b"\0")
+        with self._write_lock:
+            while view:
+                view = view[os.write(self._to_browser, view):]
 
     def listen(self, session: str, callback: Callable[[str, dict], None] | None) -> None:
         """Events of one session go to callback(method, params) (on the reader thread; keep it short)."""

@@ -7,11 +7,9 @@ Small on purpose: each shop is an example of its flow (docs/flows/), not a frame
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +17,8 @@ from dataclasses import dataclass, field
 
 import stripe
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from tests.shops import shop_main
 
 ATTEMPTS = 3
 CALL_TIMEOUT_S = 3.0
@@ -127,17 +126,5 @@ UNAVAILABLE = "Payments are unavailable right now. Please try again in a few min
 
 
 def serve(name: str, create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m tests.shops.{name}")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args(argv)
-    try:
-        app = create_app()
-    except UnknownDefect as exc:
-        print(f"{name}: {exc}", file=sys.stderr)
-        return 2
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    """`python -m tests.shops.NAME --port N` for a browser-flow shop (tests/shops/shop_main.py)."""
+    return shop_main.serve(name, create_app, argv, refused={UnknownDefect: ""})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SERIOUS = ("critical", "major")
+ANY = ("critical", "major", "minor")
 _runs: dict[tuple, dict] = {}
 
 
@@ -28,3 +29,13 @@ def paychaos_run(tmp_path_factory, target: str, scenarios: tuple[str, ...], env:
 
 def findings(sc: dict, rule: str | None = None, severities=SERIOUS) -> list[dict]:
     return [f for f in sc["findings"] if f["severity"] in severities and (rule is None or f["rule"] == rule)]
+
+
+def planted(tmp_path_factory, target: str, scenario: str, **env: str) -> dict:
+    """One scenario's entry from a run of it alone with env set (the shop's planted defect, say)."""
+    return paychaos_run(tmp_path_factory, target, (scenario,), env)[scenario.rsplit("/", 1)[-1]]
+
+
+def prompt_findings(sc: dict, rule: str, severities=ANY) -> list[dict]:
+    """The scenario's findings of one rule in the prompt dimension (any severity unless told)."""
+    return [f for f in findings(sc, rule, severities) if f["dimension"] == "prompt"]

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from paychaos.driver import cdp
-from tests.shops.shop_runs import ROOT, findings, paychaos_run
+from tests.shops.shop_runs import ROOT, findings, paychaos_run, planted, prompt_findings
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(cdp.find_chromium() is None, reason="no Chromium (ci/setup.sh installs it)")]
@@ -26,15 +26,6 @@ SCENARIOS = ("healthy-baseline", "three-ds-failed", "three-ds-abandoned", "decli
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     return paychaos_run(tmp_path_factory, TARGET, SCENARIOS, {"WILLOW_DEFECTS": ""})
-
-
-def _planted(tmp_path_factory, defect: str, scenario: str) -> dict:
-    runs = paychaos_run(tmp_path_factory, TARGET, (scenario,), {"WILLOW_DEFECTS": defect})
-    return runs[scenario.rsplit("/", 1)[-1]]
-
-
-def _prompt(sc: dict, rule: str, severities=("critical", "major", "minor")) -> list[dict]:
-    return [f for f in findings(sc, rule, severities) if f["dimension"] == "prompt"]
 
 
 def test_the_clean_page_passes_with_no_serious_finding(clean):
@@ -80,29 +71,29 @@ def test_an_unreadable_answer_is_looked_up_before_the_page_says_anything(clean):
 
 
 def test_planted_thanks_on_the_success_url_is_a_critical_status_finding(tmp_path_factory):
-    sc = _planted(tmp_path_factory, "trust_success_url", "three-ds-failed")
-    found = _prompt(sc, "prompt.status_right", ("critical",))
+    sc = planted(tmp_path_factory, TARGET, "three-ds-failed", WILLOW_DEFECTS="trust_success_url")
+    found = prompt_findings(sc, "prompt.status_right", ("critical",))
     assert found and "no gateway holds the money" in found[0]["message"]
     assert found[0]["evidence"]["examples"][0]["message"] == "Thanks! Payment received. Your tea is on its way."
 
 
 def test_planted_silence_on_failure_is_an_answer_without_a_message(tmp_path_factory):
-    sc = _planted(tmp_path_factory, "silent_failure", "decline-test-cards")
-    found = _prompt(sc, "prompt.message_fits")
+    sc = planted(tmp_path_factory, TARGET, "decline-test-cards", WILLOW_DEFECTS="silent_failure")
+    found = prompt_findings(sc, "prompt.message_fits")
     assert found and "without any message" in found[0]["message"]
     assert {c["raw_status"] for c in sc["checkouts"]} == {"nothing_shown"}
 
 
 def test_planted_raw_technical_message_is_a_leak(tmp_path_factory):
-    sc = _planted(tmp_path_factory, "raw_error", GARBAGE)
-    leaks = _prompt(sc, "prompt.no_leaks", ("major",))
+    sc = planted(tmp_path_factory, TARGET, GARBAGE, WILLOW_DEFECTS="raw_error")
+    leaks = prompt_findings(sc, "prompt.no_leaks", ("major",))
     assert leaks and leaks[0]["evidence"]["leak"] == "raw HTML"
     assert all(c["message"].startswith("Invalid JSON received from the Stripe API") for c in sc["checkouts"])
 
 
 def test_planted_endless_spinner_breaks_the_answer_budget(tmp_path_factory):
-    sc = _planted(tmp_path_factory, "endless_spinner", QUICK)
-    found = _prompt(sc, "prompt.answer_budget", ("major",))
+    sc = planted(tmp_path_factory, TARGET, QUICK, WILLOW_DEFECTS="endless_spinner")
+    found = prompt_findings(sc, "prompt.answer_budget", ("major",))
     assert found and "no answer at all" in found[0]["message"]
     assert {c["error"] for c in sc["checkouts"]} == {"no_answer_on_page"}
 

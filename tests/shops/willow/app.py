@@ -214,8 +214,9 @@ def create_app(env: dict | None = None) -> Flask:
     stripe_js = env.get("STRIPE_JS_URL", "https://js.stripe.com/v3")
     pk = env.get("STRIPE_PUBLISHABLE_KEY", "pk_test_willow")
 
-    @app.get("/checkout")
-    def checkout():
+    def order_page(title: str, message_id: str, form: str, page_js: str) -> Response:
+        """A page that pays the order in its query (?order=&amount=&currency=): the order, the message line
+        (hidden until the script fills it), the form, and the page's script."""
         try:
             order = {"id": request.args.get("order", ""), "amount": int(request.args.get("amount", "0")),
                      "currency": request.args.get("currency", "usd")}
@@ -223,28 +224,24 @@ def create_app(env: dict | None = None) -> Flask:
             return Response("Bad order.", status=400)
         body = (f"<p>Order <b>{html.escape(order['id'])}</b>: {order['amount'] / 100:.2f} "
                 f"{html.escape(order['currency'].upper())}</p>"
-                "<div id=payment-message class=hidden role=alert></div>"
-                "<form id=payment-form><label for=email>Email for the receipt</label><input id=email type=email>"
-                "<div id=payment-element></div><button id=submit type=submit>Pay now"
-                "<span id=spinner class=hidden>&hellip;</span></button></form>")
-        script = _PAGE_JS % {"pk": _js(pk), "order": _js(order), "planted": _js(planted)}
-        return _page("Checkout", body, script, stripe_js)
+                f"<div id={message_id} class=hidden role=alert></div>{form}")
+        script = page_js % {"pk": _js(pk), "order": _js(order), "planted": _js(planted)}
+        return _page(title, body, script, stripe_js)
+
+    @app.get("/checkout")
+    def checkout():
+        return order_page("Checkout", "payment-message",
+                          "<form id=payment-form><label for=email>Email for the receipt</label><input id=email type=email>"
+                          "<div id=payment-element></div><button id=submit type=submit>Pay now"
+                          "<span id=spinner class=hidden>&hellip;</span></button></form>", _PAGE_JS)
 
     @app.get("/card")
     def card_checkout():
-        try:
-            order = {"id": request.args.get("order", ""), "amount": int(request.args.get("amount", "0")),
-                     "currency": request.args.get("currency", "usd")}
-        except ValueError:
-            return Response("Bad order.", status=400)
-        body = (f"<p>Order <b>{html.escape(order['id'])}</b>: {order['amount'] / 100:.2f} "
-                f"{html.escape(order['currency'].upper())}</p>"
-                "<div id=card-message class=hidden role=alert></div>"
-                "<form id=card-form><label for=cardholder>Name on the card</label>"
-                "<input id=cardholder value='Wren Willow'><label>Card</label><div id=card-element></div>"
-                "<button id=pay type=submit>Pay<span id=spinner class=hidden>&hellip;</span></button></form>")
-        script = _CARD_JS % {"pk": _js(pk), "order": _js(order), "planted": _js(planted)}
-        return _page("Pay by card", body, script, stripe_js)
+        return order_page("Pay by card", "card-message",
+                          "<form id=card-form><label for=cardholder>Name on the card</label>"
+                          "<input id=cardholder value='Wren Willow'><label>Card</label><div id=card-element></div>"
+                          "<button id=pay type=submit>Pay<span id=spinner class=hidden>&hellip;</span></button></form>",
+                          _CARD_JS)
 
     @app.get("/complete")
     def complete():
