@@ -241,7 +241,8 @@ def make_willow_repo(path: Path) -> Path:
     """A user's repository whose shop has its own checkout page (Willow, with Cedar's server side) and a
     target file in browser mode: the templates must give it a browser and score what its page shows."""
     shops = ROOT / "tests" / "shops"
-    for rel in ("tests/__init__.py", "tests/shops/__init__.py", "tests/shops/browser_shop.py"):
+    for rel in ("tests/__init__.py", "tests/shops/__init__.py", "tests/shops/browser_shop.py",
+                "tests/shops/shop_main.py"):
         (path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, path / rel)
     for shop in ("cedar", "willow"):
