@@ -36,6 +36,19 @@ def test_a_port_in_use_is_never_chosen(monkeypatch):
         busy.listen()
         taken = busy.getsockname()[1]
         monkeypatch.setattr(ports, "candidate_range", lambda: (taken, taken + ports.MIN_SPAN - 1))
-        picks = iter([taken, taken, taken + 1])
+        free = _ports_free_just_now(20)   # the busy machine may take any of them meanwhile: 20 to spare
+        picks = iter([taken, taken, *free])
         monkeypatch.setattr(ports._random, "randint", lambda lo, hi: next(picks))
-        assert ports.free_port() == taken + 1
+        chosen = ports.free_port()
+        assert chosen != taken and chosen in free
+
+
+def _ports_free_just_now(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
