@@ -81,7 +81,10 @@ def naive(proxy):
 # -- helpers the tests share -------------------------------------------------------------------
 
 def new_order_id(prefix: str = "ord") -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+    # a letter in the middle: twelve random hex digits are all digits one time in 280, and the journal masks
+    # such a run as a card number, so the test could no longer find its order there (seen in CI)
+    h = uuid.uuid4().hex
+    return f"{prefix}_{h[:6]}x{h[6:12]}"
 
 
 def checkout(merchant_url: str, order_id: str, *, token: str | None = "pm_card_visa", card: dict | None = None,
@@ -146,7 +149,7 @@ def signed(payload: dict, secret: str = SECRET, at: int | None = None) -> tuple[
 
 
 def event(event_type: str, obj: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{uuid.uuid4().hex[:16]}", "object": "event", "type": event_type,
+    return {"id": event_id or f"evt_{uuid.uuid4().hex[:8]}x{uuid.uuid4().hex[:8]}", "object": "event", "type": event_type,
             "api_version": "2024-06-20", "created": int(time.time()), "livemode": False,
             "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
             "data": {"object": obj}}
