@@ -78,6 +78,11 @@ def set_webhook(url: str, hook_url: str, secret: str, *, token: str | None = Non
     return _call(url.rstrip("/") + "/_sim/webhooks", "POST", {"url": hook_url, "secret": secret}, token=token)
 
 
+def clear_webhooks(url: str, *, token: str | None = None) -> None:
+    """Remove every webhook endpoint (those `/_sim/reset` keeps)."""
+    _call(url.rstrip("/") + "/_sim/webhooks", "DELETE", token=token)
+
+
 def webhook_log(url: str, *, token: str | None = None) -> dict:
     """Endpoints, delivery counters and the recent delivery attempts."""
     return _call(url.rstrip("/") + "/_sim/webhooks", token=token)

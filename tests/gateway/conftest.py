@@ -1,11 +1,12 @@
-"""One real `paychaos gateway` process per test session (per xdist worker), reset before each test."""
+"""One real `paychaos gateway` process per test session (per xdist worker), reset before each test, its
+webhook endpoints (which a reset keeps) removed too: a test never sees an endpoint an earlier one left."""
 
 from __future__ import annotations
 
 import pytest
 import stripe
 
-from paychaos.gateway.testing import reset, running_gateway
+from paychaos.gateway.testing import clear_webhooks, reset, running_gateway
 
 API_KEY = "sk_test_paychaos"
 
@@ -19,6 +20,7 @@ def gateway_service():
 @pytest.fixture
 def gateway(gateway_service):
     reset(gateway_service.url)
+    clear_webhooks(gateway_service.url)
     return gateway_service
 
 
