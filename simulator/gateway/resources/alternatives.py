@@ -56,14 +56,18 @@ def challenge_url(call: Call, obj: dict) -> str:
     return f"{call.base_url}/_3ds/{obj['id']}"
 
 
-def require_3ds(gw, pi: dict, p: dict, call: Call) -> dict:
-    url = challenge_url(call, pi)
+def challenge_action(call: Call, obj: dict, p: dict, source: str) -> dict:
+    """The `next_action` of an intent (pi_ or seti_) whose card asks for 3-D Secure: a redirect to the
+    challenge page when the confirm gave a return_url, else for Stripe.js to handle (`source`: the card)."""
+    url = challenge_url(call, obj)
     if p.get("return_url"):
-        pi["next_action"] = {"type": "redirect_to_url",
-                             "redirect_to_url": {"url": url, "return_url": p["return_url"]}}
-    else:
-        pi["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {
-            "type": "three_d_secure_redirect", "stripe_js": url, "source": pi["payment_method"]}}
+        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": p["return_url"]}}
+    return {"type": "use_stripe_sdk", "use_stripe_sdk": {
+        "type": "three_d_secure_redirect", "stripe_js": url, "source": source}}
+
+
+def require_3ds(gw, pi: dict, p: dict, call: Call) -> dict:
+    pi["next_action"] = challenge_action(call, pi, p, pi["payment_method"])
     pi["status"] = "requires_action"
     gw.store.emit("payment_intent.requires_action", pi, call.request_id, call.idempotency_key)
     return pi

@@ -7,6 +7,7 @@ import time
 from paychaos.gateway.cards import Outcome
 from paychaos.gateway.errors import StripeError, lookup
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, Currency, Int, Metadata, Str
 from paychaos.gateway.routing import Call, Route
 
@@ -108,8 +109,7 @@ def update(gw, call: Call) -> dict:
         if field in call.params:
             charge[field] = call.params[field]
     if "metadata" in call.params:
-        merged = {**charge["metadata"], **call.params["metadata"]} if call.params["metadata"] else {}
-        charge["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        charge["metadata"] = merge_metadata(charge["metadata"], call.params["metadata"])
     return charge
 
 

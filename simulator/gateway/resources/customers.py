@@ -6,6 +6,7 @@ import time
 
 from paychaos.gateway.errors import lookup, missing
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
 from paychaos.gateway.resources import payment_methods
 from paychaos.gateway.resources.search import search_customers
@@ -61,8 +62,7 @@ def update(gw, call: Call) -> dict:
         if field in p:
             customer[field] = p[field]
     if "metadata" in p:
-        merged = {**customer["metadata"], **p["metadata"]} if p["metadata"] else {}
-        customer["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        customer["metadata"] = merge_metadata(customer["metadata"], p["metadata"])
     gw.store.emit("customer.updated", customer, call.request_id, call.idempotency_key)
     return customer
 

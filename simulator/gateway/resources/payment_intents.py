@@ -11,6 +11,7 @@ import time
 from paychaos.gateway.cards import Outcome
 from paychaos.gateway.errors import ParamError, StripeError, lookup, missing, unexpected_state
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, Currency, Enum, Int, ListOf, Metadata, Str
 from paychaos.gateway.resources import alternatives, charges, payment_methods
 from paychaos.gateway.resources.search import search_intents
@@ -128,13 +129,19 @@ def check_client_secret(obj: dict, call: Call) -> None:
                           param="client_secret")
 
 
-def confirm(gw, call: Call) -> dict:
-    pi = get(gw, call.args[0])
+def _check_browser_may_use(pi: dict, call: Call) -> None:
+    """A publishable key (the browser) needs the client_secret, and may not touch an intent its server
+    confirms itself (confirmation_method=manual)."""
     check_client_secret(pi, call)
     if call.publishable and pi["confirmation_method"] == "manual":
         raise StripeError(400, "invalid_request_error", "This PaymentIntent has confirmation_method=manual: only "
                           "your server (a secret key) may confirm it; the browser may only handle its next_action.",
                           param="client_secret")
+
+
+def confirm(gw, call: Call) -> dict:
+    pi = get(gw, call.args[0])
+    _check_browser_may_use(pi, call)
     return _confirm(gw, pi, call.params, call, attach=True)
 
 
@@ -267,8 +274,7 @@ def cancel(gw, call: Call) -> dict:
 
 
 def _set_metadata(gw, pi: dict, metadata: dict) -> None:
-    merged = {**pi["metadata"], **metadata} if metadata else {}
-    merged = {k: v for k, v in merged.items() if v != ""}
+    merged = merge_metadata(pi["metadata"], metadata)
     gw.store.index_metadata(pi["id"], pi["metadata"], merged)
     pi["metadata"] = merged
 
@@ -301,11 +307,7 @@ def update(gw, call: Call) -> dict:
 
 def retrieve(gw, call: Call) -> dict:
     pi = get(gw, call.args[0])
-    check_client_secret(pi, call)
-    if call.publishable and pi["confirmation_method"] == "manual":
-        raise StripeError(400, "invalid_request_error", "This PaymentIntent has confirmation_method=manual: only "
-                          "your server (a secret key) may confirm it; the browser may only handle its next_action.",
-                          param="client_secret")
+    _check_browser_may_use(pi, call)
     return pi
 
 

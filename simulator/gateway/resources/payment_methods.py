@@ -8,6 +8,7 @@ import time
 from paychaos.gateway import cards
 from paychaos.gateway.errors import ParamError, StripeError, missing
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Enum, Hash, Metadata, Str
 from paychaos.gateway.routing import Call, Route
 
@@ -108,8 +109,7 @@ def retrieve(gw, call: Call) -> dict:
 def update(gw, call: Call) -> dict:
     pm = resolve(gw, call.args[0], "id")
     if "metadata" in call.params:
-        pm["metadata"] = {**pm["metadata"], **call.params["metadata"]} if call.params["metadata"] else {}
-        pm["metadata"] = {k: v for k, v in pm["metadata"].items() if v != ""}
+        pm["metadata"] = merge_metadata(pm["metadata"], call.params["metadata"])
     if "billing_details" in call.params:
         pm["billing_details"] = {**pm["billing_details"], **call.params["billing_details"]}
     return pm

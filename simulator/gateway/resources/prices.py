@@ -9,6 +9,7 @@ import time
 
 from paychaos.gateway.errors import ParamError, lookup, missing
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import (
     EXPAND,
     AnyHash,
@@ -97,8 +98,7 @@ def update(gw, call: Call) -> dict:
     price = get(gw, call.args[0])
     p = call.params
     if "metadata" in p:
-        merged = {**price["metadata"], **p["metadata"]} if p["metadata"] else {}
-        price["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        price["metadata"] = merge_metadata(price["metadata"], p["metadata"])
     for field in ("active", "nickname", "lookup_key", "tax_behavior"):
         if field in p:
             price[field] = p[field]

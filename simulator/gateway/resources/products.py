@@ -6,6 +6,7 @@ import time
 
 from paychaos.gateway.errors import StripeError, lookup
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, ListOf, Metadata, Str
 from paychaos.gateway.routing import Call, Route
 
@@ -53,8 +54,7 @@ def update(gw, call: Call) -> dict:
     product = get(gw, call.args[0])
     p = call.params
     if "metadata" in p:
-        merged = {**product["metadata"], **p["metadata"]} if p["metadata"] else {}
-        product["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        product["metadata"] = merge_metadata(product["metadata"], p["metadata"])
     for field in ("name", "description", "active", "images", "url", "statement_descriptor", "unit_label",
                   "tax_code", "shippable", "default_price"):
         if field in p:

@@ -6,6 +6,7 @@ import time
 
 from paychaos.gateway.errors import ParamError, StripeError, lookup, missing
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Enum, Int, Metadata, Str
 from paychaos.gateway.resources import charges
 from paychaos.gateway.routing import Call, Route
@@ -77,8 +78,7 @@ def retrieve(gw, call: Call) -> dict:
 def update(gw, call: Call) -> dict:
     refund = _get(gw, call.args[0])
     if "metadata" in call.params:
-        merged = {**refund["metadata"], **call.params["metadata"]} if call.params["metadata"] else {}
-        refund["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        refund["metadata"] = merge_metadata(refund["metadata"], call.params["metadata"])
     return refund
 
 

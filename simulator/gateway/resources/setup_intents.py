@@ -12,6 +12,7 @@ import time
 
 from paychaos.gateway.errors import StripeError, lookup, missing, unexpected_state
 from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, Enum, ListOf, Metadata, Str
 from paychaos.gateway.resources import alternatives, payment_methods
 from paychaos.gateway.resources.payment_intents import BROWSER_CONFIRM, check_client_secret
@@ -107,13 +108,7 @@ def _confirm(gw, si: dict, p: dict, call: Call) -> dict:
     si["latest_attempt"] = gw.store.new_id("setatt")
     outcome = gw.store.outcomes.get(pm["id"])
     if outcome is not None and outcome.requires_action:
-        url = alternatives.challenge_url(call, si)
-        if p.get("return_url"):
-            si["next_action"] = {"type": "redirect_to_url",
-                                 "redirect_to_url": {"url": url, "return_url": p["return_url"]}}
-        else:
-            si["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {
-                "type": "three_d_secure_redirect", "stripe_js": url, "source": pm["id"]}}
+        si["next_action"] = alternatives.challenge_action(call, si, p, pm["id"])
         si["status"] = "requires_action"
         gw.store.emit("setup_intent.requires_action", si, call.request_id, call.idempotency_key)
         return si
@@ -171,8 +166,7 @@ def update(gw, call: Call) -> dict:
     if si["status"] in ("succeeded", "canceled") and set(p) - {"metadata", "description", "expand"}:
         raise unexpected_state(si, "updated", CONFIRMABLE)
     if "metadata" in p:
-        merged = {**si["metadata"], **p["metadata"]} if p["metadata"] else {}
-        si["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        si["metadata"] = merge_metadata(si["metadata"], p["metadata"])
     if "customer" in p and p["customer"] != si["customer"]:
         si["customer"] = _customer(gw, p["customer"])
         gw.store.seti_by_customer[p["customer"]].append(si["id"])
