@@ -35,6 +35,7 @@ from paychaos.gateway.idempotency import MAX_KEY_LENGTH, IdempotencyStore
 from paychaos.gateway.params import check
 from paychaos.gateway.resources import ROUTES, sim
 from paychaos.gateway.routing import Call, Router
+from paychaos.gateway.serving import OwnAddress
 from paychaos.gateway.store import Store
 from paychaos.gateway.webhooks import WebhookDispatcher
 
@@ -43,7 +44,7 @@ FREEZE_EVERY = 10_000  # requests; see Gateway.handle
 LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 
 
-class Gateway:
+class Gateway(OwnAddress):
     def __init__(self, *, seed: int | None = None, processing_delay_ms: int = 0,
                  webhooks: WebhookDispatcher | None = None, sim_token: str | None = None,
                  catalogue: tuple[SeedPrice, ...] = ()):
@@ -54,20 +55,9 @@ class Gateway:
         self.processing_delay_ms = processing_delay_ms
         self.webhooks = webhooks or WebhookDispatcher()
         self.webhooks.attach(self.store)
-        self.base_url = ""
-        self.port: int | None = None  # known once serving; /_sim checks the Host header against it
-        self.own_hosts: frozenset[str] = frozenset()
         # /_sim wants this in X-Paychaos-Token (see resources/sim.py); a fresh one unless given
         self.sim_token = sim_token or new_token()
         catalogue_seed(self, catalogue)
-
-    def serving_at(self, host: str, port: int) -> None:
-        """Record where the gateway listens: its base URL and the Host headers /_sim accepts at once
-        (any other loopback spelling of host:port is parsed; see resources/sim.py)."""
-        shown = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{shown}:{port}"
-        self.port = port
-        self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
         self.store.clear()

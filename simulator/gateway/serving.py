@@ -4,7 +4,7 @@ gateway's handler, start its webhook sender, print the ready line, serve until S
     await serve(gw, host=opts.host, port=opts.port, sender=notifier,
                 ready=lambda: {"dialect": "alipay", "url": gw.base_url, ...})
 
-`gw` is any gateway object with `serving_at(host, port)` (it learns its own address) and an aiohttp
+`gw` is any gateway object with `serving_at(host, port)` (it learns its own address: `OwnAddress`) and an aiohttp
 low-level `handle(request)`; `sender` anything with `async start()` / `async stop()` (the Stripe
 WebhookDispatcher, the Alipay and WeChat Pay Notifiers). `ready()` is called once the address is known.
 """
@@ -31,6 +31,22 @@ class Served(Protocol):
     def serving_at(self, host: str, port: int) -> None: ...
 
     async def handle(self, request): ...
+
+
+class OwnAddress:
+    """What a gateway knows of where it listens, once `serve()` has told it (`serving_at`): its base URL,
+    its port, and the Host headers /_sim accepts at once (any other loopback spelling of host:port is
+    parsed; see resources/sim.py). Every gateway class takes it as a base."""
+
+    base_url: str = ""
+    port: int | None = None
+    own_hosts: frozenset[str] = frozenset()
+
+    def serving_at(self, host: str, port: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        self.base_url = f"http://{shown}:{port}"
+        self.port = port
+        self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
 
 class Sender(Protocol):

@@ -1,4 +1,5 @@
-"""The gateway's pure parts alone: form parsing, parameter checks, ids, cards, signing, search."""
+"""The gateway's pure parts alone: form parsing, parameter checks, ids, cards, signing, search, metadata
+updates, the address a gateway learns."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from paychaos.gateway import cards
 from paychaos.gateway.errors import ParamError, StripeError
 from paychaos.gateway.forms import parse_form
 from paychaos.gateway.ids import IdMaker
+from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
 from paychaos.gateway.resources.search import parse_query
+from paychaos.gateway.serving import OwnAddress
 
 
 def test_parse_form_nests_brackets_and_lists():
@@ -90,3 +93,19 @@ def test_hosted_page_amounts_read_as_the_customer_reads_them():
     assert _money(1500, "usd") == "15.00 USD"
     assert _money(1500, "jpy") == "1500 JPY"
     assert _money(None, "usd") == ""
+
+
+def test_a_metadata_update_merges_drops_emptied_keys_and_an_empty_one_clears():
+    current = {"order_id": "A1", "note": "x"}
+    assert merge_metadata(current, {"note": "", "shop": "s"}) == {"order_id": "A1", "shop": "s"}
+    assert merge_metadata(current, {}) == {}
+    assert current == {"order_id": "A1", "note": "x"}   # the object's old metadata is not changed in place
+
+
+def test_a_gateway_learns_its_base_url_and_own_hosts_when_served():
+    gw = OwnAddress()
+    assert (gw.base_url, gw.port, gw.own_hosts) == ("", None, frozenset())
+    gw.serving_at("::1", 4242)
+    assert gw.base_url == "http://[::1]:4242" and gw.port == 4242
+    assert gw.own_hosts == {"127.0.0.1:4242", "localhost:4242", "[::1]:4242"}
+    assert OwnAddress().base_url == ""   # one gateway's address is not another's

@@ -30,6 +30,7 @@ from paychaos.gateway.alipay.trades import (
     yuan,
 )
 from paychaos.gateway.resources import sim
+from paychaos.gateway.serving import OwnAddress
 
 MAX_BODY = 64 * 1024
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -37,7 +38,7 @@ SIM_CALLS = ("health, reset, ledger, webhooks, alipay/failures, alipay/notify, a
              "alipay/trades/OUT_TRADE_NO_OR_TRADE_NO/expire")
 
 
-class AlipayGateway:
+class AlipayGateway(OwnAddress):
     def __init__(self, *, keys: rsa2.RunKeys, seed: int | None = None, notifier: Notifier | None = None,
                  sim_token: str | None = None):
         self.keys = keys
@@ -48,17 +49,8 @@ class AlipayGateway:
         self.trades.on_forge = self.notifier.forge
         self.trades.on_closed = self.notifier.trade_closed
         self.sim_token = sim_token or new_token()
-        self.base_url = ""
-        self.port: int | None = None
-        self.own_hosts: frozenset[str] = frozenset()
         self.requests_total = self.requests_api = self.requests_hosted = 0
         self.key_files: dict[str, str] = {}
-
-    def serving_at(self, host: str, port: int) -> None:
-        shown = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{shown}:{port}"
-        self.port = port
-        self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
         hooks = self.trades.on_paid, self.trades.on_forge, self.trades.on_closed

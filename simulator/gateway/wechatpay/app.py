@@ -27,6 +27,7 @@ from paychaos.common.masking import mask_text
 from paychaos.common.netsafety import is_loopback_host
 from paychaos.gateway.limits import MAX_SIM_BODY_BYTES, MAX_SIM_JSON_DEPTH
 from paychaos.gateway.resources.sim import SimError, _check_caller, json_depth
+from paychaos.gateway.serving import OwnAddress
 from paychaos.gateway.wechatpay import crypto, ledger
 from paychaos.gateway.wechatpay import outcomes as oc
 from paychaos.gateway.wechatpay.keys import RunKeys, new_run_keys
@@ -39,24 +40,15 @@ FREEZE_EVERY = 10_000
 PAY_KINDS = ("jsapi", "app", "h5", "native")
 
 
-class WeChatPayGateway:
+class WeChatPayGateway(OwnAddress):
     def __init__(self, *, keys: RunKeys | None = None, notifier: Notifier | None = None,
                  sim_token: str | None = None):
         self.keys = keys or new_run_keys()
         self.state = State()
         self.notifier = notifier or Notifier(self.keys)
-        self.base_url = ""
-        self.port: int | None = None
-        self.own_hosts: frozenset[str] = frozenset()
         self.sim_token = sim_token or new_token()
         self.key_info: dict = {}
         self._merchant_public = self.keys.merchant_key.public_key()
-
-    def serving_at(self, host: str, port: int) -> None:
-        shown = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{shown}:{port}"
-        self.port = port
-        self.own_hosts = frozenset(f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", shown))
 
     def reset(self) -> None:
         self.state.clear()
