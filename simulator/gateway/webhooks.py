@@ -9,8 +9,6 @@ so the gateway never connects to a refused URL.
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import json
 import time
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from yarl import URL
 
 from paychaos.common.netsafety import is_loopback_host
 from paychaos.common.stripe_signature import sign
+from paychaos.gateway.delivery import DeliveryQueue
 from paychaos.gateway.store import Collection
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -56,37 +55,19 @@ class Delivery:
     attempt: int = 1
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(DeliveryQueue):
     def __init__(self, *, max_attempts: int = 5, retry_base_ms: int = 200, timeout_s: float = 5.0,
                  workers: int = 16, allow_hosts: tuple[str, ...] = ()):
+        super().__init__(timeout_s=timeout_s, workers=workers)
         self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_attempts = max_attempts
         self.retry_base_ms = retry_base_ms
-        self.timeout_s = timeout_s
-        self.workers = workers
         self.endpoints = Collection()  # survives /_sim/reset, as the webhook config should
         self.secrets: dict[str, str] = {}
-        self.log: collections.deque = collections.deque(maxlen=2000)
-        self._queue: asyncio.Queue | None = None
-        self._tasks: list[asyncio.Task] = []
-        self._timers: set[asyncio.TimerHandle] = set()
-        self._session: aiohttp.ClientSession | None = None
-        self._generation = 0  # bumped by reset: retries of older deliveries are dropped
         self.reset_counts()
 
     def reset_counts(self) -> None:
-        self._generation += 1
-        self.delivered = 0
-        self.failed_attempts = 0
-        self.gave_up = 0
-        self.pending = 0
-        self.log.clear()
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
-        if self._queue is not None:
-            while not self._queue.empty():
-                self._queue.get_nowait()
+        self._new_generation()
 
     def attach(self, store) -> None:
         store.on_event = self._on_event
@@ -119,27 +100,6 @@ class WebhookDispatcher:
             event["pending_webhooks"] += 1
             self.pending += 1
             self._queue.put_nowait((self._generation, Delivery(ep["id"], event)))
-
-    async def start(self) -> None:
-        self._queue = asyncio.Queue()
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
-        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for timer in self._timers:
-            timer.cancel()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _worker(self) -> None:
-        assert self._queue is not None
-        while True:
-            generation, delivery = await self._queue.get()
-            if generation == self._generation:
-                await self._deliver(delivery)
 
     async def _deliver(self, d: Delivery) -> None:
         ep = self.endpoints.get(d.endpoint_id)
@@ -182,22 +142,6 @@ class WebhookDispatcher:
         except aiohttp.ClientError as exc:
             return None, type(exc).__name__
 
-    def _schedule(self, delay_s: float, d: Delivery) -> None:
-        generation = self._generation
-        handle: list[asyncio.TimerHandle] = []
-
-        def fire() -> None:
-            self._timers.discard(handle[0])
-            if generation == self._generation and self._queue is not None:
-                self._queue.put_nowait((generation, d))
-
-        handle.append(asyncio.get_running_loop().call_later(delay_s, fire))
-        self._timers.add(handle[0])
-
     def _settle(self, d: Delivery) -> None:
         self.pending -= 1
         d.event["pending_webhooks"] = max(0, d.event["pending_webhooks"] - 1)
-
-    def stats(self) -> dict:
-        return {"delivered": self.delivered, "failed_attempts": self.failed_attempts,
-                "pending": self.pending, "gave_up": self.gave_up}

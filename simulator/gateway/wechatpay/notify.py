@@ -9,8 +9,6 @@ other status, a timeout or a refused connection is retried.
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import json
 import time
 import uuid
@@ -18,6 +16,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from paychaos.gateway.delivery import DeliveryQueue
 from paychaos.gateway.webhooks import url_refusal
 from paychaos.gateway.wechatpay import crypto
 from paychaos.gateway.wechatpay.keys import RunKeys
@@ -38,52 +37,23 @@ class Notice:
     event_type: str = ""
 
 
-class Notifier:
+class Notifier(DeliveryQueue):
     def __init__(self, keys: RunKeys, *, scale: float = 0.01, timeout_s: float = 5.0,
                  allow_hosts: tuple[str, ...] = (), workers: int = 16):
+        super().__init__(timeout_s=timeout_s, workers=workers)
         self.keys = keys
         self.scale = scale
-        self.timeout_s = timeout_s
         self.allow_hosts = frozenset(allow_hosts)
-        self.workers = workers
         self.endpoint: str | None = None    # set by /_sim/webhooks: every notification goes there
-        self.log: collections.deque = collections.deque(maxlen=2000)
-        self._queue: asyncio.Queue | None = None
-        self._tasks: list[asyncio.Task] = []
-        self._timers: set[asyncio.TimerHandle] = set()
-        self._session: aiohttp.ClientSession | None = None
-        self._generation = 0
         self._forger = None
         self.reset_counts()
 
     def reset_counts(self) -> None:
-        self._generation += 1
-        self.delivered = self.failed_attempts = self.gave_up = self.pending = self.sent = 0
-        self.log.clear()
+        self._new_generation()
+        self.sent = 0
         # event id -> the ids of what it is about (out_trade_no, transaction_id, refund id): the resource
         # is encrypted, so the ledger says which order a delivery in the journal was about
         self.subjects: dict[str, list[str]] = {}
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
-        if self._queue is not None:
-            while not self._queue.empty():
-                self._queue.get_nowait()
-                self.pending = 0
-
-    async def start(self) -> None:
-        self._queue = asyncio.Queue()
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
-        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for timer in self._timers:
-            timer.cancel()
-        if self._session is not None:
-            await self._session.close()
 
     # -- what is sent ------------------------------------------------------------------------------
 
@@ -136,13 +106,8 @@ class Notifier:
 
     # -- delivery ----------------------------------------------------------------------------------
 
-    async def _worker(self) -> None:
-        while True:
-            generation, notice = await self._queue.get()
-            if generation == self._generation:
-                await self._deliver(notice, generation)
-
-    async def _deliver(self, n: Notice, generation: int) -> None:
+    async def _deliver(self, n: Notice) -> None:
+        generation = self._generation   # the worker checked it: an answer after a reset is dropped
         status, error, answer = None, None, b""
         started = time.time()
         refused = url_refusal(n.url, self.allow_hosts)
@@ -176,22 +141,6 @@ class Notifier:
             return
         delay = SCHEDULE_S[n.attempt - 1] * self.scale
         self._schedule(delay, Notice(n.url, n.body, n.mode, n.attempt + 1, n.event_id, n.event_type))
-
-    def _schedule(self, delay_s: float, n: Notice) -> None:
-        generation = self._generation
-        handle: list[asyncio.TimerHandle] = []
-
-        def fire() -> None:
-            self._timers.discard(handle[0])
-            if generation == self._generation and self._queue is not None:
-                self._queue.put_nowait((generation, n))
-
-        handle.append(asyncio.get_running_loop().call_later(delay_s, fire))
-        self._timers.add(handle[0])
-
-    def stats(self) -> dict:
-        return {"delivered": self.delivered, "failed_attempts": self.failed_attempts, "pending": self.pending,
-                "gave_up": self.gave_up}
 
 
 def _acknowledged(answer: bytes) -> bool:
