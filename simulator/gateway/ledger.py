@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from paychaos.gateway.money import MoneyBook
+
 PI_FIELDS = ("id", "amount", "currency", "status", "capture_method", "payment_method", "metadata",
              "amount_received", "amount_capturable", "latest_charge", "customer", "receipt_email", "created")
 CHARGE_FIELDS = ("id", "payment_intent", "amount", "amount_captured", "amount_refunded", "captured",
@@ -31,36 +33,17 @@ def build(gw) -> dict:
         if refund["status"] == "succeeded":
             refunded_by_charge[refund["charge"]] += refund["amount"]
 
-    currency_totals: dict[str, dict] = {}
-    by_intent: dict[str, dict] = {}
-    by_metadata: dict[str, dict[str, dict]] = defaultdict(dict)
+    money = MoneyBook()
     for pi in store.payment_intents.values():  # every intent and order appears, money or not
-        by_intent[pi["id"]] = {"captured": 0, "refunded": 0, "net": 0, "currency": pi["currency"]}
-        for key, value in pi["metadata"].items():
-            by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
+        money.intent(pi["id"], pi["currency"], pi["metadata"])
     for charge in store.charges.values():
         captured = charge["amount_captured"]
         refunded = refunded_by_charge.get(charge["id"], 0)
         if not captured and not refunded:
             continue
-        cur = charge["currency"]
-        tot = currency_totals.setdefault(cur, {"captured": 0, "refunded": 0, "net": 0})
-        tot["captured"] += captured
-        tot["refunded"] += refunded
-        tot["net"] += captured - refunded
-        pi_id = charge["payment_intent"]
-        if pi_id is not None:  # legacy charges (POST /v1/charges) have no intent
-            row = by_intent.setdefault(pi_id, {"captured": 0, "refunded": 0, "net": 0, "currency": cur})
-            row["captured"] += captured
-            row["refunded"] += refunded
-            row["net"] += captured - refunded
+        pi_id = charge["payment_intent"]   # None: a legacy charge (POST /v1/charges) has no intent
         pi = store.payment_intents.get(pi_id) if pi_id else None
-        for key, value in (pi["metadata"] if pi else charge["metadata"]).items():
-            cell = by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
-            cell["captured"] += captured
-            cell["refunded"] += refunded
-            cell["net"] += captured - refunded
-            cell["charges"] += 1
+        money.charge(captured, refunded, charge["currency"], pi_id, pi["metadata"] if pi else charge["metadata"])
 
     records = gw.idempotency.records.values()
     return {
@@ -69,7 +52,7 @@ def build(gw) -> dict:
         "refunds": [_pick(r, REFUND_FIELDS) for r in store.refunds.values()],
         "customers": [_pick(c, CUSTOMER_FIELDS) for c in store.customers.values()],
         "checkout_sessions": [_pick(cs, CHECKOUT_FIELDS) for cs in store.checkout_sessions.values()],
-        "money": {"currency_totals": currency_totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},
+        "money": money.to_dict(),
         "idempotency": {"count": len(gw.idempotency.records),
                         "records": [{"key": r.key, "endpoint": r.endpoint, "status": r.status, "created": r.created}
                                     for r in records]},

@@ -1,5 +1,5 @@
 """The gateway's pure parts alone: form parsing, parameter checks, ids, cards, signing, search, metadata
-updates, the address a gateway learns."""
+updates, the address a gateway learns, the ledger's money."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from paychaos.gateway.errors import ParamError, StripeError
 from paychaos.gateway.forms import parse_form
 from paychaos.gateway.ids import IdMaker
 from paychaos.gateway.metadata import merge_metadata
+from paychaos.gateway.money import MoneyBook
 from paychaos.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
 from paychaos.gateway.resources.search import parse_query
 from paychaos.gateway.serving import OwnAddress
@@ -109,3 +110,20 @@ def test_a_gateway_learns_its_base_url_and_own_hosts_when_served():
     assert gw.base_url == "http://[::1]:4242" and gw.port == 4242
     assert gw.own_hosts == {"127.0.0.1:4242", "localhost:4242", "[::1]:4242"}
     assert OwnAddress().base_url == ""   # one gateway's address is not another's
+
+
+def test_the_ledger_money_lists_every_intent_and_sums_each_charge_three_ways():
+    money = MoneyBook()
+    money.intent("pi_1", "usd", {"order_id": "A"})
+    money.intent("pi_2", "usd", {"order_id": "B"})
+    money.charge(1500, 500, "usd", "pi_1", {"order_id": "A"})
+    money.charge(1500, 0, "usd", "pi_1", {"order_id": "A"})   # a second charge for order A
+    money.charge(700, 0, "eur", None, {"order_id": "C"})       # a legacy charge: no intent
+    assert money.to_dict() == {
+        "currency_totals": {"usd": {"captured": 3000, "refunded": 500, "net": 2500},
+                            "eur": {"captured": 700, "refunded": 0, "net": 700}},
+        "by_intent": {"pi_1": {"captured": 3000, "refunded": 500, "net": 2500, "currency": "usd"},
+                      "pi_2": {"captured": 0, "refunded": 0, "net": 0, "currency": "usd"}},
+        "by_metadata": {"order_id": {"A": {"captured": 3000, "refunded": 500, "net": 2500, "charges": 2},
+                                     "B": {"captured": 0, "refunded": 0, "net": 0, "charges": 0},
+                                     "C": {"captured": 700, "refunded": 0, "net": 700, "charges": 1}}}}

@@ -6,9 +6,8 @@ each paid trade one captured `charges` row, each refund a `refunds` row. `alipay
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from paychaos.gateway.alipay.trades import yuan
+from paychaos.gateway.money import MoneyBook
 
 STATUS = {"WAIT_BUYER_PAY": "requires_action", "TRADE_SUCCESS": "succeeded", "TRADE_FINISHED": "succeeded",
           "TRADE_CLOSED": "canceled"}
@@ -17,9 +16,7 @@ STATUS = {"WAIT_BUYER_PAY": "requires_action", "TRADE_SUCCESS": "succeeded", "TR
 def build(gw) -> dict:
     trades = gw.trades
     intents, charges, refunds = [], [], []
-    totals: dict[str, dict] = {}
-    by_intent: dict[str, dict] = {}
-    by_metadata: dict[str, dict[str, dict]] = defaultdict(dict)
+    money = MoneyBook()
     raw = []
     for trade_no in trades.order:
         t = trades.by_no.get(trade_no)
@@ -35,25 +32,14 @@ def build(gw) -> dict:
                         "amount_received": captured, "amount_capturable": 0,
                         "latest_charge": f"ali_ch_{t.trade_no}" if paid else None, "customer": None,
                         "receipt_email": None, "created": created})
-        by_intent[t.trade_no] = {"captured": captured, "refunded": t.refunded, "net": captured - t.refunded,
-                                 "currency": "cny"}
-        for key, value in meta.items():
-            cell = by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
-            if paid:
-                cell["captured"] += captured
-                cell["refunded"] += t.refunded
-                cell["net"] += captured - t.refunded
-                cell["charges"] += 1
-        if paid:
+        money.intent(t.trade_no, "cny", meta)
+        if paid:   # only a paid trade is refunded
+            money.charge(captured, t.refunded, "cny", t.trade_no, meta)
             charge_id = f"ali_ch_{t.trade_no}"
             charges.append({"id": charge_id, "payment_intent": t.trade_no, "amount": t.fen,
                             "amount_captured": captured, "amount_refunded": t.refunded, "captured": True,
                             "refunded": t.refunded >= t.fen, "paid": True, "status": "succeeded", "metadata": meta,
                             "customer": None, "receipt_email": None, "created": int(t.paid_at)})
-            tot = totals.setdefault("cny", {"captured": 0, "refunded": 0, "net": 0})
-            tot["captured"] += captured
-            tot["refunded"] += t.refunded
-            tot["net"] += captured - t.refunded
             for r in t.refunds.values():
                 refunds.append({"id": r["id"], "charge": charge_id, "payment_intent": t.trade_no, "amount": r["fen"],
                                 "status": "succeeded", "created": int(r["created"])})
@@ -66,7 +52,7 @@ def build(gw) -> dict:
         "dialect": "alipay",
         "payment_intents": intents, "charges": charges, "refunds": refunds, "customers": [],
         "checkout_sessions": [],
-        "money": {"currency_totals": totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},
+        "money": money.to_dict(),
         "idempotency": {"count": 0, "records": []},
         "requests": {"total": gw.requests_total, "api": gw.requests_api, "hosted": gw.requests_hosted,
                      "by_endpoint": dict(trades.requests_by_method)},

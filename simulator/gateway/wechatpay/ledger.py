@@ -7,12 +7,14 @@
   (a shop that puts its order id in `attach` has its retries under new out_trade_no grouped by order),
 - each paid transaction a `charges` row: id the transaction_id, amount_captured the total,
 - each refund a `refunds` row: id the refund_id, charge the transaction_id,
-- `money` sums them as the Stripe gateway does (captured, refunded, net; by intent; by metadata).
+- `money` sums them as every gateway does (gateway/money.py: captured, refunded, net; by intent; by metadata).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+
+from paychaos.gateway.money import MoneyBook
 
 _PI_STATUS = {"SUCCESS": "succeeded", "REFUND": "succeeded", "CLOSED": "canceled"}
 
@@ -31,9 +33,7 @@ def build(gw) -> dict:
         refunds.append({"id": rec["refund_id"], "charge": rec["transaction_id"], "payment_intent": rec["out_trade_no"],
                         "amount": rec["amount"]["refund"], "status": "succeeded" if rec["status"] == "SUCCESS"
                         else rec["status"].lower(), "created": int(rec["_created"])})
-    totals: dict[str, dict] = {}
-    by_intent: dict[str, dict] = {}
-    by_metadata: dict[str, dict[str, dict]] = defaultdict(dict)
+    money = MoneyBook()
     for trade in st.trades.values():
         otn, total, cur = trade["out_trade_no"], trade["amount"]["total"], trade["amount"]["currency"].lower()
         paid = trade["transaction_id"] is not None
@@ -47,32 +47,21 @@ def build(gw) -> dict:
                         "amount_received": captured, "amount_capturable": 0,
                         "latest_charge": trade["transaction_id"], "customer": None, "receipt_email": None,
                         "created": int(trade["_created"])})
-        by_intent[otn] = {"captured": captured, "refunded": refunded, "net": captured - refunded, "currency": cur}
-        for key, value in meta.items():
-            if key in ("trade_state", "trade_type"):
-                continue
-            cell = by_metadata[key].setdefault(value, {"captured": 0, "refunded": 0, "net": 0, "charges": 0})
-            if paid:
-                cell["captured"] += captured
-                cell["refunded"] += refunded
-                cell["net"] += captured - refunded
-                cell["charges"] += 1
+        grouped = {k: v for k, v in meta.items() if k not in ("trade_state", "trade_type")}
+        money.intent(otn, cur, grouped)
         if not paid:
             continue
+        money.charge(captured, refunded, cur, otn, grouped)
         charges.append({"id": trade["transaction_id"], "payment_intent": otn, "amount": total,
                         "amount_captured": captured, "amount_refunded": refunded, "captured": True,
                         "refunded": refunded >= total, "paid": True, "status": "succeeded", "metadata": meta,
                         "customer": None, "receipt_email": None, "created": int(trade["_created"]),
                         "currency": cur})
-        tot = totals.setdefault(cur, {"captured": 0, "refunded": 0, "net": 0})
-        tot["captured"] += captured
-        tot["refunded"] += refunded
-        tot["net"] += captured - refunded
     return {
         "dialect": "wechatpay",
         "payment_intents": intents, "charges": charges, "refunds": refunds, "customers": [],
         "checkout_sessions": [],
-        "money": {"currency_totals": totals, "by_intent": by_intent, "by_metadata": dict(by_metadata)},
+        "money": money.to_dict(),
         "idempotency": {"count": 0, "records": []},
         "requests": {"total": st.requests_total, "api": st.requests_api, "hosted": st.requests_hosted,
                      "by_endpoint": dict(st.requests_by_endpoint)},
