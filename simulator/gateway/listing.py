@@ -42,3 +42,17 @@ def page(objects: dict, ids: list[str], params: dict, url: str, pos: dict | None
             i -= 1
         more = i >= 0 and any(objects.get(ids[j]) is not None for j in range(i, max(i - 50, -1), -1))
     return {"object": "list", "data": data, "has_more": more, "url": url}
+
+
+def page_of(collection, params: dict, url: str) -> dict:
+    """A page of a whole store Collection (store.py), newest first."""
+    return page(collection.by_id, collection.order, params, url, collection.pos)
+
+
+def narrowed(result: dict, params: dict, *fields: str) -> dict:
+    """`result`, a page, keeping only the objects whose `field` equals the param of that name, for each of
+    `fields` that the call gave."""
+    for field in fields:
+        if field in params:
+            result["data"] = [x for x in result["data"] if x[field] == params[field]]
+    return result

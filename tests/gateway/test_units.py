@@ -1,5 +1,5 @@
 """The gateway's pure parts alone: form parsing, parameter checks, ids, cards, signing, search, metadata
-updates, the address a gateway learns, the ledger's money."""
+updates, the address a gateway learns, the ledger's money, list pages."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from paychaos.gateway import cards
 from paychaos.gateway.errors import ParamError, StripeError
 from paychaos.gateway.forms import parse_form
 from paychaos.gateway.ids import IdMaker
+from paychaos.gateway.listing import narrowed, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.money import MoneyBook
 from paychaos.gateway.params import Bool, Hash, Int, ListOf, Metadata, Str, check
 from paychaos.gateway.resources.search import parse_query
 from paychaos.gateway.serving import OwnAddress
+from paychaos.gateway.store import Collection
 
 
 def test_parse_form_nests_brackets_and_lists():
@@ -127,3 +129,15 @@ def test_the_ledger_money_lists_every_intent_and_sums_each_charge_three_ways():
         "by_metadata": {"order_id": {"A": {"captured": 3000, "refunded": 500, "net": 2500, "charges": 2},
                                      "B": {"captured": 0, "refunded": 0, "net": 0, "charges": 0},
                                      "C": {"captured": 700, "refunded": 0, "net": 700, "charges": 1}}}}
+
+
+def test_a_list_page_of_a_collection_is_newest_first_and_narrowed_by_the_fields_given():
+    prices = Collection()
+    for i, currency in enumerate(["usd", "eur", "usd", "usd"]):
+        prices.add({"id": f"price_{i}", "currency": currency, "active": i != 3})
+    everything = page_of(prices, {}, "/v1/prices")
+    assert [x["id"] for x in everything["data"]] == ["price_3", "price_2", "price_1", "price_0"]
+    params = {"currency": "usd", "active": True, "limit": 3}
+    result = narrowed(page_of(prices, params, "/v1/prices"), params, "currency", "active", "type")
+    assert [x["id"] for x in result["data"]] == ["price_2"]   # filtered after the page: as before
+    assert result["has_more"] is True and result["url"] == "/v1/prices"

@@ -6,7 +6,7 @@ import time
 
 from paychaos.gateway.cards import Outcome
 from paychaos.gateway.errors import StripeError, lookup
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, Currency, Int, Metadata, Str
 from paychaos.gateway.routing import Call, Route
@@ -118,10 +118,7 @@ def list_(gw, call: Call) -> dict:
     store = gw.store
     if "payment_intent" in p:
         return page(store.charges.by_id, store.charges_by_pi.get(p["payment_intent"], []), p, "/v1/charges")
-    result = page(store.charges.by_id, store.charges.order, p, "/v1/charges", store.charges.pos)
-    if "customer" in p:
-        result["data"] = [c for c in result["data"] if c["customer"] == p["customer"]]
-    return result
+    return narrowed(page_of(store.charges, p, "/v1/charges"), p, "customer")
 
 
 ROUTES = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import ParamError, StripeError, lookup, missing
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page, page_of
 from paychaos.gateway.params import (
     EXPAND,
     AnyHash,
@@ -167,12 +167,8 @@ def list_line_items(gw, call: Call) -> dict:
 def list_(gw, call: Call) -> dict:
     p = call.params
     store = gw.store
-    result = page(store.checkout_sessions.by_id, store.checkout_sessions.order, p, "/v1/checkout/sessions",
-                  store.checkout_sessions.pos)
-    for field in ("payment_intent", "customer", "status", "setup_intent"):
-        if field in p:
-            result["data"] = [cs for cs in result["data"] if cs[field] == p[field]]
-    return result
+    return narrowed(page_of(store.checkout_sessions, p, "/v1/checkout/sessions"), p,
+                    "payment_intent", "customer", "status", "setup_intent")
 
 
 def expire(gw, call: Call) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import lookup, missing
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Int, ListOf, Metadata, Str
 from paychaos.gateway.resources import payment_methods
@@ -77,10 +77,7 @@ def delete(gw, call: Call) -> dict:
 def list_(gw, call: Call) -> dict:
     p = call.params
     store = gw.store
-    result = page(store.customers.by_id, store.customers.order, p, "/v1/customers", store.customers.pos)
-    if "email" in p:
-        result["data"] = [c for c in result["data"] if c["email"] == p["email"]]
-    return result
+    return narrowed(page_of(store.customers, p, "/v1/customers"), p, "email")
 
 
 _COMMON = {"name": Str(256), "email": Str(512), "description": Str(), "phone": Str(20),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import ParamError, lookup
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, page, page_of
 from paychaos.gateway.params import EXPAND, Bool, ListOf, Metadata, Str
 from paychaos.gateway.routing import Call, Route
 from paychaos.gateway.store import API_VERSION
@@ -29,7 +29,7 @@ def list_events(gw, call: Call) -> dict:
         ids = sorted((i for t, lst in store.events_by_type.items() if t.startswith(prefix) for i in lst),
                      key=store.events.pos.get)
         return page(store.events.by_id, ids, p, "/v1/events")
-    return page(store.events.by_id, store.events.order, p, "/v1/events", store.events.pos)
+    return page_of(store.events, p, "/v1/events")
 
 
 def new_endpoint(gw, url: str, enabled_events: list[str], secret: str | None = None, **extra) -> dict:
@@ -90,7 +90,7 @@ def delete_endpoint(gw, call: Call) -> dict:
 
 def list_endpoints(gw, call: Call) -> dict:
     eps = gw.webhooks.endpoints
-    return page(eps.by_id, eps.order, call.params, "/v1/webhook_endpoints", eps.pos)
+    return page_of(eps, call.params, "/v1/webhook_endpoints")
 
 
 _URL = Str(2048, r"https?://\S+", "an http(s) URL")

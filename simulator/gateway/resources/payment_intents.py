@@ -10,7 +10,7 @@ import time
 
 from paychaos.gateway.cards import Outcome
 from paychaos.gateway.errors import ParamError, StripeError, lookup, missing, unexpected_state
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, page, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, Currency, Enum, Int, ListOf, Metadata, Str
 from paychaos.gateway.resources import alternatives, charges, payment_methods
@@ -317,8 +317,7 @@ def list_(gw, call: Call) -> dict:
     if "customer" in p:
         return page(store.payment_intents.by_id, store.pi_by_customer.get(p["customer"], []), p,
                     "/v1/payment_intents")
-    return page(store.payment_intents.by_id, store.payment_intents.order, p, "/v1/payment_intents",
-                store.payment_intents.pos)
+    return page_of(store.payment_intents, p, "/v1/payment_intents")
 
 
 def search(gw, call: Call) -> dict:

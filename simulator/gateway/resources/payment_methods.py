@@ -7,7 +7,7 @@ import time
 
 from paychaos.gateway import cards
 from paychaos.gateway.errors import ParamError, StripeError, missing
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Enum, Hash, Metadata, Str
 from paychaos.gateway.routing import Call, Route
@@ -152,10 +152,7 @@ def list_(gw, call: Call) -> dict:
         ids, pos = store.pm_by_customer.get(p["customer"], []), None
     else:
         ids, pos = store.payment_methods.order, store.payment_methods.pos
-    result = page(store.payment_methods.by_id, ids, p, "/v1/payment_methods", pos)
-    if "type" in p:
-        result["data"] = [pm for pm in result["data"] if pm["type"] == p["type"]]
-    return result
+    return narrowed(page(store.payment_methods.by_id, ids, p, "/v1/payment_methods", pos), p, "type")
 
 
 _COMMON = {"billing_details": AnyHash(), "metadata": Metadata(), "expand": EXPAND}

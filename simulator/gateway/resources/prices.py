@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import ParamError, lookup, missing
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import (
     EXPAND,
@@ -113,10 +113,7 @@ def retrieve(gw, call: Call) -> dict:
 def list_(gw, call: Call) -> dict:
     p = call.params
     store = gw.store
-    result = page(store.prices.by_id, store.prices.order, p, "/v1/prices", store.prices.pos)
-    for field in ("product", "active", "currency", "type"):
-        if field in p:
-            result["data"] = [x for x in result["data"] if x[field] == p[field]]
+    result = narrowed(page_of(store.prices, p, "/v1/prices"), p, "product", "active", "currency", "type")
     if "lookup_keys" in p:
         result["data"] = [x for x in result["data"] if x["lookup_key"] in p["lookup_keys"]]
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import StripeError, lookup
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, ListOf, Metadata, Str
 from paychaos.gateway.routing import Call, Route
@@ -71,9 +71,7 @@ def retrieve(gw, call: Call) -> dict:
 def list_(gw, call: Call) -> dict:
     p = call.params
     store = gw.store
-    result = page(store.products.by_id, store.products.order, p, "/v1/products", store.products.pos)
-    if "active" in p:
-        result["data"] = [x for x in result["data"] if x["active"] == p["active"]]
+    result = narrowed(page_of(store.products, p, "/v1/products"), p, "active")
     if "ids" in p:
         result["data"] = [x for x in result["data"] if x["id"] in p["ids"]]
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import ParamError, StripeError, lookup, missing
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, page, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Enum, Int, Metadata, Str
 from paychaos.gateway.resources import charges
@@ -89,7 +89,7 @@ def list_(gw, call: Call) -> dict:
         charge_ids = [p["charge"]] if "charge" in p else store.charges_by_pi.get(p["payment_intent"], [])
         ids = [r for c in charge_ids for r in store.refunds_by_charge.get(c, [])]
         return page(store.refunds.by_id, ids, p, "/v1/refunds")
-    return page(store.refunds.by_id, store.refunds.order, p, "/v1/refunds", store.refunds.pos)
+    return page_of(store.refunds, p, "/v1/refunds")
 
 
 ROUTES = [

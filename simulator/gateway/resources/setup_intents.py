@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from paychaos.gateway.errors import StripeError, lookup, missing, unexpected_state
-from paychaos.gateway.listing import LIST_PARAMS, page
+from paychaos.gateway.listing import LIST_PARAMS, narrowed, page, page_of
 from paychaos.gateway.metadata import merge_metadata
 from paychaos.gateway.params import EXPAND, AnyHash, Bool, Enum, ListOf, Metadata, Str
 from paychaos.gateway.resources import alternatives, payment_methods
@@ -190,11 +190,8 @@ def list_(gw, call: Call) -> dict:
         result = page(store.setup_intents.by_id, store.seti_by_customer.get(p["customer"], []), p,
                       "/v1/setup_intents")
     else:
-        result = page(store.setup_intents.by_id, store.setup_intents.order, p, "/v1/setup_intents",
-                      store.setup_intents.pos)
-    if "payment_method" in p:
-        result["data"] = [si for si in result["data"] if si["payment_method"] == p["payment_method"]]
-    return result
+        result = page_of(store.setup_intents, p, "/v1/setup_intents")
+    return narrowed(result, p, "payment_method")
 
 
 ROUTES = [
