@@ -138,3 +138,23 @@ def test_an_unknown_defect_is_one_line_and_exit_2():
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith("peony: cannot start: PEONY_DEFECTS: unknown defect(s) bogus; valid: "
                                   "reuse_closed_trade, trust_return, notify_unverified"), proc.stderr
+
+
+# -- the same scenario on the other Alipay shops: nothing flagged that is not true of them --------------------
+
+def test_lotus_pays_again_through_its_backup_and_is_not_flagged(tmp_path_factory):
+    """荷花花坊 (page pay) finds the trade closed and moves the order to WeChat Pay: a new trade, paid once."""
+    sc = planted(tmp_path_factory, "tests/shops/lotus/target.yaml", "alipay/alipay-closed-pay-again", LOTUS_DEFECTS="")
+    assert sc["passed"] and not sc["inconclusive"] and findings(sc, severities=ALL) == [], sc["findings"]
+    again = [c for c in sc["checkouts"] if c["step"] == "checkout#2"]
+    assert [c["status"] for c in again] == ["paid"] * 4 and all("sent_onward" not in c.get("sim", []) for c in again)
+    backup = ((sc["money_by_currency"].get("backup") or {}).get("cny") or {}).get("captured", 0)
+    assert backup == sum(c["amount"] for c in again) and _captured(sc) == 0
+
+
+def test_plum_a_barcode_shop_is_not_judged_by_it(tmp_path_factory):
+    sc = planted(tmp_path_factory, "tests/shops/plum/target-community.yaml", "alipay/alipay-closed-pay-again",
+                 PLUM_DEFECTS="")
+    assert sc["inconclusive"] and not sc["passed"], sc
+    assert any("checkout.flow is server" in p for p in sc["inconclusive"]), sc["inconclusive"]
+    assert findings(sc, "retry.closed_trade_not_reused", ALL) == []
