@@ -69,6 +69,11 @@ class Driver:
         if customer.action is Action.DOUBLE_SUBMIT:
             return self._double_submit(customer, payment, timeout_s)
         first = self.checkout(customer, payment, timeout_s)
+        if customer.action is Action.PAY_AGAIN_AFTER_CLOSE:
+            if redirect.TRADE_CLOSED not in first.sim:
+                return [first]   # nothing closed (not Alipay's cashier, or the trade would not close)
+            # the customer comes back and pays the same order again: now it is paid
+            return [first, self.checkout(customer, replace(payment, expected="paid"), timeout_s, step="checkout#2")]
         if customer.action is not Action.CANCEL_AFTER_PAY:
             return [first]
         return [first, self.cancel(customer, payment, timeout_s, paid=first.status == "paid",
@@ -87,8 +92,9 @@ class Driver:
         paid when passed, declined when failed, still requiring action when left (docs/flows/). The
         page's actions end as they are played: expired, or the wallet's settlement."""
         if self.target.flow in ACTION_FLOWS.get(customer.action, ()):
-            if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE, Action.QR_WALK_AWAY, Action.QR_PAY_LATE):
-                return replace(payment, expected="expired")
+            if customer.action in (Action.LEAVE_PAGE, Action.PAY_LATE, Action.QR_WALK_AWAY, Action.QR_PAY_LATE,
+                                   Action.PAY_AGAIN_AFTER_CLOSE):
+                return replace(payment, expected="expired")   # pay_again_after_close: its second try "paid"
             if customer.action is Action.ASYNC_FAILS:
                 return replace(payment, expected="declined:" + ASYNC_FAILED)
             return replace(payment, expected="paid")

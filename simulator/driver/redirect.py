@@ -17,12 +17,18 @@
    told. Then the merchant's order is read a few times, giving its webhook a moment to land.
 
 Alipay's cashier (alipay.trade.page.pay / wap.pay) is paid as the buyer the customer's token names; a
-refusal shows Alipay's words and the customer follows its link back to the shop. A shop whose return page
-sends the customer on to another gateway's page (its backup) is followed there once more.
+refusal shows Alipay's words and the customer follows its link back to the shop. A cashier that does not
+load (5xx, no answer) is reloaded, as a customer on a phone does (three tries). Alipay's error page for the
+shop's signed URL (a closed out_trade_no: ACQ.TRADE_HAS_CLOSE; a bad signature) has no way back: the
+customer is left there with Alipay's words. A shop whose return page sends the customer on to another
+gateway's page (its backup) is followed there once more.
 
 The page's own actions: `leave_page` / `pay_late` (the session's time runs out; a late customer
 follows the expired page back to the shop) and `async_settles` / `async_fails` (Alipay or WeChat Pay,
-whose money settles or fails after the customer is back and the merchant's order was read).
+whose money settles or fails after the customer is back and the merchant's order was read), and, on
+Alipay's cashier, `pay_again_after_close`: the customer leaves the cashier unpaid (取消, then 返回商家 to
+the shop's quit_url or return_url), the trade closes (the shop's close, or its lifetime passing through
+the gateway's /_sim), and core.Driver has the customer pay the same order again.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from urllib.parse import urljoin, urlsplit
 from paychaos.common.masking import count_pans, mask_text
 from paychaos.common.stripe_hosts import HOOKS_PATH
 from paychaos.driver.browser import LeftLoopback, Page, origin
-from paychaos.driver.page_script import PRESSES, WALLETS, PageScript, Step, settle_async, wallet_for
+from paychaos.driver.page_script import PAUSE_S, PRESSES, WALLETS, PageScript, Step, settle_async, wallet_for
 from paychaos.merchant_request import shown_text
 from paychaos.observations import CheckoutResult
 from paychaos.scenario.model import Action
@@ -59,6 +65,11 @@ _BACK = re.compile(r"<a id=back href='([^']*)'")        # a closed page's link b
 _ALIPAY_CASHIER = re.compile(r'<form method="post" action="(/alipay/cashier/[A-Za-z0-9_-]+)"')
 _ALIPAY_RESULT = re.compile(r"<p id=result>(.*?)</p>", re.S)   # what Alipay's cashier says after paying
 HOSTED_PAGES = 2   # the primary gateway's page, then the backup's when the shop sends the customer on
+# CheckoutResult.sim, action pay_again_after_close: the customer left Alipay's cashier unpaid and was back at
+# the shop; the trade is closed (TRADE_CLOSED) when they pay again; the shop sent them to a closed trade
+CASHIER_LEFT = "cashier_left"
+TRADE_CLOSED = "trade_closed"
+CLOSED_TRADE_REOPENED = "closed_trade_reopened"
 
 
 def page_url(driver: Driver, answer: Answer) -> str | None:
@@ -109,13 +120,30 @@ def _pay(driver: Driver, browser: Browser, merchant: str, customer: Customer, pa
     """Pay the hosted page: the merchant's answer the browser ends on (None: the customer never got back)
     and the hosted page's last error message (a decline), if any."""
     page = browser.get(url)
+    alipay = _alipay_gateway(driver, url)
+    for _ in range(PRESSES - 1 if alipay else 0):
+        if page.status == 200 or (page.status is not None and page.status < 500):
+            break
+        time.sleep(PAUSE_S)
+        page = browser.get(url)   # the cashier did not load: the customer reloads it
     if page.status != 200:
         _gateway_page(result, page, "hosted_page")
         return None, None
     if not urlsplit(url).path.startswith(CHECKOUT_PAGE_PREFIXES):
         cashier = _ALIPAY_CASHIER.search(page.text or "")
         if cashier:   # Alipay's cashier (alipay.trade.page.pay / wap.pay): the customer pays as a buyer
-            return _pay_alipay(browser, merchant, payment, urljoin(url, cashier.group(1)), result)
+            action = urljoin(url, cashier.group(1))
+            if customer.action is Action.PAY_AGAIN_AFTER_CLOSE and result.step == "checkout" \
+                    and CASHIER_LEFT not in result.sim:
+                return _leave_cashier(driver, browser, merchant, alipay, action, result)
+            return _pay_alipay(browser, merchant, payment, action, result)
+        refused = _ALIPAY_RESULT.search(page.text or "") if alipay else None
+        if refused:   # Alipay's error page for the shop's signed URL: no cashier, no way back
+            shown = html.unescape(refused.group(1)).strip()
+            if shown.startswith("ACQ.TRADE_HAS_CLOSE"):
+                result.sim.append(CLOSED_TRADE_REOPENED)
+            result.status, result.raw_status, result.message = "failed", "alipay_page_refused", shown_text(shown)
+            return None, None
         # another gateway's hosted page (WeChat Pay's H5 page): a plain form the customer posts
         return _pay_form(browser, merchant, customer, payment, url, result)
     script = PageScript(driver, browser, url, customer, payment)
@@ -197,6 +225,37 @@ def _pay_alipay(browser: Browser, merchant: str, payment: Payment, action: str,
     _gateway_page(result, page, "hosted_page_refused")
     result.status, result.message = "failed", shown_text(shown)
     return None, None
+
+
+def _alipay_gateway(driver: Driver, url: str) -> str | None:
+    """The own address of the run's Alipay gateway whose page this is (opened directly, or through the
+    proxy listener in front of it, as a shop's gateway URL is); None for any other page."""
+    seen = origin(url)
+    for gateway, dialect in driver.gateway_dialects.items():
+        if dialect == "alipay" and seen in (origin(gateway), origin(driver.routes.get(gateway) or "")):
+            return gateway
+    return None
+
+
+def _leave_cashier(driver: Driver, browser: Browser, merchant: str, gateway: str | None, action: str,
+                   result: CheckoutResult) -> tuple[Page | None, str | None]:
+    """`pay_again_after_close`: the customer cancels on Alipay's cashier (取消) and follows its 返回商家 link
+    to the shop (the trade's quit_url, else its return_url); then the trade's whole lifetime passes (the
+    gateway's /_sim: a trade the shop did not close itself closes as timed out). The shop's answer on that
+    page is what they are told."""
+    page = browser.post(action, {"buyer": ""})
+    words = _ALIPAY_RESULT.search(page.text or "")
+    back = _BACK.search(page.text or "")
+    if not back or origin(html.unescape(back.group(1))) != merchant:
+        _gateway_page(result, page, "hosted_page")
+        return None, None
+    result.sim.append(CASHIER_LEFT)
+    after = browser.get(html.unescape(back.group(1)))
+    trade_no = urlsplit(action).path.rsplit("/", 1)[-1]
+    answer = driver.sim_call(gateway, f"/_sim/alipay/trades/{trade_no}/timeout") if gateway else None
+    if answer and answer.get("closed"):
+        result.sim.append(TRADE_CLOSED)
+    return after, html.unescape(words.group(1)).strip() if words else None
 
 
 def _onward(driver: Driver, page: Page) -> str | None:

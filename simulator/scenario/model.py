@@ -49,6 +49,10 @@ class Action(StrEnum):
     # come back after that and pay it.
     QR_WALK_AWAY = "qr_walk_away"
     QR_PAY_LATE = "qr_pay_late"
+    # Alipay's cashier (flow redirect, alipay.trade.page.pay / wap.pay): the customer leaves it unpaid and
+    # goes back to the shop; the trade closes (the shop's own close, or its whole lifetime passing, through
+    # the gateway's /_sim); then the customer pays the same order again (the checkout call once more).
+    PAY_AGAIN_AFTER_CLOSE = "pay_again_after_close"
 
 
 # The flows in which the driver can play an action; anywhere else the action is played as `checkout`
@@ -60,6 +64,7 @@ ACTION_FLOWS: dict[Action, tuple[str, ...]] = {
     Action.ASYNC_FAILS: ("client_secret", "redirect"),
     Action.QR_WALK_AWAY: ("qr",),
     Action.QR_PAY_LATE: ("qr",),
+    Action.PAY_AGAIN_AFTER_CLOSE: ("redirect",),
 }
 
 

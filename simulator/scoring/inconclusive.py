@@ -46,7 +46,8 @@ def no_fault_applied(obs: Observations, out: Assessment) -> None:
 # What the simulation records when a flow-bound action was really played (CheckoutResult.sim).
 _PLAYED = {Action.LEAVE_PAGE: "session_expired", Action.PAY_LATE: "session_expired",
            Action.ASYNC_SETTLES: "payment_settled", Action.ASYNC_FAILS: "payment_failed",
-           Action.QR_WALK_AWAY: "qr_walked_away", Action.QR_PAY_LATE: "qr_walked_away"}
+           Action.QR_WALK_AWAY: "qr_walked_away", Action.QR_PAY_LATE: "qr_walked_away",
+           Action.PAY_AGAIN_AFTER_CLOSE: "trade_closed"}
 _QR = (Action.QR_WALK_AWAY, Action.QR_PAY_LATE)
 
 
@@ -66,6 +67,9 @@ def actions_not_played(obs: Observations, out: Assessment) -> None:
                "(docs/flows/)")
     elif all(a in _QR for a in bound):
         why = "no customer was shown a QR code the phone could scan (docs/flows/qr.md)"
+    elif all(a is Action.PAY_AGAIN_AFTER_CLOSE for a in bound):
+        why = ("no customer left an Alipay cashier whose trade then closed: the shop's hosted page is not "
+               "Alipay's (alipay.trade.page.pay / wap.pay), or no customer got back to the shop from it")
     elif any(c.raw_status == "wallet_not_offered" for c in obs.checkouts) or not any(
             a in (Action.LEAVE_PAGE, Action.PAY_LATE) for a in bound):
         why = "the shop's page offered neither Alipay nor WeChat Pay, or no payment waited on the wallet"

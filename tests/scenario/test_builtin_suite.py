@@ -54,12 +54,15 @@ def test_a_dialects_set_leaves_out_the_qr_scenarios_for_a_shop_of_another_flow(c
     from paychaos.scenario.load import load_scenarios
     from paychaos.scenario.model import flows_of
 
-    for dialect, qr_only in (("alipay", {"alipay-qr-expired"}),
-                             ("wechatpay", {"wechatpay-qr-walk-away", "wechatpay-qr-expired"})):
+    for dialect, qr_only, redirect_only in (
+            ("alipay", {"alipay-qr-expired"}, {"alipay-closed-pay-again"}),
+            ("wechatpay", {"wechatpay-qr-walk-away", "wechatpay-qr-expired"}, set())):
         chosen = load_scenarios([dialect])
         names = {s.name for s in chosen}
-        assert qr_only <= names
+        assert qr_only <= names and redirect_only <= names
         assert {s.name for s in chosen if flows_of(s) == ("qr",)} == qr_only
-        assert {s.name for s in _for_flow(chosen, "server")} == names - qr_only
+        assert {s.name for s in chosen if flows_of(s) == ("redirect",)} == redirect_only
+        assert {s.name for s in _for_flow(chosen, "server")} == names - qr_only - redirect_only
         assert f"{sorted(qr_only)[0]} (qr)" in capsys.readouterr().out
-        assert {s.name for s in _for_flow(chosen, "qr")} == names
+        assert {s.name for s in _for_flow(chosen, "qr")} == names - redirect_only
+        assert {s.name for s in _for_flow(chosen, "redirect")} == names - qr_only

@@ -78,7 +78,7 @@ def test_defaults_fill_what_a_minimal_file_leaves_out(tmp_path):
      "FILE: customers.count: expected a whole number, got a string 'four' (valid: a whole number from 1 to 1000)"),
     (GOOD.replace("[checkout, double_submit]", "[checkout, double_sumbit]"),
      "FILE: actions[1]: unknown action 'double_sumbit'; did you mean 'double_submit'? (valid: checkout, "
-     "double_submit, cancel_after_pay, typo_card, expired_card, wrong_cvc, three_ds_fail, three_ds_abandon, leave_page, pay_late, async_settles, async_fails, qr_walk_away, qr_pay_late)"),
+     "double_submit, cancel_after_pay, typo_card, expired_card, wrong_cvc, three_ds_fail, three_ds_abandon, leave_page, pay_late, async_settles, async_fails, qr_walk_away, qr_pay_late, pay_again_after_close)"),
     (GOOD.replace("prompt: [unavailable, other_method]", "prompt: [unavailable, other_methods]"),
      "FILE: expect.prompt[1]: unknown prompt category 'other_methods'; did you mean 'other_method'?"),
     (GOOD.replace("{en_US: 1, zh_CN: 1}", "zh_TW"),

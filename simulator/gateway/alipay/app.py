@@ -21,6 +21,7 @@ from paychaos.gateway.alipay import ledger
 from paychaos.gateway.alipay.notify import Notifier
 from paychaos.gateway.alipay.trades import (
     BUYERS,
+    FORGED_NOTIFY,
     FORGED_SIGN,
     PAGE_METHODS,
     AlipayError,
@@ -35,7 +36,7 @@ from paychaos.gateway.serving import OwnAddress
 MAX_BODY = 64 * 1024
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 SIM_CALLS = ("health, reset, ledger, webhooks, alipay/failures, alipay/notify, alipay/trades/OUT_TRADE_NO/pay, "
-             "alipay/trades/OUT_TRADE_NO_OR_TRADE_NO/expire")
+             "alipay/trades/OUT_TRADE_NO_OR_TRADE_NO/expire, alipay/trades/OUT_TRADE_NO_OR_TRADE_NO/timeout")
 
 
 class AlipayGateway(OwnAddress):
@@ -147,9 +148,9 @@ class AlipayGateway(OwnAddress):
         name = (method.replace(".", "_") + "_response") if method.startswith("alipay.") else "error_response"
         if body.pop(FORGED_SIGN, False):   # a test amount's made-up answer: signed with a key not Alipay's
             return self._answer(name, body, key=self.notifier.forger_key())
-        if method in PAGE_METHODS:   # a browser: a readable error page
+        if method in PAGE_METHODS:   # a browser: a readable error page, with no way back to the shop
             return web.Response(status=200, content_type="text/html", charset="utf-8",
-                                text=_page("支付宝 - 错误", f"<p>{html.escape(body.get('sub_code', ''))}: "
+                                text=_page("支付宝 - 错误", f"<p id=result>{html.escape(body.get('sub_code', ''))}: "
                                                           f"{html.escape(body.get('sub_msg', ''))}</p>"))
         return self._answer(name, body)
 
@@ -190,8 +191,9 @@ class AlipayGateway(OwnAddress):
         form = dict(parse_qsl((await request.read()).decode("utf-8", "replace")[:4096]))
         buyer = form.get("buyer", "")
         # a page-pay trade's pages that end without paying link back to the shop, as Alipay's 返回商家
-        back = (f"<p><a id=back href='{html.escape(trade.return_url, quote=True)}'>返回商家</a></p>"
-                if trade.return_url else "")
+        # (a wap trade's to its quit_url, when it gave one: where a buyer who leaves the cashier goes)
+        home = trade.quit_url or trade.return_url
+        back = f"<p><a id=back href='{html.escape(home, quote=True)}'>返回商家</a></p>" if home else ""
         if not buyer:
             return web.Response(text=_page("支付宝", "<p id=result>已取消支付。</p>" + back), content_type="text/html",
                                 charset="utf-8")
@@ -199,12 +201,15 @@ class AlipayGateway(OwnAddress):
             # a test amount's buyer first, then the buyer picked (or a scenario token naming one)
             self.trades.buyer_pays(trade, buyer_for(buyer, trade.fen), self._schedule)
         except AlipayError as exc:
+            forge = FORGED_NOTIFY.get(trade.fen // 100)
+            if forge and trade.status == "WAIT_BUYER_PAY":   # as after alipay.trade.pay: a made-up TRADE_SUCCESS
+                self.notifier.forge(trade, forge)
             return web.Response(text=_page("支付宝 - 支付失败", f"<p id=result>{html.escape(exc.sub_code)}: "
                                                               f"{html.escape(exc.sub_msg)}</p>" + back),
                                 content_type="text/html", charset="utf-8")
         if trade.status == "TRADE_CLOSED":   # the buyer never confirmed: the trade timed out
-            return web.Response(text=_page("支付宝 - 交易关闭", "<p id=result>ACQ.TRADE_HAS_CLOSE: 交易已经关闭（超时未支付）</p>"),
-                                content_type="text/html", charset="utf-8")
+            return web.Response(text=_page("支付宝 - 交易关闭", "<p id=result>ACQ.TRADE_HAS_CLOSE: 交易已经关闭（超时未支付）</p>"
+                                           + back), content_type="text/html", charset="utf-8")
         if trade.return_url:
             fields = {"charset": "utf-8", "out_trade_no": trade.out_trade_no, "method": trade.method + ".return",
                       "total_amount": yuan(trade.fen), "trade_no": trade.trade_no, "auth_app_id": self.keys.app_id,
@@ -266,6 +271,8 @@ class AlipayGateway(OwnAddress):
             return sim._json({"ok": True, "trade_no": trade.trade_no, "trade_status": trade.status})
         if len(parts) == 4 and parts[:2] == ["alipay", "trades"] and parts[3] == "expire" and method == "POST":
             return self._sim_expire(parts[2], body)
+        if len(parts) == 4 and parts[:2] == ["alipay", "trades"] and parts[3] == "timeout" and method == "POST":
+            return self._sim_timeout(parts[2], body)
         raise sim.SimError(404, f"Unknown /_sim call {method} {sim.short(request.path, 80)} (offered: {SIM_CALLS})")
 
     def _sim_expire(self, key: str, body: dict) -> web.Response:
@@ -278,6 +285,18 @@ class AlipayGateway(OwnAddress):
             raise sim.SimError(404, f"No trade with out_trade_no or trade_no {sim.short(key, 60)!r}")
         expired = self.trades.expire_now(trade)
         return sim._json({"ok": True, "expired": expired, "trade_no": trade.trade_no,
+                          "out_trade_no": trade.out_trade_no, "trade_status": trade.status})
+
+    def _sim_timeout(self, key: str, body: dict) -> web.Response:
+        """The trade's whole lifetime passes (KEY: its out_trade_no or trade_no), Alipay's default too: a
+        waiting trade closes (TRADE_CLOSED, notified); `closed` says whether it is closed now, whoever
+        closed it."""
+        sim._only(body)
+        trade = self.trades.by_out.get(key) or self.trades.by_no.get(key)
+        if trade is None:
+            raise sim.SimError(404, f"No trade with out_trade_no or trade_no {sim.short(key, 60)!r}")
+        closed = self.trades.time_out(trade)
+        return sim._json({"ok": True, "closed": closed, "expired": trade.expired, "trade_no": trade.trade_no,
                           "out_trade_no": trade.out_trade_no, "trade_status": trade.status})
 
     def _sim_failures(self, body: dict) -> web.Response:

@@ -189,6 +189,7 @@ class Trade:
     status: str = "WAIT_BUYER_PAY"    # WAIT_BUYER_PAY, TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED
     notify_url: str = ""
     return_url: str = ""
+    quit_url: str = ""                # wap pay: where the cashier sends a buyer who leaves it unpaid
     passback: str = ""
     buyer: str = ""
     buyer_user_id: str = ""
@@ -356,6 +357,15 @@ class Trades:
             self.expire_if_due(trade)
         return trade.expired
 
+    def time_out(self, trade: Trade) -> bool:
+        """paychaos's `/_sim`: the trade's whole lifetime passes, Alipay's default included (15 days for a
+        page or wap trade): a trade still waiting closes as timed out. True when the trade is now closed
+        (by this, or earlier by its merchant's close or its own expiry)."""
+        if trade.status == "WAIT_BUYER_PAY":
+            trade.expires = min(trade.expires, time.time())
+            self.expire_if_due(trade)
+        return trade.status == "TRADE_CLOSED"
+
     def _take_forced(self, method: str) -> AlipayError | None:
         for i, rule in enumerate(self.forced):
             if rule["method"] in (method, "*"):
@@ -504,6 +514,8 @@ class Trades:
         product = "FAST_INSTANT_TRADE_PAY" if common["method"] == "alipay.trade.page.pay" else "QUICK_WAP_WAY"
         trade = self._new(biz, common, common["method"], product)
         trade.scanned = True
+        if product == "QUICK_WAP_WAY" and biz.get("quit_url"):
+            trade.quit_url = str(biz["quit_url"])
         return {"trade_no": trade.trade_no}
 
     def _trade_fields(self, trade: Trade) -> dict:

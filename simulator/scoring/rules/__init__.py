@@ -1,3 +1,3 @@
 """The built-in scoring rules, one module per dimension; importing this package registers them."""
 
-from paychaos.scoring.rules import browser_flows, fallback, integrity, prompt, qr_flow, retry  # noqa: F401
+from paychaos.scoring.rules import browser_flows, closed_trade, fallback, integrity, prompt, qr_flow, retry  # noqa: F401

@@ -40,6 +40,9 @@ CODE_CATEGORIES: dict[str, set[str]] = {
 # the payment in progress.
 LEFT_CHALLENGE = "three_ds_abandoned"
 UNTOLD = frozenset({LEFT_CHALLENGE, "left_page", "awaiting_wallet"})
+# CheckoutResult.sim (action pay_again_after_close): the customer left Alipay's cashier unpaid and the gateway
+# says that trade is closed; "failed" was the truth then, whatever a later try of the order paid.
+UNPAID_CLOSED = "trade_closed"
 # What a failure the fault caused (not the card) should say, by cause.
 CAUSE_CATEGORIES: dict[str, set[str]] = {
     Cause.ACCOUNT_PROBLEM: {"declined", "insufficient_funds", "account_restricted"},
@@ -66,6 +69,8 @@ def status_right(obs: Observations):
                      for r in order.exchanges)
         for answer in order.answers:
             charges = [c.to_dict() for c in order.captured_charges]
+            if answer.status == "failed" and UNPAID_CLOSED in answer.sim:
+                continue   # the customer left that trade unpaid and Alipay closed it: money is a later try's
             if answer.status == "failed" and order.net > 0:
                 (rewritten if masked else failed_but_charged).append(_example(order, answer, charges=charges))
             elif answer.status == "failed" and order.captured > 0:
