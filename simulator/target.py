@@ -23,6 +23,7 @@ from paychaos.common.errors import InputError, brief, did_you_mean
 from paychaos.common.netsafety import parse_http_url
 from paychaos.common.paths import builtin_targets_dir, target_file
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
+from paychaos.scenario.model import FLOW_NAMES
 from paychaos.target_page import PageSpec, parse_page
 
 BUILTIN_TARGETS = builtin_targets_dir()
@@ -59,7 +60,7 @@ _PUBLISHABLE = re.compile(r"^pk_test_[A-Za-z0-9_]+$")
 # confirms it (stripe.js); `redirect` the answer sends the browser to a hosted payment page; `browser` a
 # real browser opens the merchant's own checkout page and pays on it (docs/browser.md); `qr` the answer
 # carries a QR code's content and the customer's phone scans it and pays (docs/flows/qr.md).
-FLOWS = ("server", "client_secret", "redirect", "browser", "qr")
+FLOWS = FLOW_NAMES   # one list, the scenario model's (a scenario's `flows:` names them too)
 CLIENT_SECRET_PATHS = ("$.clientSecret", "$.client_secret")  # where a client secret is looked for by default
 QR_PATHS = ("$.qr", "$.code_url", "$.qr_code")   # where a QR code's content is looked for by default (flow qr)
 DEFAULT_PUBLISHABLE_KEY = "pk_test_paychaos"

@@ -28,6 +28,8 @@ FIXES: dict[str, str] = {
     "retry.backoff": "Retry with exponential backoff and jitter (e.g. 0.2 s, 0.4 s, 0.8 s, each x0.5-1).",
     "retry.bounded": "Stop retrying once you have answered the customer: no charge attempt after "
                      "'paid' or 'failed'.",
+    "retry.closed_trade_not_reused": "When an order's Alipay trade was closed, pay it again under a new "
+                                     "out_trade_no (tied to the order), never the closed one.",
     "retry.hard_decline": "Do not retry hard declines (do_not_honor, stolen_card, ...) with the same card: "
                           "ask for another card or method.",
     "retry.idempotency_key": "Send one Idempotency-Key per order and payment attempt, and reuse it on every "

@@ -17,6 +17,7 @@ from paychaos.common.strict_yaml import INT64_MAX
 from paychaos.scenario.cards import CANONICAL_TOKENS, TEST_CARDS
 from paychaos.scenario.fields import Section, join, kind_of, read_yaml
 from paychaos.scenario.model import (
+    FLOW_NAMES,
     LOCALES,
     PROMPT_CATEGORIES,
     REQUIRES,
@@ -34,7 +35,7 @@ BUILTIN_DIR = builtin_scenarios_dir()
 BUILTIN_SETS = tuple(name for name in dialects.NAMES if name != "stripe")
 
 TOP_KEYS = ("name", "cause", "description", "seed", "settle_s", "customers", "actions", "phases", "faults",
-            "expect", "requires")
+            "expect", "requires", "flows")
 CUSTOMER_KEYS = ("count", "locale", "cards", "amount_min", "amount_max", "currency", "concurrency", "timeout_s")
 EXPECT_KEYS = ("threshold", "answer_budget_s", "max_gateway_calls_per_checkout", "prompt", "outcome")
 OUTCOMES = ("paid", "failed", "pending")
@@ -103,6 +104,7 @@ def parse_scenario(data, *, file: str) -> Scenario:
         seed=top.int("seed", 1, lo=0, hi=INT64_MAX),
         settle_s=top.number("settle_s", 0.0, lo=0, hi=120),
         requires=_requires(top),
+        flows=_flows(top),
         path=file,
     )
 
@@ -173,6 +175,24 @@ def _requires(top: Section) -> tuple[str, ...]:
             raise top.error(f"unknown requirement {brief(str(name))}{did_you_mean(str(name), list(REQUIRES))}",
                             field=join("requires", i), valid=list(REQUIRES))
         out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _flows(top: Section) -> tuple[str, ...] | None:
+    """`flows: [server, qr]`: the checkout flows in which what the scenario is about can happen."""
+    if "flows" not in top.data:
+        return None
+    forms = f"a list of one or more of {', '.join(FLOW_NAMES)}, e.g. [server, qr]; or no `flows:` for any flow"
+    if not isinstance(top.raw("flows"), list):
+        raise top.error(f"expected a list, got {kind_of(top.raw('flows'))}", field=top.field("flows"), valid=forms)
+    out = []
+    for i, name in enumerate(top.list("flows", [])):
+        if name not in FLOW_NAMES:
+            raise top.error(f"unknown checkout flow {brief(str(name))}{did_you_mean(str(name), list(FLOW_NAMES))}",
+                            field=join("flows", i), valid=list(FLOW_NAMES))
+        out.append(name)
+    if not out:
+        raise top.error("an empty list: no flow could play the scenario", field=top.field("flows"), valid=forms)
     return tuple(dict.fromkeys(out))
 
 

@@ -68,6 +68,10 @@ ACTION_FLOWS: dict[Action, tuple[str, ...]] = {
 }
 
 
+# The checkout flows a target may have (target file `checkout.flow`; the driver plays each, docs/flows/).
+FLOW_NAMES = ("server", "client_secret", "redirect", "browser", "qr")
+
+
 # What a scenario may require of the target (`requires:`): "backup" is a second gateway the shop falls
 # back to (target file `shop.gateways: 2`); on a target without one the scenario is inconclusive.
 REQUIRES = ("backup",)
@@ -152,12 +156,20 @@ class Scenario:
     seed: int = 1
     settle_s: float = 0.0             # wait after the last checkout (webhooks, reconciliation)
     requires: tuple[str, ...] = ()    # what the target must have (REQUIRES), else the scenario is inconclusive
+    # `flows:`: the checkout flows in which what the scenario is about can happen (None: any); in another
+    # flow the scenario is inconclusive, and a default suite leaves it out.
+    flows: tuple[str, ...] | None = None
     path: str | None = None           # the file it came from
 
 
 def flows_of(scenario: Scenario) -> tuple[str, ...] | None:
-    """The flows in which the scenario can happen: None for any flow; for a scenario whose every action
-    is bound to some flows (ACTION_FLOWS), the flows that can play one of them."""
-    if not scenario.actions or not all(a in ACTION_FLOWS for a in scenario.actions):
-        return None
-    return tuple(sorted({f for a in scenario.actions for f in ACTION_FLOWS[a]}))
+    """The flows in which the scenario can happen: None for any flow; those its `flows:` names; for a
+    scenario whose every action is bound to some flows (ACTION_FLOWS), those that can play one of them
+    (and that its `flows:` names)."""
+    by_actions = None
+    if scenario.actions and all(a in ACTION_FLOWS for a in scenario.actions):
+        by_actions = {f for a in scenario.actions for f in ACTION_FLOWS[a]}
+    if scenario.flows is None:
+        return None if by_actions is None else tuple(sorted(by_actions))
+    named = set(scenario.flows)
+    return tuple(sorted(named if by_actions is None else named & by_actions))

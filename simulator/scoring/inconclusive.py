@@ -9,6 +9,8 @@ merchant for a broken target path:
 - `orders`  the order-status call answered 404 (or no status) for every order
 - `money`   captured money that no route ties to an order
 - `cancel`  the cancel call answered 404 for every order
+- `scenario` the scenario does not apply to this target (its `flows:` or `requires:`): every rule stands
+  aside, so no finding is made of a cause the shop never met
 """
 
 from __future__ import annotations
@@ -193,16 +195,27 @@ def checkouts_unplayed(obs: Observations, out: Assessment) -> None:
                 f"{unplayed[0].inconclusive}); see docs/flows/qr.md")
 
 
+def flow_unfit(obs: Observations, out: Assessment) -> None:
+    """The scenario names the checkout flows in which what it is about can happen (`flows:`), and the
+    target's flow is not one of them: whatever the customers got, the scenario's cause never reached the
+    shop in a way it could answer."""
+    flows = obs.scenario.flows
+    if flows is not None and obs.shop.flow not in flows:
+        out.add(f"the scenario can happen only in the {' or '.join(flows)} checkout flow (`flows:` in its file; its "
+                f"description says why) and the target's checkout.flow is {obs.shop.flow}: nothing it is about "
+                "happened (docs/flows/)", blind="scenario")
+
+
 def requirement_unmet(obs: Observations, out: Assessment) -> None:
     """The scenario is about falling back to a backup gateway (`requires: [backup]`) and the target says it
     has none (`shop.gateways: 1`): whatever the customers got, nothing the scenario is about could happen."""
     if "backup" in obs.scenario.requires and obs.shop.gateways < 2:
         out.add("the scenario requires a backup gateway (requires: [backup]) but the target says it has one "
                 "gateway (shop.gateways: 1): there was nothing to fall back to; run it on a target with "
-                "shop.gateways: 2 and a `dialect:` or gateway for each")
+                "shop.gateways: 2 and a `dialect:` or gateway for each", blind="scenario")
 
 
-CHECKS = (requirement_unmet, no_fault_applied, checkouts_unplayed, actions_not_played, qr_nothing_ran_out, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
+CHECKS = (flow_unfit, requirement_unmet, no_fault_applied, checkouts_unplayed, actions_not_played, qr_nothing_ran_out, no_gateway_call, only_unserved_calls, status_path_absent, order_status_unusable,
           cancel_unserved, webhooks_unserved, notifications_unseen, evidence_incomplete, money_untied)
 
 

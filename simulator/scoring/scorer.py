@@ -7,7 +7,8 @@
   a customer told the opposite of the truth) caps the total at 50.
 - A run that could not be observed properly (`obs.errors`) scores 0 with an error finding.
 - A run that exercised nothing or whose evidence is incomplete is inconclusive (`inconclusive.assess`,
-  read before any rule): it never passes; rules whose observations are unusable stand aside.
+  read before any rule): it never passes; rules whose observations are unusable stand aside, and all
+  of them where the scenario does not apply to the target (its `flows:` or `requires:`).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def score(obs: Observations, *, lexicon: Lexicon | None = None,
     applies: dict[Dimension, bool] = {d: False for d in Dimension}
     with using_lexicon(lexicon):
         for rule in rules if rules is not None else all_rules():
-            if rule.needs & assessment.blind:
+            if "scenario" in assessment.blind or rule.needs & assessment.blind:
                 continue
             try:
                 found = rule.check(obs)

@@ -73,7 +73,7 @@ def test_defaults_fill_what_a_minimal_file_leaves_out(tmp_path):
      "merchant_account, rate_limit, malformed_answer, webhook_chaos, healthy)"),
     (GOOD.replace("seed: 7", "sed: 7"),
      "FILE: sed: unknown key 'sed'; did you mean 'seed'? (valid: name, cause, description, seed, settle_s, "
-     "customers, actions, phases, faults, expect, requires)"),
+     "customers, actions, phases, faults, expect, requires, flows)"),
     (GOOD.replace("count: 4", "count: four"),
      "FILE: customers.count: expected a whole number, got a string 'four' (valid: a whole number from 1 to 1000)"),
     (GOOD.replace("[checkout, double_submit]", "[checkout, double_sumbit]"),

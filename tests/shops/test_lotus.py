@@ -79,6 +79,7 @@ def test_without_a_backup_the_fallback_scenarios_are_inconclusive(tmp_path_facto
     for sc in runs.values():
         assert sc["inconclusive"] and not sc["passed"], sc
         assert any("requires a backup gateway" in p for p in sc["inconclusive"]), sc["inconclusive"]
+        assert sc["findings"] == []   # no rule judges a fallback the shop cannot have
 
 
 def test_defect_double_gateway_charges_at_both_gateways_and_is_found(tmp_path_factory):

@@ -87,17 +87,17 @@ def test_without_a_backup_the_fallback_scenarios_are_inconclusive(clean):
         assert any("requires a backup gateway" in p for p in sc["inconclusive"]), sc["inconclusive"]
 
 
-def test_a_key_mix_up_leaves_the_phone_on_alipays_error_page(tmp_path_factory):
-    """alipay-sign-error's test amounts make Alipay refuse the phone's signed URL while the shop's own
-    queries still verify: the shop cannot see it (page_execute makes no call), the customer is left on
-    Alipay's error page, nothing is charged. The findings are about that page and the test hook, not the
-    shop's code (tests/shops/MEASUREMENTS.md)."""
+def test_a_key_mix_up_on_alipays_cashier_is_inconclusive_not_judged(tmp_path_factory):
+    """alipay-sign-error on a cashier shop: the phone's signed URL is refused on Alipay's own page, which
+    the shop never hears of (page_execute makes no call) and has no way back. Nothing the shop's code does
+    is judged: the scenario (`flows: [server, browser, qr]`) is inconclusive, with no finding, and nothing
+    is charged."""
     sc = planted(tmp_path_factory, TARGET, "alipay/alipay-sign-error", PEONY_DEFECTS="")
     assert {c["raw_status"] for c in sc["checkouts"]} == {"alipay_page_refused"}
     assert all(c["message"].startswith("isv.invalid-signature") for c in sc["checkouts"])
     assert _captured(sc) == 0
-    assert {f["rule"] for f in findings(sc, severities=ALL)} <= {
-        "integrity.state_converges", "prompt.message_fits", "prompt.next_step"}
+    assert not sc["passed"] and any("checkout.flow is redirect" in r for r in sc["inconclusive"]), sc
+    assert findings(sc, severities=ALL) == []
 
 
 def test_defect_reuse_closed_trade_leaves_the_customer_unable_to_pay_and_is_found(tmp_path_factory, clean):
