@@ -1,6 +1,7 @@
 """What the two browser-flow test shops (cedar: client secret, birch: Checkout redirect) share: the
-Stripe client with a bounded retry under one Idempotency-Key, the order book, signed and deduplicated
-webhooks, planted defects read from the environment, and serving on 127.0.0.1.
+Stripe client with a bounded retry under one Idempotency-Key, the order book (placing an order, finding
+one or answering 404, refunding a paid one), the app with its signed and deduplicated webhook route and
+GET /healthz, planted defects read from the environment, and serving on 127.0.0.1.
 
 Small on purpose: each shop is an example of its flow (docs/flows/), not a framework.
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import stripe
-from flask import Flask, jsonify, request
+from flask import Flask, abort, jsonify, make_response, request
 
 from tests.shops import shop_main
 
@@ -96,6 +97,13 @@ class Book:
             if fulfil and order.fulfilled == 0 and order.status == "paid":
                 order.fulfilled = 1
 
+    def find(self, order_id: str) -> Order:
+        """The order, or (a Flask abort) the shop's 404 answer."""
+        order = self.orders.get(order_id)
+        if order is None:
+            abort(make_response(jsonify({"error": "no such order"}), 404))
+        return order
+
     def seen(self, event_id: str) -> bool:
         with self.lock:
             return event_id in self.events
@@ -120,6 +128,46 @@ def order_input() -> dict:
     body = request.get_json(silent=True) or request.form.to_dict()
     return {"id": str(body.get("order_id") or ""), "amount": int(body.get("amount") or 0),
             "currency": str(body.get("currency") or "usd"), "email": str(body.get("email") or "")}
+
+
+def place(book: Book):
+    """The order the request asks for (the one already placed under its id, if any), or None and the 400
+    answer when it names no id or no amount."""
+    data = order_input()
+    if not data["id"] or data["amount"] <= 0:
+        return None, (jsonify({"status": "failed", "message": "An order needs an id and an amount."}), 400)
+    with book.lock:
+        return book.orders.setdefault(data["id"], Order(**data)), None
+
+
+def refund(gateway: stripe.StripeClient, order: Order, shop: str) -> None:
+    """Refund the order's PaymentIntent in full, under the key `SHOP-ORDER-refund` (a retry refunds once)."""
+    call(lambda o: gateway.v1.refunds.create(params={"payment_intent": order.payment_intent}, options=o),
+         key=f"{shop}-{order.id}-refund")
+
+
+def shop_app(name: str, book: Book, secret: str, on_event: Callable[[dict], None]) -> Flask:
+    """The shop's Flask app with GET /healthz and POST /hooks/stripe: an event whose signature (with
+    `secret`) holds and that was not handled yet goes to `on_event`; one that raised is handled again on the
+    gateway's retry."""
+    app = Flask(name)
+
+    @app.post("/hooks/stripe")
+    def hook():
+        event, refusal = verified_event(secret)
+        if refusal:
+            return refusal
+        if book.seen(event["id"]):
+            return jsonify({"received": True, "duplicate": True})
+        on_event(event)
+        book.handled(event["id"])
+        return jsonify({"received": True})
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"ok": True})
+
+    return app
 
 
 UNAVAILABLE = "Payments are unavailable right now. Please try again in a few minutes."

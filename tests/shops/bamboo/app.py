@@ -20,15 +20,15 @@ passes, closing the code at the gateway. Money that comes for an order given up 
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import threading
 import time
-from pathlib import Path
 
 from alipay import AliPay
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 from wechatpayv3 import WeChatPay, WeChatPayType
+
+from tests.shops import wallets
 
 TITLE = "竹林面馆-红烧牛肉面"
 DEFECTS = {
@@ -56,48 +56,8 @@ SAY = {
 }
 
 
-def _wechat() -> WeChatPay:
-    env = os.environ
-    wx = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=env["WECHATPAY_MCHID"],
-                   private_key=Path(env["WECHATPAY_PRIVATE_KEY_FILE"]).read_text(),
-                   cert_serial_no=env["WECHATPAY_SERIAL_NO"], appid=env["WECHATPAY_APPID"],
-                   apiv3_key=Path(env["WECHATPAY_APIV3_KEY_FILE"]).read_text().strip(),
-                   cert_dir=env["WECHATPAY_CERT_DIR"], timeout=(3, 10))
-    wx._core._gate_way = env["WECHATPAY_API_BASE"].rstrip("/")   # the SDK has no argument for its address
-    return wx
-
-
-def _alipay(notify_url: str) -> AliPay:
-    env = os.environ
-    ali = AliPay(appid=env["ALIPAY_APP_ID"], app_notify_url=notify_url,
-                 app_private_key_string=Path(env["ALIPAY_APP_PRIVATE_KEY_FILE"]).read_text(),
-                 alipay_public_key_string=Path(env["ALIPAY_PUBLIC_KEY_FILE"]).read_text(), sign_type="RSA2")
-    ali._gateway = env["ALIPAY_GATEWAY_URL"]   # nor has this one
-    return ali
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def _json(text) -> dict:
-    try:
-        data = json.loads(text) if text else {}
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-class UnknownDefect(ValueError):
-    pass
-
-
 def parse_defects(text: str | None) -> frozenset[str]:
-    names = {p.strip() for p in (text or "").split(",") if p.strip()}
-    unknown = sorted(names - DEFECTS.keys())
-    if unknown:
-        raise UnknownDefect(f"BAMBOO_DEFECTS: unknown defect(s) {', '.join(unknown)}; valid: {', '.join(DEFECTS)}")
-    return frozenset(names)
+    return wallets.planted("BAMBOO_DEFECTS", DEFECTS, text)
 
 
 def parse_ttl(text: str | None) -> float:
@@ -106,7 +66,7 @@ def parse_ttl(text: str | None) -> float:
     except ValueError:
         ttl = 0.0
     if not 1 <= ttl <= 7200:
-        raise UnknownDefect(f"BAMBOO_QR_TTL_S: {text!r} is not a number of seconds from 1 to 7200")
+        raise wallets.UnknownDefect(f"BAMBOO_QR_TTL_S: {text!r} is not a number of seconds from 1 to 7200")
     return ttl
 
 
@@ -159,7 +119,7 @@ class Shop:
                                      notify_url=f"{self.public_url}/notify/wechat", time_expire=expiry)
         except Exception:  # noqa: BLE001 - no answer, or an answer whose signature the SDK refused
             return None
-        url = _json(text).get("code_url") if code == 200 else None
+        url = wallets.json_object(text).get("code_url") if code == 200 else None
         return url if isinstance(url, str) and url else None
 
     def _alipay_qr(self, order: dict, trade_no: str) -> str | None:
@@ -167,7 +127,7 @@ class Shop:
             int(order["expires_at"]) + 1, CST).strftime("%Y-%m-%d %H:%M:%S")}
         try:
             answer = self.ali.api_alipay_trade_precreate(subject=TITLE, out_trade_no=trade_no,
-                                                         total_amount=_yuan(order["amount"]),
+                                                         total_amount=wallets.yuan(order["amount"]),
                                                          passback_params=f"order_id={order['order_id']}", **expiry)
         except Exception:  # noqa: BLE001 - no answer, or one that did not verify
             return None
@@ -177,22 +137,17 @@ class Shop:
     # -- what happened: notifications, and the QR page's polls --------------------------------------
 
     def wechat_notice(self, headers: dict, body: str) -> tuple[int, dict]:
-        try:
-            checked = self.wx.callback(headers, body)
-        except Exception:  # noqa: BLE001 - the SDK raises on a notification it cannot check
-            checked = None
+        checked = wallets.wechat_checked(self.wx, headers, body)
         if not checked:
-            return 400, {"code": "FAIL", "message": "签名验证失败"}
+            return wallets.WECHAT_REFUSED
         txn = checked.get("resource") or {}
         order = self.orders.get(self.by_trade.get(txn.get("out_trade_no", ""), ""))
         if order is not None and order["gateway"] == "wechatpay":
             self._wechat_state(order, txn)
-        return 200, {"code": "SUCCESS", "message": "成功"}
+        return wallets.WECHAT_TAKEN
 
     def alipay_notice(self, fields: dict) -> str:
-        data = dict(fields)
-        sign = data.pop("sign", None)
-        if not sign or not self.ali.verify(data, sign):
+        if not wallets.alipay_signed(self.ali, fields):
             return "fail"
         order = self.orders.get(self.by_trade.get(fields.get("out_trade_no", ""), ""))
         if order is not None and order["gateway"] == "alipay" and fields.get("app_id") == self.ali.appid:
@@ -213,7 +168,7 @@ class Shop:
             if order["gateway"] == "wechatpay":
                 code, text = self.wx.query(out_trade_no=order["trade_no"])
                 if code == 200:
-                    self._wechat_state(order, _json(text))
+                    self._wechat_state(order, wallets.json_object(text))
             elif order["gateway"] == "alipay":
                 answer = self.ali.api_alipay_trade_query(out_trade_no=order["trade_no"])
                 if isinstance(answer, dict) and answer.get("code") == "10000":
@@ -234,7 +189,7 @@ class Shop:
 
     def _alipay_state(self, order: dict, fields: dict) -> None:
         if fields.get("trade_status") in ("TRADE_SUCCESS", "TRADE_FINISHED") and \
-                fields.get("total_amount") == _yuan(order["amount"]):
+                fields.get("total_amount") == wallets.yuan(order["amount"]):
             self._paid(order)
         elif fields.get("trade_status") == "TRADE_CLOSED" and order["status"] == "pending":
             self._expired(order)
@@ -254,13 +209,7 @@ class Shop:
     def _give_up(self, order: dict) -> None:
         """The shop's own deadline: close the code at its gateway so no late scan can pay it."""
         if "never_close" not in self.defects:
-            try:
-                if order["gateway"] == "wechatpay":
-                    self.wx.close(out_trade_no=order["trade_no"])
-                else:
-                    self.ali.api_alipay_trade_close(out_trade_no=order["trade_no"])
-            except Exception:  # noqa: BLE001 - the code's own time_expire closes it anyway
-                pass
+            self._close(order)
             self._ask_wallet(order)   # paid just before the close: that stands
         if order["status"] == "pending":
             self._expired(order)
@@ -277,31 +226,30 @@ class Shop:
             done = self._refund(order)
             return self.answer(order, None if done else "退款处理中，请稍后查看。")
         if order["trade_no"]:
-            try:
-                if order["gateway"] == "wechatpay":
-                    self.wx.close(out_trade_no=order["trade_no"])
-                else:
-                    self.ali.api_alipay_trade_close(out_trade_no=order["trade_no"])
-            except Exception:  # noqa: BLE001
-                pass
+            self._close(order)
         order["status"] = "canceled"
         return self.answer(order)
+
+    def _close(self, order: dict) -> None:
+        """Close the order's code at its gateway, as far as it answers (the code's own time_expire closes it
+        anyway)."""
+        if order["gateway"] == "wechatpay":
+            wallets.wechat_close(self.wx, order["trade_no"])
+        else:
+            try:
+                self.ali.api_alipay_trade_close(out_trade_no=order["trade_no"])
+            except Exception:  # noqa: BLE001
+                pass
 
     def _refund(self, order: dict, why: str | None = None) -> bool:
         """Give the order's money back in full; True once the gateway took the refund."""
         order["refund_no"] = order["refund_no"] or "RF" + order["trade_no"]
-        try:
-            if order["gateway"] == "wechatpay":
-                code, text = self.wx.refund(out_refund_no=order["refund_no"], out_trade_no=order["trade_no"],
-                                            amount={"refund": order["amount"], "total": order["amount"],
-                                                    "currency": "CNY"}, reason="顾客取消订单")
-                done = code == 200 and _json(text).get("status") in ("SUCCESS", "PROCESSING")
-            else:
-                answer = self.ali.api_alipay_trade_refund(_yuan(order["amount"]), out_trade_no=order["trade_no"],
-                                                          out_request_no=order["refund_no"])
-                done = isinstance(answer, dict) and answer.get("code") == "10000"
-        except Exception:  # noqa: BLE001
-            done = False
+        if order["gateway"] == "wechatpay":
+            done = wallets.wechat_refund(self.wx, trade_no=order["trade_no"], refund_no=order["refund_no"],
+                                         fen=order["amount"])
+        else:
+            done = wallets.alipay_refund(self.ali, trade_no=order["trade_no"], refund_no=order["refund_no"],
+                                         fen=order["amount"])
         if done:
             order.update(status="refunded", why=why)
         return done
@@ -324,20 +272,12 @@ def create_app() -> Flask:
     ttl_s = parse_ttl(os.environ.get("BAMBOO_QR_TTL_S"))
     first = os.environ.get("BAMBOO_FIRST", "wechatpay")
     if first not in ("wechatpay", "alipay"):
-        raise UnknownDefect(f"BAMBOO_FIRST: {first!r} (valid: wechatpay, alipay)")
+        raise wallets.UnknownDefect(f"BAMBOO_FIRST: {first!r} (valid: wechatpay, alipay)")
     public = os.environ.get("BAMBOO_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
-    shop = Shop(_wechat(), _alipay(public + "/notify/alipay"), public, defects, ttl_s, first)
-    app = Flask("bamboo")
-    app.json.ensure_ascii = False
-
-    @app.get("/healthz")
-    def healthz():
-        return {"ok": True}
-
-    @app.post("/api/checkout")
-    def checkout():
-        body = request.get_json(silent=True)
-        return jsonify(shop.checkout(body if isinstance(body, dict) else {}))
+    shop = Shop(wallets.wechatpay_client(WeChatPayType.NATIVE), wallets.alipay_client(public + "/notify/alipay"),
+                public, defects, ttl_s, first)
+    app = wallets.wallet_app("bamboo", shop.checkout, wechat_notice=shop.wechat_notice,
+                             alipay_notice=shop.alipay_notice)
 
     @app.get("/api/orders/<order_id>")
     def order(order_id):
@@ -353,14 +293,5 @@ def create_app() -> Flask:
         if found is None:
             return jsonify({"order_id": order_id, "status": "failed", "message": "订单不存在"}), 404
         return jsonify(shop.cancel(found))
-
-    @app.post("/notify/wechat")
-    def wechat_notice():
-        status, answer = shop.wechat_notice(dict(request.headers), request.get_data(as_text=True))
-        return jsonify(answer), status
-
-    @app.post("/notify/alipay")
-    def alipay_notice():
-        return shop.alipay_notice(request.form.to_dict()), 200, {"Content-Type": "text/plain"}
 
     return app

@@ -20,8 +20,9 @@ from tests.shops.browser_shop import (
     call,
     client,
     defects,
-    order_input,
-    verified_event,
+    place,
+    refund,
+    shop_app,
 )
 
 DEFECTS = ("fulfil_on_redirect", "trust_success_url", "paid_on_complete", "ignore_expired", "ignore_async_failed")
@@ -38,7 +39,6 @@ def create_app(env: dict | None = None) -> Flask:
     secret = env.get("STRIPE_WEBHOOK_SECRET", "")
     book = Book()
     by_session: dict[str, Order] = {}
-    app = Flask("birch")
     catalogue_price = env.get("BIRCH_PRICE", "")   # a Price id the gateway's catalogue holds (target-catalogue.yaml)
     # the only host the shop sends customers to (target-forward.yaml: checkout.stripe.com), as a shop that
     # guards against an open redirect does; empty: wherever the session's url says
@@ -62,13 +62,24 @@ def create_app(env: dict | None = None) -> Flask:
                 if order.status == "pending":
                     order.status = "failed" if failed else "canceled"
 
+    def on_event(event: dict) -> None:
+        obj = event["data"]["object"]
+        order = by_session.get(obj.get("id", "")) if event["type"].startswith("checkout.session.") else None
+        if order is not None and event["type"] in ("checkout.session.completed",
+                                                   "checkout.session.async_payment_succeeded",
+                                                   "checkout.session.expired"):
+            settle(order, obj, fulfil=True)      # the one place a healthy Birch fulfils (payment_status paid)
+        elif order is not None and event["type"] == "checkout.session.async_payment_failed" and \
+                "ignore_async_failed" not in planted:
+            settle(order, obj, fulfil=False, failed=True)
+
+    app = shop_app("birch", book, secret, on_event)
+
     @app.post("/checkout")
     def checkout():
-        data = order_input()
-        if not data["id"] or data["amount"] <= 0:
-            return jsonify({"status": "failed", "message": "An order needs an id and an amount."}), 400
-        with book.lock:
-            order = book.orders.setdefault(data["id"], Order(**data))
+        order, refusal = place(book)
+        if refusal:
+            return refusal
         back = request.host_url.rstrip("/") + "/return?session_id={CHECKOUT_SESSION_ID}"
         try:
             session = call(lambda o: gateway.v1.checkout.sessions.create(params={
@@ -127,9 +138,7 @@ def create_app(env: dict | None = None) -> Flask:
 
     @app.get("/orders/<order_id>")
     def read(order_id: str):
-        order = book.orders.get(order_id)
-        if order is None:
-            return jsonify({"error": "no such order"}), 404
+        order = book.find(order_id)
         if order.status == "pending" and order.session and time.time() - order.checked_at > RECONCILE_EVERY_S:
             order.checked_at = time.time()   # the webhook may be late or lost: ask the gateway now and then
             try:
@@ -140,13 +149,10 @@ def create_app(env: dict | None = None) -> Flask:
 
     @app.post("/orders/<order_id>/cancel")
     def cancel(order_id: str):
-        order = book.orders.get(order_id)
-        if order is None:
-            return jsonify({"error": "no such order"}), 404
+        order = book.find(order_id)
         try:
             if order.status == "paid" and order.payment_intent:
-                call(lambda o: gateway.v1.refunds.create(params={"payment_intent": order.payment_intent},
-                                                         options=o), key=f"birch-{order.id}-refund")
+                refund(gateway, order, "birch")
                 order.status = "refunded"
             elif order.status == "pending" and order.session:
                 call(lambda o: gateway.v1.checkout.sessions.expire(order.session, options=o),
@@ -155,28 +161,5 @@ def create_app(env: dict | None = None) -> Flask:
         except stripe.StripeError:
             return jsonify({"id": order.id, "status": order.status, "message": UNAVAILABLE}), 503
         return jsonify({**order.view(), "message": f"Order {order.status}."})
-
-    @app.post("/hooks/stripe")
-    def hook():
-        event, refusal = verified_event(secret)
-        if refusal:
-            return refusal
-        if book.seen(event["id"]):
-            return jsonify({"received": True, "duplicate": True})
-        obj = event["data"]["object"]
-        order = by_session.get(obj.get("id", "")) if event["type"].startswith("checkout.session.") else None
-        if order is not None and event["type"] in ("checkout.session.completed",
-                                                   "checkout.session.async_payment_succeeded",
-                                                   "checkout.session.expired"):
-            settle(order, obj, fulfil=True)      # the one place a healthy Birch fulfils (payment_status paid)
-        elif order is not None and event["type"] == "checkout.session.async_payment_failed" and \
-                "ignore_async_failed" not in planted:
-            settle(order, obj, fulfil=False, failed=True)
-        book.handled(event["id"])
-        return jsonify({"received": True})
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"ok": True})
 
     return app

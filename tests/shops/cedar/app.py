@@ -17,8 +17,9 @@ from tests.shops.browser_shop import (
     call,
     client,
     defects,
-    order_input,
-    verified_event,
+    place,
+    refund,
+    shop_app,
 )
 
 DEFECTS = ("no_requires_action", "charge_card_on_file")
@@ -31,7 +32,6 @@ def create_app(env: dict | None = None) -> Flask:
     gateway = client(env)
     secret = env.get("STRIPE_WEBHOOK_SECRET", "")
     book = Book()
-    app = Flask("cedar")
 
     def charge_card_on_file(order: Order) -> None:
         """The defect `charge_card_on_file`: an order whose customer walked away from 3-D Secure is
@@ -64,13 +64,22 @@ def create_app(env: dict | None = None) -> Flask:
                 if order.status == "pending":
                     order.status = "failed"
 
+    def on_event(event: dict) -> None:
+        intent = event["data"]["object"]
+        order = book.orders.get((intent.get("metadata") or {}).get("order_id", ""))
+        if order is not None and event["type"].startswith("payment_intent."):
+            if event["type"] == "payment_intent.succeeded":
+                book.paid(order, fulfil=True)   # the one place an order is fulfilled
+            else:
+                settle(order, intent)
+
+    app = shop_app("cedar", book, secret, on_event)
+
     @app.post("/orders")
-    def place():
-        data = order_input()
-        if not data["id"] or data["amount"] <= 0:
-            return jsonify({"status": "failed", "message": "An order needs an id and an amount."}), 400
-        with book.lock:
-            order = book.orders.setdefault(data["id"], Order(**data))
+    def new_order():
+        order, refusal = place(book)
+        if refusal:
+            return refusal
         try:
             intent = call(lambda o: gateway.v1.payment_intents.create(params={
                 "amount": order.amount, "currency": order.currency, "payment_method_types": ["card", "alipay", "wechat_pay"],
@@ -87,9 +96,7 @@ def create_app(env: dict | None = None) -> Flask:
 
     @app.get("/orders/<order_id>")
     def read(order_id: str):
-        order = book.orders.get(order_id)
-        if order is None:
-            return jsonify({"error": "no such order"}), 404
+        order = book.find(order_id)
         if order.status == "pending" and order.payment_intent and time.time() - order.checked_at > RECONCILE_EVERY_S:
             order.checked_at = time.time()   # the webhook may be late or lost: ask the gateway now and then
             try:
@@ -104,13 +111,10 @@ def create_app(env: dict | None = None) -> Flask:
 
     @app.post("/orders/<order_id>/cancel")
     def cancel(order_id: str):
-        order = book.orders.get(order_id)
-        if order is None:
-            return jsonify({"error": "no such order"}), 404
+        order = book.find(order_id)
         try:
             if order.status == "paid":
-                call(lambda o: gateway.v1.refunds.create(params={"payment_intent": order.payment_intent},
-                                                         options=o), key=f"cedar-{order.id}-refund")
+                refund(gateway, order, "cedar")
                 order.status = "refunded"
             elif order.status == "pending" and order.payment_intent:
                 call(lambda o: gateway.v1.payment_intents.cancel(order.payment_intent, options=o),
@@ -119,26 +123,5 @@ def create_app(env: dict | None = None) -> Flask:
         except stripe.StripeError:
             return jsonify({"id": order.id, "status": order.status, "message": UNAVAILABLE}), 503
         return jsonify({**order.view(), "message": f"Order {order.status}."})
-
-    @app.post("/hooks/stripe")
-    def hook():
-        event, refusal = verified_event(secret)
-        if refusal:
-            return refusal
-        if book.seen(event["id"]):
-            return jsonify({"received": True, "duplicate": True})
-        intent = event["data"]["object"]
-        order = book.orders.get((intent.get("metadata") or {}).get("order_id", ""))
-        if order is not None and event["type"].startswith("payment_intent."):
-            if event["type"] == "payment_intent.succeeded":
-                book.paid(order, fulfil=True)   # the one place an order is fulfilled
-            else:
-                settle(order, intent)
-        book.handled(event["id"])
-        return jsonify({"received": True})
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"ok": True})
 
     return app

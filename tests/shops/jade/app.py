@@ -13,12 +13,13 @@ import json
 import os
 import threading
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import requests
 from flask import Flask, jsonify, request
 from wechatpayv3 import WeChatPay, WeChatPayType
+
+from tests.shops import wallets
 
 DEFECTS = {
     "notify_unverified": "reads a notification's resource without checking WeChat Pay's signature",
@@ -30,27 +31,8 @@ ALTERNATIVES = ["alipay", "bank_transfer"]
 RETRYABLE = ("SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANKERROR")
 
 
-class UnknownDefect(ValueError):
-    pass
-
-
 def parse_defects(text: str | None) -> frozenset[str]:
-    names = {p.strip() for p in (text or "").split(",") if p.strip()}
-    unknown = sorted(names - DEFECTS.keys())
-    if unknown:
-        raise UnknownDefect(f"JADE_DEFECTS: unknown defect(s) {', '.join(unknown)}; valid: {', '.join(DEFECTS)}")
-    return frozenset(names)
-
-
-def make_wechatpay() -> WeChatPay:
-    env = os.environ
-    wx = WeChatPay(wechatpay_type=WeChatPayType.H5, mchid=env["WECHATPAY_MCHID"],
-                   private_key=Path(env["WECHATPAY_PRIVATE_KEY_FILE"]).read_text(),
-                   cert_serial_no=env["WECHATPAY_SERIAL_NO"], appid=env["WECHATPAY_APPID"],
-                   apiv3_key=Path(env["WECHATPAY_APIV3_KEY_FILE"]).read_text().strip(),
-                   cert_dir=env["WECHATPAY_CERT_DIR"], timeout=(3, 10))
-    wx._core._gate_way = env["WECHATPAY_API_BASE"].rstrip("/")   # the gateway address: the one change
-    return wx
+    return wallets.planted("JADE_DEFECTS", DEFECTS, text)
 
 
 class Shop:
@@ -94,7 +76,7 @@ class Shop:
                                          amount={"total": amount, "currency": "CNY"}, attach=order_id,
                                          notify_url=f"{self.public_url}/notify/wechat",
                                          scene_info={"payer_client_ip": "127.0.0.1", "h5_info": {"type": "Wap"}})
-                answer = _json(text)
+                answer = wallets.json_object(text)
             except requests.RequestException:
                 code, answer = None, {}
             except Exception:  # noqa: BLE001 - the SDK raises a bare Exception when a signature fails
@@ -129,7 +111,7 @@ class Shop:
         for i in range(tries):
             try:
                 code, text = self.wx.query(out_trade_no=trade_no)
-                answer = _json(text)
+                answer = wallets.json_object(text)
             except Exception:  # noqa: BLE001 - transport error or a signature the SDK refused
                 code, answer = None, {}
             if code == 200:
@@ -184,18 +166,15 @@ class Shop:
                                 self.wx._core._apiv3_key)
             checked = {**data, "resource": json.loads(plain)} if plain else None
         else:
-            try:
-                checked = self.wx.callback(headers, body)
-            except Exception:  # noqa: BLE001 - the SDK raises on an unsigned notification
-                checked = None
+            checked = wallets.wechat_checked(self.wx, headers, body)
         if not checked:
-            return 400, {"code": "FAIL", "message": "签名验证失败"}
+            return wallets.WECHAT_REFUSED
         txn = checked.get("resource") or {}
         if checked.get("event_type") == "TRANSACTION.SUCCESS":
             order = self.orders.get(self.by_trade.get(txn.get("out_trade_no"), "") or txn.get("attach", ""))
             if order is not None:
                 self.apply_state(order, txn)
-        return 200, {"code": "SUCCESS", "message": "成功"}
+        return wallets.WECHAT_TAKEN
 
     # -- after the sale --------------------------------------------------------------------------
 
@@ -206,22 +185,14 @@ class Shop:
         if order["status"] == "paid":
             order["refund_no"] = order["refund_no"] or "RF" + order["paid_trade"]
             for _ in range(3):
-                try:
-                    code, text = self.wx.refund(out_refund_no=order["refund_no"], out_trade_no=order["paid_trade"],
-                                                amount={"refund": order["amount"], "total": order["amount"],
-                                                        "currency": "CNY"}, reason="顾客取消订单")
-                except Exception:  # noqa: BLE001
-                    code, text = None, ""
-                if code == 200 and _json(text).get("status") in ("SUCCESS", "PROCESSING"):
+                if wallets.wechat_refund(self.wx, trade_no=order["paid_trade"], refund_no=order["refund_no"],
+                                         fen=order["amount"]):
                     order["status"] = "refunded"
                     return self.answer(order, "已退款，款项将原路退回。")
                 time.sleep(0.3)
             return self.answer(order, "退款处理中，请稍后查看。")
         for no in order["trade_nos"]:
-            try:
-                self.wx.close(out_trade_no=no)
-            except Exception:  # noqa: BLE001
-                pass
+            wallets.wechat_close(self.wx, no)
         order["status"] = "canceled"
         return self.answer(order, "订单已取消")
 
@@ -229,37 +200,15 @@ class Shop:
         return {"order_id": order["order_id"], "status": order["status"], "message": message}
 
 
-def _json(text) -> dict:
-    try:
-        data = json.loads(text) if text else {}
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def create_app() -> Flask:
     defects = parse_defects(os.environ.get("JADE_DEFECTS"))
-    shop = Shop(make_wechatpay(), defects, os.environ.get("JADE_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"))
-    app = Flask("jade")
-    app.json.ensure_ascii = False
-
-    @app.get("/healthz")
-    def healthz():
-        return {"ok": True}
-
-    @app.post("/api/checkout")
-    def checkout():
-        body = request.get_json(silent=True)
-        return jsonify(shop.checkout(body if isinstance(body, dict) else {}))
+    shop = Shop(wallets.wechatpay_client(WeChatPayType.H5), defects,
+                os.environ.get("JADE_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"))
+    app = wallets.wallet_app("jade", shop.checkout, wechat_notice=shop.notification)
 
     @app.get("/pay/return")
     def back():
         return jsonify(shop.back_from_pay_page(request.args.get("o", "")))
-
-    @app.post("/notify/wechat")
-    def notify():
-        status, answer = shop.notification(dict(request.headers), request.get_data(as_text=True))
-        return jsonify(answer), status
 
     @app.get("/api/orders/<order_id>")
     def order(order_id):

@@ -19,15 +19,15 @@ out_trade_no; one that was, and whose fate Alipay cannot tell, waits ("确认中
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-from pathlib import Path
 from urllib.parse import quote
 
 from alipay import AliPay
 from flask import Flask, jsonify, request
 from wechatpayv3 import WeChatPay, WeChatPayType
+
+from tests.shops import wallets
 
 TITLE = "荷花花坊-一束白荷"
 DEFECTS = {
@@ -53,48 +53,8 @@ SAY = {
 }
 
 
-def _wechat() -> WeChatPay:
-    env = os.environ
-    wx = WeChatPay(wechatpay_type=WeChatPayType.H5, mchid=env["WECHATPAY_MCHID"],
-                   private_key=Path(env["WECHATPAY_PRIVATE_KEY_FILE"]).read_text(),
-                   cert_serial_no=env["WECHATPAY_SERIAL_NO"], appid=env["WECHATPAY_APPID"],
-                   apiv3_key=Path(env["WECHATPAY_APIV3_KEY_FILE"]).read_text().strip(),
-                   cert_dir=env["WECHATPAY_CERT_DIR"], timeout=(3, 10))
-    wx._core._gate_way = env["WECHATPAY_API_BASE"].rstrip("/")   # the one setting the SDK takes no argument for
-    return wx
-
-
-def _alipay(notify_url: str) -> AliPay:
-    env = os.environ
-    ali = AliPay(appid=env["ALIPAY_APP_ID"], app_notify_url=notify_url,
-                 app_private_key_string=Path(env["ALIPAY_APP_PRIVATE_KEY_FILE"]).read_text(),
-                 alipay_public_key_string=Path(env["ALIPAY_PUBLIC_KEY_FILE"]).read_text(), sign_type="RSA2")
-    ali._gateway = env["ALIPAY_GATEWAY_URL"]   # likewise
-    return ali
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def _json(text) -> dict:
-    try:
-        data = json.loads(text) if text else {}
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-class UnknownDefect(ValueError):
-    pass
-
-
 def parse_defects(text: str | None) -> frozenset[str]:
-    names = {p.strip() for p in (text or "").split(",") if p.strip()}
-    unknown = sorted(names - DEFECTS.keys())
-    if unknown:
-        raise UnknownDefect(f"LOTUS_DEFECTS: unknown defect(s) {', '.join(unknown)}; valid: {', '.join(DEFECTS)}")
-    return frozenset(names)
+    return wallets.planted("LOTUS_DEFECTS", DEFECTS, text)
 
 
 class Shop:
@@ -144,7 +104,7 @@ class Shop:
         if answer.get("code") != "10000":
             return None
         status = answer.get("trade_status")
-        if status in ("TRADE_SUCCESS", "TRADE_FINISHED") and answer.get("total_amount") == _yuan(order["amount"]):
+        if status in ("TRADE_SUCCESS", "TRADE_FINISHED") and answer.get("total_amount") == wallets.yuan(order["amount"]):
             self._paid(order, "alipay")
             return "paid"
         return {"WAIT_BUYER_PAY": "waiting", "TRADE_CLOSED": "closed"}.get(status)
@@ -152,7 +112,7 @@ class Shop:
     def to_alipay(self, order: dict) -> dict:
         back = f"{self.public_url}/pay/back/alipay?o={quote(order['order_id'])}"
         signed = self.ali.api_alipay_trade_page_pay(subject=TITLE, out_trade_no=order["ali_trade"],
-                                                    total_amount=_yuan(order["amount"]), return_url=back,
+                                                    total_amount=wallets.yuan(order["amount"]), return_url=back,
                                                     passback_params=f"order_id={order['order_id']}")
         with self.lock:
             order.update(status="pending", sent_to_alipay=True)
@@ -166,7 +126,7 @@ class Shop:
                                      amount={"total": order["amount"], "currency": "CNY"},
                                      notify_url=f"{self.public_url}/notify/wechat",
                                      scene_info={"payer_client_ip": "127.0.0.1", "h5_info": {"type": "Wap"}})
-            h5 = _json(text).get("h5_url") if code == 200 else None
+            h5 = wallets.json_object(text).get("h5_url") if code == 200 else None
         except Exception:  # noqa: BLE001 - no answer, or one whose signature the SDK refused
             h5 = None
         if not isinstance(h5, str) or not h5:
@@ -209,15 +169,8 @@ class Shop:
     def _signed_return(self, order: dict, fields: dict) -> bool:
         """Alipay's return parameters, signed with Alipay's key, for this order's trade and amount."""
         data = {k: v for k, v in fields.items() if k != "o"}
-        sign = data.pop("sign", None)
-        if not sign:
-            return False
-        try:
-            good = self.ali.verify(dict(data), sign)
-        except Exception:  # noqa: BLE001 - an unknown sign_type
-            return False
-        return bool(good) and data.get("out_trade_no") == order["ali_trade"] and \
-            data.get("total_amount") == _yuan(order["amount"]) and data.get("app_id") == self.ali.appid
+        return wallets.alipay_signed(self.ali, data) and data.get("out_trade_no") == order["ali_trade"] and \
+            data.get("total_amount") == wallets.yuan(order["amount"]) and data.get("app_id") == self.ali.appid
 
     def _close_alipay(self, order: dict) -> bool:
         """Close the unpaid Alipay trade before another way to pay is offered; False: its fate is unknown."""
@@ -238,7 +191,7 @@ class Shop:
             try:
                 code, text = self.wx.query(out_trade_no=order["wx_trade"])
                 if code == 200:
-                    self._wechat_state(order, _json(text))
+                    self._wechat_state(order, wallets.json_object(text))
             except Exception:  # noqa: BLE001 - no answer: its notification will tell
                 pass
         return self.answer(order)
@@ -246,33 +199,24 @@ class Shop:
     # -- notifications -----------------------------------------------------------------------------
 
     def alipay_notice(self, fields: dict) -> str:
-        data = dict(fields)
-        sign = data.pop("sign", None)
-        try:
-            good = bool(sign) and self.ali.verify(data, sign)
-        except Exception:  # noqa: BLE001
-            good = False
-        if not good:
+        if not wallets.alipay_signed(self.ali, fields):
             return "fail"
         order = self.orders.get(self.by_trade.get(fields.get("out_trade_no", ""), ""))
         if order is not None and fields.get("app_id") == self.ali.appid and \
                 fields.get("trade_status") in ("TRADE_SUCCESS", "TRADE_FINISHED") and \
-                fields.get("total_amount") == _yuan(order["amount"]):
+                fields.get("total_amount") == wallets.yuan(order["amount"]):
             self._paid(order, "alipay")
         return "success"
 
     def wechat_notice(self, headers: dict, body: str) -> tuple[int, dict]:
-        try:
-            checked = self.wx.callback(headers, body)
-        except Exception:  # noqa: BLE001 - the SDK raises on a notification it cannot check
-            checked = None
+        checked = wallets.wechat_checked(self.wx, headers, body)
         if not checked:
-            return 400, {"code": "FAIL", "message": "签名验证失败"}
+            return wallets.WECHAT_REFUSED
         txn = checked.get("resource") or {}
         order = self.orders.get(self.by_trade.get(txn.get("out_trade_no", ""), ""))
         if order is not None:
             self._wechat_state(order, txn)
-        return 200, {"code": "SUCCESS", "message": "成功"}
+        return wallets.WECHAT_TAKEN
 
     def _wechat_state(self, order: dict, txn: dict) -> None:
         if txn.get("out_trade_no") == order["wx_trade"] and txn.get("trade_state") == "SUCCESS" and \
@@ -290,28 +234,19 @@ class Shop:
     def cancel(self, order: dict) -> dict:
         if order["status"] == "paid":
             order["refund_no"] = order["refund_no"] or "RF" + order["ali_trade"][2:]
-            try:
-                if order["paid_with"] == "wechatpay":
-                    code, text = self.wx.refund(out_refund_no=order["refund_no"], out_trade_no=order["wx_trade"],
-                                                amount={"refund": order["amount"], "total": order["amount"],
-                                                        "currency": "CNY"}, reason="顾客取消订单")
-                    done = code == 200 and _json(text).get("status") in ("SUCCESS", "PROCESSING")
-                else:
-                    answer = self.ali.api_alipay_trade_refund(_yuan(order["amount"]), out_trade_no=order["ali_trade"],
-                                                              out_request_no=order["refund_no"])
-                    done = isinstance(answer, dict) and answer.get("code") == "10000"
-            except Exception:  # noqa: BLE001
-                done = False
+            if order["paid_with"] == "wechatpay":
+                done = wallets.wechat_refund(self.wx, trade_no=order["wx_trade"], refund_no=order["refund_no"],
+                                             fen=order["amount"])
+            else:
+                done = wallets.alipay_refund(self.ali, trade_no=order["ali_trade"], refund_no=order["refund_no"],
+                                             fen=order["amount"])
             if done:
                 order["status"] = "refunded"
             return self.answer(order, None if done else SAY["refunding"])
         if order["sent_to_alipay"] and not self._close_alipay(order) and self.alipay_state(order) == "paid":
             return self.cancel(order)   # it was paid after all: refund it
         if order["wx_trade"]:
-            try:
-                self.wx.close(out_trade_no=order["wx_trade"])
-            except Exception:  # noqa: BLE001
-                pass
+            wallets.wechat_close(self.wx, order["wx_trade"])
         order["status"] = "canceled"
         return self.answer(order)
 
@@ -329,21 +264,13 @@ class Shop:
 def create_app() -> Flask:
     defects = parse_defects(os.environ.get("LOTUS_DEFECTS"))
     public = os.environ.get("LOTUS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
-    shop = Shop(_alipay(public + "/notify/alipay"), _wechat(), public, defects)
-    app = Flask("lotus")
-    app.json.ensure_ascii = False
+    shop = Shop(wallets.alipay_client(public + "/notify/alipay"), wallets.wechatpay_client(WeChatPayType.H5),
+                public, defects)
+    app = wallets.wallet_app("lotus", shop.checkout, wechat_notice=shop.wechat_notice,
+                             alipay_notice=shop.alipay_notice)
 
     def unknown(order_id: str):
         return jsonify({"order_id": order_id, "status": "failed", "message": SAY["unknown"]}), 404
-
-    @app.get("/healthz")
-    def healthz():
-        return {"ok": True}
-
-    @app.post("/api/checkout")
-    def checkout():
-        body = request.get_json(silent=True)
-        return jsonify(shop.checkout(body if isinstance(body, dict) else {}))
 
     @app.get("/pay/back/alipay")
     def back_alipay():
@@ -366,14 +293,5 @@ def create_app() -> Flask:
     def cancel(order_id):
         found = shop.orders.get(order_id)
         return jsonify(shop.cancel(found)) if found else unknown(order_id)
-
-    @app.post("/notify/alipay")
-    def alipay_notice():
-        return shop.alipay_notice(request.form.to_dict()), 200, {"Content-Type": "text/plain"}
-
-    @app.post("/notify/wechat")
-    def wechat_notice():
-        status, answer = shop.wechat_notice(dict(request.headers), request.get_data(as_text=True))
-        return jsonify(answer), status
 
     return app

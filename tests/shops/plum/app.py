@@ -29,6 +29,8 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request
 
+from tests.shops.wallets import yuan
+
 DEFECTS = frozenset(d.strip() for d in os.environ.get("PLUM_DEFECTS", "").split(",") if d.strip())
 KNOWN_DEFECTS = ("notify_unverified", "not_exist_unpaid", "new_out_trade_no", "blind_fallback", "answer_unverified")
 UNSURE = ("ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "ACQ.FREQUENCY_LIMITED", "isp.unknow-error")
@@ -62,10 +64,6 @@ def _client(sdk: str, notify_url: str):
     if "answer_unverified" in DEFECTS:
         client.trust_every_answer()
     return client
-
-
-def yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 class Orders:

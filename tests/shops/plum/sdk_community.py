@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from alipay import AliPay
 
+from tests.shops.wallets import alipay_signed
+
 
 class Client:
     name = "python-alipay-sdk"
@@ -31,6 +33,4 @@ class Client:
                                                 out_request_no=out_request_no)
 
     def verify_notification(self, fields: dict) -> bool:
-        data = dict(fields)
-        sign = data.pop("sign", None)
-        return bool(sign) and self.ali.verify(data, sign)
+        return alipay_signed(self.ali, fields)
