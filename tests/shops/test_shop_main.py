@@ -37,6 +37,7 @@ def test_any_other_failure_is_not_hidden():
 
 
 @pytest.mark.parametrize("shop, said", [
+    ("plum", "plum: cannot start: PLUM_DEFECTS: unknown defect(s) bogus; valid: "),
     ("bamboo", "bamboo: cannot start: BAMBOO_DEFECTS: unknown defect(s) bogus; valid: "),
     ("jade", "jade: cannot start: JADE_DEFECTS: unknown defect(s) bogus; valid: "),
     ("lotus", "lotus: cannot start: LOTUS_DEFECTS: unknown defect(s) bogus; valid: "),
@@ -44,6 +45,7 @@ def test_any_other_failure_is_not_hidden():
     ("willow", "willow: unknown defect(s) bogus in WILLOW_DEFECTS (valid: "),
 ])
 def test_each_shop_refuses_an_unknown_defect_without_a_traceback(shop, said):
-    proc = subprocess.run([sys.executable, "-m", f"tests.shops.{shop}", "--port", "0"], cwd=ROOT, timeout=60,
+    extra = ["--sdk", "official"] if shop == "plum" else []
+    proc = subprocess.run([sys.executable, "-m", f"tests.shops.{shop}", "--port", "0", *extra], cwd=ROOT, timeout=60,
                           env={**os.environ, f"{shop.upper()}_DEFECTS": "bogus"}, capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.startswith(said) and proc.stderr.count("\n") == 1, proc.stderr

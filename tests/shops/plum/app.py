@@ -29,7 +29,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request
 
-from tests.shops.wallets import yuan
+from tests.shops.wallets import planted, yuan
 
 DEFECTS = frozenset(d.strip() for d in os.environ.get("PLUM_DEFECTS", "").split(",") if d.strip())
 KNOWN_DEFECTS = ("notify_unverified", "not_exist_unpaid", "new_out_trade_no", "blind_fallback", "answer_unverified")
@@ -85,6 +85,7 @@ class Orders:
 
 
 def create_app(sdk: str, *, stripe_primary: bool = False) -> Flask:
+    planted("PLUM_DEFECTS", KNOWN_DEFECTS, os.environ.get("PLUM_DEFECTS"))   # an unknown name: UnknownDefect
     app = Flask("plum")
     desk = None
     if stripe_primary:   # cards through Stripe first, Alipay the backup (stripe_first.py)
