@@ -82,18 +82,28 @@ def test_wechat_and_alipay_codes_are_recognised_at_this_runs_gateways():
     assert "no gateway of this run speaks WeChat Pay" in qr.recognise(no_wechat, "weixin://wxpay/bizpayurl?pr=a")
 
 
-def test_a_code_the_driver_cannot_scan_is_pending_and_inconclusive_never_paid():
-    d = qr_driver()
-    customer = Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
-                        email="a@example.com", phone="p", token="pm_card_visa", action=Action.CHECKOUT)
-    token = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", "paid")
-    result = d.new_result(customer, token, "checkout", "paid")
+def _zh_customer(action: Action) -> Customer:
+    return Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
+                    email="a@example.com", phone="p", token="pm_card_visa", action=action)
+
+
+def _shown_a_code_the_phone_cannot_scan(d: Driver, customer: Customer, expected: str, status: str):
+    """The shop answers with an Alipay code the driver cannot scan (qr.alipay.com): the result, and the token."""
+    token = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", expected)
+    result = d.new_result(customer, token, "checkout", expected)
     browser = Browser({})
     try:
-        qr.finish(d, customer, token, result, Answer(200, {}, {"status": "paid", "qr": "https://qr.alipay.com/b"}),
+        qr.finish(d, customer, token, result, Answer(200, {}, {"status": status, "qr": "https://qr.alipay.com/b"}),
                   browser)
     finally:
         browser.close()
+    return result, token
+
+
+def test_a_code_the_driver_cannot_scan_is_pending_and_inconclusive_never_paid():
+    d = qr_driver()
+    customer = _zh_customer(Action.CHECKOUT)
+    result, token = _shown_a_code_the_phone_cannot_scan(d, customer, "paid", "paid")
     assert result.status == "pending" and result.raw_status == "qr_shown"
     assert "cannot scan" in result.inconclusive and "qr.alipay.com" in result.inconclusive
     no_code = d.new_result(customer, token, "checkout", "paid")
@@ -110,23 +120,13 @@ def test_qr_walk_away_lets_the_scanned_codes_time_pass_at_its_own_gateway():
 def test_qr_walk_away_and_pay_late_expect_expired_in_the_qr_flow_only():
     paid = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", "paid")
     for action in (Action.QR_WALK_AWAY, Action.QR_PAY_LATE):
-        customer = Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
-                            email="a@example.com", phone="p", token="pm_card_visa", action=action)
+        customer = _zh_customer(action)
         assert qr_driver().expected_in_flow(customer, paid).expected == "expired"
         assert driver("server").expected_in_flow(customer, paid).expected == "paid"
 
 
 def test_a_walk_away_customer_with_a_code_the_phone_cannot_scan_is_inconclusive():
-    d = qr_driver()
-    customer = Customer(index=0, order_id="o1", amount=500, currency="cny", locale="zh_CN", name="n",
-                        email="a@example.com", phone="p", token="pm_card_visa", action=Action.QR_WALK_AWAY)
-    token = Payment("pm_card_visa", "4242424242424242", 12, 2030, "123", "expired")
-    result = d.new_result(customer, token, "checkout", "expired")
-    browser = Browser({})
-    try:
-        qr.finish(d, customer, token, result, Answer(200, {}, {"status": "pending", "qr": "https://qr.alipay.com/b"}),
-                  browser)
-    finally:
-        browser.close()
+    result, _ = _shown_a_code_the_phone_cannot_scan(qr_driver(), _zh_customer(Action.QR_WALK_AWAY), "expired",
+                                                    "pending")
     assert result.status == "pending" and "cannot scan" in result.inconclusive
     assert "qr_walked_away" not in result.sim
