@@ -41,6 +41,7 @@ def test_any_other_failure_is_not_hidden():
     ("bamboo", "bamboo: cannot start: BAMBOO_DEFECTS: unknown defect(s) bogus; valid: "),
     ("jade", "jade: cannot start: JADE_DEFECTS: unknown defect(s) bogus; valid: "),
     ("lotus", "lotus: cannot start: LOTUS_DEFECTS: unknown defect(s) bogus; valid: "),
+    ("orchid", "orchid: cannot start: ORCHID_DEFECTS: unknown defect(s) bogus; valid: "),
     ("lantern", "lantern: LANTERN_DEFECTS: unknown defect(s) bogus; valid: "),
     ("willow", "willow: unknown defect(s) bogus in WILLOW_DEFECTS (valid: "),
 ])
