@@ -56,8 +56,9 @@ FIXES: dict[str, str] = {
                                   "(webhooks, a lookup job).",
     "integrity.refund_after_cancel": "On cancel after payment, refund the charge in full and mark the order "
                                      "canceled or refunded.",
-    "integrity.rejects_forged_webhooks": "Verify every webhook's Stripe-Signature with the endpoint secret "
-                                         "and answer 400 when it fails.",
+    "integrity.rejects_forged_webhooks": "Verify every notification's signature before acting on it (Stripe-"
+                                         "Signature, Wechatpay-Signature, Alipay's sign: your SDK's check); "
+                                         "answer 4xx when it fails.",
     "integrity.state_converges": "Settle pending orders: handle payment_intent webhooks and poll payments "
                                  "still in flight.",
     "integrity.webhooks_acknowledged": "Answer webhooks 2xx once handled (queue slow work); a 5xx makes "

@@ -57,3 +57,9 @@ def test_rollup_by_rule_worst_first_counting_scenarios_and_orders():
     assert leaks["orders"] == 4          # o1 in two scenarios is two orders
     assert leaks["fix"] == FIXES["prompt.no_leaks"]
     assert all(r["rule"] != "prompt.status_right" for r in rows)   # info is not a thing to fix
+
+
+def test_the_forged_webhook_fix_fits_every_gateway_not_only_stripe():
+    # a WeChat Pay shop (tests/shops/orchid) was told to check a Stripe-Signature it never receives
+    hint = fix_for("integrity.rejects_forged_webhooks")
+    assert all(sig in hint for sig in ("Stripe-Signature", "Wechatpay-Signature", "Alipay's sign")), hint
