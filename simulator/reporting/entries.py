@@ -145,7 +145,8 @@ def timeline_record(r: dict, t0: float) -> dict:
 
 
 def money(ledger: dict | None, backup: dict | None) -> dict:
-    """Money that moved, per gateway, summed over currencies (minor units)."""
+    """Money that moved, per gateway, summed over currencies (minor units), and `held`: authorisations
+    not captured at the end of the run, when there are any."""
     out = {}
     for name, led in (("primary", ledger), ("backup", backup)):
         totals = ((led or {}).get("money") or {}).get("currency_totals") or {}
@@ -153,6 +154,10 @@ def money(ledger: dict | None, backup: dict | None) -> dict:
             continue
         out[name] = {k: sum(int(t.get(k) or 0) for t in totals.values())
                      for k in ("captured", "refunded", "net")}
+        held = sum(int(pi.get("amount_capturable") or 0) for pi in led.get("payment_intents") or []
+                   if pi.get("status") == "requires_capture")
+        if held:   # authorised, not captured (capture_method=manual): shown only when there is some
+            out[name]["held"] = held
     return out
 
 

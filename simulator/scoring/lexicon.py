@@ -30,6 +30,7 @@ ANY = "*"  # phrases that count in every language
 BUILTIN: dict[str, dict[str, tuple[str, ...]]] = {
     "unavailable": {"en": ("temporarily unavailable", "currently unavailable", "not available right now",
                            "couldn't reach our payment", "could not reach our payment", "can't reach our payment",
+                           "couldn't reach our card", "could not reach our card",
                            "unable to reach", "couldn't connect to", "could not connect to", "service unavailable",
                            "is down", "having trouble", "experiencing problems", "experiencing issues", "outage",
                            "can't take card payments", "cannot take card payments", "can't accept payments",
@@ -61,13 +62,16 @@ BUILTIN: dict[str, dict[str, tuple[str, ...]]] = {
     "contact_bank": {"en": ("contact your bank", "call your bank", "your card issuer", "your bank"),
                      "zh": ("联系您的银行", "联系银行", "发卡行")},
     "support": {"en": ("contact support", "customer support", "support team", "contact us", "customer service",
-                       "help center"), "zh": ("联系客服", "客服", "联系我们")},
+                       "help center", "email us", "please email"), "zh": ("联系客服", "客服", "联系我们")},
     "authentication": {"en": ("verification", "verify", "authenticate", "authentication", "3d secure",
                               "3-d secure"), "zh": ("验证", "认证")},
     "pending": {"en": ("being confirmed", "being processed", "processing your payment", "we'll email you",
                        "we will email you", "confirming your payment"), "zh": ("正在确认", "确认中", "处理中")},
     "paid": {"en": ("payment received", "payment successful", "payment was successful", "payment succeeded",
-                    "payment complete", "thank you for your order", "order is confirmed", "order confirmed"),
+                    "payment complete", "thank you for your order", "order is confirmed", "order confirmed",
+                    # authorised now, captured when the goods ship (capture_method=manual)
+                    "authorised your card", "authorized your card", "payment authorised", "payment authorized",
+                    "card is authorised", "card is authorized", "card was authorised", "card was authorized"),
              "zh": ("支付成功", "付款成功", "订单已确认")},
 }
 

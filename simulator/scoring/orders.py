@@ -51,6 +51,7 @@ class Order:
     browser: list[dict] = field(default_factory=list)   # the customer's browser's gateway calls (docs/flows/)
     charges: list[Charge] = field(default_factory=list)
     held: int = 0                   # authorised, not captured (requires_capture)
+    holds: list[str] = field(default_factory=list)   # the PaymentIntents holding that money, one per authorisation
     in_flight: list[str] = field(default_factory=list)   # intents still processing / requires_action
     state: dict | None = None       # the merchant's order-status answer
     routes: dict[str, str] = field(default_factory=dict)  # gateway object id -> how it was tied to the order
@@ -102,6 +103,12 @@ class Order:
     @property
     def captured(self) -> int:
         return sum(c.captured for c in self.charges)
+
+    @property
+    def authorised(self) -> int:
+        """Money the gateway ever approved for the order: captured, held, or held and released since (a
+        canceled authorisation's charge keeps status succeeded, uncaptured and refunded)."""
+        return sum(c.amount for c in self.charges if c.status == "succeeded")
 
     @property
     def refunded(self) -> int:
@@ -185,6 +192,7 @@ def _build(obs: Observations) -> Book:
             orders[oid].routes[pi["id"]] = att.route[pi["id"]]
             if pi.get("status") == "requires_capture":
                 orders[oid].held += int(pi.get("amount_capturable") or 0)
+                orders[oid].holds.append(pi["id"])
             elif pi.get("status") in ("processing", "requires_action"):
                 orders[oid].in_flight.append(pi["id"])
             elif pi.get("status") in AWAITING_CUSTOMER and obs.shop.flow != "server":

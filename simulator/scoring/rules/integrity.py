@@ -38,10 +38,15 @@ def no_double_charge(obs: Observations):
     """An order is charged once, across the primary and the backup gateway; a customer is not charged more
     times than they placed orders, even when the extra charge cannot be tied to one order."""
     book = orders.build(obs)
-    doubled, undone = [], []
+    doubled, undone, held_twice = [], [], []
     for order in book.orders.values():
         charged = order.captured_charges
         if len(charged) < 2:
+            kept = [c for c in charged if c.captured > c.refunded]
+            if len(kept) + len(order.holds) >= 2:   # an authorisation held beside another, or beside the charge
+                held_twice.append(_money(order) | {"held": order.held, "holds": list(order.holds),
+                                                   "journal_ids": capped(order.journal_ids(order.charge_attempts)),
+                                                   "tied_by": dict(order.routes)})
             continue
         item = _money(order) | {"journal_ids": capped(order.journal_ids(order.charge_attempts)),
                                 "tied_by": dict(order.routes)}
@@ -59,6 +64,11 @@ def no_double_charge(obs: Observations):
             f"{orders_placed} order(s): money beyond what their orders explain",
             order_ids=capped(sorted({o for e in book.excess for o in e["order_ids"]})),
             examples=capped(book.excess, 5)))
+    if held_twice:
+        found.append(DOUBLE.finding(
+            Severity.MAJOR, f"{len(held_twice)} order(s) hold the customer's money more than once (a second "
+            "authorisation held beside the first or beside the charge): the card is held twice until the extra "
+            "hold is canceled or lapses", order_ids=_ids(held_twice), examples=capped(held_twice, 5)))
     if undone:
         found.append(DOUBLE.finding(
             Severity.MINOR, f"{len(undone)} order(s) were charged twice, then refunded down to one charge: "
@@ -69,11 +79,16 @@ def no_double_charge(obs: Observations):
 
 @rule(ORPHAN)
 def no_orphan_charge(obs: Observations):
-    """No money is kept for an order the merchant failed or dropped."""
+    """No money is kept (nor held by an authorisation) for an order the merchant failed or dropped."""
     book = orders.build(obs)
-    orphans = []
+    orphans, held = [], []
     for order in book.orders.values():
-        if order.cancels or order.net <= 0 or order.status not in NOT_SOLD:
+        if order.cancels or order.status not in NOT_SOLD:
+            continue
+        if order.net <= 0:
+            if order.held > 0:   # authorised, never captured: the customer's money held for nothing
+                held.append(_money(order) | {"held": order.held, "holds": list(order.holds),
+                                             "order_status": order.status, "told": order.told})
             continue
         if order.state is None and obs.shop.flow == "browser" and order.payment_acknowledged:
             # Without the merchant's order status, the page's words stand in for its record; but a page's
@@ -87,6 +102,11 @@ def no_orphan_charge(obs: Observations):
             Severity.CRITICAL, f"{len(orphans)} order(s) hold captured money although the order is "
             "failed or unknown to the merchant: the customer paid for nothing", order_ids=_ids(orphans),
             examples=capped(orphans, 5)))
+    if held:
+        found.append(ORPHAN.finding(
+            Severity.MAJOR, f"{len(held)} order(s) the merchant failed or dropped still hold an authorisation "
+            "on the customer's card: their money stays unavailable until the hold is canceled or lapses",
+            order_ids=_ids(held), examples=capped(held, 5)))
     # Captured money no route ties to an order is not blamed on the merchant: it makes the scenario
     # inconclusive (scoring/inconclusive.py), and a customer charged beyond their orders is a double charge.
     return found
@@ -111,15 +131,18 @@ def no_false_success(obs: Observations):
 
 @rule(REFUND)
 def refund_after_cancel(obs: Observations):
-    """An order canceled after payment is refunded in full, and says so."""
+    """An order canceled after payment is refunded in full (or its authorisation released), and says so."""
     book = orders.build(obs)
     canceled = [o for o in book.orders.values() if o.cancels]
     if not canceled and not facts.has_action(obs, Action.CANCEL_AFTER_PAY):
         return None
-    kept, stale = [], []
+    kept, held, stale = [], [], []
     for order in canceled:
         if order.net > 0:
             kept.append(_money(order) | {"order_status": order.status})
+        elif order.held > 0:   # an authorisation the cancel did not release
+            held.append(_money(order) | {"held": order.held, "holds": list(order.holds),
+                                         "order_status": order.status})
         elif order.state and order.state.get("status") not in ("canceled", "refunded"):
             stale.append({"order_id": order.order_id, "order_status": order.state.get("status")})
     found = []
@@ -127,6 +150,11 @@ def refund_after_cancel(obs: Observations):
         found.append(REFUND.finding(
             Severity.CRITICAL, f"{len(kept)} canceled order(s) were not refunded: the customer paid for "
             "an order they canceled", order_ids=_ids(kept), examples=capped(kept, 5)))
+    if held:
+        found.append(REFUND.finding(
+            Severity.MAJOR, f"{len(held)} canceled order(s) still hold an authorisation on the customer's card: "
+            "cancel the PaymentIntent, or their money stays unavailable until the hold lapses",
+            order_ids=_ids(held), examples=capped(held, 5)))
     if stale:
         found.append(REFUND.finding(
             Severity.MINOR, f"{len(stale)} canceled order(s) do not show as canceled or refunded",
@@ -137,6 +165,15 @@ def refund_after_cancel(obs: Observations):
 def _webhook_trail(order: orders.Order) -> list[dict]:
     return capped([{"journal_id": r.get("id"), "event": (r.get("event") or {}).get("type"),
                     "status": r.get("status"), "faults": sorted(ex.fault_names(r))} for r in order.webhooks], 10)
+
+
+def _never_answered(order: orders.Order) -> bool:
+    """The merchant kept looking its payment up and no call of the order's ever reached the gateway (each
+    stopped by a fault, to the end of the run): it cannot know that nothing was made, so "pending" is its
+    honest state (a payment call sent and never answered may have authorised money)."""
+    calls = order.exchanges
+    return (any(ex.is_lookup(r) for r in calls)
+            and all(r.get("upstream_status") is None and r.get("faults") for r in calls))
 
 
 @rule(CONVERGE)
@@ -152,7 +189,8 @@ def state_converges(obs: Observations):
         problem = None
         if status == "pending" and order.net > 0:
             problem = "charged, still pending"
-        elif status == "pending" and not order.in_flight and order.held == 0 and order.expected != "requires_action":
+        elif (status == "pending" and not order.in_flight and order.held == 0 and order.expected != "requires_action"
+              and not _never_answered(order)):
             problem = "pending with no payment in flight"
         elif status == "paid" and order.captured > 0 and order.net <= 0:
             problem = "paid, but the money was refunded"

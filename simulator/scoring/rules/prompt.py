@@ -75,7 +75,7 @@ def status_right(obs: Observations):
                 (rewritten if masked else failed_but_charged).append(_example(order, answer, charges=charges))
             elif answer.status == "failed" and order.captured > 0:
                 refunded_back.append(_example(order, answer, charges=charges))
-            elif answer.status == "paid" and order.captured == 0 and order.held == 0 and not book.stray_charges:
+            elif answer.status == "paid" and order.authorised == 0 and order.held == 0 and not book.stray_charges:
                 paid_uncharged.append(_example(order, answer, journal_ids=capped(order.journal_ids())))
     found = []
     if failed_but_charged:
