@@ -2,8 +2,9 @@
 
 import sys
 
-from tests.shops.peony.app import UnknownDefect, create_app
+from tests.shops.peony.app import create_app
 from tests.shops.shop_main import serve
+from tests.shops.wallets import UnknownDefect
 
 if __name__ == "__main__":
     sys.exit(serve("peony", create_app, refused={UnknownDefect: "cannot start: ",

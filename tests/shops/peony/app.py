@@ -47,7 +47,7 @@ from alipay.aop.api.request.AlipayTradeWapPayRequest import AlipayTradeWapPayReq
 from alipay.aop.api.util.SignatureUtils import get_sign_content, verify_with_rsa
 from flask import Flask, jsonify, request
 
-from tests.shops import alipay_port
+from tests.shops import alipay_port, wallets
 
 GOODS = "牡丹饼屋-流心奶黄月饼礼盒"
 LIFETIME = "30m"          # an unpaid trade closes by itself after this (timeout_express)
@@ -76,22 +76,6 @@ TIPS = {
 }
 
 
-class UnknownDefect(ValueError):
-    pass
-
-
-def parse_defects(text: str | None) -> frozenset[str]:
-    names = {p.strip() for p in (text or "").split(",") if p.strip()}
-    unknown = sorted(names - DEFECTS.keys())
-    if unknown:
-        raise UnknownDefect(f"PEONY_DEFECTS: unknown defect(s) {', '.join(unknown)}; valid: {', '.join(DEFECTS)}")
-    return frozenset(names)
-
-
-def yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 class Alipay:
     """The shop's four Alipay calls on the official SDK (DefaultAlipayClient, one *Model and *Request per
     method); execute() verifies each answer's signature and raises when it does not verify."""
@@ -107,7 +91,7 @@ class Alipay:
     def cashier_url(self, *, out_trade_no: str, fen: int, return_url: str, quit_url: str, notify_url: str,
                     passback: str) -> str:
         model = AlipayTradeWapPayModel()
-        model.out_trade_no, model.total_amount, model.subject = out_trade_no, yuan(fen), GOODS
+        model.out_trade_no, model.total_amount, model.subject = out_trade_no, wallets.yuan(fen), GOODS
         model.product_code, model.quit_url, model.timeout_express = "QUICK_WAP_WAY", quit_url, LIFETIME
         model.passback_params = passback
         req = AlipayTradeWapPayRequest(biz_model=model)
@@ -132,7 +116,7 @@ class Alipay:
 
     def refund(self, out_trade_no: str, fen: int, out_request_no: str) -> dict:
         model = AlipayTradeRefundModel()
-        model.out_trade_no, model.refund_amount, model.out_request_no = out_trade_no, yuan(fen), out_request_no
+        model.out_trade_no, model.refund_amount, model.out_request_no = out_trade_no, wallets.yuan(fen), out_request_no
         model.refund_reason = "顾客取消订单"
         return self._execute(AlipayTradeRefundRequest(biz_model=model))
 
@@ -199,7 +183,7 @@ class Shop:
             answer = self.ali.query(order["trade"])
             if answer.get("code") == "10000":
                 status = answer.get("trade_status")
-                if status in ("TRADE_SUCCESS", "TRADE_FINISHED") and answer.get("total_amount") == yuan(order["fen"]):
+                if status in ("TRADE_SUCCESS", "TRADE_FINISHED") and answer.get("total_amount") == wallets.yuan(order["fen"]):
                     self._paid(order)
                     return "paid"
                 if status == "TRADE_CLOSED":
@@ -255,7 +239,7 @@ class Shop:
             return "fail: unknown trade", 400
         status = fields.get("trade_status")
         if status in ("TRADE_SUCCESS", "TRADE_FINISHED"):
-            if fields.get("total_amount") != yuan(order["fen"]):
+            if fields.get("total_amount") != wallets.yuan(order["fen"]):
                 return "fail: amount", 400
             self._paid(order, ship=True)
         elif status == "TRADE_CLOSED" and fields.get("out_trade_no") == order["trade"] and order["state"] == "waiting":
@@ -299,7 +283,7 @@ class Shop:
 
 
 def create_app() -> Flask:
-    defects = parse_defects(os.environ.get("PEONY_DEFECTS"))
+    defects = wallets.planted("PEONY_DEFECTS", DEFECTS, os.environ.get("PEONY_DEFECTS"))
     env = os.environ
     ali = Alipay(gateway=env["ALIPAY_GATEWAY_URL"], app_id=env["ALIPAY_APP_ID"],
                  app_private_key=Path(env["ALIPAY_APP_PRIVATE_KEY_FILE"]).read_text(),
