@@ -169,11 +169,16 @@ def _shares(sec: Section, key: str, valid: tuple[str, ...], default: str, *, nou
 
 def _requires(top: Section) -> tuple[str, ...]:
     """`requires: [backup]`: what the target must have for the scenario to be about anything."""
+    return _names_of(top, "requires", REQUIRES, "requirement")
+
+
+def _names_of(top: Section, key: str, valid: tuple[str, ...], noun: str) -> tuple[str, ...]:
+    """The list at `key`, each a name from `valid` (else an error naming it and the valid ones), once each."""
     out = []
-    for i, name in enumerate(top.list("requires", [])):
-        if name not in REQUIRES:
-            raise top.error(f"unknown requirement {brief(str(name))}{did_you_mean(str(name), list(REQUIRES))}",
-                            field=join("requires", i), valid=list(REQUIRES))
+    for i, name in enumerate(top.list(key, [])):
+        if name not in valid:
+            raise top.error(f"unknown {noun} {brief(str(name))}{did_you_mean(str(name), list(valid))}",
+                            field=join(key, i), valid=list(valid))
         out.append(name)
     return tuple(dict.fromkeys(out))
 
@@ -185,15 +190,10 @@ def _flows(top: Section) -> tuple[str, ...] | None:
     forms = f"a list of one or more of {', '.join(FLOW_NAMES)}, e.g. [server, qr]; or no `flows:` for any flow"
     if not isinstance(top.raw("flows"), list):
         raise top.error(f"expected a list, got {kind_of(top.raw('flows'))}", field=top.field("flows"), valid=forms)
-    out = []
-    for i, name in enumerate(top.list("flows", [])):
-        if name not in FLOW_NAMES:
-            raise top.error(f"unknown checkout flow {brief(str(name))}{did_you_mean(str(name), list(FLOW_NAMES))}",
-                            field=join("flows", i), valid=list(FLOW_NAMES))
-        out.append(name)
+    out = _names_of(top, "flows", FLOW_NAMES, "checkout flow")
     if not out:
         raise top.error("an empty list: no flow could play the scenario", field=top.field("flows"), valid=forms)
-    return tuple(dict.fromkeys(out))
+    return out
 
 
 def _actions(top: Section) -> list[Action]:
