@@ -29,6 +29,11 @@ def _money(order: orders.Order) -> dict:
             "tied_by": {cid: order.routes.get(cid) for c in order.charges if c.captured for cid in [c.id]}}
 
 
+def _held(order: orders.Order) -> dict:
+    """_money, and the authorisations still holding the customer's money (requires_capture)."""
+    return _money(order) | {"held": order.held, "holds": list(order.holds)}
+
+
 def _ids(items: list[dict]) -> list:
     return capped(sorted({i["order_id"] for i in items}))
 
@@ -44,9 +49,8 @@ def no_double_charge(obs: Observations):
         if len(charged) < 2:
             kept = [c for c in charged if c.captured > c.refunded]
             if len(kept) + len(order.holds) >= 2:   # an authorisation held beside another, or beside the charge
-                held_twice.append(_money(order) | {"held": order.held, "holds": list(order.holds),
-                                                   "journal_ids": capped(order.journal_ids(order.charge_attempts)),
-                                                   "tied_by": dict(order.routes)})
+                held_twice.append(_held(order) | {"journal_ids": capped(order.journal_ids(order.charge_attempts)),
+                                                  "tied_by": dict(order.routes)})
             continue
         item = _money(order) | {"journal_ids": capped(order.journal_ids(order.charge_attempts)),
                                 "tied_by": dict(order.routes)}
@@ -87,8 +91,7 @@ def no_orphan_charge(obs: Observations):
             continue
         if order.net <= 0:
             if order.held > 0:   # authorised, never captured: the customer's money held for nothing
-                held.append(_money(order) | {"held": order.held, "holds": list(order.holds),
-                                             "order_status": order.status, "told": order.told})
+                held.append(_held(order) | {"order_status": order.status, "told": order.told})
             continue
         if order.state is None and obs.shop.flow == "browser" and order.payment_acknowledged:
             # Without the merchant's order status, the page's words stand in for its record; but a page's
@@ -141,8 +144,7 @@ def refund_after_cancel(obs: Observations):
         if order.net > 0:
             kept.append(_money(order) | {"order_status": order.status})
         elif order.held > 0:   # an authorisation the cancel did not release
-            held.append(_money(order) | {"held": order.held, "holds": list(order.holds),
-                                         "order_status": order.status})
+            held.append(_held(order) | {"order_status": order.status})
         elif order.state and order.state.get("status") not in ("canceled", "refunded"):
             stale.append({"order_id": order.order_id, "order_status": order.state.get("status")})
     found = []
