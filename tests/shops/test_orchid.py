@@ -59,9 +59,11 @@ def test_phones_pay_on_the_h5_page_come_back_and_the_shop_asks_wechat_pay(clean)
     assert _money(sc)["captured"] == sum(c["amount"] for c in sc["checkouts"])
     calls = [t for t in sc["timeline"] if t["upstream"] == "primary"]
     assert sum(t["path"] == "/v3/pay/transactions/h5" and t["status"] == 200 for t in calls) == 4
-    # the shop's own out_trade_no (LX<MMDD>-<seq>-<try>), queried when the phone came back
+    # the shop's own out_trade_no (LX<MMDD>-<seq>-<try>), queried when the phone came back before the
+    # notification (which of the two is first is a race: a phone back after it is answered from the record);
+    # never believing the return page itself: test_defect_trust_return_says_paid_with_no_money_and_is_found
     queries = [t for t in calls if t["path"].startswith("/v3/pay/transactions/out-trade-no/LX")]
-    assert len(queries) >= 4 and all(t["path"].split("?")[0].endswith("-1") for t in queries), queries
+    assert all(t["path"].split("?")[0].endswith("-1") for t in queries), queries
     notices = _notices(sc)
     assert len(notices) == 4 and all(t["status"] == 200 for t in notices), notices
 
